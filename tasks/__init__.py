@@ -1,0 +1,1 @@
+"""Keyword libraries and domain logic behind the robots, one package per step."""

@@ -1,0 +1,195 @@
+"""A parsed UBL document and the small toolkit the EHF rules are written with.
+
+The rules are plain Python over lxml elements. ``Document`` walks the tree once and indexes
+every element by its tag, so a rule's context (``//cac:TaxCategory``) is a dictionary
+lookup, and relative paths (``cac:Party/cac:PartyLegalEntity/cbc:CompanyID``) are walked
+child by child with the path split once and cached.
+
+Tags are Clark names (``{namespace}LocalName``); ``cbc("ID")`` and ``cac("Party")`` build them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from lxml import etree
+
+NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+NS_EXT = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
+NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_CREDITNOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+
+PREFIXES = {
+    "cbc": NS_CBC,
+    "cac": NS_CAC,
+    "ext": NS_EXT,
+    "ubl": NS_INVOICE,
+    "cn": NS_CREDITNOTE,
+}
+_PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
+
+INVOICE = f"{{{NS_INVOICE}}}Invoice"
+CREDIT_NOTE = f"{{{NS_CREDITNOTE}}}CreditNote"
+
+Element = etree._Element
+
+
+def cbc(name: str) -> str:
+    """Clark tag of a UBL basic component, e.g. ``cbc("ID")``."""
+    return f"{{{NS_CBC}}}{name}"
+
+
+def cac(name: str) -> str:
+    """Clark tag of a UBL aggregate component, e.g. ``cac("Party")``."""
+    return f"{{{NS_CAC}}}{name}"
+
+
+@lru_cache(maxsize=4096)
+def compile_path(path: str) -> tuple[str, ...]:
+    """Split ``"cac:Party/cbc:ID"`` into Clark tags; ``*`` matches any element."""
+    steps = []
+    for step in path.split("/"):
+        if step == "*":
+            steps.append("*")
+            continue
+        prefix, _, local = step.partition(":")
+        steps.append(f"{{{PREFIXES[prefix]}}}{local}")
+    return tuple(steps)
+
+
+def children(el: Element, tag: str) -> list[Element]:
+    """Child elements of ``el`` with the Clark tag ``tag`` (``*`` for any), in order."""
+    if tag == "*":
+        return [c for c in el if isinstance(c.tag, str)]
+    return [c for c in el if c.tag == tag]
+
+
+def select(el: Element, path: str) -> list[Element]:
+    """All elements reached from ``el`` by the relative child path ``path``."""
+    nodes = [el]
+    for tag in compile_path(path):
+        nodes = [c for n in nodes for c in n if c.tag == tag or (tag == "*" and isinstance(c.tag, str))]
+        if not nodes:
+            break
+    return nodes
+
+
+def first(el: Element, path: str) -> Element | None:
+    """The first element reached by ``path`` (document order), or None."""
+    found = select(el, path)
+    return found[0] if found else None
+
+
+def exists(el: Element, path: str) -> bool:
+    """XPath ``exists(path)``: at least one element is reached by ``path``."""
+    return first(el, path) is not None
+
+
+def string_value(el: Element | None) -> str:
+    """XPath string value: the concatenated text of the element and its descendants."""
+    if el is None:
+        return ""
+    if len(el) == 0:
+        return el.text or ""
+    return "".join(el.itertext())
+
+
+def normalize_space(value: str | None) -> str:
+    """XPath ``normalize-space``: trim and collapse runs of XML white space."""
+    if not value:
+        return ""
+    return " ".join(value.split())
+
+
+def text(el: Element, path: str) -> str:
+    """String value of the first node reached by ``path`` ('' when there is none)."""
+    return string_value(first(el, path))
+
+
+def ntext(el: Element, path: str) -> str:
+    """``normalize-space(path)`` of the first node reached by ``path``."""
+    return normalize_space(text(el, path))
+
+
+def ancestors(el: Element) -> Iterator[Element]:
+    """The ancestors of ``el``, nearest first."""
+    parent = el.getparent()
+    while parent is not None:
+        yield parent
+        parent = parent.getparent()
+
+
+def location(el: Element) -> str:
+    """An XPath to ``el`` with prefixes and 1-based positions, for people and tools."""
+    steps = []
+    node: Element | None = el
+    while node is not None:
+        qname = etree.QName(node)
+        prefix = _PREFIX_OF.get(qname.namespace or "", "")
+        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        parent = node.getparent()
+        if parent is None:
+            steps.append(name)
+        else:
+            same = [c for c in parent if c.tag == node.tag]
+            steps.append(f"{name}[{same.index(node) + 1}]")
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+class Document:
+    """A UBL Invoice or CreditNote root with an index of its elements by tag."""
+
+    __slots__ = ("root", "kind", "_by_tag")
+
+    def __init__(self, root: Element) -> None:
+        self.root = root
+        if root.tag == INVOICE:
+            self.kind: str | None = "Invoice"
+        elif root.tag == CREDIT_NOTE:
+            self.kind = "CreditNote"
+        else:
+            self.kind = None
+        by_tag: dict[str, list[Element]] = {}
+        for el in root.iter(etree.Element):
+            bucket = by_tag.get(el.tag)
+            if bucket is None:
+                by_tag[el.tag] = [el]
+            else:
+                bucket.append(el)
+        self._by_tag = by_tag
+
+    def all(self, tag: str) -> list[Element]:
+        """Every element with this Clark tag anywhere in the document (``//tag``)."""
+        return self._by_tag.get(tag, [])
+
+    def has(self, tag: str) -> bool:
+        """True when at least one element with this Clark tag exists."""
+        return tag in self._by_tag
+
+    def tags(self) -> set[str]:
+        """The set of Clark tags present in the document."""
+        return set(self._by_tag)
+
+    def context(self, path: str) -> list[Element]:
+        """Elements matching a Schematron-style context path such as
+        ``cac:AccountingCustomerParty/cac:Party/cbc:EndpointID`` (anywhere in the document),
+        or an absolute one starting with ``/ubl:Invoice`` or ``/cn:CreditNote``."""
+        absolute = path.startswith("/")
+        steps = compile_path(path.lstrip("/"))
+        found = []
+        for el in self.all(steps[-1]) if steps[-1] != "*" else self.root.iter(etree.Element):
+            node: Element | None = el
+            ok = True
+            for tag in reversed(steps[:-1]):
+                node = node.getparent() if node is not None else None
+                if node is None or (tag != "*" and node.tag != tag):
+                    ok = False
+                    break
+            if ok and absolute and (node is None or node.getparent() is not None):
+                ok = False
+            if ok:
+                found.append(el)
+        return found
