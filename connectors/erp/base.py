@@ -1,0 +1,179 @@
+"""What the robots need from an ERP, as a Protocol and plain frozen dataclasses.
+
+The REST client (``connectors.erp.rest``) implements it against the ERP stub or a real ERP's
+integration layer; the control and matching functions only ever see these dataclasses.
+Money and quantities are ``Decimal``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A municipality or agency that receives invoices."""
+
+    orgnr: str
+    name: str
+    units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """A supplier in the ERP's supplier register."""
+
+    orgnr: str
+    name: str
+    vat_registered: bool
+    status: str  # "active" | "blocked"
+    bank_accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgreementPrice:
+    """The agreed price of one item under a framework agreement."""
+
+    item: str
+    unit_price: Decimal
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """A framework agreement (rammeavtale) with a supplier, open to some tenants."""
+
+    id: str
+    supplier_orgnr: str
+    tenants: tuple[str, ...]
+    valid_from: date
+    valid_to: date | None
+    prices: tuple[AgreementPrice, ...] = ()
+
+    def valid_on(self, day: date) -> bool:
+        """True when the agreement is in force on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of a purchase order, with where it is to be posted."""
+
+    line_id: str
+    item: str | None
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    unit: str | None
+    vat_percent: Decimal
+    account: str
+    dimensions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """A purchase order in the ERP."""
+
+    id: str
+    tenant: str
+    supplier_orgnr: str
+    status: str  # "open" | "closed"
+    buyer_reference: str | None
+    currency: str
+    lines: tuple[OrderLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class GoodsReceipt:
+    """Goods received against one purchase-order line."""
+
+    po_id: str
+    line_id: str
+    quantity: Decimal
+    date: date
+
+
+@dataclass(frozen=True)
+class Approver:
+    """Who approves (attesterer) invoices without an order, by tenant and buyer reference."""
+
+    tenant: str
+    reference: str
+    name: str
+
+
+@dataclass(frozen=True)
+class VoucherLine:
+    """An accounting line of a posted voucher; ``po_id``/``line_id``/``quantity`` tie it to
+    the order line it invoices (so later invoices can be checked against what is left)."""
+
+    account: str
+    amount: Decimal
+    vat_percent: Decimal
+    vat_amount: Decimal
+    dimensions: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+    po_id: str | None = None
+    line_id: str | None = None
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """An incoming invoice posted to the ERP's register (or a credit note against one)."""
+
+    idempotency_key: str
+    tenant: str
+    supplier_orgnr: str
+    invoice_number: str
+    document_type: str  # "Invoice" | "CreditNote"
+    issue_date: date
+    due_date: date | None
+    currency: str
+    amount_excl_vat: Decimal
+    vat_amount: Decimal
+    payable_amount: Decimal
+    lines: tuple[VoucherLine, ...]
+    kid: str | None = None
+    bank_account: str | None = None
+    source_invoice_id: str | None = None
+    credits_invoice_number: str | None = None
+    voucher_id: str | None = None  # set by the ERP
+
+
+class ErpError(Exception):
+    """An ERP call that failed; ``code`` is the exception log's system code."""
+
+    def __init__(self, code: str, message: str, *, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.code = code  # "ERP-UNAVAILABLE" | "ERP-ERROR"
+        self.details = details or {}
+
+
+class Erp(Protocol):
+    """The ERP operations the robots use. Lookups return None when nothing is found."""
+
+    def tenant(self, orgnr: str) -> Tenant | None: ...
+
+    def supplier(self, orgnr: str) -> Supplier | None: ...
+
+    def purchase_order(self, po_id: str) -> PurchaseOrder | None: ...
+
+    def goods_receipts(self, po_id: str) -> list[GoodsReceipt]: ...
+
+    def agreements(self, supplier_orgnr: str) -> list[Agreement]: ...
+
+    def approver(self, tenant: str, reference: str) -> Approver | None: ...
+
+    def posted_invoices(
+        self,
+        *,
+        supplier_orgnr: str | None = None,
+        invoice_number: str | None = None,
+        po_id: str | None = None,
+    ) -> list[Voucher]: ...
+
+    def post_voucher(self, voucher: Voucher) -> Voucher: ...
