@@ -70,7 +70,9 @@ def select(el: Element, path: str) -> list[Element]:
     """All elements reached from ``el`` by the relative child path ``path``."""
     nodes = [el]
     for tag in compile_path(path):
-        nodes = [c for n in nodes for c in n if c.tag == tag or (tag == "*" and isinstance(c.tag, str))]
+        nodes = [
+            c for n in nodes for c in n if c.tag == tag or (tag == "*" and isinstance(c.tag, str))
+        ]
         if not nodes:
             break
     return nodes
