@@ -2,22 +2,96 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, location
+from typing import Any
+
+from lxml import etree
+
+from tasks.ehf.document import PREFIXES, Document, Element
 from tasks.ehf.findings import Finding
-from tasks.ehf.registry import Collector, catalogue, checks
+from tasks.ehf.registry import Collector, RuleInfo, catalogue, checks
+
+_PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
+
+
+class _Locator:
+    """Locations (XPaths with positions) and document-order keys for reported nodes.
+
+    Positions are counted once per parent that a reported node (or one of its ancestors)
+    sits under, so many findings on the lines of a large invoice cost one pass over the
+    siblings instead of one pass per finding.
+    """
+
+    __slots__ = ("_steps", "_names")
+
+    def __init__(self) -> None:
+        # parent -> {child: (index among all children, XPath step of the child)}
+        self._steps: dict[Element, dict[Element, tuple[int, str]]] = {}
+        self._names: dict[str, str] = {}
+
+    def _name(self, tag: str) -> str:
+        name = self._names.get(tag)
+        if name is None:
+            qname = etree.QName(tag)
+            prefix = _PREFIX_OF.get(qname.namespace or "", "")
+            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+            self._names[tag] = name
+        return name
+
+    def _children(self, parent: Element) -> dict[Element, tuple[int, str]]:
+        known = self._steps.get(parent)
+        if known is None:
+            known = {}
+            seen: dict[str, int] = {}
+            for index, child in enumerate(parent):
+                tag = child.tag
+                if not isinstance(tag, str):
+                    continue
+                pos = seen.get(tag, 0) + 1
+                seen[tag] = pos
+                known[child] = (index, f"{self._name(tag)}[{pos}]")
+            self._steps[parent] = known
+        return known
+
+    def locate(self, node: Element) -> tuple[str, tuple[int, ...]]:
+        """``node``'s XPath (as ``document.location`` writes it) and its document-order key."""
+        steps: list[str] = []
+        order: list[int] = []
+        parent = node.getparent()
+        while parent is not None:
+            index, step = self._children(parent)[node]
+            steps.append(step)
+            order.append(index)
+            node, parent = parent, parent.getparent()
+        steps.append(self._name(node.tag))
+        steps.reverse()
+        order.reverse()
+        return "/" + "/".join(steps), tuple(order)
+
+
+def _finding(info: RuleInfo, where: str, values: dict[str, Any], lang: str) -> Finding:
+    return Finding(info.id, info.flag, where, info.message(lang), values)  # type: ignore[arg-type]
 
 
 def evaluate_rules(root: Element, lang: str = "nb") -> list[Finding]:
-    """Evaluate every registered business rule (layers 2 and 3) over ``root``."""
+    """Evaluate every registered business rule (layers 2 and 3) over ``root``.
+
+    Findings come in a stable order: document order of the reported node, then rule id,
+    then the order the checks reported them in.
+    """
     doc = Document(root)
     collector = Collector()
     for chk in checks():
         chk.fn(doc, collector)
+    if not collector.hits:
+        return []
     rules = catalogue()
-    findings = []
-    for rule_id, node, values in collector.hits:
-        info = rules[rule_id]
-        findings.append(
-            Finding(rule_id, info.flag, location(node), info.message(lang), values)  # type: ignore[arg-type]
-        )
-    return findings
+    locator = _Locator()
+    keyed = []
+    for seq, (rule_id, node, values) in enumerate(collector.hits):
+        info = rules.get(rule_id)
+        if info is None:
+            raise LookupError(f"a check reported rule {rule_id}, which is not in the catalogue")
+        where, order = locator.locate(node)
+        keyed.append(((order, rule_id, seq), _finding(info, where, values, lang)))
+    keyed.sort(key=lambda pair: pair[0])
+    return [finding for _, finding in keyed]

