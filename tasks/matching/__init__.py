@@ -1,0 +1,1 @@
+"""The matching step: invoices against purchase orders, goods receipts and agreements."""

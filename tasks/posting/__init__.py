@@ -1,0 +1,1 @@
+"""The posting step: a matched or approved invoice becomes a voucher in the ERP."""
