@@ -1,0 +1,176 @@
+"""Peppol's restricted code lists and formats (PEPPOL-EN16931-CL*, P01xx, F001).
+
+All of these share one Schematron pattern, but their contexts never overlap (except the two
+reason-code rules, where a ``false`` charge indicator wins), so each is a plain loop.
+"""
+
+from __future__ import annotations
+
+from ehf_schemas.codelists import codes
+from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.peppol.common import both_german, child, profile
+from tasks.ehf.rules.peppol.values import element_text, nspace, xs_date
+
+_EMBEDDED = cbc("EmbeddedDocumentBinaryObject")
+_ALLOWANCE_CHARGE = cac("AllowanceCharge")
+_CHARGE_INDICATOR = cbc("ChargeIndicator")
+_REASON_CODE = cbc("AllowanceChargeReasonCode")
+_INVOICE_PERIOD = cac("InvoicePeriod")
+_DESCRIPTION_CODE = cbc("DescriptionCode")
+_INVOICE_TYPE = cbc("InvoiceTypeCode")
+_CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
+_ENDPOINT = cbc("EndpointID")
+_TAX_CATEGORY = cac("TaxCategory")
+_EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
+_ID = cbc("ID")
+
+_AMOUNTS = tuple(
+    cbc(name)
+    for name in (
+        "Amount",
+        "BaseAmount",
+        "PriceAmount",
+        "TaxAmount",
+        "TaxableAmount",
+        "LineExtensionAmount",
+        "TaxExclusiveAmount",
+        "TaxInclusiveAmount",
+        "AllowanceTotalAmount",
+        "ChargeTotalAmount",
+        "PrepaidAmount",
+        "PayableRoundingAmount",
+        "PayableAmount",
+    )
+)
+_DATES = tuple(
+    cbc(name)
+    for name in (
+        "IssueDate",
+        "DueDate",
+        "TaxPointDate",
+        "StartDate",
+        "EndDate",
+        "ActualDeliveryDate",
+    )
+)
+# Exemption reason code -> (rule, the VAT category it requires).
+_EXEMPTIONS = {
+    "VATEX-EU-G": ("PEPPOL-EN16931-P0104", "G"),
+    "VATEX-EU-O": ("PEPPOL-EN16931-P0105", "O"),
+    "VATEX-EU-IC": ("PEPPOL-EN16931-P0106", "K"),
+    "VATEX-EU-AE": ("PEPPOL-EN16931-P0107", "AE"),
+    "VATEX-EU-D": ("PEPPOL-EN16931-P0108", "E"),
+    "VATEX-EU-F": ("PEPPOL-EN16931-P0109", "E"),
+    "VATEX-EU-I": ("PEPPOL-EN16931-P0110", "E"),
+    "VATEX-EU-J": ("PEPPOL-EN16931-P0111", "E"),
+}
+_GERMAN_ONLY_TYPES = ("326", "384")
+
+
+def _own_text(el: Element) -> str:
+    """``el/text()`` joined: the element's own text nodes."""
+    return (el.text or "") + "".join(c.tail or "" for c in el)
+
+
+@check(
+    "PEPPOL-EN16931-CL001",
+    "PEPPOL-EN16931-CL002",
+    "PEPPOL-EN16931-CL003",
+    "PEPPOL-EN16931-CL006",
+    "PEPPOL-EN16931-CL007",
+    "PEPPOL-EN16931-CL008",
+)
+def code_lists(doc: Document, report: Report) -> None:
+    """Mime codes, reason codes, period descriptions, currencies and electronic address schemes
+    from Peppol's lists."""
+    for el in doc.all(_EMBEDDED):
+        mime = el.get("mimeCode")
+        if mime is not None and mime not in codes("peppol", "mime"):
+            report("PEPPOL-EN16931-CL001", el, code=mime)
+    for el in doc.all(_REASON_CODE):
+        _reason_code(el, report)
+    for el in doc.all(_DESCRIPTION_CODE):
+        parent = el.getparent()
+        if parent is not None and parent.tag == _INVOICE_PERIOD:
+            code = nspace(_own_text(el))
+            if code not in codes("peppol", "invoice_period_description"):
+                report("PEPPOL-EN16931-CL006", el, code=code)
+    currencies = codes("peppol", "currency")
+    for tag in _AMOUNTS:
+        for el in doc.all(tag):
+            if el.get("currencyID") not in currencies:
+                report("PEPPOL-EN16931-CL007", el, currency=el.get("currencyID"))
+    for el in doc.all(_ENDPOINT):
+        scheme = el.get("schemeID")
+        if scheme is not None and scheme not in codes("peppol", "eas"):
+            report("PEPPOL-EN16931-CL008", el, scheme=scheme)
+
+
+def _reason_code(el: Element, report: Report) -> None:
+    """CL002/CL003: the reason code of an allowance (UNCL 5189) or a charge (UNCL 7161)."""
+    parent = el.getparent()
+    if parent is None or parent.tag != _ALLOWANCE_CHARGE:
+        return
+    indicators = {element_text(c) for c in parent if c.tag == _CHARGE_INDICATOR}
+    code = nspace(_own_text(el))
+    if "false" in indicators:
+        if code not in codes("peppol", "allowance_reason"):
+            report("PEPPOL-EN16931-CL002", el, code=code)
+    elif "true" in indicators and code not in codes("peppol", "charge_reason"):
+        report("PEPPOL-EN16931-CL003", el, code=code)
+
+
+@check(
+    "PEPPOL-EN16931-P0100",
+    "PEPPOL-EN16931-P0101",
+    "PEPPOL-EN16931-P0112",
+)
+def type_codes(doc: Document, report: Report) -> None:
+    """Invoice and credit note type codes allowed by the profile; 326/384 only in Germany."""
+    invoice_types = doc.all(_INVOICE_TYPE)
+    credit_types = doc.all(_CREDIT_NOTE_TYPE)
+    if not invoice_types and not credit_types:
+        return
+    known_profile = profile(doc) != "Unknown"
+    for el in invoice_types:
+        code = nspace(_own_text(el))
+        if known_profile and code not in codes("peppol", "invoice_type"):
+            report("PEPPOL-EN16931-P0100", el, code=code)
+        if nspace(element_text(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
+            report("PEPPOL-EN16931-P0112", el, code=code)
+    for el in credit_types:
+        code = nspace(_own_text(el))
+        if known_profile and code not in codes("peppol", "credit_note_type"):
+            report("PEPPOL-EN16931-P0101", el, code=code)
+
+
+@check("PEPPOL-EN16931-F001")
+def date_format(doc: Document, report: Report) -> None:
+    """Dates are written YYYY-MM-DD and are real calendar dates."""
+    for tag in _DATES:
+        for el in doc.all(tag):
+            text = _own_text(el)
+            if len(text) != 10 or xs_date(element_text(el)) is None:
+                report("PEPPOL-EN16931-F001", el, value=element_text(el))
+
+
+@check(
+    "PEPPOL-EN16931-P0104",
+    "PEPPOL-EN16931-P0105",
+    "PEPPOL-EN16931-P0106",
+    "PEPPOL-EN16931-P0107",
+    "PEPPOL-EN16931-P0108",
+    "PEPPOL-EN16931-P0109",
+    "PEPPOL-EN16931-P0110",
+    "PEPPOL-EN16931-P0111",
+)
+def exemption_categories(doc: Document, report: Report) -> None:
+    """A VATEX-EU exemption reason code requires its matching VAT category."""
+    for category in doc.all(_TAX_CATEGORY):
+        reason = child(category, _EXEMPTION_CODE)
+        if reason is None:
+            continue
+        expected = _EXEMPTIONS.get(element_text(reason).upper())
+        if expected is not None and nspace(element_text(child(category, _ID))) != expected[1]:
+            report(expected[0], category, reason=element_text(reason), category=expected[1])

@@ -1,0 +1,197 @@
+"""Document-level Peppol rules: empty elements, process and specification ids, references,
+tax totals, parties, payment mandates and currencies (PEPPOL-EN16931-R001…R080)."""
+
+from __future__ import annotations
+
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.peppol.common import both_german, child, descend, kids, profile
+from tasks.ehf.rules.peppol.values import element_text, nspace
+from tasks.ehf.xpathfn import to_number
+
+_CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+_XML_SPACE = " \t\r\n"
+
+_ADDITIONAL_DOCUMENT = cac("AdditionalDocumentReference")
+_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
+_PROFILE_ID = cbc("ProfileID")
+_CUSTOMIZATION_ID = cbc("CustomizationID")
+_NOTE = cbc("Note")
+_BUYER_REFERENCE = cbc("BuyerReference")
+_ORDER_REFERENCE = cac("OrderReference")
+_ID = cbc("ID")
+_TAX_TOTAL = cac("TaxTotal")
+_TAX_SUBTOTAL = cac("TaxSubtotal")
+_TAX_AMOUNT = cbc("TaxAmount")
+_TAX_CURRENCY = cbc("TaxCurrencyCode")
+_DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
+_PARTY = cac("Party")
+_ENDPOINT = cbc("EndpointID")
+_CUSTOMER = cac("AccountingCustomerParty")
+_SUPPLIER = cac("AccountingSupplierParty")
+_PAYMENT_MEANS = cac("PaymentMeans")
+_PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
+_PAYMENT_MANDATE = cac("PaymentMandate")
+
+# R051: every amount carries the document currency, except the VAT total in accounting
+# currency (a cac:TaxTotal/cbc:TaxAmount whose total has no subtotals).
+_AMOUNTS = tuple(
+    cbc(name)
+    for name in (
+        "Amount",
+        "BaseAmount",
+        "PriceAmount",
+        "TaxableAmount",
+        "LineExtensionAmount",
+        "TaxExclusiveAmount",
+        "TaxInclusiveAmount",
+        "AllowanceTotalAmount",
+        "ChargeTotalAmount",
+        "PrepaidAmount",
+        "PayableRoundingAmount",
+        "PayableAmount",
+    )
+)
+
+
+def _is_empty(el: Element) -> bool:
+    """``not(*) and not(normalize-space())``: no child elements, only white space inside."""
+    parts = [el.text or ""]
+    for c in el:
+        if isinstance(c.tag, str):
+            return False
+        parts.append(c.tail or "")  # comments and processing instructions add only their tails
+    return not "".join(parts).strip(_XML_SPACE)
+
+
+@check("PEPPOL-EN16931-R008")
+def empty_elements(doc: Document, report: Report) -> None:
+    """No element may be empty (white space only and no child elements)."""
+    for tag in doc.tags():
+        for el in doc.all(tag):
+            if len(el) == 0:  # the common case: a leaf, empty when its text is white space
+                if not el.text or not el.text.strip(_XML_SPACE):
+                    report("PEPPOL-EN16931-R008", el, element=tag)
+            elif _is_empty(el):
+                report("PEPPOL-EN16931-R008", el, element=tag)
+
+
+@check("PEPPOL-EN16931-R080")
+def one_project_reference(doc: Document, report: Report) -> None:
+    """A credit note has at most one project reference (document type code 50)."""
+    for note in doc.all(CREDIT_NOTE):
+        projects = [
+            ref
+            for ref in kids(note, _ADDITIONAL_DOCUMENT)
+            if any(element_text(c) == "50" for c in kids(ref, _DOCUMENT_TYPE_CODE))
+        ]
+        if len(projects) > 1:
+            report("PEPPOL-EN16931-R080", note, count=len(projects))
+
+
+def _same_sign(root: Element, tax_currency: str, document_currency: str) -> bool:
+    """R055: some VAT total in each currency is <= 0, or some in each is >= 0."""
+    by_tax: list[float] = []
+    by_document: list[float] = []
+    for total in kids(root, _TAX_TOTAL):
+        for amount in kids(total, _TAX_AMOUNT):
+            value = to_number(element_text(amount))
+            if value is None:  # the official cast would stop; count it as no evidence
+                continue
+            currency = amount.get("currencyID")
+            if currency == tax_currency:
+                by_tax.append(float(value))
+            if currency == document_currency:
+                by_document.append(float(value))
+    return (any(v <= 0 for v in by_tax) and any(v <= 0 for v in by_document)) or (
+        any(v >= 0 for v in by_tax) and any(v >= 0 for v in by_document)
+    )
+
+
+def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
+    if child(el, _PROFILE_ID) is None:
+        report("PEPPOL-EN16931-R001", el)
+    if profile(doc) == "Unknown":
+        report("PEPPOL-EN16931-R007", el, profile=element_text(child(doc.root, _PROFILE_ID)))
+    notes = len(kids(el, _NOTE))
+    if notes > 1 and not both_german(doc):
+        report("PEPPOL-EN16931-R002", el, count=notes)
+    if child(el, _BUYER_REFERENCE) is None and descend(el, _ORDER_REFERENCE, _ID) is None:
+        report("PEPPOL-EN16931-R003", el)
+    spec = _text_nodes(child(el, _CUSTOMIZATION_ID))
+    if not spec.startswith(_CUSTOMIZATION_PREFIX) or "::" in spec:
+        report("PEPPOL-EN16931-R004", el, value=spec)
+    totals = kids(el, _TAX_TOTAL)
+    with_subtotals = sum(1 for t in totals if child(t, _TAX_SUBTOTAL) is not None)
+    if with_subtotals != 1:
+        report("PEPPOL-EN16931-R053", el, count=with_subtotals)
+    tax_currency = child(el, _TAX_CURRENCY)
+    without = len(totals) - with_subtotals
+    if without != (1 if tax_currency is not None else 0):
+        report("PEPPOL-EN16931-R054", el, count=without)
+    if tax_currency is not None:
+        currency = nspace(element_text(tax_currency))
+        document_currency = nspace(element_text(child(el, _DOCUMENT_CURRENCY)))
+        if not _same_sign(el, currency, document_currency):
+            report("PEPPOL-EN16931-R055", el, tax_currency=currency)
+
+
+@check(
+    "PEPPOL-EN16931-R001",
+    "PEPPOL-EN16931-R002",
+    "PEPPOL-EN16931-R003",
+    "PEPPOL-EN16931-R004",
+    "PEPPOL-EN16931-R005",
+    "PEPPOL-EN16931-R007",
+    "PEPPOL-EN16931-R010",
+    "PEPPOL-EN16931-R020",
+    "PEPPOL-EN16931-R051",
+    "PEPPOL-EN16931-R053",
+    "PEPPOL-EN16931-R054",
+    "PEPPOL-EN16931-R055",
+    "PEPPOL-EN16931-R061",
+)
+def document_level(doc: Document, report: Report) -> None:
+    """The document-level rules of the main Peppol pattern (their contexts never overlap)."""
+    for el in (*doc.all(INVOICE), *doc.all(CREDIT_NOTE)):
+        _document_root_rule(doc, el, report)
+    for el in doc.all(_TAX_CURRENCY):
+        parent = el.getparent()
+        document_currency = child(parent, _DOCUMENT_CURRENCY) if parent is not None else None
+        if _text_nodes(el) == _text_nodes(document_currency):
+            report("PEPPOL-EN16931-R005", el, currency=_text_nodes(el))
+    for party_tag, rule in ((_CUSTOMER, "PEPPOL-EN16931-R010"), (_SUPPLIER, "PEPPOL-EN16931-R020")):
+        for role in doc.all(party_tag):
+            for party in kids(role, _PARTY):
+                if child(party, _ENDPOINT) is None:
+                    report(rule, party)
+    for means in doc.all(_PAYMENT_MEANS):
+        code = nspace(element_text(child(means, _PAYMENT_MEANS_CODE)))
+        if code in ("49", "59") and descend(means, _PAYMENT_MANDATE, _ID) is None:
+            report("PEPPOL-EN16931-R061", means, code=code)
+    _currencies(doc, report)
+
+
+def _text_nodes(el: Element | None) -> str:
+    """``normalize-space(el/text())``: the element's own text, not its descendants'."""
+    if el is None:
+        return ""
+    return nspace((el.text or "") + "".join(c.tail or "" for c in el))
+
+
+def _currencies(doc: Document, report: Report) -> None:
+    """R051: each amount's currencyID equals a document currency code (BT-5)."""
+    currencies = {element_text(c) for c in kids(doc.root, _DOCUMENT_CURRENCY)}
+    for tag in _AMOUNTS:
+        for el in doc.all(tag):
+            if el.get("currencyID") not in currencies:
+                report("PEPPOL-EN16931-R051", el, currency=el.get("currencyID"))
+    for el in doc.all(_TAX_AMOUNT):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        counted = parent.tag == _TAX_SUBTOTAL or (
+            parent.tag == _TAX_TOTAL and child(parent, _TAX_SUBTOTAL) is not None
+        )
+        if counted and el.get("currencyID") not in currencies:
+            report("PEPPOL-EN16931-R051", el, currency=el.get("currencyID"))

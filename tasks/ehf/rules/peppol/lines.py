@@ -1,0 +1,261 @@
+"""Peppol rules on allowances/charges, invoice lines, prices and line periods
+(PEPPOL-EN16931-R040…R046, R100…R130).
+
+Amounts follow the official arithmetic: ``xs:decimal`` casts, Saxon's decimal division and
+``round(x * 10 * 10) div 100``. Where the official cast would stop with an error (an empty or
+malformed number), the rule reports a finding instead.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.peppol.common import child, descend, kids
+from tasks.ehf.rules.peppol.values import element_text, nspace, slack, xdiv, xmul, xs_date
+from tasks.ehf.xpathfn import round2, to_decimal
+
+_ALLOWANCE_CHARGE = cac("AllowanceCharge")
+_INVOICE_LINE = cac("InvoiceLine")
+_CREDIT_NOTE_LINE = cac("CreditNoteLine")
+_PRICE = cac("Price")
+_INVOICE_PERIOD = cac("InvoicePeriod")
+_DOCUMENT_REFERENCE = cac("DocumentReference")
+_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
+_MULTIPLIER = cbc("MultiplierFactorNumeric")
+_BASE_AMOUNT = cbc("BaseAmount")
+_AMOUNT = cbc("Amount")
+_CHARGE_INDICATOR = cbc("ChargeIndicator")
+_LINE_EXTENSION = cbc("LineExtensionAmount")
+_INVOICED_QUANTITY = cbc("InvoicedQuantity")
+_CREDITED_QUANTITY = cbc("CreditedQuantity")
+_PRICE_AMOUNT = cbc("PriceAmount")
+_BASE_QUANTITY = cbc("BaseQuantity")
+_START = cbc("StartDate")
+_END = cbc("EndDate")
+
+_SLACK = Decimal("0.02")
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+# The document-level and line-level allowance/charge contexts: (parent, grandparent or None).
+_LINE_OF = {INVOICE: _INVOICE_LINE, CREDIT_NOTE: _CREDIT_NOTE_LINE}
+
+
+class _Malformed(Exception):
+    """A number the official ``xs:decimal`` cast would reject."""
+
+
+def _dec(el: Element | None) -> Decimal:
+    """``xs:decimal(el)``; an absent element counts as malformed (the test compares to ())."""
+    value = to_decimal(element_text(el))
+    if value is None:
+        raise _Malformed
+    return value
+
+
+def _is_document_or_line_charge(el: Element) -> bool:
+    """``Invoice/cac:AllowanceCharge | Invoice/cac:InvoiceLine/cac:AllowanceCharge`` (and the
+    credit note equivalents)."""
+    parent = el.getparent()
+    if parent is None:
+        return False
+    if parent.tag in _LINE_OF:
+        return True
+    grand = parent.getparent()
+    return grand is not None and _LINE_OF.get(grand.tag) == parent.tag
+
+
+def _charge_amount_matches(el: Element) -> bool:
+    """R040: the amount is base amount × percentage / 100, give or take 0.02."""
+    try:
+        amount_el = child(el, _AMOUNT)
+        amount = _dec(amount_el) if amount_el is not None else _ZERO
+        base = _dec(child(el, _BASE_AMOUNT))
+        factor = _dec(child(el, _MULTIPLIER))
+    except _Malformed:
+        return False
+    return slack(amount, xdiv(xmul(base, factor), _HUNDRED), _SLACK)
+
+
+@check("PEPPOL-EN16931-R040", "PEPPOL-EN16931-R041", "PEPPOL-EN16931-R042", "PEPPOL-EN16931-R043")
+def allowances_and_charges(doc: Document, report: Report) -> None:
+    """Document- and line-level allowances/charges: percentage, base and amount agree, and the
+    charge indicator is true or false. One rule per node: R041, else R042, else R040/R043."""
+    for el in doc.all(_ALLOWANCE_CHARGE):
+        if not _is_document_or_line_charge(el):
+            continue
+        has_factor = child(el, _MULTIPLIER) is not None
+        has_base = child(el, _BASE_AMOUNT) is not None
+        if has_factor and not has_base:
+            report("PEPPOL-EN16931-R041", el)
+            continue
+        if has_base and not has_factor:
+            report("PEPPOL-EN16931-R042", el)
+            continue
+        if has_factor and not _charge_amount_matches(el):
+            report(
+                "PEPPOL-EN16931-R040",
+                el,
+                amount=element_text(child(el, _AMOUNT)),
+                base=element_text(child(el, _BASE_AMOUNT)),
+                percent=element_text(child(el, _MULTIPLIER)),
+            )
+        indicator = _own_text(child(el, _CHARGE_INDICATOR))
+        if indicator not in ("true", "false"):
+            report("PEPPOL-EN16931-R043", el, indicator=indicator)
+
+
+def _own_text(el: Element | None) -> str:
+    """``normalize-space(el/text())``."""
+    if el is None:
+        return ""
+    return nspace((el.text or "") + "".join(c.tail or "" for c in el))
+
+
+def _line_period_rules(doc: Document, report: Report) -> None:
+    """R110/R111: a line period lies within the invoice period, where that is given."""
+    for root in (*doc.all(INVOICE), *doc.all(CREDIT_NOTE)):
+        periods = kids(root, _INVOICE_PERIOD)
+        line_tag = _LINE_OF[root.tag]
+        for tag, rule, inside in (
+            (_START, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
+            (_END, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
+        ):
+            bounds = [d for p in periods for d in kids(p, tag)]
+            if not bounds:
+                continue
+            # xs:date() of more than one invoice period date stops the official engine.
+            whole = xs_date(element_text(bounds[0])) if len(bounds) == 1 else None
+            for line in kids(root, line_tag):
+                for period in kids(line, _INVOICE_PERIOD):
+                    for date in kids(period, tag):
+                        value = xs_date(_own_text_raw(date))
+                        if value is None or whole is None or not inside(value, whole):
+                            report(rule, date, line_date=element_text(date))
+
+
+def _own_text_raw(el: Element) -> str:
+    return (el.text or "") + "".join(c.tail or "" for c in el)
+
+
+def _sum_rounded(charges: list[Element]) -> Decimal:
+    """``round(sum(cbc:Amount/xs:decimal(.)) * 10 * 10) div 100`` over these charges."""
+    total = _ZERO
+    for ac in charges:
+        for amount in kids(ac, _AMOUNT):
+            total += _dec(amount)
+    return round2(total)
+
+
+def _line_amount_matches(line: Element, is_invoice: bool) -> bool:
+    """R120: line net amount = quantity × (price / base quantity) + charges − allowances."""
+    try:
+        extension_el = child(line, _LINE_EXTENSION)
+        extension = _dec(extension_el) if extension_el is not None else _ZERO
+        quantity_el = child(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY)
+        quantity = _dec(quantity_el) if quantity_el is not None else _ONE
+        price_el = descend(line, _PRICE, _PRICE_AMOUNT)
+        price = _dec(price_el) if price_el is not None else _ZERO
+        base_el = descend(line, _PRICE, _BASE_QUANTITY)
+        base = _dec(base_el) if base_el is not None else _ZERO
+        if base == 0:
+            base = _ONE
+        allowances: list[Element] = []
+        charges: list[Element] = []
+        for ac in kids(line, _ALLOWANCE_CHARGE):
+            indicator = nspace(element_text(child(ac, _CHARGE_INDICATOR)))
+            if indicator == "false":
+                allowances.append(ac)
+            elif indicator == "true":
+                charges.append(ac)
+        calculated = (
+            xmul(quantity, xdiv(price, base)) + _sum_rounded(charges) - _sum_rounded(allowances)
+        )
+    except _Malformed:
+        return False
+    return slack(extension, calculated, _SLACK)
+
+
+def _base_quantity_positive(line: Element) -> bool:
+    """R121: a price base quantity, when given, is above zero."""
+    base_el = descend(line, _PRICE, _BASE_QUANTITY)
+    if base_el is None:
+        return True
+    base = to_decimal(element_text(base_el))
+    return base is not None and base > 0
+
+
+@check(
+    "PEPPOL-EN16931-R100",
+    "PEPPOL-EN16931-R101",
+    "PEPPOL-EN16931-R110",
+    "PEPPOL-EN16931-R111",
+    "PEPPOL-EN16931-R120",
+    "PEPPOL-EN16931-R121",
+)
+def invoice_lines(doc: Document, report: Report) -> None:
+    """Line amounts, base quantities, invoiced objects and line periods."""
+    is_invoice = doc.root.tag == INVOICE
+    for line in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
+        if not _line_amount_matches(line, is_invoice):
+            report(
+                "PEPPOL-EN16931-R120",
+                line,
+                line_amount=element_text(child(line, _LINE_EXTENSION)),
+            )
+        if not _base_quantity_positive(line):
+            report(
+                "PEPPOL-EN16931-R121",
+                line,
+                base_quantity=element_text(descend(line, _PRICE, _BASE_QUANTITY)),
+            )
+        references = kids(line, _DOCUMENT_REFERENCE)
+        if len(references) > 1:
+            report("PEPPOL-EN16931-R100", line, count=len(references))
+        if references and not any(
+            element_text(code) == "130"
+            for ref in references
+            for code in kids(ref, _DOCUMENT_TYPE_CODE)
+        ):
+            report("PEPPOL-EN16931-R101", line)
+    _line_period_rules(doc, report)
+
+
+def _net_price_matches(ac: Element, price_el: Element) -> bool:
+    """R046: net price = gross price − allowance, exactly, when the gross price is given."""
+    try:
+        price = _dec(child(price_el, _PRICE_AMOUNT))
+        gross = _dec(child(ac, _BASE_AMOUNT))
+        allowance = _dec(child(ac, _AMOUNT))
+    except _Malformed:
+        return False
+    return price == gross - allowance
+
+
+@check("PEPPOL-EN16931-R044", "PEPPOL-EN16931-R046", "PEPPOL-EN16931-R130")
+def prices(doc: Document, report: Report) -> None:
+    """Price-level allowances (never charges) and the unit of the price base quantity."""
+    for ac in doc.all(_ALLOWANCE_CHARGE):
+        parent = ac.getparent()
+        if parent is None or parent.tag != _PRICE:
+            continue
+        indicator = nspace(element_text(child(ac, _CHARGE_INDICATOR)))
+        if indicator != "false":
+            report("PEPPOL-EN16931-R044", ac, indicator=indicator)
+        if child(ac, _BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):
+            report("PEPPOL-EN16931-R046", ac)
+    is_invoice = doc.root.tag == INVOICE
+    for base in doc.all(_BASE_QUANTITY):
+        unit = base.get("unitCode")
+        price = base.getparent()
+        line = price.getparent() if price is not None and price.tag == _PRICE else None
+        if unit is None or line is None:
+            continue
+        invoiced, credited = kids(line, _INVOICED_QUANTITY), kids(line, _CREDITED_QUANTITY)
+        if not invoiced and not credited:
+            continue
+        quantities = invoiced if is_invoice else credited
+        if not any(q.get("unitCode") == unit for q in quantities):
+            report("PEPPOL-EN16931-R130", base, unit=unit)
