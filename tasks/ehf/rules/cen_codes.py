@@ -1,0 +1,239 @@
+"""BR-CL-*: coded values of EN 16931 must come from their code lists.
+
+Almost every rule has one shape: the code (an element's text or one of its attributes) is
+whitespace-trimmed and must be a single token of the list, as the official
+``not(contains(normalize-space(v), ' ')) and contains(' A B C ', concat(' ', v, ' '))``.
+Those rules are rows of ``_RULES`` and run in one pass per tag. The odd ones are their own
+functions: BR-CL-08 (a subject code between ``#`` marks in a note, matched as a substring
+of the list) and BR-CL-24 (MIME codes compared exactly, without trimming).
+
+The lists are ``ehf_schemas/codelists/cen/<name>.txt``, taken from the official rule file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ehf_schemas.codelists import codes
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.registry import Report, check
+
+#: The characters XPath ``normalize-space`` treats as white space.
+XML_SPACE = " \t\r\n"
+
+_CHARGE_INDICATOR = cbc("ChargeIndicator")
+_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
+_SUPPLIER = cac("AccountingSupplierParty")
+_PAYEE = cac("PayeeParty")
+
+
+def single_token(value: str | None, allowed: frozenset[str], upper: bool = False) -> bool:
+    """True when ``normalize-space(value)`` is one token and a code of ``allowed``.
+
+    An empty value never is: the official list strings hold no double space, so
+    ``concat(' ', '', ' ')`` is never found in them.
+    """
+    if not value:
+        return False
+    code = value.strip(XML_SPACE)
+    if not code or any(ch in code for ch in XML_SPACE):
+        return False  # inner white space survives normalize-space as a space
+    return (code.upper() if upper else code) in allowed
+
+
+def charge_indicators(allowance_charge: Element) -> set[bool]:
+    """The ``xs:boolean`` values of an AllowanceCharge's ChargeIndicator children.
+
+    ``cbc:ChargeIndicator = false()`` is existential over them; a value that is not a
+    boolean lexical form matches neither ``true()`` nor ``false()``.
+    """
+    found = set()
+    for child in allowance_charge:
+        if child.tag == _CHARGE_INDICATOR:
+            value = (child.text or "").strip(XML_SPACE)
+            if value in ("true", "1"):
+                found.add(True)
+            elif value in ("false", "0"):
+                found.add(False)
+    return found
+
+
+def _is_allowance(el: Element) -> bool:
+    return False in charge_indicators(el.getparent())
+
+
+def _is_charge(el: Element) -> bool:
+    # BR-CL-19's rule comes first in the pattern, so an allowance never reaches BR-CL-20.
+    flags = charge_indicators(el.getparent())
+    return True in flags and False not in flags
+
+
+def _is_invoiced_object_reference(el: Element) -> bool:
+    """``[cbc:DocumentTypeCode = '130']`` on the reference holding this ID (no trimming)."""
+    return any(c.tag == _DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in el.getparent())
+
+
+def _sepa_for_seller_or_payee(el: Element, scheme: str) -> bool:
+    """BR-CL-10 also accepts the scheme ``SEPA`` inside the seller or the payee."""
+    if scheme.strip(XML_SPACE) != "SEPA":
+        return False
+    node = el.getparent()
+    while node is not None:
+        if node.tag == _SUPPLIER or node.tag == _PAYEE:
+            return True
+        node = node.getparent()
+    return False
+
+
+@dataclass(frozen=True)
+class CodeRule:
+    """One code-list rule: where its codes are and which list they must be in."""
+
+    rule_id: str
+    tag: str
+    codelist: str
+    parent: str | None = None  # the context's required parent element
+    attribute: str | None = None  # the code is this attribute (which must be present)
+    upper: bool = False  # compare upper-cased (BR-CL-22)
+    applies: Callable[[Element], bool] | None = None  # rest of the context's predicate
+    also_valid: Callable[[Element, str], bool] | None = None  # an extra accepted case
+
+
+_AMOUNTS = [
+    "Amount",
+    "BaseAmount",
+    "PriceAmount",
+    "TaxAmount",
+    "TaxableAmount",
+    "LineExtensionAmount",
+    "TaxExclusiveAmount",
+    "TaxInclusiveAmount",
+    "AllowanceTotalAmount",
+    "ChargeTotalAmount",
+    "PrepaidAmount",
+    "PayableRoundingAmount",
+    "PayableAmount",
+]
+
+_RULES: tuple[CodeRule, ...] = (
+    CodeRule("BR-CL-01", cbc("InvoiceTypeCode"), "invoice-type"),
+    CodeRule("BR-CL-01", cbc("CreditNoteTypeCode"), "creditnote-type"),
+    *(CodeRule("BR-CL-03", cbc(name), "currency", attribute="currencyID") for name in _AMOUNTS),
+    CodeRule("BR-CL-04", cbc("DocumentCurrencyCode"), "currency"),
+    CodeRule("BR-CL-05", cbc("TaxCurrencyCode"), "currency"),
+    CodeRule("BR-CL-06", cbc("DescriptionCode"), "invoice-period-description",
+             parent=cac("InvoicePeriod")),
+    CodeRule("BR-CL-07", cbc("ID"), "reference-scheme", parent=cac("AdditionalDocumentReference"),
+             attribute="schemeID", applies=_is_invoiced_object_reference),
+    CodeRule("BR-CL-07", cbc("ID"), "reference-scheme", parent=cac("DocumentReference"),
+             attribute="schemeID", applies=_is_invoiced_object_reference),
+    CodeRule("BR-CL-10", cbc("ID"), "icd", parent=cac("PartyIdentification"),
+             attribute="schemeID", also_valid=_sepa_for_seller_or_payee),
+    CodeRule("BR-CL-11", cbc("CompanyID"), "icd", parent=cac("PartyLegalEntity"),
+             attribute="schemeID"),
+    CodeRule("BR-CL-13", cbc("ItemClassificationCode"), "item-classification",
+             parent=cac("CommodityClassification"), attribute="listID"),
+    CodeRule("BR-CL-14", cbc("IdentificationCode"), "country", parent=cac("Country")),
+    CodeRule("BR-CL-15", cbc("IdentificationCode"), "country", parent=cac("OriginCountry")),
+    CodeRule("BR-CL-16", cbc("PaymentMeansCode"), "payment-means", parent=cac("PaymentMeans")),
+    CodeRule("BR-CL-17", cbc("ID"), "vat-category", parent=cac("TaxCategory")),
+    CodeRule("BR-CL-18", cbc("ID"), "vat-category", parent=cac("ClassifiedTaxCategory")),
+    CodeRule("BR-CL-19", cbc("AllowanceChargeReasonCode"), "allowance-reason",
+             parent=cac("AllowanceCharge"), applies=_is_allowance),
+    CodeRule("BR-CL-20", cbc("AllowanceChargeReasonCode"), "charge-reason",
+             parent=cac("AllowanceCharge"), applies=_is_charge),
+    CodeRule("BR-CL-21", cbc("ID"), "icd", parent=cac("StandardItemIdentification"),
+             attribute="schemeID"),
+    CodeRule("BR-CL-22", cbc("TaxExemptionReasonCode"), "vatex", upper=True),
+    *(CodeRule("BR-CL-23", cbc(name), "unit", attribute="unitCode")
+      for name in ("InvoicedQuantity", "BaseQuantity", "CreditedQuantity")),
+    CodeRule("BR-CL-25", cbc("EndpointID"), "eas", attribute="schemeID"),
+    CodeRule("BR-CL-26", cbc("ID"), "icd", parent=cac("DeliveryLocation"), attribute="schemeID"),
+)  # fmt: skip
+
+_RULES_BY_TAG: dict[str, tuple[CodeRule, ...]] = {}
+for _rule in _RULES:
+    _RULES_BY_TAG[_rule.tag] = (*_RULES_BY_TAG.get(_rule.tag, ()), _rule)
+
+
+def _rule_for(el: Element, rules: tuple[CodeRule, ...]) -> CodeRule | None:
+    """The rule whose context takes ``el`` (contexts of one tag differ by parent)."""
+    parent_tag = None
+    for rule in rules:
+        if rule.parent is not None:
+            if parent_tag is None:
+                parent = el.getparent()
+                parent_tag = parent.tag if parent is not None else ""
+            if parent_tag != rule.parent:
+                continue
+        if rule.attribute is not None and el.get(rule.attribute) is None:
+            continue
+        if rule.applies is not None and not rule.applies(el):
+            continue
+        return rule
+    return None
+
+
+@check(*sorted({rule.rule_id for rule in _RULES}))
+def code_lists(doc: Document, report: Report) -> None:
+    """Every coded value in a code-list context is a code of its list."""
+    for tag, rules in _RULES_BY_TAG.items():
+        for el in doc.all(tag):
+            rule = _rule_for(el, rules)
+            if rule is None:
+                continue
+            value = el.get(rule.attribute) if rule.attribute else string_value(el)
+            if single_token(value, codes("cen", rule.codelist), rule.upper):
+                continue
+            if rule.also_valid is not None and rule.also_valid(el, value or ""):
+                continue
+            report(rule.rule_id, el, code=value)
+
+
+@cache
+def _list_string(name: str) -> str:
+    """A list as the official rules spell it: ``' A B C '``, in the file's order."""
+    path = resources.files("ehf_schemas.codelists") / "cen" / f"{name}.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tokens = [s for line in lines if (s := line.split("#", 1)[0].strip())]
+    return f" {' '.join(tokens)} "
+
+
+_NOTE = cbc("Note")
+
+
+@check("BR-CL-08")
+def note_subject_code(doc: Document, report: Report) -> None:
+    """A document note's subject code ``#XXX#`` (three characters) is a UNCL4451 code.
+
+    The official test looks the three characters up as a substring of the spaced list,
+    so we do the same (it also accepts e.g. ``"AB "``, which straddles two codes).
+    """
+    if doc.kind is None or not doc.has(_NOTE):
+        return
+    root = doc.root
+    for note in doc.all(_NOTE):
+        if note.getparent() is not root:
+            continue
+        text = string_value(note)
+        _, hash_found, after = text.partition("#")
+        if not hash_found:
+            continue
+        code, _, _ = after.partition("#")  # substring-before gives '' without a second '#'
+        if len(code) == 3 and code not in _list_string("text-subject"):
+            report("BR-CL-08", note, code=code)
+
+
+_BINARY_OBJECT = cbc("EmbeddedDocumentBinaryObject")
+
+
+@check("BR-CL-24")
+def attachment_mime_code(doc: Document, report: Report) -> None:
+    """An attachment's mimeCode is one of the allowed MIME types, exactly as written."""
+    for el in doc.all(_BINARY_OBJECT):
+        mime = el.get("mimeCode")
+        if mime is not None and mime not in codes("cen", "mime"):
+            report("BR-CL-24", el, code=mime)
