@@ -44,6 +44,7 @@ def ehf_valid(validation: ValidationResult) -> list[Deviation]:
         Deviation(
             "EHF-INVALID",
             {
+                "rules": ", ".join(sorted({f.rule for f in validation.fatal})) or "XSD",
                 "schema_valid": validation.schema_valid,
                 "schema_errors": list(getattr(validation, "schema_errors", ()))[:20],
                 "fatal": fatal,
