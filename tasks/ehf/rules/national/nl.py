@@ -1,0 +1,90 @@
+"""The Netherlands (NL-R-*): addresses, KvK/OIN legal ids, payment means, references.
+
+The Dutch pattern uses the postal address countries, trimmed and upper-cased: the seller's
+for all rules, plus the buyer's or the tax representative's for some."""
+
+from __future__ import annotations
+
+from tasks.ehf.document import Document, Element, cac, cbc, exists, ntext, string_value
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.national._common import countries
+from tasks.ehf.xpathfn import to_decimal
+
+_CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
+_MONETARY_TOTAL = cac("LegalMonetaryTotal")
+_PAYMENT_MEANS = cac("PaymentMeans")
+_LINE_ID = cbc("LineID")
+_PAYMENT_MEANS_CODES = frozenset({"30", "48", "49", "57", "58", "59"})
+_LEGAL_ID = "cac:PartyLegalEntity/cbc:CompanyID"
+
+
+@check(
+    "NL-R-001",
+    "NL-R-002",
+    "NL-R-003",
+    "NL-R-004",
+    "NL-R-005",
+    "NL-R-006",
+    "NL-R-007",
+    "NL-R-008",
+    "NL-R-009",
+)
+def dutch_rules(doc: Document, report: Report) -> None:
+    """All Dutch rules, gated on a seller with a Dutch postal address."""
+    c = countries(doc)
+    if c.supplier_code != "NL":
+        return
+    root = doc.root
+    customer_nl = c.customer_code == "NL"
+    for type_code in doc.all(_CREDIT_NOTE_TYPE):
+        if not exists(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"):
+            report("NL-R-001", type_code)
+    _address(doc, "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress", "NL-R-002", report)
+    _legal_id(doc, f"cac:AccountingSupplierParty/cac:Party/{_LEGAL_ID}", "NL-R-003", report)
+    if customer_nl:
+        _address(doc, "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", "NL-R-004", report)
+        _legal_id(doc, f"cac:AccountingCustomerParty/cac:Party/{_LEGAL_ID}", "NL-R-005", report)
+    representative = "cac:TaxRepresentativeParty/cac:PostalAddress"
+    if ntext(root, f"{representative}/cac:Country/cbc:IdentificationCode").upper() == "NL":
+        _address(doc, representative, "NL-R-006", report)
+    for total in doc.all(_MONETARY_TOTAL):
+        if not _payment_means_given(doc, total):
+            report("NL-R-007", total, payable=ntext(total, "cbc:PayableAmount"))
+    if customer_nl:
+        for means in doc.all(_PAYMENT_MEANS):
+            code = ntext(means, "cbc:PaymentMeansCode")
+            if code not in _PAYMENT_MEANS_CODES:
+                report("NL-R-008", means, code=code)
+    if doc.has(_LINE_ID) and not exists(root, "cac:OrderReference/cbc:ID"):
+        for line_id in doc.context("cac:OrderLineReference/cbc:LineID"):
+            report("NL-R-009", line_id)
+
+
+def _address(doc: Document, path: str, rule_id: str, report: Report) -> None:
+    """Street name, city and post code are present."""
+    for address in doc.context(path):
+        if not all(
+            exists(address, part) for part in ("cbc:StreetName", "cbc:CityName", "cbc:PostalZone")
+        ):
+            report(rule_id, address)
+
+
+def _legal_id(doc: Document, path: str, rule_id: str, report: Report) -> None:
+    """A KvK (0106) or OIN (0190) scheme, and a value."""
+    for company_id in doc.context(path):
+        schemes = f" {company_id.get('schemeID', '')} "
+        kvk_or_oin = " 0106 " in schemes or " 0190 " in schemes
+        if not (kvk_or_oin and string_value(company_id).strip(" \t\n\r")):
+            report(rule_id, company_id, scheme=company_id.get("schemeID"))
+
+
+def _payment_means_given(doc: Document, total: Element) -> bool:
+    """Payment means are given, or nothing is to be paid to the seller.
+
+    An unreadable payable amount counts as money to be paid."""
+    if doc.has(_PAYMENT_MEANS):
+        return True
+    amount = to_decimal(ntext(total, "cbc:PayableAmount") or None)
+    if amount is None:
+        return False
+    return amount <= 0 if doc.kind == "Invoice" else doc.kind == "CreditNote" and amount >= 0

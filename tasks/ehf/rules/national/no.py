@@ -1,0 +1,41 @@
+"""Norway (NO-R-*): the seller's VAT number and the «Foretaksregisteret» statement.
+
+They run on the seller party when ``$supplierCountry`` is NO (the seller's VAT number
+prefix, else the tax representative's, else the postal address country)."""
+
+from __future__ import annotations
+
+import re
+
+from tasks.ehf.document import Document, normalize_space, select, text
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.national._common import (
+    SUPPLIER_PARTY,
+    countries,
+    is_vat_scheme,
+    mod11_no,
+    scheme_id,
+)
+
+_NO_VAT = re.compile(r"[0-9]{9}MVA")
+
+
+@check("NO-R-001", "NO-R-002")
+def norwegian_seller(doc: Document, report: Report) -> None:
+    """NO-R-002 (warning) Foretaksregisteret as the TAX scheme; NO-R-001 the VAT number."""
+    if countries(doc).supplier != "NO":
+        return
+    for party in doc.context(SUPPLIER_PARTY):
+        schemes = select(party, "cac:PartyTaxScheme")
+        tax = [s for s in schemes if scheme_id(s) == "TAX"]
+        registered = normalize_space(text(tax[0], "cbc:CompanyID")) if tax else ""
+        if registered != "Foretaksregisteret":
+            report("NO-R-002", party, value=registered)
+        vat_ids = [text(s, "cbc:CompanyID") for s in schemes if is_vat_scheme(s, exact=False)]
+        if any(v[:2] == "NO" for v in vat_ids) and not _valid_vat(vat_ids[0]):
+            report("NO-R-001", party, vat=vat_ids[0])
+
+
+def _valid_vat(vat: str) -> bool:
+    """Nine digits passing mod 11, then MVA (the rule reads the first VAT scheme)."""
+    return _NO_VAT.fullmatch(vat[2:]) is not None and mod11_no(vat[2:11])
