@@ -1,0 +1,24 @@
+"""BR-S/Z/E/AE/K(IC)/G/O/L(AF)/M(AG)/B-*: the rules of each VAT category.
+
+The categories are standard rate (S), zero rate (Z), exempt (E), reverse charge (AE),
+intra-community supply (K, rules BR-IC), export (G), not subject to VAT (O), Canary
+Islands IGIC (L, rules BR-AF), Ceuta/Melilla IPSI (M, rules BR-AG) and Italian split
+payment (B). Each category has the same four kinds of rule:
+
+- document level (context ``/ubl:Invoice``): the category in lines/allowances/charges
+  needs a breakdown for it (-01), and the parties need (or must not have) VAT ids (-02..-04);
+- the breakdown (``/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory``): its taxable amount
+  adds up (-08), its VAT amount is right (-09), exemption reason present or absent (-10);
+- the rate on document allowances (-06), charges (-07) and lines (-05).
+
+The official rules are close to but not quite uniform across categories (whether the VAT
+scheme is checked, raw vs. trimmed category codes, ``= 1`` vs ``> 0``, which party ids
+count), so the tables below name those differences explicitly, row by row.
+
+Every category element is looked at once per document (``scan``); the rules then work on
+that small list.
+"""
+
+from tasks.ehf.rules.cen_vat import category_rules, document_rules
+
+__all__ = ["category_rules", "document_rules"]

@@ -1,0 +1,197 @@
+"""What the VAT category rules know of a document's category elements, and the XPath
+value rules they use (casts, normalize-space, the VAT-scheme test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.rules.cen_codes import XML_SPACE, charge_indicators
+from tasks.ehf.xpathfn import to_decimal, to_number
+
+ID = cbc("ID")
+PERCENT = cbc("Percent")
+TAX_SCHEME = cac("TaxScheme")
+TAX_CATEGORY = cac("TaxCategory")
+CLASSIFIED = cac("ClassifiedTaxCategory")
+TAX_SUBTOTAL = cac("TaxSubtotal")
+TAX_TOTAL = cac("TaxTotal")
+ALLOWANCE_CHARGE = cac("AllowanceCharge")
+ITEM = cac("Item")
+INVOICE_LINE = cac("InvoiceLine")
+CREDIT_NOTE_LINE = cac("CreditNoteLine")
+LINE_TAGS = (INVOICE_LINE, CREDIT_NOTE_LINE)
+TAXABLE_AMOUNT = cbc("TaxableAmount")
+TAX_AMOUNT = cbc("TaxAmount")
+LINE_AMOUNT = cbc("LineExtensionAmount")
+AMOUNT = cbc("Amount")
+EXEMPTION_REASON = cbc("TaxExemptionReason")
+EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+# Where a category element sits, which decides the rules that see it.
+AT_SUBTOTAL = "subtotal"  # /*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory
+AT_ALLOWANCE_CHARGE = "allowance-charge"  # cac:AllowanceCharge/cac:TaxCategory
+AT_LINE = "line"  # cac:InvoiceLine|CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory
+AT_OTHER = "other"
+
+
+class CastError(Exception):
+    """A value the official rules cast would make the XPath engine stop (a finding for us)."""
+
+
+def norm(value: str) -> str:
+    """XPath ``normalize-space`` (only the four XML white-space characters count)."""
+    if not any(ch in value for ch in XML_SPACE):
+        return value
+    for ch in "\t\r\n":
+        value = value.replace(ch, " ")
+    return " ".join(t for t in value.split(" ") if t)
+
+
+def is_vat_scheme(el: Element) -> bool:
+    """``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'`` on ``el``."""
+    for scheme in el:
+        if scheme.tag == TAX_SCHEME:
+            for child in scheme:
+                if child.tag == ID:
+                    if norm(string_value(child).upper()) == "VAT":
+                        return True
+                    break
+            # a scheme without an ID compares '' = 'VAT': false
+    return False
+
+
+def decimal_of(el: Element, tag: str) -> Decimal | None:
+    """``xs:decimal(tag)`` on ``el``'s children: None when absent, CastError when it fails."""
+    found = [c for c in el if c.tag == tag]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise CastError(tag)
+    value = to_decimal(string_value(found[0]))
+    if value is None:
+        raise CastError(tag)
+    return value
+
+
+def double_plus(el: Element, tag: str, delta: int) -> Decimal | None:
+    """``xs:decimal(tag + delta)``: the arithmetic runs in xs:double first (so ``1e3`` is
+    accepted), then the double converts exactly to a decimal, as Saxon does."""
+    found = [c for c in el if c.tag == tag]
+    if not found:
+        return None
+    if len(found) > 1:
+        raise CastError(tag)
+    value = to_number(string_value(found[0]))
+    if value is None:
+        raise CastError(tag)
+    return Decimal(float(value) + delta)
+
+
+def percent_compare(cat: Element, ok: Callable[[Decimal], bool]) -> bool:
+    """``(cbc:Percent) > 0`` style: existential, each Percent cast to xs:double."""
+    result = False
+    for child in cat:
+        if child.tag == PERCENT:
+            value = to_number(string_value(child))
+            if value is None:
+                raise CastError("Percent")
+            result = result or ok(value)
+    return result
+
+
+@dataclass(slots=True)
+class Category:
+    """A cac:TaxCategory or cac:ClassifiedTaxCategory and the facts the rules ask of it."""
+
+    el: Element
+    classified: bool
+    code: str  # normalize-space(cbc:ID) of its first ID
+    raw: tuple[str, ...]  # the string values of its IDs (for the rules that do not trim)
+    vat: bool
+    where: str
+    charge: frozenset[bool]  # ChargeIndicator values of the parent AllowanceCharge
+    on_root: bool  # the parent AllowanceCharge is a document-level one
+
+
+def scan(doc: Document) -> list[Category]:
+    root = doc.root
+    found = []
+    for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
+        for el in doc.all(tag):
+            ids = [string_value(c) for c in el if c.tag == ID]
+            parent = el.getparent()
+            where, charge, on_root = AT_OTHER, frozenset(), False
+            if classified:
+                if parent.tag == ITEM and (gp := parent.getparent()) is not None:
+                    where = AT_LINE if gp.tag in LINE_TAGS else AT_OTHER
+            elif parent.tag == ALLOWANCE_CHARGE:
+                where, charge = AT_ALLOWANCE_CHARGE, frozenset(charge_indicators(parent))
+                on_root = parent.getparent() is root
+            elif parent.tag == TAX_SUBTOTAL:
+                total = parent.getparent()
+                if total is not None and total.tag == TAX_TOTAL and total.getparent() is root:
+                    where = AT_SUBTOTAL
+            code = norm(ids[0]) if ids else ""
+            found.append(
+                Category(el, classified, code, tuple(ids), is_vat_scheme(el), where, charge,
+                         on_root)
+            )  # fmt: skip
+    return found
+
+
+# --- selections of category elements, as the official XPath expressions make them ---
+
+Select = Callable[[Category], bool]
+
+
+def tax_category(code: str, vat: bool = True) -> Select:
+    """``//cac:TaxCategory[normalize-space(cbc:ID) = code]`` (optionally [VAT])."""
+    return lambda c: not c.classified and c.code == code and (c.vat or not vat)
+
+
+def classified(code: str, vat: bool = True) -> Select:
+    """``//cac:ClassifiedTaxCategory[normalize-space(cbc:ID) = code]`` (optionally [VAT])."""
+    return lambda c: c.classified and c.code == code and (c.vat or not vat)
+
+
+def allowance_charge(
+    code: str, charge: bool | None, vat: bool = True, raw: bool = False, on_root: bool = False
+) -> Select:
+    """``//cac:AllowanceCharge[cbc:ChargeIndicator = charge]/cac:TaxCategory[...]``.
+
+    ``charge=None`` takes allowances and charges; ``raw`` compares the untrimmed ID
+    (``cbc:ID = 'L'``); ``on_root`` keeps document-level ones only.
+    """
+
+    def select(c: Category) -> bool:
+        return (
+            c.where == AT_ALLOWANCE_CHARGE
+            and (charge is None or charge in c.charge)
+            and (code in c.raw if raw else c.code == code)
+            and (c.vat or not vat)
+            and (c.on_root or not on_root)
+        )
+
+    return select
+
+
+def breakdown(code: str, vat: bool = True, raw: bool = False) -> Select:
+    """``cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory[...]`` of the document."""
+    return lambda c: (
+        c.where == AT_SUBTOTAL and (code in c.raw if raw else c.code == code) and (c.vat or not vat)
+    )
+
+
+def count(cats: list[Category], select: Select) -> int:
+    return sum(1 for c in cats if select(c))
+
+
+def any_of(cats: list[Category], select: Select) -> bool:
+    return any(select(c) for c in cats)
