@@ -1,0 +1,205 @@
+"""Parties, addresses, payment and references: the presence rules of BG-4 … BG-24 and the
+VAT identifier prefix (BR-CO-09)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
+from tasks.ehf.registry import Report, catalogue, check
+from tasks.ehf.rules.cen_core._xp import (
+    COUNTRY,
+    ID,
+    IDENTIFICATION_CODE,
+    PARTY,
+    POSTAL_ADDRESS,
+    child,
+    has,
+    is_vat,
+    nchild,
+    nchild_path,
+    string_value,
+)
+
+SUPPLIER = cac("AccountingSupplierParty")
+CUSTOMER = cac("AccountingCustomerParty")
+ENDPOINT = cbc("EndpointID")
+ADDRESS = cac("Address")
+DELIVERY = cac("Delivery")
+DELIVERY_LOCATION = cac("DeliveryLocation")
+ADDITIONAL_DOCUMENT = cac("AdditionalDocumentReference")
+CARD_NUMBER = cbc("PrimaryAccountNumberID")
+CARD_ACCOUNT = cac("CardAccount")
+PAYMENT_MEANS = cac("PaymentMeans")
+PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
+PAYEE_ACCOUNT = cac("PayeeFinancialAccount")
+PAYEE = cac("PayeeParty")
+PARTY_NAME = cac("PartyName")
+NAME = cbc("Name")
+PARTY_IDENTIFICATION = cac("PartyIdentification")
+PARTY_TAX_SCHEME = cac("PartyTaxScheme")
+LEGAL_ENTITY = cac("PartyLegalEntity")
+COMPANY_ID = cbc("CompanyID")
+BILLING_REFERENCE = cac("BillingReference")
+INVOICE_REFERENCE = cac("InvoiceDocumentReference")
+TAX_REPRESENTATIVE = cac("TaxRepresentativeParty")
+CREDIT_TRANSFER = ("30", "58")
+
+
+def _parent_is(el: Element, *tags: str) -> bool:
+    """True when the ancestors of ``el``, nearest first, have exactly these tags."""
+    node: Element | None = el
+    for tag in tags:
+        node = node.getparent() if node is not None else None
+        if node is None or node.tag != tag:
+            return False
+    return True
+
+
+@check("BR-62", "BR-63")
+def check_endpoints(doc: Document, report: Report) -> None:
+    """The seller's and buyer's electronic addresses carry a scheme identifier."""
+    for endpoint in doc.all(ENDPOINT):
+        if endpoint.get("schemeID") is not None:
+            continue
+        if _parent_is(endpoint, PARTY, SUPPLIER):
+            report("BR-62", endpoint)
+        elif _parent_is(endpoint, PARTY, CUSTOMER):
+            report("BR-63", endpoint)
+
+
+@check("BR-09", "BR-11", "BR-20", "BR-57")
+def check_address_countries(doc: Document, report: Report) -> None:
+    """Seller, buyer, tax representative and delivery addresses name their country."""
+    for address in doc.all(POSTAL_ADDRESS):
+        if nchild_path(address, COUNTRY, IDENTIFICATION_CODE) != "":
+            continue
+        if _parent_is(address, PARTY, SUPPLIER):
+            report("BR-09", address)
+        elif _parent_is(address, PARTY, CUSTOMER):
+            report("BR-11", address)
+        elif _parent_is(address, TAX_REPRESENTATIVE):
+            report("BR-20", address)
+    for address in doc.all(ADDRESS):
+        # BR-57 asks only for the element, over every cac:Country.
+        if _parent_is(address, DELIVERY_LOCATION, DELIVERY) and not any(
+            has(c, IDENTIFICATION_CODE) for c in address if c.tag == COUNTRY
+        ):
+            report("BR-57", address)
+
+
+@check("BR-52", "BR-55")
+def check_references(doc: Document, report: Report) -> None:
+    """Supporting documents have a reference; preceding invoice references have an ID."""
+    for ref in doc.all(ADDITIONAL_DOCUMENT):
+        if nchild(ref, ID) == "":
+            report("BR-52", ref)
+    for ref in doc.all(BILLING_REFERENCE):
+        if not any(has(r, ID) for r in ref if r.tag == INVOICE_REFERENCE):
+            report("BR-55", ref)
+
+
+@check("BR-49", "BR-50", "BR-51", "BR-61")
+def check_payment(doc: Document, report: Report) -> None:
+    """Payment instructions (BG-16): a means code, an account for credit transfers, and no
+    full card number (BR-51 is a warning)."""
+    for means in doc.all(PAYMENT_MEANS):
+        codes = [c for c in means if c.tag == PAYMENT_MEANS_CODE]
+        if not codes:
+            report("BR-49", means)
+        accounts = [a for a in means if a.tag == PAYEE_ACCOUNT]
+        code = normalize_space(string_value(codes[0])) if codes else ""
+        if code in CREDIT_TRANSFER and not any(has(a, ID) for a in accounts):
+            report("BR-61", means, code=code)
+        # BR-50's context compares the raw codes, not the normalized one.
+        if any(string_value(c) in CREDIT_TRANSFER for c in codes):
+            for account in accounts:
+                if nchild(account, ID) == "":
+                    report("BR-50", account)
+    for number in doc.all(CARD_NUMBER):
+        if len(normalize_space(string_value(number))) > 10 and _parent_is(
+            number, CARD_ACCOUNT, PAYMENT_MEANS
+        ):
+            report("BR-51", number)
+
+
+@check("BR-17", "BR-CO-26")
+def check_seller_and_payee(doc: Document, report: Report) -> None:
+    """The seller can be identified (BR-CO-26); a payee other than the seller is named."""
+    for supplier in doc.all(SUPPLIER):
+        if not _seller_identified(supplier):
+            report("BR-CO-26", supplier)
+    for payee in doc.all(PAYEE):
+        if not _payee_named(payee):
+            report("BR-17", payee)
+
+
+def _seller_identified(supplier: Element) -> bool:
+    for party in supplier:
+        if party.tag != PARTY:
+            continue
+        for c in party:
+            if c.tag == PARTY_TAX_SCHEME and is_vat(c) and has(c, COMPANY_ID):
+                return True
+            if c.tag == PARTY_IDENTIFICATION and any(
+                i.tag == ID and i.get("schemeID") != "SEPA" for i in c
+            ):
+                return True
+            if c.tag == LEGAL_ENTITY and has(c, COMPANY_ID):
+                return True
+    return False
+
+
+def _values(el: Element | None, *path: str) -> set[str]:
+    """String values of every node reached from ``el`` by the child path."""
+    nodes = [] if el is None else [el]
+    for tag in path:
+        nodes = [c for n in nodes for c in n if c.tag == tag]
+    return {string_value(n) for n in nodes}
+
+
+def _payee_named(payee: Element) -> bool:
+    """BR-17: a payee name, and neither that name nor a payee identifier equals the seller's."""
+    names = _values(payee, PARTY_NAME, NAME)
+    if not names:
+        return False
+    parent = payee.getparent()
+    seller_names = _values(parent, SUPPLIER, PARTY, PARTY_NAME, NAME)
+    seller_ids = _values(parent, SUPPLIER, PARTY, PARTY_IDENTIFICATION, ID)
+    return not (names & seller_names) and not (
+        _values(payee, PARTY_IDENTIFICATION, ID) & seller_ids
+    )
+
+
+@check("BR-18", "BR-19", "BR-56")
+def check_tax_representative(doc: Document, report: Report) -> None:
+    """A seller tax representative (BG-11) has a name, an address and a VAT identifier."""
+    for rep in doc.all(TAX_REPRESENTATIVE):
+        names = [n for p in rep if p.tag == PARTY_NAME for n in p if n.tag == NAME]
+        if not names or normalize_space(string_value(names[0])) == "":
+            report("BR-18", rep)
+        if not has(rep, POSTAL_ADDRESS):
+            report("BR-19", rep)
+        if not any(c.tag == PARTY_TAX_SCHEME and is_vat(c) and has(c, COMPANY_ID) for c in rep):
+            report("BR-56", rep)
+
+
+@cache
+def _vat_prefixes() -> str:
+    """The release's space-separated list of VAT identifier prefixes, spaces around each."""
+    return catalogue()["BR-CO-09"].data["prefixes"]
+
+
+@check("BR-CO-09")
+def check_vat_prefix(doc: Document, report: Report) -> None:
+    """BR-CO-09: a VAT identifier starts with a country prefix (EL for Greece).
+
+    As in the release, the test is whether the first two characters occur in the list
+    string, so an absent identifier passes (the empty string is always contained)."""
+    for scheme in doc.all(PARTY_TAX_SCHEME):
+        if not is_vat(scheme):
+            continue
+        company = child(scheme, COMPANY_ID)
+        prefix = "" if company is None else string_value(company)[:2]
+        if prefix not in _vat_prefixes():
+            report("BR-CO-09", scheme, prefix=prefix)

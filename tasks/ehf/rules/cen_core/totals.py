@@ -1,0 +1,281 @@
+"""Document totals: allowances and charges on document level, the monetary totals and the
+VAT breakdown (BR-12..15, BR-31..38, BR-45..48, BR-CO-10..17, BR-DEC-*).
+
+Sums and roundings follow the official tests exactly: ``xs:decimal`` arithmetic and
+``round(x * 10 * 10) div 100`` (``round2``). A malformed amount that the official engine
+would fail to cast is reported as the rule failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.cen_core._xp import (
+    ALLOWANCE_CHARGE,
+    AMOUNT,
+    BASE_AMOUNT,
+    ID,
+    LINE_EXTENSION_AMOUNT,
+    LINES,
+    PERCENT,
+    ROOTS,
+    TAX_AMOUNT,
+    TAX_CATEGORY,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+    TAXABLE_AMOUNT,
+    CastError,
+    child,
+    dec,
+    dec_child,
+    has,
+    has_reason,
+    indicator,
+    nchild,
+    string_value,
+    vat_categories,
+)
+from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
+
+MONETARY_TOTAL = cac("LegalMonetaryTotal")
+LINE_TOTAL = cbc("LineExtensionAmount")
+ALLOWANCE_TOTAL = cbc("AllowanceTotalAmount")
+CHARGE_TOTAL = cbc("ChargeTotalAmount")
+TAX_EXCLUSIVE = cbc("TaxExclusiveAmount")
+TAX_INCLUSIVE = cbc("TaxInclusiveAmount")
+PREPAID = cbc("PrepaidAmount")
+ROUNDING = cbc("PayableRoundingAmount")
+PAYABLE = cbc("PayableAmount")
+
+_ONE = Decimal(1)
+
+# (rule id, amount) pairs: at most two decimals in the raw text.
+_ALLOWANCE_DECIMALS = (("BR-DEC-01", AMOUNT), ("BR-DEC-02", BASE_AMOUNT))
+_CHARGE_DECIMALS = (("BR-DEC-05", AMOUNT), ("BR-DEC-06", BASE_AMOUNT))
+_TOTAL_DECIMALS = (
+    ("BR-DEC-09", LINE_TOTAL),
+    ("BR-DEC-10", ALLOWANCE_TOTAL),
+    ("BR-DEC-11", CHARGE_TOTAL),
+    ("BR-DEC-12", TAX_EXCLUSIVE),
+    ("BR-DEC-14", TAX_INCLUSIVE),
+    ("BR-DEC-16", PREPAID),
+    ("BR-DEC-17", ROUNDING),
+    ("BR-DEC-18", PAYABLE),
+)
+_REQUIRED_TOTALS = (
+    ("BR-12", LINE_TOTAL),
+    ("BR-13", TAX_EXCLUSIVE),
+    ("BR-14", TAX_INCLUSIVE),
+    ("BR-15", PAYABLE),
+)
+
+
+def too_many_decimals(el: Element, tag: str) -> bool:
+    """``string-length(substring-after(tag, '.')) > 2`` on the first such child."""
+    c = child(el, tag)
+    return c is not None and decimal_places(string_value(c)) > 2
+
+
+def holds(test: Callable[..., bool], *args: Any) -> bool:
+    """Run an assert's test on ``args``; a failed cast inside it means the assert fails."""
+    try:
+        return test(*args)
+    except CastError:
+        return False
+
+
+@check(
+    "BR-31", "BR-32", "BR-33", "BR-CO-05", "BR-CO-21", "BR-DEC-01", "BR-DEC-02",
+    "BR-36", "BR-37", "BR-38", "BR-CO-06", "BR-CO-22", "BR-DEC-05", "BR-DEC-06",
+)  # fmt: skip
+def check_document_allowances(doc: Document, report: Report) -> None:
+    """Document-level allowances (BG-20) and charges (BG-21): amount, VAT category, reason.
+
+    BR-CO-05 and BR-CO-06 are ``true()`` in the release: they never fire."""
+    for ac in doc.all(ALLOWANCE_CHARGE):
+        parent = ac.getparent()
+        if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
+            continue
+        flags = indicator(ac)
+        # The allowance rule comes first in the pattern: an element saying both false and
+        # true is an allowance only.
+        if False in flags:
+            ids = ("BR-31", "BR-32", "BR-33", "BR-CO-21")
+            decimals = _ALLOWANCE_DECIMALS
+        elif True in flags:
+            ids = ("BR-36", "BR-37", "BR-38", "BR-CO-22")
+            decimals = _CHARGE_DECIMALS
+        else:
+            continue
+        if not has(ac, AMOUNT):
+            report(ids[0], ac)
+        if not any(has(cat, ID) for cat in vat_categories(ac)):
+            report(ids[1], ac)
+        if not has_reason(ac):
+            report(ids[2], ac)
+            report(ids[3], ac)
+        for rule_id, tag in decimals:
+            if too_many_decimals(ac, tag):
+                report(rule_id, ac, value=string_value(child(ac, tag)))
+
+
+@check(
+    "BR-12", "BR-13", "BR-14", "BR-15", "BR-CO-10", "BR-CO-11", "BR-CO-12", "BR-CO-13",
+    "BR-CO-16", "BR-DEC-09", "BR-DEC-10", "BR-DEC-11", "BR-DEC-12", "BR-DEC-14", "BR-DEC-16",
+    "BR-DEC-17", "BR-DEC-18",
+)  # fmt: skip
+def check_monetary_totals(doc: Document, report: Report) -> None:
+    """The document totals (BG-22): presence, sums, and at most two decimals."""
+    for total in doc.all(MONETARY_TOTAL):
+        for rule_id, tag in _REQUIRED_TOTALS:
+            if not has(total, tag):
+                report(rule_id, total)
+        if not holds(_line_sum_matches, doc, total):
+            report("BR-CO-10", total, amount=_raw(total, LINE_TOTAL))
+        siblings = [] if (parent := total.getparent()) is None else list(parent)
+        for rule_id, tag, flag in (
+            ("BR-CO-11", ALLOWANCE_TOTAL, False),
+            ("BR-CO-12", CHARGE_TOTAL, True),
+        ):
+            if not holds(_document_sum_matches, total, tag, flag, siblings):
+                report(rule_id, total, amount=_raw(total, tag))
+        if not holds(_exclusive_matches, total):
+            report("BR-CO-13", total, amount=_raw(total, TAX_EXCLUSIVE))
+        if not holds(_payable_matches, total):
+            report("BR-CO-16", total, amount=_raw(total, PAYABLE))
+        for rule_id, tag in _TOTAL_DECIMALS:
+            if too_many_decimals(total, tag):
+                report(rule_id, total, value=_raw(total, tag))
+
+
+def _raw(el: Element, tag: str) -> str | None:
+    """The raw text of the first ``tag`` child, for the finding's values."""
+    c = child(el, tag)
+    return None if c is None else string_value(c)
+
+
+def _line_sum_matches(doc: Document, total: Element) -> bool:
+    """BR-CO-10: BT-106 = round2(Σ BT-131 over every line of the document)."""
+    amount = dec_child(total, LINE_TOTAL)
+    lines = Decimal(0)
+    for tag in LINES:
+        for line in doc.all(tag):
+            value = dec_child(line, LINE_EXTENSION_AMOUNT)
+            if value is not None:
+                lines += value
+    return amount is not None and amount == round2(lines)
+
+
+def _document_sum_matches(total: Element, tag: str, charge: bool, siblings: list[Element]) -> bool:
+    """BR-CO-11/12: BT-107 (BT-108) = round2(Σ allowance (charge) amounts beside the totals),
+    or neither the total nor any such allowance (charge) is there."""
+    acs = [s for s in siblings if s.tag == ALLOWANCE_CHARGE and charge in indicator(s)]
+    stated = child(total, tag)
+    if stated is None:
+        return not acs
+    amounts = (dec_child(ac, AMOUNT) for ac in acs)
+    return dec(stated) == round2(sum((a for a in amounts if a is not None), Decimal(0)))
+
+
+def _exclusive_matches(total: Element) -> bool:
+    """BR-CO-13: BT-109 = BT-106 - BT-107 + BT-108, rounded only when BT-107/108 take part."""
+    exclusive = dec_child(total, TAX_EXCLUSIVE)
+    lines = dec_child(total, LINE_TOTAL)
+    charges = child(total, CHARGE_TOTAL)
+    allowances = child(total, ALLOWANCE_TOTAL)
+    if charges is None and allowances is None:
+        return exclusive is not None and exclusive == lines
+    if exclusive is None or lines is None:
+        return False
+    expected = lines
+    if charges is not None:
+        expected += dec(charges)  # type: ignore[operator]
+    if allowances is not None:
+        expected -= dec(allowances)  # type: ignore[operator]
+    return exclusive == round2(expected)
+
+
+def _payable_matches(total: Element) -> bool:
+    """BR-CO-16: BT-115 = BT-112 - BT-113 + BT-114, in the release's four cases."""
+    payable = dec_child(total, PAYABLE)
+    inclusive = dec_child(total, TAX_INCLUSIVE)
+    prepaid = child(total, PREPAID)
+    rounding = child(total, ROUNDING)
+    if payable is None or inclusive is None:
+        return False
+    due = inclusive if prepaid is None else round2(inclusive - dec(prepaid))  # type: ignore[operator]
+    if rounding is None:
+        return payable == due
+    return round2(payable - dec(rounding)) == due  # type: ignore[operator]
+
+
+@check("BR-CO-14")
+def check_vat_total(doc: Document, report: Report) -> None:
+    """BR-CO-14: a VAT total (BT-110) with a breakdown equals round2(Σ BT-117).
+
+    The cast of the total is evaluated first, as in the official test, so a malformed total
+    fails even without a breakdown."""
+    for total in doc.all(TAX_TOTAL):
+        parent = total.getparent()
+        if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
+            continue
+        if not holds(_vat_total_matches, total):
+            report("BR-CO-14", total, amount=_raw(total, TAX_AMOUNT))
+
+
+def _vat_total_matches(total: Element) -> bool:
+    stated = dec_child(total, TAX_AMOUNT)
+    subtotals = [s for s in total if s.tag == TAX_SUBTOTAL]
+    if not subtotals:
+        return True
+    amounts = (dec_child(s, TAX_AMOUNT) for s in subtotals)
+    return stated is not None and stated == round2(
+        sum((a for a in amounts if a is not None), Decimal(0))
+    )
+
+
+@check("BR-45", "BR-46", "BR-47", "BR-48", "BR-CO-17", "BR-DEC-19", "BR-DEC-20")
+def check_vat_breakdown(doc: Document, report: Report) -> None:
+    """Each VAT breakdown (BG-23): amounts, category, rate, and tax = base × rate."""
+    for sub in doc.all(TAX_SUBTOTAL):
+        parent = sub.getparent()
+        if parent is None or parent.tag != TAX_TOTAL:
+            continue
+        if not has(sub, TAXABLE_AMOUNT):
+            report("BR-45", sub)
+        if not has(sub, TAX_AMOUNT):
+            report("BR-46", sub)
+        cats = vat_categories(sub, TAX_CATEGORY)
+        if not any(has(c, ID) for c in cats):
+            report("BR-47", sub)
+        if not any(has(c, PERCENT) for c in cats) and not any(nchild(c, ID) == "O" for c in cats):
+            report("BR-48", sub)
+        if not holds(_category_tax_matches, sub, cats):
+            report("BR-CO-17", sub, amount=_raw(sub, TAX_AMOUNT))
+        if too_many_decimals(sub, TAXABLE_AMOUNT):
+            report("BR-DEC-19", sub, value=_raw(sub, TAXABLE_AMOUNT))
+        if too_many_decimals(sub, TAX_AMOUNT):
+            report("BR-DEC-20", sub, value=_raw(sub, TAX_AMOUNT))
+
+
+def _category_tax_matches(sub: Element, cats: list[Element]) -> bool:
+    """BR-CO-17 in the release's three cases: a rate rounding to zero needs a tax rounding
+    to zero; another rate needs |tax| within one unit of round2(|base| × rate / 100); no
+    rate at all needs a tax rounding to zero."""
+    rates = [dec(p) for c in cats if (p := child(c, PERCENT)) is not None]
+    if len(rates) > 1:  # round() of two values: a dynamic error
+        raise CastError("Percent")
+    tax = dec_child(sub, TAX_AMOUNT)
+    if tax is None:
+        return False
+    if not rates or xpath_round(rates[0]) == 0:  # type: ignore[arg-type]
+        return xpath_round(tax) == 0
+    base = dec_child(sub, TAXABLE_AMOUNT)
+    if base is None:
+        return False
+    expected = round2(abs(base) * (rates[0] / 100))  # type: ignore[operator]
+    return abs(tax) - _ONE < expected < abs(tax) + _ONE
