@@ -1,0 +1,251 @@
+"""UBL-SR: how often an element may occur, and the few structural musts of the pattern.
+
+Most rules are ``count(path) <= n`` under a Schematron context; they are catalogue data
+(``context``, ``count``, ``max``/``min``) evaluated per context element, with the element's
+children grouped by tag once so that twenty root rules cost one pass over the root's
+children. Rules with predicates or comparisons are functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.ubl_syntax._data import child_path, family_rules, split_path, string_values
+
+ROOT_CONTEXT = "/ubl:Invoice | /cn:CreditNote"
+
+ADR = cac("AdditionalDocumentReference")
+DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
+DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
+ID = cbc("ID")
+COMPANY_ID = cbc("CompanyID")
+PARTY = cac("Party")
+PARTY_TAX_SCHEME = cac("PartyTaxScheme")
+TAX_SCHEME = cac("TaxScheme")
+SUPPLIER = cac("AccountingSupplierParty")
+CUSTOMER = cac("AccountingCustomerParty")
+PARTY_IDENTIFICATION = cac("PartyIdentification")
+PAYMENT_ID = cbc("PaymentID")
+PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
+BILLING_REFERENCE = cac("BillingReference")
+INVOICE_DOCUMENT_REFERENCE = cac("InvoiceDocumentReference")
+PAYEE_PARTY = cac("PayeeParty")
+PARTY_NAME = cac("PartyName")
+NAME = cbc("Name")
+PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
+REGISTRATION_NAME = cbc("RegistrationName")
+ALLOWANCE_CHARGE = cac("AllowanceCharge")
+CHARGE_INDICATOR = cbc("ChargeIndicator")
+REASON = cbc("AllowanceChargeReason")
+
+
+@dataclass(frozen=True)
+class _Count:
+    """``low <= count(steps[/@attr]) <= high`` under a context."""
+
+    rule_id: str
+    steps: tuple[str, ...]
+    attr: str | None
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class _Context:
+    """A Schematron rule context of the table and its count rules."""
+
+    alternatives: tuple[str, ...]  # paths for Document.context
+    counts: tuple[_Count, ...]
+    heads: frozenset[str]  # first steps of the counts
+
+
+def _compile() -> tuple[tuple[_Context, ...], tuple[str, ...]]:
+    by_context: dict[str, list[_Count]] = {}
+    for rule_id, info in family_rules().items():
+        if "count" not in info.data:
+            continue
+        steps, attr = split_path(info.data["count"])
+        count = _Count(rule_id, steps, attr, info.data.get("min", 0), info.data["max"])
+        by_context.setdefault(info.data["context"], []).append(count)
+    contexts = []
+    for context, counts in by_context.items():
+        alternatives = tuple(alt.strip().removeprefix("//") for alt in context.split("|"))
+        heads = frozenset(c.steps[0] for c in counts)
+        contexts.append(_Context(alternatives, tuple(counts), heads))
+    rule_ids = tuple(c.rule_id for ctx in contexts for c in ctx.counts)
+    return tuple(contexts), rule_ids
+
+
+_CONTEXTS, _COUNT_RULE_IDS = _compile()
+
+
+def _count(heads: dict[str, list[Element]], rule: _Count) -> int:
+    nodes = child_path(heads.get(rule.steps[0], []), rule.steps[1:])
+    if rule.attr is None:
+        return len(nodes)
+    return sum(1 for n in nodes if n.get(rule.attr) is not None)
+
+
+@check(*_COUNT_RULE_IDS)
+def cardinalities(doc: Document, report: Report) -> None:
+    """The table UBL-SR rules: an element occurs at most (or exactly) n times."""
+    for context in _CONTEXTS:
+        # A rule whose last element is absent counts zero: it can only fail by a minimum.
+        active = [c for c in context.counts if c.low or doc.has(c.steps[-1])]
+        if not active:
+            continue
+        for alternative in context.alternatives:
+            for el in doc.context(alternative):
+                heads: dict[str, list[Element]] = {}
+                for child in el:
+                    if child.tag in context.heads:
+                        heads.setdefault(child.tag, []).append(child)
+                for rule in active:
+                    n = _count(heads, rule)
+                    if not rule.low <= n <= rule.high:
+                        report(rule.rule_id, el, count=n, maximum=rule.high)
+
+
+def _tax_scheme_ids(pts: Element) -> list[str]:
+    """``cac:TaxScheme/upper-case(cbc:ID)``: one value per tax scheme ('' without an ID)."""
+    values = []
+    for scheme in pts:
+        if scheme.tag == TAX_SCHEME:
+            ids = [string_value(i).upper() for i in scheme if i.tag == ID]
+            values.extend(ids or [""])
+    return values
+
+
+def _tax_ids(party_role: Element, vat: bool) -> int:
+    """Count PartyTaxScheme/CompanyID under ``role/cac:Party`` whose scheme is (not) VAT."""
+    total = 0
+    for pts in child_path([party_role], (PARTY, PARTY_TAX_SCHEME)):
+        schemes = _tax_scheme_ids(pts)
+        if any((s == "VAT") == vat for s in schemes):
+            total += sum(1 for c in pts if c.tag == COMPANY_ID)
+    return total
+
+
+@check("UBL-SR-04", "UBL-SR-12", "UBL-SR-13", "UBL-SR-18", "UBL-SR-29", "UBL-SR-44", "UBL-SR-47")
+def document_level_counts(doc: Document, report: Report) -> None:
+    """Root UBL-SR rules with predicates: invoiced object, tax ids, SEPA, payment ids."""
+    if doc.kind is None:
+        return
+    root = doc.root
+    objects = [
+        i
+        for adr in root
+        if adr.tag == ADR
+        and any(c.tag == DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in adr)
+        for i in adr
+        if i.tag == ID
+    ]
+    if len(objects) > 1:
+        report("UBL-SR-04", root, count=len(objects))
+    if doc.has(PARTY_TAX_SCHEME):
+        for rule_id, role, vat in (
+            ("UBL-SR-12", SUPPLIER, True),
+            ("UBL-SR-13", SUPPLIER, False),
+            ("UBL-SR-18", CUSTOMER, True),
+        ):
+            n = sum(_tax_ids(el, vat) for el in root if el.tag == role)
+            if n > 1:
+                report(rule_id, root, count=n)
+    sepa = [
+        i
+        for i in doc.all(ID)
+        if (i.get("schemeID") or "").upper() == "SEPA"
+        and (parent := i.getparent()) is not None
+        and parent.tag == PARTY_IDENTIFICATION
+    ]
+    if len(sepa) > 1:
+        report("UBL-SR-29", root, count=len(sepa))
+    for rule_id, tag in (("UBL-SR-44", PAYMENT_ID), ("UBL-SR-47", PAYMENT_MEANS_CODE)):
+        distinct = set(string_values(doc.all(tag)))
+        if len(distinct) > 1:
+            report(rule_id, root, values=", ".join(sorted(distinct)))
+
+
+@check("UBL-SR-43")
+def document_reference_scheme(doc: Document, report: Report) -> None:
+    """UBL-SR-43: only an invoiced object reference (130, or 50 in a credit note) has a scheme."""
+    # local-name(/*): the root's name in any namespace.
+    credit_note = doc.root.tag.rpartition("}")[2] == "CreditNote"
+    for adr in doc.all(ADR):
+        codes = [string_value(c) for c in adr if c.tag == DOCUMENT_TYPE_CODE]
+        if "130" in codes or (credit_note and "50" in codes):
+            continue
+        if codes or any(c.tag == ID and c.get("schemeID") is not None for c in adr):
+            report("UBL-SR-43", adr, codes=", ".join(codes))
+
+
+@check("UBL-SR-53")
+def tax_scheme_company_id(doc: Document, report: Report) -> None:
+    """UBL-SR-53: a party tax scheme states both its scheme id and the company id."""
+    for pts in doc.all(PARTY_TAX_SCHEME):
+        if not (child_path([pts], (TAX_SCHEME, ID)) and any(c.tag == COMPANY_ID for c in pts)):
+            report("UBL-SR-53", pts)
+
+
+@check("UBL-SR-07")
+def preceding_invoice_number(doc: Document, report: Report) -> None:
+    """UBL-SR-07: a billing reference gives the preceding invoice number."""
+    for ref in doc.all(BILLING_REFERENCE):
+        if not child_path([ref], (INVOICE_DOCUMENT_REFERENCE, ID)):
+            report("UBL-SR-07", ref)
+
+
+@check("UBL-SR-19", "UBL-SR-20", "UBL-SR-21")
+def payee(doc: Document, report: Report) -> None:
+    """UBL-SR-19/20/21: payee details occur once, and the payee differs from the seller."""
+    for payee_party in doc.all(PAYEE_PARTY):
+        names = string_values(child_path([payee_party], (PARTY_NAME, NAME)))
+        parent = payee_party.getparent()
+        seller = string_values(
+            child_path(
+                [parent] if parent is not None else [],
+                (SUPPLIER, PARTY, PARTY_LEGAL_ENTITY, REGISTRATION_NAME),
+            )
+        )
+        # XPath general '!=': true when some pair of values differs (false if either is empty).
+        differs = any(a != b for a in names for b in seller)
+        identifiers = [
+            i
+            for i in child_path([payee_party], (PARTY_IDENTIFICATION, ID))
+            if (i.get("schemeID") or "").upper() != "SEPA"
+        ]
+        counts = (
+            ("UBL-SR-19", len(names)),
+            ("UBL-SR-20", len(identifiers)),
+            ("UBL-SR-21", len(child_path([payee_party], (PARTY_LEGAL_ENTITY, COMPANY_ID)))),
+        )
+        for rule_id, n in counts:
+            if n > 1 or not differs:
+                report(rule_id, payee_party, count=n)
+
+
+def _xs_boolean(value: str) -> bool | None:
+    """Cast to ``xs:boolean`` as a general comparison does; None where the cast fails."""
+    return {"true": True, "1": True, "false": False, "0": False}.get(value.strip())
+
+
+@check("UBL-SR-30", "UBL-SR-31")
+def allowance_charge_reason(doc: Document, report: Report) -> None:
+    """UBL-SR-30/31: an allowance or charge has at most one reason text.
+
+    An element with both a false and a true indicator is an allowance: the allowance rule
+    comes first in the pattern and takes the node.
+    """
+    for ac in doc.all(ALLOWANCE_CHARGE):
+        flags = {_xs_boolean(string_value(c)) for c in ac if c.tag == CHARGE_INDICATOR}
+        if False in flags:
+            rule_id = "UBL-SR-30"
+        elif True in flags:
+            rule_id = "UBL-SR-31"
+        else:
+            continue
+        n = sum(1 for c in ac if c.tag == REASON)
+        if n > 1:
+            report(rule_id, ac, count=n)
