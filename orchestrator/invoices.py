@@ -1,0 +1,152 @@
+"""Invoice records and the archive's file records: what receipt writes and the CLI reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orchestrator import audit
+from orchestrator.models import Attachment, ExceptionEntry, Invoice, StoredFile
+
+
+def stored_file(session: Session, sha256: str) -> StoredFile | None:
+    """The archive record for ``sha256``, if that content was stored before."""
+    return session.get(StoredFile, sha256)
+
+
+def record_stored_file(
+    session: Session, *, sha256: str, size: int, name: str, path: str, kind: str, actor: str
+) -> StoredFile:
+    """Record a newly archived file (and audit it)."""
+    row = StoredFile(sha256=sha256, size=size, first_name=name, path=path, kind=kind)
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="file.archived",
+        object_type="file",
+        object_id=sha256,
+        details={"name": name, "size": size, "kind": kind, "path": path},
+    )
+    return row
+
+
+def find_duplicate(
+    session: Session, *, supplier_orgnr: str | None, invoice_number: str | None
+) -> Invoice | None:
+    """An earlier, not rejected invoice with the same supplier and number."""
+    if not supplier_orgnr or not invoice_number:
+        return None
+    return session.scalars(
+        select(Invoice)
+        .where(
+            Invoice.supplier_orgnr == supplier_orgnr,
+            Invoice.invoice_number == invoice_number,
+            Invoice.status != "rejected",
+        )
+        .order_by(Invoice.id)
+        .limit(1)
+    ).first()
+
+
+def create_invoice(
+    session: Session,
+    *,
+    file_name: str,
+    sha256: str,
+    key_fields: dict[str, Any],
+    status: str,
+    actor: str,
+) -> Invoice:
+    """Insert the invoice row from the parsed key fields (``Invoice.key_fields()``)."""
+    supplier = key_fields.get("supplier") or {}
+    totals = key_fields.get("totals") or {}
+    invoice = Invoice(
+        file_name=file_name,
+        sha256=sha256,
+        document=key_fields["document"],
+        customization_id=key_fields.get("customization_id"),
+        supplier_orgnr=supplier.get("orgnr"),
+        supplier_name=supplier.get("name"),
+        invoice_number=key_fields.get("number"),
+        issue_date=key_fields.get("issue_date"),
+        currency=key_fields.get("currency"),
+        payable=totals.get("payable"),
+        key_fields=key_fields,
+        status=status,
+    )
+    session.add(invoice)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="invoice.received",
+        object_type="invoice",
+        object_id=invoice.id,
+        details={
+            "file": file_name,
+            "sha256": sha256,
+            "document": invoice.document,
+            "supplier_orgnr": invoice.supplier_orgnr,
+            "invoice_number": invoice.invoice_number,
+            "payable": invoice.payable,
+            "currency": invoice.currency,
+        },
+    )
+    return invoice
+
+
+def add_attachment(
+    session: Session,
+    invoice_id: int,
+    *,
+    sha256: str,
+    document_id: str | None,
+    filename: str | None,
+    mime_code: str | None,
+) -> Attachment:
+    """Link an archived attachment to its invoice."""
+    row = Attachment(
+        invoice_id=invoice_id,
+        sha256=sha256,
+        document_id=document_id,
+        filename=filename,
+        mime_code=mime_code,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_invoices(session: Session) -> list[dict[str, Any]]:
+    """Every invoice with its exceptions, as JSON-safe dicts (the CLI's and web's view)."""
+    exceptions: dict[int, list[dict[str, str]]] = {}
+    for exc in session.scalars(
+        select(ExceptionEntry)
+        .where(ExceptionEntry.invoice_id.is_not(None))
+        .order_by(ExceptionEntry.id)
+    ):
+        exceptions.setdefault(exc.invoice_id or 0, []).append(
+            {"id": exc.id, "code": exc.code, "type": exc.type, "state": exc.state}
+        )
+    return [
+        {
+            "id": inv.id,
+            "file": inv.file_name,
+            "document": inv.document,
+            "supplier_orgnr": inv.supplier_orgnr,
+            "supplier_name": inv.supplier_name,
+            "invoice_number": inv.invoice_number,
+            "issue_date": inv.issue_date,
+            "currency": inv.currency,
+            "payable": inv.payable,
+            "status": inv.status,
+            "sha256": inv.sha256,
+            "received_at": inv.received_at.isoformat(),
+            "exceptions": exceptions.get(inv.id, []),
+        }
+        for inv in session.scalars(select(Invoice).order_by(Invoice.id))
+    ]

@@ -1,0 +1,179 @@
+"""The orchestrator's tables: invoices, stored files, work items, runs, exceptions, audit.
+
+Times are stored in UTC (naive in the database, aware in Python, see ``UTCDateTime``) and
+shown in Europe/Oslo by the CLI and the web app. JSON columns hold only JSON-safe values:
+amounts inside them are strings, never floats.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: the same value on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use orchestrator.models.utcnow()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all orchestrator tables."""
+
+
+class Invoice(Base):
+    """One received Invoice or CreditNote with its key fields and where it is in the flow."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
+    document: Mapped[str] = mapped_column(String(20))
+    customization_id: Mapped[str | None] = mapped_column(String(300))
+    supplier_orgnr: Mapped[str | None] = mapped_column(String(50), index=True)
+    supplier_name: Mapped[str | None] = mapped_column(String(300))
+    invoice_number: Mapped[str | None] = mapped_column(String(200))
+    issue_date: Mapped[str | None] = mapped_column(String(10))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    payable: Mapped[str | None] = mapped_column(String(40))  # Decimal as text, exact
+    key_fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StoredFile(Base):
+    """A file in the archive, addressed by the SHA-256 of its bytes (stored unchanged)."""
+
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(500))
+    path: Mapped[str] = mapped_column(String(1000))  # relative to the home folder
+    kind: Mapped[str] = mapped_column(String(20))  # "original" | "attachment"
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attachment(Base):
+    """An attachment embedded in an invoice, unpacked into the archive."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
+    document_id: Mapped[str | None] = mapped_column(String(200))
+    filename: Mapped[str | None] = mapped_column(String(500))
+    mime_code: Mapped[str | None] = mapped_column(String(200))
+
+
+class Run(Base):
+    """One robot run: a ``python -m robot`` process with its own output folder."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    robot: Mapped[str] = mapped_column(String(50))
+    runner: Mapped[str] = mapped_column(String(200))  # host:pid of the starting process
+    state: Mapped[str] = mapped_column(String(20))  # running | passed | failed | stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_code: Mapped[int | None] = mapped_column(Integer)
+    items_done: Mapped[int] = mapped_column(Integer, default=0)
+    items_failed: Mapped[int] = mapped_column(Integer, default=0)
+    output_dir: Mapped[str] = mapped_column(String(1000))
+
+
+class WorkItem(Base):
+    """One step of one invoice (or one inbox file, for receipt) in the work queue."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_ready", "step", "state", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(20))  # pending | in_progress | done | failed
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)  # retry back-off
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ExceptionEntry(Base):
+    """A business or system exception waiting for, or resolved by, a person."""
+
+    __tablename__ = "exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), index=True)
+    type: Mapped[str] = mapped_column(String(20))  # business | system
+    step: Mapped[str] = mapped_column(String(30))
+    message_nb: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)  # what the robot said, verbatim
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    file_name: Mapped[str | None] = mapped_column(String(500))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(20))  # retry | override | reject
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One robot or human action; hash-chained by ``seq`` (see ``orchestrator.audit``)."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,49 @@
+"""The robots ``kommunerpa process --once`` runs, in order.
+
+Adding a step's robot is one line here (e.g. ``"control"``), plus ``robots/control.robot``
+consuming the work items the step before creates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orchestrator import queue
+from orchestrator.config import Settings
+from orchestrator.db import transaction
+from orchestrator.intake import feed_inbox
+from orchestrator.migrate import upgrade
+from orchestrator.models import Run
+from orchestrator.runner import run_robot, runner_name
+
+ROBOTS: tuple[str, ...] = ("receipt",)
+
+
+@dataclass
+class PassResult:
+    """What one pass over the pipeline did."""
+
+    files_claimed: int = 0
+    stale_released: int = 0
+    runs: list[Run] = field(default_factory=list)
+
+
+def prepare(settings: Settings) -> None:
+    """Create the home's folders and bring the database schema up to date."""
+    settings.ensure_folders()
+    upgrade(settings.database_url)
+
+
+def process_once(settings: Settings) -> PassResult:
+    """Take back dead runners' items, claim the inbox, run each robot that has work."""
+    result = PassResult()
+    with transaction(settings.database_url) as session:
+        result.stale_released = len(
+            queue.release_expired(session, settings=settings, actor=f"runner:{runner_name()}")
+        )
+    result.files_claimed = feed_inbox(settings)
+    for robot in ROBOTS:
+        run = run_robot(settings, robot)
+        if run is not None:
+            result.runs.append(run)
+    return result

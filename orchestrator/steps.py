@@ -1,0 +1,25 @@
+"""The steps an invoice goes through, in order, and the status it has after each one.
+
+A step is also the name of its robot (``robots/<step>.robot``) and of its work-item queue.
+"""
+
+from __future__ import annotations
+
+STEPS: tuple[str, ...] = ("receipt", "control", "matching", "posting")
+
+#: Invoice status once a step is done for it.
+STATUS_AFTER: dict[str, str] = {
+    "receipt": "received",
+    "control": "controlled",
+    "matching": "matched",
+    "posting": "posted",
+}
+
+#: Invoice statuses after which nothing more happens automatically.
+FINAL_STATUSES = frozenset({"posted", "rejected"})
+
+
+def next_step(step: str) -> str | None:
+    """The step after ``step``, or ``None`` after the last one."""
+    index = STEPS.index(step)
+    return STEPS[index + 1] if index + 1 < len(STEPS) else None

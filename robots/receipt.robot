@@ -1,0 +1,33 @@
+*** Settings ***
+Documentation       Mottak av EHF-fakturaer.
+...
+...                 Hver fil som kommer inn fra aksesspunktet blir arkivert uendret,
+...                 lest, registrert som faktura og sendt videre til kontroll.
+...                 Filer som ikke er fakturaer, og fakturaer som er mottatt før,
+...                 går til avviksloggen for en saksbehandler.
+Resource            common.resource
+Library             tasks.receipt.keywords.ReceiptKeywords
+
+
+*** Tasks ***
+Motta fakturaer fra innboksen
+    Behandle alle arbeidsoppgaver    Motta faktura
+
+
+*** Keywords ***
+Motta faktura
+    ${fil}=    Get Work Item Variable    path
+    ${filnavn}=    Get Work Item Variable    file
+    ${original}=    Arkiver original    ${fil}    ${filnavn}
+    IF    ${original}[gjentatt]
+        Log    ${filnavn} er mottatt før med nøyaktig samme innhold, og hoppes over.
+        RETURN
+    END
+    ${faktura}=    Les faktura    ${original}    ${filnavn}
+    ${faktura_id}=    Registrer faktura    ${faktura}    ${original}    ${filnavn}
+    Send til kontroll    ${faktura_id}
+
+Send til kontroll
+    [Arguments]    ${faktura_id}
+    ${oppgave}=    Create Dictionary    invoice_id=${faktura_id}
+    Create Output Work Item    variables=${oppgave}    save=True

@@ -1,0 +1,1 @@
+"""Receipt: archive the original, unwrap, classify, unpack attachments, register the invoice."""

@@ -1,0 +1,72 @@
+"""Is this file an invoice we handle? Parse safely, unwrap, and say what it is.
+
+Receipt accepts a UBL 2.1 Invoice or CreditNote whose CustomizationID is EN 16931 based
+(``urn:cen.eu:en16931:2017`` and its extensions; Peppol BIS Billing 3.0 is one of them).
+Whether it is *valid* EHF is the control step's question: a document with only the core
+CustomizationID is received here and reported by the validator (PEPPOL-EN16931-R004), so a
+supplier's small mistake does not hide the invoice from the accounting staff. EHF 2.0, other
+UBL documents (Order, ApplicationResponse …) and other XML are UNSUPPORTED-DOCUMENT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from tasks.ehf.document import NS_CBC, NS_CREDITNOTE, NS_INVOICE
+from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
+from tasks.errors import BusinessException
+from tasks.receipt.sbdh import Envelope, unwrap
+
+EN16931 = "urn:cen.eu:en16931:2017"
+_SUPPORTED_ROOTS = {f"{{{NS_INVOICE}}}Invoice", f"{{{NS_CREDITNOTE}}}CreditNote"}
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A supported document: its root element and the envelope it came in, if any."""
+
+    root: etree._Element
+    envelope: Envelope | None
+
+
+def _child_text(root: etree._Element, name: str) -> str | None:
+    found = root.find(f"{{{NS_CBC}}}{name}")
+    return found.text.strip() if found is not None and found.text else None
+
+
+def classify(data: bytes, file_name: str) -> Classified:
+    """Return the supported document in ``data`` or raise NOT-XML / UNSUPPORTED-DOCUMENT."""
+    try:
+        root = parse_bytes(data)
+    except UnsafeOrMalformedXML as exc:
+        raise BusinessException(
+            "NOT-XML", str(exc), {"file": file_name, "reason": str(exc), "size": len(data)}
+        ) from exc
+    document, envelope = unwrap(root)
+    qname = etree.QName(document)
+    customization = _child_text(document, "CustomizationID")
+    version = _child_text(document, "UBLVersionID")
+    found = f"{qname.localname} ({qname.namespace or 'no namespace'})"
+    if customization:
+        found += f", CustomizationID {customization}"
+    supported = (
+        document.tag in _SUPPORTED_ROOTS
+        and version in (None, "2.1")
+        and (customization or "").startswith(EN16931)
+    )
+    if not supported:
+        raise BusinessException(
+            "UNSUPPORTED-DOCUMENT",
+            f"not a Peppol BIS Billing 3.0 invoice or credit note: {found}",
+            {
+                "file": file_name,
+                "found": found,
+                "root": document.tag,
+                "customization_id": customization,
+                "ubl_version": version,
+                "sbdh": envelope is not None,
+            },
+        )
+    return Classified(document, envelope)

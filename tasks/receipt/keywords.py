@@ -1,0 +1,130 @@
+"""Keyword library of the receipt robot: thin glue from Robot Framework to tasks.receipt.
+
+The domain work is in pure functions (archive, classify, sbdh); this class adds the
+orchestrator records (archived files, the invoice row, audit entries) and the work-item
+links that tie an exception to its file and invoice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from robot.api.deco import keyword, library
+
+from orchestrator import invoices
+from orchestrator.db import transaction
+from orchestrator.robotlib import context, remember
+from tasks.ehf.model import Invoice, parse_invoice
+from tasks.errors import BusinessException
+from tasks.receipt import archive
+from tasks.receipt.classify import classify
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class ReceiptKeywords:
+    """Motta, arkiver, les og registrer EHF-fakturaer."""
+
+    def __init__(self) -> None:
+        self.ctx = context()
+        self.home = self.ctx.settings.home
+
+    def _archive(self, data: bytes, name: str, kind: str) -> archive.Stored:
+        stored = archive.store(self.ctx.settings.archive, data)
+        with transaction(self.ctx.settings.database_url) as session:
+            if invoices.stored_file(session, stored.sha256) is None:
+                invoices.record_stored_file(
+                    session,
+                    sha256=stored.sha256,
+                    size=stored.size,
+                    name=name,
+                    path=str(stored.path.relative_to(self.home)),
+                    kind=kind,
+                    actor=self.ctx.actor,
+                )
+        return stored
+
+    @keyword("Arkiver original")
+    def arkiver_original(self, path: str, file_name: str) -> dict[str, Any]:
+        """Store the received file unchanged under its SHA-256.
+
+        Returns ``sha256``, ``size`` and ``gjentatt`` (True when these exact bytes were
+        received before: the re-delivery is audited and otherwise ignored).
+        """
+        data = (self.home / path).read_bytes()
+        digest = archive.sha256_of(data)
+        with transaction(self.ctx.settings.database_url) as session:
+            earlier = invoices.stored_file(session, digest)
+            if earlier is not None and earlier.kind == "original":
+                invoices.audit.append(
+                    session,
+                    actor=self.ctx.actor,
+                    action="file.redelivered",
+                    object_type="file",
+                    object_id=digest,
+                    details={"name": file_name, "first_name": earlier.first_name, "path": path},
+                )
+        remember(sha256=digest)
+        if earlier is not None and earlier.kind == "original":
+            return {"sha256": digest, "size": len(data), "gjentatt": True}
+        self._archive(data, file_name, "original")
+        return {"sha256": digest, "size": len(data), "gjentatt": False}
+
+    @keyword("Les faktura")
+    def les_faktura(self, original: dict[str, Any], file_name: str) -> Invoice:
+        """Parse the archived original safely (SBDH unwrapped) into the invoice's key fields.
+
+        Fails with NOT-XML or UNSUPPORTED-DOCUMENT when it is not an invoice we handle.
+        """
+        data = archive.read(self.ctx.settings.archive, original["sha256"])
+        return parse_invoice(classify(data, file_name).root)
+
+    @keyword("Registrer faktura")
+    def registrer_faktura(self, faktura: Invoice, original: dict[str, Any], file_name: str) -> int:
+        """Create the invoice record (status ``received``) with its attachments unpacked.
+
+        A different file with the same supplier and invoice number as an earlier invoice is
+        recorded too, then fails with DUPLICATE-INVOICE so a person decides.
+        """
+        key_fields = faktura.key_fields()
+        attachments = [
+            (a, self._archive(a.content, a.filename or a.id or "attachment", "attachment"))
+            for a in faktura.attachments
+        ]
+        with transaction(self.ctx.settings.database_url) as session:
+            earlier = invoices.find_duplicate(
+                session, supplier_orgnr=faktura.supplier.orgnr, invoice_number=faktura.number
+            )
+            invoice = invoices.create_invoice(
+                session,
+                file_name=file_name,
+                sha256=original["sha256"],
+                key_fields=key_fields,
+                status="received",
+                actor=self.ctx.actor,
+            )
+            for attachment, stored in attachments:
+                invoices.add_attachment(
+                    session,
+                    invoice.id,
+                    sha256=stored.sha256,
+                    document_id=attachment.id,
+                    filename=attachment.filename,
+                    mime_code=attachment.mime_code,
+                )
+            invoice_id = invoice.id
+        remember(invoice_id=invoice_id)
+        if earlier is not None:
+            raise BusinessException(
+                "DUPLICATE-INVOICE",
+                f"invoice {faktura.number} from {faktura.supplier.orgnr} was received before "
+                f"as invoice {earlier.id} ({earlier.file_name})",
+                {
+                    "file": file_name,
+                    "invoice_number": faktura.number,
+                    "supplier_orgnr": faktura.supplier.orgnr,
+                    "existing_invoice_id": earlier.id,
+                    "existing_file": earlier.file_name,
+                    "existing_sha256": earlier.sha256,
+                },
+            )
+        return invoice_id
