@@ -25,13 +25,17 @@ _TAX_CATEGORY = cac("TaxCategory")
 _EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
 _ID = cbc("ID")
 
+_TAX_AMOUNT = cbc("TaxAmount")
+_TAX_TOTAL = cac("TaxTotal")
+_TAX_SUBTOTAL = cac("TaxSubtotal")
+_DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
+# Every amount but cbc:TaxAmount, which R051 and CL007 treat differently.
 _AMOUNTS = tuple(
     cbc(name)
     for name in (
         "Amount",
         "BaseAmount",
         "PriceAmount",
-        "TaxAmount",
         "TaxableAmount",
         "LineExtensionAmount",
         "TaxExclusiveAmount",
@@ -78,12 +82,11 @@ def _own_text(el: Element) -> str:
     "PEPPOL-EN16931-CL002",
     "PEPPOL-EN16931-CL003",
     "PEPPOL-EN16931-CL006",
-    "PEPPOL-EN16931-CL007",
     "PEPPOL-EN16931-CL008",
 )
 def code_lists(doc: Document, report: Report) -> None:
-    """Mime codes, reason codes, period descriptions, currencies and electronic address schemes
-    from Peppol's lists."""
+    """Mime codes, reason codes, period descriptions and electronic address schemes from
+    Peppol's lists."""
     for el in doc.all(_EMBEDDED):
         mime = el.get("mimeCode")
         if mime is not None and mime not in codes("peppol", "mime"):
@@ -96,15 +99,38 @@ def code_lists(doc: Document, report: Report) -> None:
             code = nspace(_own_text(el))
             if code not in codes("peppol", "invoice_period_description"):
                 report("PEPPOL-EN16931-CL006", el, code=code)
-    currencies = codes("peppol", "currency")
-    for tag in _AMOUNTS:
-        for el in doc.all(tag):
-            if el.get("currencyID") not in currencies:
-                report("PEPPOL-EN16931-CL007", el, currency=el.get("currencyID"))
     for el in doc.all(_ENDPOINT):
         scheme = el.get("schemeID")
         if scheme is not None and scheme not in codes("peppol", "eas"):
             report("PEPPOL-EN16931-CL008", el, scheme=scheme)
+
+
+@check("PEPPOL-EN16931-CL007", "PEPPOL-EN16931-R051")
+def amount_currencies(doc: Document, report: Report) -> None:
+    """Every amount's currency is an ISO 4217 code (CL007) and the document currency (R051),
+    except that the VAT total in accounting currency (BT-111: a cac:TaxTotal/cbc:TaxAmount
+    whose total has no subtotals) may carry another currency."""
+    valid = codes("peppol", "currency")
+    document = {element_text(c) for c in doc.root if c.tag == _DOCUMENT_CURRENCY}
+    for tag in _AMOUNTS:
+        for el in doc.all(tag):
+            currency = el.get("currencyID")
+            if currency not in valid:
+                report("PEPPOL-EN16931-CL007", el, currency=currency)
+            if currency not in document:
+                report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
+    for el in doc.all(_TAX_AMOUNT):
+        currency = el.get("currencyID")
+        if currency not in valid:
+            report("PEPPOL-EN16931-CL007", el, currency=currency)
+        if currency in document:
+            continue
+        parent = el.getparent()
+        if parent is not None and (
+            parent.tag == _TAX_SUBTOTAL
+            or (parent.tag == _TAX_TOTAL and child(parent, _TAX_SUBTOTAL) is not None)
+        ):
+            report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
 
 
 def _reason_code(el: Element, report: Report) -> None:

@@ -32,6 +32,18 @@ def kids(el: Element, tag: str) -> list[Element]:
     return [c for c in el if c.tag == tag]
 
 
+def by_tag(el: Element) -> dict[str, list[Element]]:
+    """The children of ``el`` grouped by Clark tag, in one pass (for elements read often)."""
+    groups: dict[str, list[Element]] = {}
+    for c in el:
+        bucket = groups.get(c.tag)  # type: ignore[call-overload]
+        if bucket is None:
+            groups[c.tag] = [c]  # type: ignore[index]
+        else:
+            bucket.append(c)
+    return groups
+
+
 def descend(el: Element | None, *tags: str) -> Element | None:
     """The first element reached from ``el`` by the child path ``tags`` (document order)."""
     nodes = [el] if el is not None else []

@@ -36,7 +36,8 @@ _DUTCH_VAT = re.compile(r"NL[0-9]{9}B[0-9]{2}")
 def gln(value: str) -> bool:
     """``u:gln``: GS1 mod-10 check digit over a digit string of any length."""
     body, check_digit = value[:-1], value[-1:]
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    reverse = body[::-1]
+    total = 3 * sum(map(int, reverse[0::2])) + sum(map(int, reverse[1::2]))
     return check_digit != "" and (10 - total % 10) % 10 == int(check_digit)
 
 
@@ -169,11 +170,14 @@ def _passes(el: Element, rule: tuple[str, Test | None, Test | None]) -> bool:
 def _dutch_vat_context(el: Element) -> bool:
     """``cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID``
     whose value starts with ``NL``."""
+    text = element_text(el)
+    if "NL" not in text or not nspace(text).startswith("NL"):
+        return False
     parent = el.getparent()
     if parent is None or parent.tag != _PARTY_TAX_SCHEME:
         return False
     scheme_id = next((c for s in parent if s.tag == _TAX_SCHEME for c in s if c.tag == _ID), None)
-    return nspace(element_text(scheme_id)) == "VAT" and nspace(element_text(el)).startswith("NL")
+    return nspace(element_text(scheme_id)) == "VAT"
 
 
 def _rule_for(el: Element) -> tuple[str, Test | None, Test | None] | None:
@@ -212,15 +216,10 @@ def party_identifiers(doc: Document, report: Report) -> None:
     """Electronic addresses, party identifiers and company ids in the format of their scheme."""
     candidates = [
         *doc.all(_ENDPOINT),
-        *(el for el in doc.all(_ID) if _parent_tag(el) == _PARTY_IDENTIFICATION),
+        *(el for party in doc.all(_PARTY_IDENTIFICATION) for el in party if el.tag == _ID),
         *doc.all(_COMPANY),
     ]
     for el in candidates:
         rule = _rule_for(el)
         if rule is not None and not _passes(el, rule):
             report(rule[0], el, scheme=el.get("schemeID"), value=element_text(el))
-
-
-def _parent_tag(el: Element) -> str | None:
-    parent = el.getparent()
-    return None if parent is None else parent.tag

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.peppol.common import child, descend, kids
+from tasks.ehf.rules.peppol.common import by_tag, child, kids
 from tasks.ehf.rules.peppol.values import element_text, nspace, slack, xdiv, xmul, xs_date
 from tasks.ehf.xpathfn import round2, to_decimal
 
@@ -142,6 +142,8 @@ def _own_text_raw(el: Element) -> str:
 
 def _sum_rounded(charges: list[Element]) -> Decimal:
     """``round(sum(cbc:Amount/xs:decimal(.)) * 10 * 10) div 100`` over these charges."""
+    if not charges:
+        return _ZERO
     total = _ZERO
     for ac in charges:
         for amount in kids(ac, _AMOUNT):
@@ -149,42 +151,42 @@ def _sum_rounded(charges: list[Element]) -> Decimal:
     return round2(total)
 
 
-def _line_amount_matches(line: Element, is_invoice: bool) -> bool:
-    """R120: line net amount = quantity × (price / base quantity) + charges − allowances."""
+def _first(groups: dict[str, list[Element]], tag: str) -> Element | None:
+    found = groups.get(tag)
+    return found[0] if found else None
+
+
+def _line_amount_matches(
+    line: dict[str, list[Element]], price: dict[str, list[Element]], is_invoice: bool
+) -> bool:
+    """R120: line net amount = quantity × (price / base quantity) + charges − allowances.
+
+    ``line`` and ``price`` are the children of the line and of its (first) price by tag."""
     try:
-        extension_el = child(line, _LINE_EXTENSION)
+        extension_el = _first(line, _LINE_EXTENSION)
         extension = _dec(extension_el) if extension_el is not None else _ZERO
-        quantity_el = child(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY)
+        quantity_el = _first(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY)
         quantity = _dec(quantity_el) if quantity_el is not None else _ONE
-        price_el = descend(line, _PRICE, _PRICE_AMOUNT)
-        price = _dec(price_el) if price_el is not None else _ZERO
-        base_el = descend(line, _PRICE, _BASE_QUANTITY)
+        price_el = _first(price, _PRICE_AMOUNT)
+        net_price = _dec(price_el) if price_el is not None else _ZERO
+        base_el = _first(price, _BASE_QUANTITY)
         base = _dec(base_el) if base_el is not None else _ZERO
         if base == 0:
             base = _ONE
         allowances: list[Element] = []
         charges: list[Element] = []
-        for ac in kids(line, _ALLOWANCE_CHARGE):
+        for ac in line.get(_ALLOWANCE_CHARGE, ()):
             indicator = nspace(element_text(child(ac, _CHARGE_INDICATOR)))
             if indicator == "false":
                 allowances.append(ac)
             elif indicator == "true":
                 charges.append(ac)
         calculated = (
-            xmul(quantity, xdiv(price, base)) + _sum_rounded(charges) - _sum_rounded(allowances)
+            xmul(quantity, xdiv(net_price, base)) + _sum_rounded(charges) - _sum_rounded(allowances)
         )
     except _Malformed:
         return False
     return slack(extension, calculated, _SLACK)
-
-
-def _base_quantity_positive(line: Element) -> bool:
-    """R121: a price base quantity, when given, is above zero."""
-    base_el = descend(line, _PRICE, _BASE_QUANTITY)
-    if base_el is None:
-        return True
-    base = to_decimal(element_text(base_el))
-    return base is not None and base > 0
 
 
 @check(
@@ -198,28 +200,30 @@ def _base_quantity_positive(line: Element) -> bool:
 def invoice_lines(doc: Document, report: Report) -> None:
     """Line amounts, base quantities, invoiced objects and line periods."""
     is_invoice = doc.root.tag == INVOICE
-    for line in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
-        if not _line_amount_matches(line, is_invoice):
+    for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
+        line = by_tag(line_el)
+        price_el = _first(line, _PRICE)
+        price = by_tag(price_el) if price_el is not None else {}
+        if not _line_amount_matches(line, price, is_invoice):
             report(
                 "PEPPOL-EN16931-R120",
-                line,
-                line_amount=element_text(child(line, _LINE_EXTENSION)),
+                line_el,
+                line_amount=element_text(_first(line, _LINE_EXTENSION)),
             )
-        if not _base_quantity_positive(line):
-            report(
-                "PEPPOL-EN16931-R121",
-                line,
-                base_quantity=element_text(descend(line, _PRICE, _BASE_QUANTITY)),
-            )
-        references = kids(line, _DOCUMENT_REFERENCE)
+        base_el = _first(price, _BASE_QUANTITY)
+        if base_el is not None:
+            base = to_decimal(element_text(base_el))
+            if base is None or base <= 0:
+                report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
+        references = line.get(_DOCUMENT_REFERENCE, [])
         if len(references) > 1:
-            report("PEPPOL-EN16931-R100", line, count=len(references))
+            report("PEPPOL-EN16931-R100", line_el, count=len(references))
         if references and not any(
             element_text(code) == "130"
             for ref in references
             for code in kids(ref, _DOCUMENT_TYPE_CODE)
         ):
-            report("PEPPOL-EN16931-R101", line)
+            report("PEPPOL-EN16931-R101", line_el)
     _line_period_rules(doc, report)
 
 

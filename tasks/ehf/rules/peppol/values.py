@@ -11,7 +11,7 @@ Candidates for a shared helper module; kept here until the lead folds them.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_DOWN, Context, Decimal
+from decimal import Context, Decimal
 
 from tasks.ehf.document import Element
 
@@ -92,10 +92,25 @@ def xmul(a: Decimal, b: Decimal) -> Decimal:
 
 
 def xdiv(a: Decimal, b: Decimal) -> Decimal:
-    """XPath ``a div b`` on xs:decimal as Saxon computes it (``b`` must not be zero)."""
-    scale = max(_DIVIDE_PRECISION, -a.as_tuple().exponent, -b.as_tuple().exponent)  # type: ignore[operator]
-    quotient = _EXACT.divide(a, b)
-    return quotient.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_DOWN, context=_EXACT)
+    """XPath ``a div b`` on xs:decimal as Saxon computes it (``b`` must not be zero): the
+    quotient to max(18, scale of either operand) places, rounded half down."""
+    if b == 1:  # the usual base quantity; the quotient is exact
+        return a
+    sign_a, digits_a, exp_a = a.as_tuple()
+    sign_b, digits_b, exp_b = b.as_tuple()
+    scale = max(_DIVIDE_PRECISION, -exp_a, -exp_b)  # type: ignore[operator]
+    # |a / b| * 10**scale as a fraction of integers, then rounded half down.
+    numerator = int("".join(map(str, digits_a)) or "0")
+    denominator = int("".join(map(str, digits_b)) or "0")
+    shift = exp_a - exp_b + scale  # type: ignore[operator]
+    if shift >= 0:
+        numerator *= 10**shift
+    else:
+        denominator *= 10**-shift
+    quotient, remainder = divmod(numerator, denominator)
+    if 2 * remainder > denominator:
+        quotient += 1
+    return Decimal((sign_a ^ sign_b, tuple(map(int, str(quotient))), -scale))
 
 
 def slack(expected: Decimal, value: Decimal, tolerance: Decimal) -> bool:
