@@ -15,11 +15,16 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Tenant:
-    """A municipality or agency that receives invoices."""
+    """A municipality or agency that receives invoices.
+
+    ``settings`` is the tenant's free-form configuration held by the ERP (JSON object), e.g.
+    accepted currencies or limits; its keys are defined by the steps that read them.
+    """
 
     orgnr: str
     name: str
     units: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

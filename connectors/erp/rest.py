@@ -1,0 +1,250 @@
+"""``RestErp``: the :class:`connectors.erp.base.Erp` protocol over HTTP (the ERP stub's REST
+API, or a real ERP's integration layer speaking the same API).
+
+Transient faults (connection errors, timeouts, 500/502/503/504) are retried with exponential
+back-off; what still fails becomes an :class:`ErpError` with the exception log's system code:
+``ERP-UNAVAILABLE`` when the ERP cannot be reached, keeps answering 502/503/504 or times out,
+``ERP-ERROR`` for any other failed answer (4xx, a persistent 500, an unexpected payload).
+Posting sends the voucher's idempotency key, so a retried post never makes a second voucher.
+
+Configuration (environment, with defaults): ``KOMMUNERPA_ERP_URL`` (http://127.0.0.1:8700),
+``KOMMUNERPA_ERP_TIMEOUT`` (read timeout, 10 s), ``KOMMUNERPA_ERP_CONNECT_TIMEOUT`` (3 s),
+``KOMMUNERPA_ERP_RETRIES`` (retries after the first attempt, 3).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from connectors.erp.base import (
+    Agreement,
+    Approver,
+    ErpError,
+    GoodsReceipt,
+    PurchaseOrder,
+    Supplier,
+    Tenant,
+    Voucher,
+)
+from connectors.erp.mapping import MappingError, from_json, to_json
+
+URL_ENV = "KOMMUNERPA_ERP_URL"
+DEFAULT_URL = "http://127.0.0.1:8700"
+UNAVAILABLE = "ERP-UNAVAILABLE"
+ERROR = "ERP-ERROR"
+
+# 500 is retried too: an ERP's 500 is often a passing hiccup (a deadlock, a restart).
+TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+
+T = TypeVar("T")
+
+
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying; carries what the final error will say."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any]):
+        super().__init__(message)
+        self.error = ErpError(code, message, details=details)
+
+
+class RestErp:
+    """The ERP over REST, with one pooled ``httpx.Client`` (close it, or use ``with``)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        """Arguments left out come from the environment (see the module docstring).
+
+        ``backoff`` is the first wait between attempts in seconds, doubling up to
+        ``max_backoff``; ``transport`` is for tests that want no real network.
+        """
+        env = os.environ
+        self.base_url = (base_url or env.get(URL_ENV) or DEFAULT_URL).rstrip("/")
+        read = timeout if timeout is not None else float(env.get("KOMMUNERPA_ERP_TIMEOUT", 10))
+        connect = (
+            connect_timeout
+            if connect_timeout is not None
+            else float(env.get("KOMMUNERPA_ERP_CONNECT_TIMEOUT", 3))
+        )
+        self.retries = retries if retries is not None else int(env.get("KOMMUNERPA_ERP_RETRIES", 3))
+        self._wait = wait_exponential(multiplier=backoff, max=max_backoff)
+        self._client = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(read, connect=connect),
+            headers={"Accept": "application/json"},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._client.close()
+
+    def __enter__(self) -> RestErp:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ the Erp protocol
+
+    def tenant(self, orgnr: str) -> Tenant | None:
+        """The tenant with organisation number ``orgnr``, or None."""
+        return self._get_one(Tenant, f"/tenants/{_seg(orgnr)}")
+
+    def supplier(self, orgnr: str) -> Supplier | None:
+        """The supplier registered under ``orgnr``, or None."""
+        return self._get_one(Supplier, f"/suppliers/{_seg(orgnr)}")
+
+    def purchase_order(self, po_id: str) -> PurchaseOrder | None:
+        """Purchase order ``po_id`` with its lines, or None."""
+        return self._get_one(PurchaseOrder, f"/purchase-orders/{_seg(po_id)}")
+
+    def goods_receipts(self, po_id: str) -> list[GoodsReceipt]:
+        """Goods received against the lines of order ``po_id`` (empty when none)."""
+        return self._get_list(GoodsReceipt, "/goods-receipts", {"po_id": po_id})
+
+    def agreements(self, supplier_orgnr: str) -> list[Agreement]:
+        """The supplier's framework agreements, whatever their validity."""
+        return self._get_list(Agreement, "/agreements", {"supplier_orgnr": supplier_orgnr})
+
+    def approver(self, tenant: str, reference: str) -> Approver | None:
+        """Who approves the tenant's invoices carrying buyer reference ``reference``, or None."""
+        found = self._get_list(Approver, "/approvers", {"tenant": tenant, "reference": reference})
+        return found[0] if found else None
+
+    def posted_invoices(
+        self,
+        *,
+        supplier_orgnr: str | None = None,
+        invoice_number: str | None = None,
+        po_id: str | None = None,
+    ) -> list[Voucher]:
+        """Posted vouchers matching every filter given, in posting order."""
+        params = {
+            "supplier_orgnr": supplier_orgnr,
+            "invoice_number": invoice_number,
+            "po_id": po_id,
+        }
+        return self._get_list(
+            Voucher, "/posted-invoices", {k: v for k, v in params.items() if v is not None}
+        )
+
+    def post_voucher(self, voucher: Voucher) -> Voucher:
+        """Post ``voucher``; returns it as registered, with ``voucher_id``. Posting the same
+        idempotency key again returns the first voucher and creates nothing."""
+        body = to_json(voucher)
+        body.pop("voucher_id")  # the ERP's to set
+        response = self._request(
+            "POST",
+            "/posted-invoices",
+            json=body,
+            headers={"Idempotency-Key": voucher.idempotency_key},
+        )
+        if response.status_code not in (200, 201):
+            raise self._failed(response)
+        return self._read(Voucher, _json(response))
+
+    # ------------------------------------------------------------ plumbing
+
+    def _get_one(self, cls: type[T], path: str) -> T | None:
+        response = self._request("GET", path)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise self._failed(response)
+        return self._read(cls, _json(response))
+
+    def _get_list(self, cls: type[T], path: str, params: dict[str, str]) -> list[T]:
+        response = self._request("GET", path, params=params)
+        if response.status_code != 200:
+            raise self._failed(response)
+        payload = _json(response)
+        if not isinstance(payload, list):
+            raise ErpError(ERROR, f"GET {path}: expected a JSON array", details={"path": path})
+        return [self._read(cls, item) for item in payload]
+
+    def _read(self, cls: type[T], payload: Any) -> T:
+        try:
+            return from_json(cls, payload)
+        except MappingError as exc:
+            raise ErpError(
+                ERROR,
+                f"unexpected {cls.__name__} from the ERP: {exc}",
+                details={"errors": exc.errors},
+            ) from None
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One call with retries; answers that are not transient faults are returned."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type(_Transient),
+        )
+        try:
+            return retrying(self._attempt, method, path, **kwargs)
+        except RetryError as exc:
+            last = exc.last_attempt.exception()
+            assert isinstance(last, _Transient)
+            last.error.details["attempts"] = self.retries + 1
+            raise last.error from None
+
+    def _attempt(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        where = {"method": method, "path": path, "url": self.base_url}
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise _Transient(UNAVAILABLE, f"ERP timed out: {method} {path}", where) from exc
+        except httpx.TransportError as exc:
+            message = f"ERP unreachable at {self.base_url}: {type(exc).__name__}"
+            raise _Transient(UNAVAILABLE, message, where) from exc
+        if response.status_code in TRANSIENT_STATUSES:
+            code = UNAVAILABLE if response.status_code in UNAVAILABLE_STATUSES else ERROR
+            message = f"ERP answered {response.status_code} to {method} {path}"
+            raise _Transient(code, message, {**where, "status": response.status_code})
+        return response
+
+    @staticmethod
+    def _failed(response: httpx.Response) -> ErpError:
+        request = response.request
+        try:
+            detail = response.json().get("detail")
+        except (ValueError, AttributeError):
+            detail = response.text[:500]
+        return ErpError(
+            ERROR,
+            f"ERP refused {request.method} {request.url.path}: {response.status_code} {detail}",
+            details={"status": response.status_code, "detail": detail},
+        )
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        path = response.request.url.path
+        raise ErpError(ERROR, f"ERP answered {path} with something not JSON") from None
+
+
+def _seg(value: str) -> str:
+    """A path segment: ids such as ``1316/85`` must not open a new segment."""
+    return quote(value, safe="")

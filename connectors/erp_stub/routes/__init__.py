@@ -1,0 +1,1 @@
+"""REST routes of the ERP stub, one router per resource."""
