@@ -11,11 +11,24 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from tasks.ehf.document import Document, Element, normalize_space, select, string_value, text
+from tasks.ehf.document import (
+    Document,
+    Element,
+    cac,
+    children,
+    normalize_space,
+    select,
+    string_value,
+    text,
+)
 
 SUPPLIER_PARTY = "cac:AccountingSupplierParty/cac:Party"
 CUSTOMER_PARTY = "cac:AccountingCustomerParty/cac:Party"
 _COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
+_SUPPLIER = cac("AccountingSupplierParty")
+_CUSTOMER = cac("AccountingCustomerParty")
+_REPRESENTATIVE = cac("TaxRepresentativeParty")
+_PARTY = cac("Party")
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -53,11 +66,12 @@ def countries(doc: Document) -> Countries:
 
 
 def _derive(doc: Document) -> Countries:
-    root = doc.root
-    supplier_vat = vat_prefixes(root, SUPPLIER_PARTY)
-    representative_vat = vat_prefixes(root, "cac:TaxRepresentativeParty")
-    supplier_address = select(root, f"{SUPPLIER_PARTY}/{_COUNTRY}")
-    customer_address = select(root, f"{CUSTOMER_PARTY}/{_COUNTRY}")
+    suppliers = _root_parties(doc, _SUPPLIER)
+    customers = _root_parties(doc, _CUSTOMER)
+    supplier_vat = _vat_prefixes(suppliers)
+    representative_vat = _vat_prefixes(root_children(doc, _REPRESENTATIVE))
+    supplier_address = [c for p in suppliers for c in select(p, _COUNTRY)]
+    customer_address = [c for p in customers for c in select(p, _COUNTRY)]
     supplier_code = _upper_first(supplier_address)
     customer_code = _upper_first(customer_address)
     address = [supplier_code] if supplier_address else []
@@ -67,7 +81,7 @@ def _derive(doc: Document) -> Countries:
     known_root = doc.kind is not None
     return Countries(
         supplier=_first_true(supplier_vat, representative_vat, address),
-        customer=_first_true(vat_prefixes(root, CUSTOMER_PARTY), buyer_address),
+        customer=_first_true(_vat_prefixes(customers), buyer_address),
         accounting_supplier=_first_true(supplier_vat, address),
         supplier_raw=string_value(supplier_address[0]) if known_root and address else "",
         customer_raw=string_value(customer_address[0]) if known_root and buyer_address else "",
@@ -91,9 +105,20 @@ def _upper_first(nodes: list[Element]) -> str:
     return normalize_space(string_value(nodes[0])).upper() if nodes else ""
 
 
-def vat_prefixes(root: Element, party_path: str) -> list[str]:
+def root_children(doc: Document, tag: str) -> list[Element]:
+    """``/*/tag``: the elements with this Clark tag that are children of the root."""
+    root = doc.root
+    return [el for el in doc.all(tag) if el.getparent() is root]
+
+
+def _root_parties(doc: Document, tag: str) -> list[Element]:
+    """``/*/cac:Accounting…Party/cac:Party``."""
+    return [p for role in root_children(doc, tag) for p in children(role, _PARTY)]
+
+
+def _vat_prefixes(parties: list[Element]) -> list[str]:
     """``party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID, 1, 2)``."""
-    return [v[:2] for party in select(root, party_path) for v in vat_ids(party, exact=True)]
+    return [v[:2] for party in parties for v in vat_ids(party, exact=True)]
 
 
 def vat_ids(party: Element, exact: bool) -> list[str]:
