@@ -15,6 +15,14 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "tasks.ehf.cli:ehf",
     "tasks.ehf.bench:bench",
     "connectors.erp_stub.cli:erp_stub",
+    "orchestrator.commands.process:process",
+    "orchestrator.commands.invoices:invoices",
+    "orchestrator.commands.exceptions:exceptions",
+    "orchestrator.commands.runs:runs",
+    "orchestrator.commands.audit:audit",
+    "orchestrator.commands.demo:demo",
+    "orchestrator.commands.run:run",
+    "orchestrator.commands.db:db",
 )
 
 

@@ -23,6 +23,20 @@ from orchestrator.models import Run
 ROBOTS_DIR = Path(__file__).resolve().parents[1] / "robots"
 ADAPTER = "orchestrator.workitems.QueueAdapter"
 
+# Robot processes this process started and that are still running, so a daemon (whose jobs
+# run in worker threads, where signal handlers cannot be set) can stop them on shutdown.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_lock = threading.Lock()
+
+
+def stop_all(signum: int = signal.SIGTERM) -> int:
+    """Ask every running robot of this process to stop gracefully; return how many."""
+    with _live_lock:
+        processes = list(_live)
+    for process in processes:
+        process.send_signal(signum)
+    return len(processes)
+
 
 def runner_name() -> str:
     """This process as a runner: ``host:pid``."""
@@ -74,6 +88,8 @@ def run_robot(settings: Settings, robot: str) -> Run | None:
             stdout=console,
             stderr=subprocess.STDOUT,
         )
+        with _live_lock:
+            _live.add(process)
         previous = signal.getsignal(signal.SIGTERM)
         forward = _forwarder(process)
         if _is_main_thread():
@@ -84,6 +100,8 @@ def run_robot(settings: Settings, robot: str) -> Run | None:
             # Ctrl-C reached the robot too (same process group); let it write its log.
             return_code = process.wait()
         finally:
+            with _live_lock:
+                _live.discard(process)
             if _is_main_thread():
                 signal.signal(signal.SIGTERM, previous)
     with transaction(settings.database_url) as session:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from orchestrator import audit, exceptions, invoices, queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import ExceptionEntry, Invoice, Run, WorkItem
+from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, Run, WorkItem
 from orchestrator.steps import STATUS_AFTER, STEPS, next_step
 
 ACTIONS = ("retry", "override", "reject")
@@ -154,3 +156,33 @@ def export_audit(settings: Settings, out: Any) -> int:
     """Write the audit trail as CSV to ``out``; returns the number of entries."""
     with transaction(settings.database_url) as session:
         return audit.export_csv(session, out)
+
+
+def summary(settings: Settings) -> dict[str, Any]:
+    """Counts for a dashboard: invoices by status, exceptions by code, files without invoice."""
+    with transaction(settings.database_url) as session:
+        by_status = dict(
+            session.execute(select(Invoice.status, func.count()).group_by(Invoice.status)).all()
+        )
+        by_code = dict(
+            session.execute(
+                select(ExceptionEntry.code, func.count()).group_by(ExceptionEntry.code)
+            ).all()
+        )
+        without_invoice = session.scalar(
+            select(func.count(func.distinct(ExceptionEntry.work_item_id))).where(
+                ExceptionEntry.invoice_id.is_(None)
+            )
+        )
+        redeliveries = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "file.redelivered")
+        )
+    return {
+        "invoices": sum(by_status.values()),
+        "invoices_by_status": by_status,
+        "exceptions_by_code": by_code,
+        "files_without_invoice": without_invoice or 0,
+        "redeliveries": redeliveries or 0,
+    }
