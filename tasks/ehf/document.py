@@ -10,6 +10,7 @@ Tags are Clark names (``{namespace}LocalName``); ``cbc("ID")`` and ``cac("Party"
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -98,11 +99,15 @@ def string_value(el: Element | None) -> str:
     return "".join(el.itertext())
 
 
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
+
+
 def normalize_space(value: str | None) -> str:
-    """XPath ``normalize-space``: trim and collapse runs of XML white space."""
+    """XPath ``normalize-space``: trim and collapse runs of XML white space (space, tab, CR,
+    LF only: a no-break space is content, not white space)."""
     if not value:
         return ""
-    return " ".join(value.split())
+    return _XML_SPACE.sub(" ", value).strip(" ")
 
 
 def text(el: Element, path: str) -> str:
@@ -171,9 +176,9 @@ class Document:
         """True when at least one element with this Clark tag exists."""
         return tag in self._by_tag
 
-    def tags(self) -> set[str]:
-        """The set of Clark tags present in the document."""
-        return set(self._by_tag)
+    def tags(self) -> list[str]:
+        """The Clark tags present in the document, in order of first appearance."""
+        return list(self._by_tag)
 
     def context(self, path: str) -> list[Element]:
         """Elements matching a Schematron-style context path such as

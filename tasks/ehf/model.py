@@ -12,7 +12,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tasks.ehf.document import Element, cac, cbc, first, ntext, select, string_value
+from tasks.ehf.document import (
+    Element,
+    cac,
+    cbc,
+    first,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+)
 from tasks.ehf.xpathfn import to_decimal
 
 PEPPOL_BIS3_INVOICE = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -164,13 +173,8 @@ def organisation_number(
         if compact.startswith("NO") and compact.endswith("MVA"):
             return compact[2:-3]
     if endpoint is not None and endpoint.get("schemeID") == "0192":
-        return normalize(string_value(endpoint))
+        return normalize_space(string_value(endpoint))
     return None
-
-
-def normalize(value: str) -> str:
-    """Collapse white space (XPath normalize-space)."""
-    return " ".join(value.split())
 
 
 def _party(container: Element | None) -> Party:
@@ -192,7 +196,7 @@ def _party(container: Element | None) -> Party:
         orgnr=organisation_number(legal_id, vat_number, endpoint),
         legal_id=legal_id,
         vat_number=vat_number,
-        endpoint_id=_opt(normalize(string_value(endpoint))) if endpoint is not None else None,
+        endpoint_id=_opt(normalize_space(string_value(endpoint))) if endpoint is not None else None,
         endpoint_scheme=endpoint.get("schemeID") if endpoint is not None else None,
         country=_opt(ntext(party, "cac:PostalAddress/cac:Country/cbc:IdentificationCode")),
     )
