@@ -135,7 +135,7 @@ def list_agreements(
     return answer(store.list_agreements(db, supplier_orgnr, tenant))
 
 
-@agreements.get("/{agreement_id}", response_model=Agreement)
+@agreements.get("/{agreement_id:path}", response_model=Agreement)
 def get_agreement(db: DbSession, agreement_id: str) -> JSONResponse:
     """One framework agreement with its price list."""
     row = db.get(AgreementRow, agreement_id)
@@ -161,7 +161,7 @@ def list_purchase_orders(
     return answer(store.list_purchase_orders(db, tenant, supplier_orgnr))
 
 
-@purchase_orders.get("/{po_id}", response_model=PurchaseOrder)
+@purchase_orders.get("/{po_id:path}", response_model=PurchaseOrder)
 def get_purchase_order(db: DbSession, po_id: str) -> JSONResponse:
     """One purchase order with its lines."""
     row = db.get(PurchaseOrderRow, po_id)

@@ -32,7 +32,7 @@ def list_posted_invoices(
     return answer(store.list_vouchers(db, supplier_orgnr, invoice_number, po_id))
 
 
-@router.get("/{voucher_id}", response_model=Voucher)
+@router.get("/{voucher_id:path}", response_model=Voucher)
 def get_posted_invoice(db: DbSession, voucher_id: str) -> JSONResponse:
     """One posted voucher by its voucher id."""
     pk = store.voucher_pk(voucher_id)
