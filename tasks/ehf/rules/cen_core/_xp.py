@@ -123,6 +123,34 @@ def nchild_path(el: Element | None, *tags: str) -> str:
     return "" if el is None else normalize_space(string_value(el))
 
 
+class Amounts:
+    """The children of one context node by tag, with each first child cast to
+    ``xs:decimal`` at most once (the totals rules read the same amounts several times)."""
+
+    __slots__ = ("kids", "_cast")
+
+    def __init__(self, el: Element) -> None:
+        self.kids = index(el)
+        self._cast: dict[str, Decimal | CastError | None] = {}
+
+    def __contains__(self, tag: str) -> bool:
+        return tag in self.kids
+
+    def dec(self, tag: str) -> Decimal | None:
+        """``xs:decimal(tag)``: None when absent; raises CastError when malformed."""
+        try:
+            value = self._cast[tag]
+        except KeyError:
+            try:
+                value = dec(first(self.kids, tag))
+            except CastError as exc:
+                value = exc
+            self._cast[tag] = value
+        if isinstance(value, CastError):
+            raise value
+        return value
+
+
 def dec(el: Element | None) -> Decimal | None:
     """``xs:decimal(el)``: None for an absent element, CastError for a malformed value."""
     if el is None:
@@ -161,11 +189,6 @@ def is_vat(category: Element) -> bool:
 def vat_categories(el: Element, tag: str = TAX_CATEGORY) -> list[Element]:
     """Children ``tag`` of ``el`` whose tax scheme is VAT."""
     return [c for c in el if c.tag == tag and is_vat(c)]
-
-
-def has_reason(ac: Element) -> bool:
-    """``exists(cbc:AllowanceChargeReason) or exists(cbc:AllowanceChargeReasonCode)``."""
-    return any(c.tag == REASON or c.tag == REASON_CODE for c in ac)
 
 
 _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(Z|[+-](\d\d):(\d\d))?")

@@ -15,19 +15,23 @@ from tasks.ehf.rules.cen_core._xp import (
     INVOICE_PERIOD,
     LINE_EXTENSION_AMOUNT,
     LINES,
+    REASON,
+    REASON_CODE,
     START_DATE,
     CastError,
     any_not_negative,
     child,
     date_minutes,
     has,
-    has_reason,
+    index,
     indicator,
-    nchild,
+    is_vat,
+    kids,
+    ntext,
+    raw,
     string_value,
-    vat_categories,
+    too_many_decimals,
 )
-from tasks.ehf.rules.cen_core.totals import too_many_decimals
 
 ITEM = cac("Item")
 NAME = cbc("Name")
@@ -60,33 +64,35 @@ def check_lines(doc: Document, report: Report) -> None:
 
 
 def _check_line(line: Element, report: Report) -> None:
-    if nchild(line, ID) == "":
+    k = index(line)
+    if ntext(k, ID) == "":
         report("BR-21", line)
-    quantities = [c for c in line if c.tag in QUANTITIES]
+    quantities = k.get(INVOICED_QUANTITY, []) + k.get(CREDITED_QUANTITY, [])
     if not quantities:
         report("BR-22", line)
     if not any(q.get("unitCode") is not None for q in quantities):
         report("BR-23", line)
-    if not has(line, LINE_EXTENSION_AMOUNT):
+    if LINE_EXTENSION_AMOUNT not in k:
         report("BR-24", line)
-    items = [c for c in line if c.tag == ITEM]
-    names = [n for i in items for n in i if n.tag == NAME]
+    items = [index(i) for i in k.get(ITEM, ())]
+    names = [n for i in items for n in i.get(NAME, ())]
     if not names or normalize_space(string_value(names[0])) == "":
         report("BR-25", line)
-    prices = [c for c in line if c.tag == PRICE]
-    price_amounts = [a for p in prices for a in p if a.tag == PRICE_AMOUNT]
+    prices = [index(p) for p in k.get(PRICE, ())]
+    price_amounts = [a for p in prices for a in p.get(PRICE_AMOUNT, ())]
     if not price_amounts:
         report("BR-26", line)
     if not _not_negative(price_amounts):
         report("BR-27", line, price=_first_text(price_amounts))
-    discounts = [ac for p in prices for ac in p if ac.tag == ALLOWANCE_CHARGE]
-    gross = [b for ac in discounts for b in ac if b.tag == BASE_AMOUNT]
+    discounts = [ac for p in prices for ac in p.get(ALLOWANCE_CHARGE, ())]
+    gross = [b for ac in discounts for b in kids(ac, BASE_AMOUNT)]
     if gross and not _not_negative(gross):
         report("BR-28", line, gross_price=_first_text(gross))
-    if not any(has(c, ID) for i in items for c in vat_categories(i, CLASSIFIED_TAX_CATEGORY)):
+    categories = (c for i in items for c in i.get(CLASSIFIED_TAX_CATEGORY, ()))
+    if not any(has(c, ID) for c in categories if is_vat(c)):
         report("BR-CO-04", line)
-    if too_many_decimals(line, LINE_EXTENSION_AMOUNT):
-        report("BR-DEC-23", line, value=string_value(child(line, LINE_EXTENSION_AMOUNT)))
+    if too_many_decimals(k, LINE_EXTENSION_AMOUNT):
+        report("BR-DEC-23", line, value=raw(k, LINE_EXTENSION_AMOUNT))
 
 
 def _not_negative(nodes: list[Element]) -> bool:
@@ -116,15 +122,16 @@ def check_line_allowances(doc: Document, report: Report) -> None:
             ids = _LINE_CHARGE
         else:
             continue
-        if not has(ac, AMOUNT):
+        k = index(ac)
+        if AMOUNT not in k:
             report(ids[0], ac)
-        if not has_reason(ac):
+        if REASON not in k and REASON_CODE not in k:
             report(ids[1], ac)
             report(ids[2], ac)
-        if too_many_decimals(ac, AMOUNT):
-            report(ids[3], ac, value=string_value(child(ac, AMOUNT)))
-        if too_many_decimals(ac, BASE_AMOUNT):
-            report(ids[4], ac, value=string_value(child(ac, BASE_AMOUNT)))
+        if too_many_decimals(k, AMOUNT):
+            report(ids[3], ac, value=raw(k, AMOUNT))
+        if too_many_decimals(k, BASE_AMOUNT):
+            report(ids[4], ac, value=raw(k, BASE_AMOUNT))
 
 
 @check("BR-29", "BR-30", "BR-CO-19", "BR-CO-20")

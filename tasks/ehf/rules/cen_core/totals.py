@@ -22,24 +22,29 @@ from tasks.ehf.rules.cen_core._xp import (
     LINE_EXTENSION_AMOUNT,
     LINES,
     PERCENT,
+    REASON,
+    REASON_CODE,
     ROOTS,
     TAX_AMOUNT,
     TAX_CATEGORY,
     TAX_SUBTOTAL,
     TAX_TOTAL,
     TAXABLE_AMOUNT,
+    Amounts,
     CastError,
-    child,
+    Kids,
     dec,
     dec_child,
+    first,
     has,
-    has_reason,
+    index,
     indicator,
-    nchild,
-    string_value,
-    vat_categories,
+    is_vat,
+    ntext,
+    raw,
+    too_many_decimals,
 )
-from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
+from tasks.ehf.xpathfn import round2, xpath_round
 
 MONETARY_TOTAL = cac("LegalMonetaryTotal")
 LINE_TOTAL = cbc("LineExtensionAmount")
@@ -74,12 +79,6 @@ _REQUIRED_TOTALS = (
 )
 
 
-def too_many_decimals(el: Element, tag: str) -> bool:
-    """``string-length(substring-after(tag, '.')) > 2`` on the first such child."""
-    c = child(el, tag)
-    return c is not None and decimal_places(string_value(c)) > 2
-
-
 def holds(test: Callable[..., bool], *args: Any) -> bool:
     """Run an assert's test on ``args``; a failed cast inside it means the assert fails."""
     try:
@@ -111,16 +110,17 @@ def check_document_allowances(doc: Document, report: Report) -> None:
             decimals = _CHARGE_DECIMALS
         else:
             continue
-        if not has(ac, AMOUNT):
+        k = index(ac)
+        if AMOUNT not in k:
             report(ids[0], ac)
-        if not any(has(cat, ID) for cat in vat_categories(ac)):
+        if not any(has(cat, ID) for cat in k.get(TAX_CATEGORY, ()) if is_vat(cat)):
             report(ids[1], ac)
-        if not has_reason(ac):
+        if REASON not in k and REASON_CODE not in k:
             report(ids[2], ac)
             report(ids[3], ac)
         for rule_id, tag in decimals:
-            if too_many_decimals(ac, tag):
-                report(rule_id, ac, value=string_value(child(ac, tag)))
+            if too_many_decimals(k, tag):
+                report(rule_id, ac, value=raw(k, tag))
 
 
 @check(
@@ -131,36 +131,38 @@ def check_document_allowances(doc: Document, report: Report) -> None:
 def check_monetary_totals(doc: Document, report: Report) -> None:
     """The document totals (BG-22): presence, sums, and at most two decimals."""
     for total in doc.all(MONETARY_TOTAL):
+        a = Amounts(total)
+        k = a.kids
         for rule_id, tag in _REQUIRED_TOTALS:
-            if not has(total, tag):
+            if tag not in k:
                 report(rule_id, total)
-        if not holds(_line_sum_matches, doc, total):
-            report("BR-CO-10", total, amount=_raw(total, LINE_TOTAL))
-        siblings = [] if (parent := total.getparent()) is None else list(parent)
+        if not holds(_line_sum_matches, doc, a):
+            report("BR-CO-10", total, amount=raw(k, LINE_TOTAL))
+        parent = total.getparent()
+        acs = (
+            []
+            if parent is None
+            else [(s, indicator(s)) for s in parent if s.tag == ALLOWANCE_CHARGE]
+        )
         for rule_id, tag, flag in (
             ("BR-CO-11", ALLOWANCE_TOTAL, False),
             ("BR-CO-12", CHARGE_TOTAL, True),
         ):
-            if not holds(_document_sum_matches, total, tag, flag, siblings):
-                report(rule_id, total, amount=_raw(total, tag))
-        if not holds(_exclusive_matches, total):
-            report("BR-CO-13", total, amount=_raw(total, TAX_EXCLUSIVE))
-        if not holds(_payable_matches, total):
-            report("BR-CO-16", total, amount=_raw(total, PAYABLE))
+            chosen = [ac for ac, flags in acs if flag in flags]
+            if not holds(_document_sum_matches, a, tag, chosen):
+                report(rule_id, total, amount=raw(k, tag))
+        if not holds(_exclusive_matches, a):
+            report("BR-CO-13", total, amount=raw(k, TAX_EXCLUSIVE))
+        if not holds(_payable_matches, a):
+            report("BR-CO-16", total, amount=raw(k, PAYABLE))
         for rule_id, tag in _TOTAL_DECIMALS:
-            if too_many_decimals(total, tag):
-                report(rule_id, total, value=_raw(total, tag))
+            if too_many_decimals(k, tag):
+                report(rule_id, total, value=raw(k, tag))
 
 
-def _raw(el: Element, tag: str) -> str | None:
-    """The raw text of the first ``tag`` child, for the finding's values."""
-    c = child(el, tag)
-    return None if c is None else string_value(c)
-
-
-def _line_sum_matches(doc: Document, total: Element) -> bool:
+def _line_sum_matches(doc: Document, a: Amounts) -> bool:
     """BR-CO-10: BT-106 = round2(Σ BT-131 over every line of the document)."""
-    amount = dec_child(total, LINE_TOTAL)
+    amount = a.dec(LINE_TOTAL)
     lines = Decimal(0)
     for tag in LINES:
         for line in doc.all(tag):
@@ -170,47 +172,41 @@ def _line_sum_matches(doc: Document, total: Element) -> bool:
     return amount is not None and amount == round2(lines)
 
 
-def _document_sum_matches(total: Element, tag: str, charge: bool, siblings: list[Element]) -> bool:
+def _document_sum_matches(a: Amounts, tag: str, acs: list[Element]) -> bool:
     """BR-CO-11/12: BT-107 (BT-108) = round2(Σ allowance (charge) amounts beside the totals),
     or neither the total nor any such allowance (charge) is there."""
-    acs = [s for s in siblings if s.tag == ALLOWANCE_CHARGE and charge in indicator(s)]
-    stated = child(total, tag)
-    if stated is None:
+    if tag not in a:
         return not acs
     amounts = (dec_child(ac, AMOUNT) for ac in acs)
-    return dec(stated) == round2(sum((a for a in amounts if a is not None), Decimal(0)))
+    return a.dec(tag) == round2(sum((v for v in amounts if v is not None), Decimal(0)))
 
 
-def _exclusive_matches(total: Element) -> bool:
+def _exclusive_matches(a: Amounts) -> bool:
     """BR-CO-13: BT-109 = BT-106 - BT-107 + BT-108, rounded only when BT-107/108 take part."""
-    exclusive = dec_child(total, TAX_EXCLUSIVE)
-    lines = dec_child(total, LINE_TOTAL)
-    charges = child(total, CHARGE_TOTAL)
-    allowances = child(total, ALLOWANCE_TOTAL)
-    if charges is None and allowances is None:
+    exclusive = a.dec(TAX_EXCLUSIVE)
+    lines = a.dec(LINE_TOTAL)
+    if CHARGE_TOTAL not in a and ALLOWANCE_TOTAL not in a:
         return exclusive is not None and exclusive == lines
     if exclusive is None or lines is None:
         return False
     expected = lines
-    if charges is not None:
-        expected += dec(charges)  # type: ignore[operator]
-    if allowances is not None:
-        expected -= dec(allowances)  # type: ignore[operator]
+    if CHARGE_TOTAL in a:
+        expected += a.dec(CHARGE_TOTAL)  # type: ignore[operator]
+    if ALLOWANCE_TOTAL in a:
+        expected -= a.dec(ALLOWANCE_TOTAL)  # type: ignore[operator]
     return exclusive == round2(expected)
 
 
-def _payable_matches(total: Element) -> bool:
+def _payable_matches(a: Amounts) -> bool:
     """BR-CO-16: BT-115 = BT-112 - BT-113 + BT-114, in the release's four cases."""
-    payable = dec_child(total, PAYABLE)
-    inclusive = dec_child(total, TAX_INCLUSIVE)
-    prepaid = child(total, PREPAID)
-    rounding = child(total, ROUNDING)
+    payable = a.dec(PAYABLE)
+    inclusive = a.dec(TAX_INCLUSIVE)
     if payable is None or inclusive is None:
         return False
-    due = inclusive if prepaid is None else round2(inclusive - dec(prepaid))  # type: ignore[operator]
-    if rounding is None:
+    due = inclusive if PREPAID not in a else round2(inclusive - a.dec(PREPAID))  # type: ignore[operator]
+    if ROUNDING not in a:
         return payable == due
-    return round2(payable - dec(rounding)) == due  # type: ignore[operator]
+    return round2(payable - a.dec(ROUNDING)) == due  # type: ignore[operator]
 
 
 @check("BR-CO-14")
@@ -223,18 +219,19 @@ def check_vat_total(doc: Document, report: Report) -> None:
         parent = total.getparent()
         if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
             continue
-        if not holds(_vat_total_matches, total):
-            report("BR-CO-14", total, amount=_raw(total, TAX_AMOUNT))
+        k = index(total)
+        if not holds(_vat_total_matches, k):
+            report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
 
-def _vat_total_matches(total: Element) -> bool:
-    stated = dec_child(total, TAX_AMOUNT)
-    subtotals = [s for s in total if s.tag == TAX_SUBTOTAL]
+def _vat_total_matches(k: Kids) -> bool:
+    stated = dec(first(k, TAX_AMOUNT))
+    subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True
     amounts = (dec_child(s, TAX_AMOUNT) for s in subtotals)
     return stated is not None and stated == round2(
-        sum((a for a in amounts if a is not None), Decimal(0))
+        sum((v for v in amounts if v is not None), Decimal(0))
     )
 
 
@@ -245,36 +242,38 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
         parent = sub.getparent()
         if parent is None or parent.tag != TAX_TOTAL:
             continue
-        if not has(sub, TAXABLE_AMOUNT):
+        a = Amounts(sub)
+        k = a.kids
+        if TAXABLE_AMOUNT not in k:
             report("BR-45", sub)
-        if not has(sub, TAX_AMOUNT):
+        if TAX_AMOUNT not in k:
             report("BR-46", sub)
-        cats = vat_categories(sub, TAX_CATEGORY)
-        if not any(has(c, ID) for c in cats):
+        cats = [index(c) for c in k.get(TAX_CATEGORY, ()) if is_vat(c)]
+        if not any(ID in c for c in cats):
             report("BR-47", sub)
-        if not any(has(c, PERCENT) for c in cats) and not any(nchild(c, ID) == "O" for c in cats):
+        if not any(PERCENT in c for c in cats) and not any(ntext(c, ID) == "O" for c in cats):
             report("BR-48", sub)
-        if not holds(_category_tax_matches, sub, cats):
-            report("BR-CO-17", sub, amount=_raw(sub, TAX_AMOUNT))
-        if too_many_decimals(sub, TAXABLE_AMOUNT):
-            report("BR-DEC-19", sub, value=_raw(sub, TAXABLE_AMOUNT))
-        if too_many_decimals(sub, TAX_AMOUNT):
-            report("BR-DEC-20", sub, value=_raw(sub, TAX_AMOUNT))
+        if not holds(_category_tax_matches, a, cats):
+            report("BR-CO-17", sub, amount=raw(k, TAX_AMOUNT))
+        if too_many_decimals(k, TAXABLE_AMOUNT):
+            report("BR-DEC-19", sub, value=raw(k, TAXABLE_AMOUNT))
+        if too_many_decimals(k, TAX_AMOUNT):
+            report("BR-DEC-20", sub, value=raw(k, TAX_AMOUNT))
 
 
-def _category_tax_matches(sub: Element, cats: list[Element]) -> bool:
+def _category_tax_matches(a: Amounts, cats: list[Kids]) -> bool:
     """BR-CO-17 in the release's three cases: a rate rounding to zero needs a tax rounding
     to zero; another rate needs |tax| within one unit of round2(|base| × rate / 100); no
     rate at all needs a tax rounding to zero."""
-    rates = [dec(p) for c in cats if (p := child(c, PERCENT)) is not None]
+    rates = [dec(first(c, PERCENT)) for c in cats if PERCENT in c]
     if len(rates) > 1:  # round() of two values: a dynamic error
         raise CastError("Percent")
-    tax = dec_child(sub, TAX_AMOUNT)
+    tax = a.dec(TAX_AMOUNT)
     if tax is None:
         return False
     if not rates or xpath_round(rates[0]) == 0:  # type: ignore[arg-type]
         return xpath_round(tax) == 0
-    base = dec_child(sub, TAXABLE_AMOUNT)
+    base = a.dec(TAXABLE_AMOUNT)
     if base is None:
         return False
     expected = round2(abs(base) * (rates[0] / 100))  # type: ignore[operator]
