@@ -58,8 +58,9 @@ _cache: tuple[Document, Countries] | None = None
 def countries(doc: Document) -> Countries:
     """The country variables of ``doc`` (computed once per document)."""
     global _cache
-    if _cache is not None and _cache[0] is doc:
-        return _cache[1]
+    cached = _cache  # one read: another thread may replace the cache meanwhile
+    if cached is not None and cached[0] is doc:
+        return cached[1]
     result = _derive(doc)
     _cache = (doc, result)
     return result

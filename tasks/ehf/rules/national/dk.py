@@ -116,7 +116,7 @@ def _payment_means(means: Element, report: Report) -> None:
     account = first(means, "cac:PayeeFinancialAccount/cbc:ID")
     account_text = account.text if account is not None else None
     if ("31" in codes or "42" in codes) and not (
-        normalize_space(account_text)
+        _filled(means, "cac:PayeeFinancialAccount/cbc:ID")
         and _filled(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")
     ):
         report("DK-R-006", means)
