@@ -72,13 +72,15 @@ def _finding(info: RuleInfo, where: str, values: dict[str, Any], lang: str) -> F
     return Finding(info.id, info.flag, where, info.message(lang), values)  # type: ignore[arg-type]
 
 
-def evaluate_rules(root: Element, lang: str = "nb") -> list[Finding]:
+def evaluate_rules(root: Element | Document, lang: str = "nb") -> list[Finding]:
     """Evaluate every registered business rule (layers 2 and 3) over ``root``.
+
+    ``root`` is the document's root element, or a ``Document`` already indexed.
 
     Findings come in a stable order: document order of the reported node, then rule id,
     then the order the checks reported them in.
     """
-    doc = Document(root)
+    doc = root if isinstance(root, Document) else Document(root)
     collector = Collector()
     for chk in checks():
         chk.fn(doc, collector)

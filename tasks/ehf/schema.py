@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc
 
 #: The fake base URL the schemas are compiled under; imports resolve relative to it.
 _BASE = "file:///ehf-ubl-2.1/"
@@ -141,14 +141,73 @@ def reset_cache() -> None:
     _SCHEMAS.reset()
 
 
-def validate_schema(root: Element) -> tuple[str, ...]:
-    """Validate a UBL Invoice or CreditNote element against UBL 2.1; the errors, or ().
+#: The one UBL 2.1 element of type xs:base64Binary (udt:BinaryObjectType) that EHF uses.
+BINARY_OBJECT = cbc("EmbeddedDocumentBinaryObject")
+#: From this size on, an attachment's base64 is checked in Python instead of by libxml2.
+LARGE_BINARY = 64 * 1024
 
-    ``root`` must be an Invoice or CreditNote element (it may sit inside an envelope: lxml
-    validates the subtree). Each error reads ``line N: message``.
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_VALUE = {c: i for i, c in enumerate(_B64_ALPHABET)}
+
+
+def base64_lexically_valid(text: str) -> bool:
+    """Whether libxml2 would accept ``text`` as ``xs:base64Binary`` (same rules, much faster).
+
+    libxml2 builds the decoded value of every base64Binary it validates, which costs ~5 ns
+    a byte: 17 ms for a 3 MB PDF attachment, more than everything else in a typical
+    document. Its lexical rules, mirrored here: characters outside the base64 alphabet and
+    ``=`` are ignored; no alphabet character may follow the first ``=``; with no padding the
+    alphabet characters come in fours; one ``=`` needs 4n+3 characters and the last one's
+    two low bits zero, two ``=`` need 4n+2 and four low bits zero; more padding is invalid.
     """
-    schema = schemas()[root.tag]
-    with _SCHEMAS.validate_lock:
-        if schema.validate(root):
-            return ()
-        return tuple(f"line {e.line}: {e.message}" for e in schema.error_log)
+    raw = text.encode("utf-8")
+    pad_at = raw.find(b"=")
+    head = raw if pad_at < 0 else raw[:pad_at]
+    count = len(head) - len(head.translate(None, _B64_ALPHABET))
+    if pad_at < 0:
+        return count % 4 == 0
+    tail = raw[pad_at:]
+    if len(tail.translate(None, _B64_ALPHABET)) != len(tail):
+        return False
+    pad = tail.count(b"=")
+    if pad not in (1, 2) or count % 4 != (3 if pad == 1 else 2):
+        return False
+    last = next(_B64_VALUE[c] for c in reversed(head) if c in _B64_VALUE)
+    return not last & (~0x3C if pad == 1 else ~0x30)
+
+
+def _set_aside_large_binaries(doc: Document) -> list[tuple[Element, str]]:
+    """Blank the text of large attachments (restored by the caller), returning what was there."""
+    aside = []
+    for el in doc.all(BINARY_OBJECT):
+        text = el.text
+        if text is not None and len(text) >= LARGE_BINARY and len(el) == 0:
+            aside.append((el, text))
+            el.text = ""
+    return aside
+
+
+def validate_schema(doc: Document) -> tuple[str, ...]:
+    """Validate a UBL Invoice or CreditNote against UBL 2.1; the errors, or ().
+
+    ``doc.root`` must be an Invoice or CreditNote element (it may sit inside an envelope:
+    lxml validates the subtree). Each error reads ``line N: message``. The text of large
+    attachments is set aside while libxml2 runs and checked by ``base64_lexically_valid``
+    (the tree is restored before returning).
+    """
+    schema = schemas()[doc.root.tag]
+    aside = _set_aside_large_binaries(doc)
+    try:
+        with _SCHEMAS.validate_lock:
+            ok = schema.validate(doc.root)
+            errors = [] if ok else [f"line {e.line}: {e.message}" for e in schema.error_log]
+    finally:
+        for el, text in aside:
+            el.text = text
+    for el, text in aside:
+        if not base64_lexically_valid(text):
+            errors.append(
+                f"line {el.sourceline}: Element '{el.tag}': '{text[:16]}...' is not a valid "
+                "value of the atomic type 'xs:base64Binary'."
+            )
+    return tuple(errors)

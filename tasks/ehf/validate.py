@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element, cbc, location
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc, location
 from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.findings import Finding, ValidationResult
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
@@ -88,8 +88,9 @@ def validate_bytes(data: bytes, *, lang: str = "nb") -> ValidationResult:
         return ValidationResult(
             None, None, False, _single(UNSUPPORTED_DOCUMENT, found, lang, root=str(root.tag))
         )
-    schema_errors = validate_schema(payload)
-    findings = evaluate_rules(payload, lang)
+    doc = Document(payload)
+    schema_errors = validate_schema(doc)
+    findings = evaluate_rules(doc, lang)
     return ValidationResult(
         _KINDS[payload.tag],
         _customization_id(payload),
