@@ -1,18 +1,24 @@
 """UBL-SR: how often an element may occur, and the few structural musts of the pattern.
 
 Most rules are ``count(path) <= n`` under a Schematron context; they are catalogue data
-(``context``, ``count``, ``max``/``min``) evaluated per context element, with the element's
-children grouped by tag once so that twenty root rules cost one pass over the root's
-children. Rules with predicates or comparisons are functions.
+(``context``, ``count``, ``max``/``min``) counted bottom-up from the document's tag index, so
+a rule whose elements are absent costs one set test. Rules with predicates or comparisons
+are functions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element, cac, cbc, compile_path, string_value
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.ubl_syntax._data import child_path, family_rules, split_path, string_values
+from tasks.ehf.rules.ubl_syntax._data import (
+    child_path,
+    family_rules,
+    has_chain,
+    split_path,
+    string_values,
+)
 
 ROOT_CONTEXT = "/ubl:Invoice | /cn:CreditNote"
 
@@ -43,69 +49,89 @@ REASON = cbc("AllowanceChargeReason")
 
 @dataclass(frozen=True)
 class _Count:
-    """``low <= count(steps[/@attr]) <= high`` under a context."""
+    """``low <= count(path[/@attr]) <= high`` under each element a context matches.
+
+    Counted bottom-up from the tag index: each element of the path's last tag whose
+    ancestors spell the path belongs to the context element above them. A rule whose tags
+    are not all in the document counts zero everywhere, so it costs one subset test.
+    """
 
     rule_id: str
-    steps: tuple[str, ...]
+    path: tuple[str, ...]  # child steps from the context element
     attr: str | None
     low: int
     high: int
+    context: tuple[str, ...] | None  # //a/b context as tags, None for the document root
+    tags: frozenset[str]  # every tag the rule needs to be able to fail by its maximum
 
 
-@dataclass(frozen=True)
-class _Context:
-    """A Schematron rule context of the table and its count rules."""
-
-    alternatives: tuple[str, ...]  # paths for Document.context
-    counts: tuple[_Count, ...]
-    heads: frozenset[str]  # first steps of the counts
-
-
-def _compile() -> tuple[tuple[_Context, ...], tuple[str, ...]]:
-    by_context: dict[str, list[_Count]] = {}
+def _compile() -> tuple[_Count, ...]:
+    counts = []
     for rule_id, info in family_rules().items():
         if "count" not in info.data:
             continue
-        steps, attr = split_path(info.data["count"])
-        count = _Count(rule_id, steps, attr, info.data.get("min", 0), info.data["max"])
-        by_context.setdefault(info.data["context"], []).append(count)
-    contexts = []
-    for context, counts in by_context.items():
-        alternatives = tuple(alt.strip().removeprefix("//") for alt in context.split("|"))
-        heads = frozenset(c.steps[0] for c in counts)
-        contexts.append(_Context(alternatives, tuple(counts), heads))
-    rule_ids = tuple(c.rule_id for ctx in contexts for c in ctx.counts)
-    return tuple(contexts), rule_ids
+        path, attr = split_path(info.data["count"])
+        context_text = info.data["context"]
+        alternatives = (alt.strip().removeprefix("//") for alt in context_text.split("|"))
+        for alternative in [None] if context_text == ROOT_CONTEXT else alternatives:
+            context = compile_path(alternative) if alternative else None
+            tags = frozenset(path) | frozenset(context or ())
+            low, high = info.data.get("min", 0), info.data["max"]
+            counts.append(_Count(rule_id, path, attr, low, high, context, tags))
+    return tuple(counts)
 
 
-_CONTEXTS, _COUNT_RULE_IDS = _compile()
+_COUNTS = _compile()
 
 
-def _count(heads: dict[str, list[Element]], rule: _Count) -> int:
-    nodes = child_path(heads.get(rule.steps[0], []), rule.steps[1:])
-    if rule.attr is None:
-        return len(nodes)
-    return sum(1 for n in nodes if n.get(rule.attr) is not None)
+def _context_of(el: Element, rule: _Count, root: Element) -> Element | None:
+    """The context element ``el`` is counted under for ``rule``, or None if it is not."""
+    node: Element | None = el
+    for tag in reversed(rule.path[:-1]):
+        node = node.getparent() if node is not None else None
+        if node is None or node.tag != tag:
+            return None
+    node = node.getparent() if node is not None else None
+    if node is None:
+        return None
+    if rule.context is None:
+        return node if node is root else None
+    if node.tag != rule.context[-1] or not has_chain(node, rule.context[:-1]):
+        return None
+    return node
 
 
-@check(*_COUNT_RULE_IDS)
+def _context_elements(doc: Document, rule: _Count) -> list[Element]:
+    """Every element the rule's context matches (needed only for a minimum)."""
+    if rule.context is None:
+        return [doc.root]
+    return [el for el in doc.all(rule.context[-1]) if has_chain(el, rule.context[:-1])]
+
+
+@check(*dict.fromkeys(c.rule_id for c in _COUNTS))
 def cardinalities(doc: Document, report: Report) -> None:
     """The table UBL-SR rules: an element occurs at most (or exactly) n times."""
-    for context in _CONTEXTS:
-        # A rule whose last element is absent counts zero: it can only fail by a minimum.
-        active = [c for c in context.counts if c.low or doc.has(c.steps[-1])]
-        if not active:
+    if not _COUNTS:
+        return
+    present = set(doc.tags())
+    root = doc.root
+    for rule in _COUNTS:
+        if rule.context is None and doc.kind is None:
             continue
-        for alternative in context.alternatives:
-            for el in doc.context(alternative):
-                heads: dict[str, list[Element]] = {}
-                for child in el:
-                    if child.tag in context.heads:
-                        heads.setdefault(child.tag, []).append(child)
-                for rule in active:
-                    n = _count(heads, rule)
-                    if not rule.low <= n <= rule.high:
-                        report(rule.rule_id, el, count=n, maximum=rule.high)
+        counted: dict[Element, int] = {}
+        if rule.tags <= present:
+            for el in doc.all(rule.path[-1]):
+                if rule.attr is not None and el.get(rule.attr) is None:
+                    continue
+                context = _context_of(el, rule, root)
+                if context is not None:
+                    counted[context] = counted.get(context, 0) + 1
+        if rule.low:
+            for context in _context_elements(doc, rule):
+                counted.setdefault(context, 0)
+        for context, n in counted.items():
+            if not rule.low <= n <= rule.high:
+                report(rule.rule_id, context, count=n, maximum=rule.high)
 
 
 def _tax_scheme_ids(pts: Element) -> list[str]:

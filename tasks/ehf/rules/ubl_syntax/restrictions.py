@@ -36,22 +36,41 @@ ATTACHMENT = cac("Attachment")
 DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
 
 
+# A compiled trie node: (children by tag or None, rules firing on an element here,
+# (attribute, rule) pairs firing when an element here carries the attribute).
+_Trie = tuple[dict[str, "_Trie"] | None, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
 @dataclass
 class _Node:
-    """A trie node: an element reached by a child path from the root."""
+    """A trie node while building: an element reached by a child path from the root."""
 
     children: dict[str, _Node] = field(default_factory=dict)
-    rules: list[str] = field(default_factory=list)  # fire when an element is here
-    attrs: list[tuple[str, str]] = field(default_factory=list)  # (attribute, rule id)
+    rules: list[str] = field(default_factory=list)
+    attrs: list[tuple[str, str]] = field(default_factory=list)
+
+    def freeze(self) -> _Trie:
+        """The node as plain tuples and dicts, cheap to read in the hot loop."""
+        kids = {tag: node.freeze() for tag, node in self.children.items()}
+        return (kids or None, tuple(self.rules), tuple(self.attrs))
+
+
+@dataclass
+class _AttrRules:
+    """The rules an attribute name triggers anywhere in the document."""
+
+    anywhere: tuple[str, str | None] | None = None  # (rule, tag it is allowed on)
+    by_tag: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class _Tables:
     """The restriction tables, compiled from the catalogue."""
 
-    root: _Node
-    anywhere_attrs: dict[str, tuple[str, str | None]]  # attribute -> (rule, allowed-on tag)
-    anywhere_paths: tuple[tuple[str, tuple[str, ...], str | None], ...]  # (rule, steps, attr)
+    root: dict[str, _Trie]
+    attrs: dict[str, _AttrRules]  # attribute name -> its ``//...@name`` rules
+    attr_names: frozenset[str]
+    paths: tuple[tuple[str, tuple[str, ...]], ...]  # ``//a/b`` element rules: (rule, steps)
     rule_ids: tuple[str, ...]
 
 
@@ -67,8 +86,8 @@ def _insert(root: _Node, steps: tuple[str, ...], attr: str | None, rule_id: str)
 
 def _compile() -> _Tables:
     root = _Node()
-    anywhere_attrs: dict[str, tuple[str, str | None]] = {}
-    anywhere_paths = []
+    attrs: dict[str, _AttrRules] = {}
+    paths = []
     rule_ids = []
     for rule_id, info in family_rules().items():
         context = info.data.get("context")
@@ -81,55 +100,80 @@ def _compile() -> _Tables:
         elif context == "line":
             for line in LINE_TAGS:
                 _insert(root, (line, *steps), attr, rule_id)
+        elif attr is None:
+            paths.append((rule_id, steps))
         elif steps:
-            anywhere_paths.append((rule_id, steps, attr))
+            by_tag = attrs.setdefault(attr, _AttrRules()).by_tag
+            by_tag.setdefault(steps[-1], []).append((rule_id, steps[:-1]))
         else:
-            assert attr is not None
             allowed_on = info.data.get("except_on")
-            anywhere_attrs[attr] = (rule_id, split_path(allowed_on)[0][0] if allowed_on else None)
-    return _Tables(root, anywhere_attrs, tuple(anywhere_paths), tuple(rule_ids))
+            allowed_tag = split_path(allowed_on)[0][0] if allowed_on else None
+            attrs.setdefault(attr, _AttrRules()).anywhere = (rule_id, allowed_tag)
+    frozen = root.freeze()[0]
+    assert frozen is not None
+    return _Tables(frozen, attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
 
 
 _TABLES = _compile()
 
 
+def _attribute_hits(
+    el: Element, keys: list[str], tables: _Tables, found: dict[str, Element]
+) -> None:
+    """The ``//@name`` and ``//a/b/@name`` rules for the attributes of one element."""
+    parent_tag = None
+    for name in keys:
+        rules = tables.attrs.get(name)
+        if rules is None:
+            continue
+        if rules.anywhere is not None and el.tag != rules.anywhere[1]:
+            found.setdefault(rules.anywhere[0], el)
+        for rule_id, chain in rules.by_tag.get(el.tag, ()):
+            if chain:
+                if parent_tag is None:
+                    parent = el.getparent()
+                    parent_tag = parent.tag if parent is not None else ""
+                if chain[-1] != parent_tag or not has_chain(el, chain):
+                    continue
+            found.setdefault(rule_id, el)
+
+
 def _walk(root: Element, tables: _Tables) -> dict[str, Element]:
-    """Every table rule that fires (trie and ``//@attr``), with its first offending element."""
+    """Every trie and attribute rule that fires, with its first offending element."""
     found: dict[str, Element] = {}
-    forbidden_attrs = tables.anywhere_attrs
+    forbidden = tables.attr_names
     # Trie children of each element already placed in the trie (the root to start with);
     # root.iter() is document order, so a parent is always placed before its children.
-    placed: dict[Element, dict[str, _Node]] = {root: tables.root.children}
+    placed: dict[Element, dict[str, _Trie]] = {root: tables.root}
     parent_children = placed.get
     for el in root.iter(etree.Element):
         keys = el.keys()
-        if keys:
-            for name in keys:
-                hit = forbidden_attrs.get(name)
-                if hit is not None and el.tag != hit[1] and hit[0] not in found:
-                    found[hit[0]] = el
+        if keys and not forbidden.isdisjoint(keys):
+            _attribute_hits(el, keys, tables, found)
         siblings = parent_children(el.getparent())
         if siblings is None:
             continue
         node = siblings.get(el.tag)
         if node is None:
             continue
-        if node.children:
-            placed[el] = node.children
-        for rule_id in node.rules:
-            found.setdefault(rule_id, el)
-        if keys:
-            for name, rule_id in node.attrs:
+        children, rules, attrs = node
+        if children is not None:
+            placed[el] = children
+        if rules:
+            for rule_id in rules:
+                found.setdefault(rule_id, el)
+        if attrs and keys:
+            for name, rule_id in attrs:
                 if name in keys:
                     found.setdefault(rule_id, el)
     return found
 
 
 def _descendant_hits(doc: Document, tables: _Tables, found: dict[str, Element]) -> None:
-    """The ``//a/b[/@x]`` rules, from the tag index (absent tags cost one lookup)."""
-    for rule_id, steps, attr in tables.anywhere_paths:
+    """The ``//a/b`` element rules, from the tag index (an absent tag costs one lookup)."""
+    for rule_id, steps in tables.paths:
         for el in doc.all(steps[-1]):
-            if (attr is None or el.get(attr) is not None) and has_chain(el, steps[:-1]):
+            if has_chain(el, steps[:-1]):
                 found[rule_id] = el
                 break
 

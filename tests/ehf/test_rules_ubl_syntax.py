@@ -1,0 +1,110 @@
+"""Focused tests of the UBL syntax family (UBL-CR, UBL-SR, UBL-DT) beyond the official cases."""
+
+from __future__ import annotations
+
+from tasks.ehf.engine import evaluate_rules
+from tasks.ehf.registry import catalogue
+from tasks.ehf.safexml import parse_bytes
+
+NS = (
+    'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"'
+)
+MINE = {i for i, r in catalogue().items() if r.family == "ubl_syntax"}
+
+
+def fired(body: str, root: str = "Invoice") -> dict[str, list[str]]:
+    """Our rule ids that fire on ``body`` inside a UBL root, with their locations."""
+    ns = f"urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
+    xml = f'<{root} xmlns="{ns}" {NS}>{body}</{root}>'.encode()
+    out: dict[str, list[str]] = {}
+    for f in evaluate_rules(parse_bytes(xml)):
+        if f.rule in MINE:
+            out.setdefault(f.rule, []).append(f.location)
+    return out
+
+
+def test_table_rule_fires_once_at_root_for_each_line_kind() -> None:
+    line = "<cac:{0}><cbc:UUID>1</cbc:UUID></cac:{0}>"
+    hits = fired(line.format("InvoiceLine") * 3)
+    assert hits == {
+        "UBL-CR-515": ["/ubl:Invoice"],
+        "UBL-SR-48": [
+            "/ubl:Invoice/cac:InvoiceLine[1]",
+            "/ubl:Invoice/cac:InvoiceLine[2]",
+            "/ubl:Invoice/cac:InvoiceLine[3]",
+        ],
+    }
+    assert "UBL-CR-515" in fired(line.format("CreditNoteLine"), root="CreditNote")
+
+
+def test_line_path_applies_only_below_a_line() -> None:
+    # cbc:UUID directly under the root is another rule (UBL-CR-005), not the line rule.
+    assert set(fired("<cbc:UUID>1</cbc:UUID>")) == {"UBL-CR-005"}
+
+
+def test_attribute_anywhere_and_its_exception() -> None:
+    ok = '<cac:PaymentMeans><cbc:PaymentMeansCode name="x">30</cbc:PaymentMeansCode>'
+    ok += "</cac:PaymentMeans>"
+    assert "UBL-DT-18" not in fired(ok)
+    assert "UBL-DT-18" in fired('<cbc:Note name="x">n</cbc:Note>')
+    assert "UBL-DT-08" in fired('<cbc:Note><cbc:ID schemeName="deep">1</cbc:ID></cbc:Note>')
+
+
+def test_descendant_attribute_path_checks_the_parent() -> None:
+    tax = "<cac:{0}><cbc:ID schemeID='UNCL5305'>S</cbc:ID></cac:{0}>"
+    assert "UBL-CR-679" in fired(tax.format("ClassifiedTaxCategory"))
+    assert "UBL-CR-679" not in fired(tax.format("PartyIdentification"))
+
+
+def test_payment_means_due_date_only_in_invoices() -> None:
+    body = (
+        "<cac:PaymentMeans><cbc:PaymentDueDate>2024-01-01</cbc:PaymentDueDate></cac:PaymentMeans>"
+    )
+    assert "UBL-CR-412" in fired(body)
+    assert "UBL-CR-412" not in fired(body, root="CreditNote")
+
+
+def test_no_root_rules_on_a_foreign_root() -> None:
+    xml = f"<Order {NS}><cbc:UUID>1</cbc:UUID><cbc:Note name='x'/></Order>".encode()
+    assert not {f.rule for f in evaluate_rules(parse_bytes(xml))} & MINE
+
+
+def test_amount_decimals_and_price_allowance_exception() -> None:
+    assert "UBL-DT-01" in fired(
+        '<cbc:Note/><cac:X><cbc:TaxAmount currencyID="NOK">1.005</cbc:TaxAmount></cac:X>'
+    )
+    assert "UBL-DT-01" not in fired('<cbc:TaxAmount currencyID="NOK">1.00</cbc:TaxAmount>')
+    # A malformed amount is judged on its raw text: a finding, never a crash.
+    assert "UBL-DT-01" in fired("<cbc:TaxAmount>1.2.3.4</cbc:TaxAmount>")
+    price = (
+        "<cac:InvoiceLine><cac:Item><cac:ClassifiedTaxCategory/></cac:Item><cac:Price>"
+        "<cbc:PriceAmount>1.12345</cbc:PriceAmount><cac:AllowanceCharge>"
+        "<cbc:Amount>0.12345</cbc:Amount><cbc:BaseAmount>1.12345</cbc:BaseAmount>"
+        "</cac:AllowanceCharge></cac:Price></cac:InvoiceLine>"
+    )
+    assert "UBL-DT-01" not in fired(price)
+
+
+def test_allowance_rule_takes_a_node_with_both_indicators() -> None:
+    body = (
+        "<cac:AllowanceCharge><cbc:ChargeIndicator>true</cbc:ChargeIndicator>"
+        "<cbc:ChargeIndicator> false </cbc:ChargeIndicator>"
+        "<cbc:AllowanceChargeReason>a</cbc:AllowanceChargeReason>"
+        "<cbc:AllowanceChargeReason>b</cbc:AllowanceChargeReason></cac:AllowanceCharge>"
+    )
+    hits = fired(body)
+    assert "UBL-SR-30" in hits and "UBL-SR-31" not in hits
+
+
+def test_payee_equal_to_seller_fires() -> None:
+    seller = (
+        "<cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity>"
+        "<cbc:RegistrationName>ACME</cbc:RegistrationName>"
+        "</cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>"
+    )
+    payee = (
+        "<cac:PayeeParty><cac:PartyName><cbc:Name>{}</cbc:Name></cac:PartyName></cac:PayeeParty>"
+    )
+    assert {"UBL-SR-19", "UBL-SR-20", "UBL-SR-21"} <= set(fired(seller + payee.format("ACME")))
+    assert not {"UBL-SR-19", "UBL-SR-20"} & set(fired(seller + payee.format("Factor AS")))
