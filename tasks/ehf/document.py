@@ -149,10 +149,12 @@ def location(el: Element) -> str:
 class Document:
     """A UBL Invoice or CreditNote root with an index of its elements by tag."""
 
-    __slots__ = ("root", "kind", "_by_tag")
+    __slots__ = ("root", "kind", "memo", "_by_tag")
 
     def __init__(self, root: Element) -> None:
         self.root = root
+        #: Values derived once per document and shared by rules (e.g. the seller's country).
+        self.memo: dict[str, object] = {}
         if root.tag == INVOICE:
             self.kind: str | None = "Invoice"
         elif root.tag == CREDIT_NOTE:

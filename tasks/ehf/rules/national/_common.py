@@ -1,8 +1,7 @@
 """What the national rules share: the seller's and buyer's country as the Peppol file
 derives them, XPath value helpers and the check-digit functions the rules compute.
 
-The countries are computed once per document (the checks run one after another on the
-same ``Document``) and cached by identity.
+The countries are computed once per document and kept in ``Document.memo``.
 """
 
 from __future__ import annotations
@@ -52,18 +51,12 @@ class Countries:
     customer_code: str
 
 
-_cache: tuple[Document, Countries] | None = None
-
-
 def countries(doc: Document) -> Countries:
     """The country variables of ``doc`` (computed once per document)."""
-    global _cache
-    cached = _cache  # one read: another thread may replace the cache meanwhile
-    if cached is not None and cached[0] is doc:
-        return cached[1]
-    result = _derive(doc)
-    _cache = (doc, result)
-    return result
+    result = doc.memo.get("national.countries")
+    if result is None:
+        result = doc.memo["national.countries"] = _derive(doc)
+    return result  # type: ignore[return-value]
 
 
 def _derive(doc: Document) -> Countries:
