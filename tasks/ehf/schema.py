@@ -176,14 +176,21 @@ def base64_lexically_valid(text: str) -> bool:
     return not last & (~0x3C if pad == 1 else ~0x30)
 
 
-def _set_aside_large_binaries(doc: Document) -> list[tuple[Element, str]]:
-    """Blank the text of large attachments (restored by the caller), returning what was there."""
+def _set_aside_large_binaries(doc: Document) -> list[tuple[Element, Element, str]]:
+    """Swap each large attachment for an empty stand-in with the same attributes and line.
+
+    Moving the element out and back is a pointer change; setting ``.text`` to "" and back
+    would copy and re-check the megabytes twice. Returns (element, stand-in, text).
+    """
     aside = []
     for el in doc.all(BINARY_OBJECT):
         text = el.text
-        if text is not None and len(text) >= LARGE_BINARY and len(el) == 0:
-            aside.append((el, text))
-            el.text = ""
+        if text is None or len(text) < LARGE_BINARY or len(el):
+            continue
+        stand_in = el.makeelement(el.tag, el.attrib)
+        stand_in.sourceline = el.sourceline
+        el.getparent().replace(el, stand_in)
+        aside.append((el, stand_in, text))
     return aside
 
 
@@ -191,8 +198,8 @@ def validate_schema(doc: Document) -> tuple[str, ...]:
     """Validate a UBL Invoice or CreditNote against UBL 2.1; the errors, or ().
 
     ``doc.root`` must be an Invoice or CreditNote element (it may sit inside an envelope:
-    lxml validates the subtree). Each error reads ``line N: message``. The text of large
-    attachments is set aside while libxml2 runs and checked by ``base64_lexically_valid``
+    lxml validates the subtree). Each error reads ``line N: message``. Large attachments
+    are set aside while libxml2 runs and their text checked by ``base64_lexically_valid``
     (the tree is restored before returning).
     """
     schema = schemas()[doc.root.tag]
@@ -202,9 +209,9 @@ def validate_schema(doc: Document) -> tuple[str, ...]:
             ok = schema.validate(doc.root)
             errors = [] if ok else [f"line {e.line}: {e.message}" for e in schema.error_log]
     finally:
-        for el, text in aside:
-            el.text = text
-    for el, text in aside:
+        for el, stand_in, _ in aside:
+            stand_in.getparent().replace(stand_in, el)
+    for el, _, text in aside:
         if not base64_lexically_valid(text):
             errors.append(
                 f"line {el.sourceline}: Element '{el.tag}': '{text[:16]}...' is not a valid "
