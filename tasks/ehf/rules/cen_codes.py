@@ -33,14 +33,13 @@ _PAYEE = cac("PayeeParty")
 def single_token(value: str | None, allowed: frozenset[str], upper: bool = False) -> bool:
     """True when ``normalize-space(value)`` is one token and a code of ``allowed``.
 
-    An empty value never is: the official list strings hold no double space, so
-    ``concat(' ', '', ' ')`` is never found in them.
+    No code contains white space, so a trimmed value with inner white space is simply not
+    found; and an empty value never is (the official list strings hold no double space, so
+    ``concat(' ', '', ' ')`` is never found in them).
     """
     if not value:
         return False
     code = value.strip(XML_SPACE)
-    if not code or any(ch in code for ch in XML_SPACE):
-        return False  # inner white space survives normalize-space as a space
     return (code.upper() if upper else code) in allowed
 
 
@@ -96,7 +95,8 @@ class CodeRule:
     tag: str
     codelist: str
     parent: str | None = None  # the context's required parent element
-    attribute: str | None = None  # the code is this attribute (which must be present)
+    attribute: str | None = None  # the code is this attribute
+    context_has_attribute: bool = True  # the context is tag[@attribute] (not so for BR-CL-03)
     upper: bool = False  # compare upper-cased (BR-CL-22)
     applies: Callable[[Element], bool] | None = None  # rest of the context's predicate
     also_valid: Callable[[Element, str], bool] | None = None  # an extra accepted case
@@ -121,7 +121,8 @@ _AMOUNTS = [
 _RULES: tuple[CodeRule, ...] = (
     CodeRule("BR-CL-01", cbc("InvoiceTypeCode"), "invoice-type"),
     CodeRule("BR-CL-01", cbc("CreditNoteTypeCode"), "creditnote-type"),
-    *(CodeRule("BR-CL-03", cbc(name), "currency", attribute="currencyID") for name in _AMOUNTS),
+    *(CodeRule("BR-CL-03", cbc(name), "currency", attribute="currencyID",
+               context_has_attribute=False) for name in _AMOUNTS),
     CodeRule("BR-CL-04", cbc("DocumentCurrencyCode"), "currency"),
     CodeRule("BR-CL-05", cbc("TaxCurrencyCode"), "currency"),
     CodeRule("BR-CL-06", cbc("DescriptionCode"), "invoice-period-description",
@@ -154,22 +155,22 @@ _RULES: tuple[CodeRule, ...] = (
     CodeRule("BR-CL-26", cbc("ID"), "icd", parent=cac("DeliveryLocation"), attribute="schemeID"),
 )  # fmt: skip
 
-_RULES_BY_TAG: dict[str, tuple[CodeRule, ...]] = {}
+# Rules by tag; a tag shared by several contexts (cbc:ID, IdentificationCode, reason codes)
+# is told apart by the parent element, looked up in a dict rather than tried rule by rule.
+_PLAIN: dict[str, CodeRule] = {}
+_BY_PARENT: dict[str, dict[str, tuple[CodeRule, ...]]] = {}
 for _rule in _RULES:
-    _RULES_BY_TAG[_rule.tag] = (*_RULES_BY_TAG.get(_rule.tag, ()), _rule)
+    if _rule.parent is None:
+        _PLAIN[_rule.tag] = _rule
+    else:
+        _parents = _BY_PARENT.setdefault(_rule.tag, {})
+        _parents[_rule.parent] = (*_parents.get(_rule.parent, ()), _rule)
 
 
 def _rule_for(el: Element, rules: tuple[CodeRule, ...]) -> CodeRule | None:
-    """The rule whose context takes ``el`` (contexts of one tag differ by parent)."""
-    parent_tag = None
+    """The first of ``rules`` (all of ``el``'s tag and parent) whose context takes ``el``."""
     for rule in rules:
-        if rule.parent is not None:
-            if parent_tag is None:
-                parent = el.getparent()
-                parent_tag = parent.tag if parent is not None else ""
-            if parent_tag != rule.parent:
-                continue
-        if rule.attribute is not None and el.get(rule.attribute) is None:
+        if rule.context_has_attribute and rule.attribute and el.get(rule.attribute) is None:
             continue
         if rule.applies is not None and not rule.applies(el):
             continue
@@ -180,17 +181,38 @@ def _rule_for(el: Element, rules: tuple[CodeRule, ...]) -> CodeRule | None:
 @check(*sorted({rule.rule_id for rule in _RULES}))
 def code_lists(doc: Document, report: Report) -> None:
     """Every coded value in a code-list context is a code of its list."""
-    for tag, rules in _RULES_BY_TAG.items():
+    for tag, rule in _PLAIN.items():
+        elements = doc.all(tag)
+        if elements:
+            _check_plain(elements, rule, report)
+    for tag, by_parent in _BY_PARENT.items():
         for el in doc.all(tag):
+            parent = el.getparent()
+            rules = by_parent.get(parent.tag) if parent is not None else None
+            if rules is None:
+                continue
             rule = _rule_for(el, rules)
-            if rule is None:
-                continue
-            value = el.get(rule.attribute) if rule.attribute else string_value(el)
-            if single_token(value, codes("cen", rule.codelist), rule.upper):
-                continue
-            if rule.also_valid is not None and rule.also_valid(el, value or ""):
-                continue
-            report(rule.rule_id, el, code=value)
+            if rule is not None:
+                _check_one(el, rule, codes("cen", rule.codelist), report)
+
+
+def _check_plain(elements: list[Element], rule: CodeRule, report: Report) -> None:
+    """A rule whose context is just its tag (and maybe the attribute), for all elements."""
+    allowed = codes("cen", rule.codelist)
+    attribute = rule.attribute
+    for el in elements:
+        if attribute is not None and rule.context_has_attribute and el.get(attribute) is None:
+            continue
+        _check_one(el, rule, allowed, report)
+
+
+def _check_one(el: Element, rule: CodeRule, allowed: frozenset[str], report: Report) -> None:
+    value = el.get(rule.attribute) if rule.attribute else string_value(el)
+    if single_token(value, allowed, rule.upper):
+        return
+    if rule.also_valid is not None and rule.also_valid(el, value or ""):
+        return
+    report(rule.rule_id, el, code=value)
 
 
 @cache

@@ -19,6 +19,19 @@ Every category element is looked at once per document (``scan``); the rules then
 that small list.
 """
 
-from tasks.ehf.rules.cen_vat import category_rules, document_rules
+from tasks.ehf.document import Document
+from tasks.ehf.registry import Report, check
+from tasks.ehf.rules.cen_vat.category_rules import CATEGORY_RULE_IDS, category_findings
+from tasks.ehf.rules.cen_vat.document_rules import DOCUMENT_RULE_IDS, document_findings
+from tasks.ehf.rules.cen_vat.model import CLASSIFIED, TAX_CATEGORY, VatView
 
-__all__ = ["category_rules", "document_rules"]
+
+@check(*DOCUMENT_RULE_IDS, *CATEGORY_RULE_IDS)
+def vat_category_rules(doc: Document, report: Report) -> None:
+    """Every VAT category rule, over one shared scan of the document's category elements."""
+    if not (doc.has(TAX_CATEGORY) or doc.has(CLASSIFIED)):
+        return  # no rule of a category can fail where no category is used
+    view = VatView(doc)
+    if doc.kind is not None:  # the document-level rules' context is /ubl:Invoice | /cn:CreditNote
+        document_findings(view, report)
+    category_findings(view, report)

@@ -5,35 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, string_value, text
-from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.cen_codes import charge_indicators
+from tasks.ehf.document import Element, text
+from tasks.ehf.registry import Report
 from tasks.ehf.rules.cen_vat.model import (
-    ALLOWANCE_CHARGE,
-    AMOUNT,
     AT_LINE,
     AT_OTHER,
     AT_SUBTOTAL,
-    CLASSIFIED,
     EXEMPTION_CODE,
     EXEMPTION_REASON,
     HUNDRED,
-    ID,
-    ITEM,
-    LINE_AMOUNT,
     LINE_TAGS,
     ONE,
     PERCENT,
     TAX_AMOUNT,
-    TAX_CATEGORY,
     TAXABLE_AMOUNT,
     ZERO,
     CastError,
+    VatView,
     decimal_of,
     double_plus,
-    norm,
     percent_compare,
-    scan,
 )
 from tasks.ehf.xpathfn import round2
 
@@ -81,91 +72,59 @@ def rate_ok(cat: Element, rule: str) -> bool:
     return not any(c.tag == PERCENT for c in cat)  # not(cbc:Percent)
 
 
-def _categories_of(parent: Element, path: tuple[str, ...]) -> list[Element]:
-    nodes = [parent]
-    for tag in path:
-        nodes = [c for n in nodes for c in n if c.tag == tag]
-    return nodes
-
-
-def _has_code(cats: list[Element], code: str) -> bool:
-    """``cats/normalize-space(cbc:ID) = code`` (existential)."""
-    for cat in cats:
-        first_id = next((c for c in cat if c.tag == ID), None)
-        if first_id is not None and norm(string_value(first_id)) == code:
-            return True
-    return False
-
-
-def _has_rate(cats: list[Element], rate: Decimal) -> bool:
-    """``cats/xs:decimal(cbc:Percent) = $rate`` (existential; a bad percent raises)."""
-    return any(decimal_of(cat, PERCENT) == rate for cat in cats)
-
-
-_LINE_CATEGORY = (ITEM, CLASSIFIED)
-
-
-def category_total(root: Element, line_tag: str, code: str, rate: Decimal | None) -> Decimal:
+def category_total(view: VatView, line_tag: str, code: str, rate: Decimal | None) -> Decimal:
     """Sum of the document's lines plus charges minus allowances in category ``code``
-    (and at ``rate`` when given), as the -08 rules add them up."""
+    (and at ``rate`` when given), as the -08 rules add them up (``../../../cac:...``:
+    children of the root only)."""
     total = ZERO
-    for line in root:
-        if line.tag != line_tag:
+    for part in (*view.lines(line_tag), *view.allowance_charges()):
+        if not part.on_root or code not in part.codes:
             continue
-        cats = _categories_of(line, _LINE_CATEGORY)
-        if not _has_code(cats, code) or (rate is not None and not _has_rate(cats, rate)):
+        if rate is not None and not part.has_rate(rate):
             continue
-        total += decimal_of(line, LINE_AMOUNT) or ZERO
-    for ac in root:
-        if ac.tag != ALLOWANCE_CHARGE:
-            continue
-        cats = [c for c in ac if c.tag == TAX_CATEGORY]
-        if not _has_code(cats, code) or (rate is not None and not _has_rate(cats, rate)):
-            continue
-        flags = charge_indicators(ac)
-        amount = decimal_of(ac, AMOUNT) or ZERO
-        if True in flags:
-            total += amount
-        if False in flags:
-            total -= amount
+        if part.plus:
+            total += part.amount()
+        if part.minus:
+            total -= part.amount()
     return total
 
 
-def _used_at_rate(doc: Document, line_tag: str, code: str, rate: Decimal) -> bool:
+def _used_at_rate(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     """BR-S-08's guard: some line, allowance or charge anywhere has this code and rate."""
-    for line in doc.all(line_tag):
-        cats = _categories_of(line, _LINE_CATEGORY)
-        if _has_code(cats, code) and _has_rate(cats, rate):
-            return True
-    for ac in doc.all(ALLOWANCE_CHARGE):
-        cats = [c for c in ac if c.tag == TAX_CATEGORY]
-        if _has_code(cats, code) and _has_rate(cats, rate):
-            return True
-    return False
+    return any(
+        code in part.codes and part.has_rate(rate)
+        for part in (*view.lines(line_tag), *view.allowance_charges())
+    )
 
 
-def breakdown_total_ok(doc: Document, cat: Element, rules: CategoryRules) -> bool:
+def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
+    """BR-AF-08 / BR-AG-08's guard: the document has lines of this kind at all."""
+    return view.doc.has(line_tag)
+
+
+def breakdown_total_ok(view: VatView, cat: Element, rules: CategoryRules) -> bool:
     """-08: the breakdown's taxable amount equals what lines, allowances and charges of the
     category add up to (exactly; or per rate within 1 for S, L and M)."""
     subtotal = cat.getparent()
-    root = doc.root
+    doc = view.doc
     try:
         if not rules.by_rate:
             taxable = decimal_of(subtotal, TAXABLE_AMOUNT)
             return taxable is not None and any(
-                doc.has(tag) and taxable == category_total(root, tag, rules.code, None)
+                doc.has(tag) and taxable == category_total(view, tag, rules.code, None)
                 for tag in LINE_TAGS
             )
         rate = decimal_of(cat, PERCENT)
         if rate is None:
             return True  # every $rate in () satisfies ...
         for tag in LINE_TAGS:
-            used = _used_at_rate(doc, tag, rules.code, rate) if rules.code == "S" else doc.has(tag)
-            if not used:
+            # S asks for a line, allowance or charge at this rate; L and M for any line.
+            used = _used_at_rate if rules.code == "S" else _has_lines
+            if not used(view, tag, rules.code, rate):
                 continue
             low = double_plus(subtotal, TAXABLE_AMOUNT, -1)
             high = double_plus(subtotal, TAXABLE_AMOUNT, 1)
-            total = category_total(root, tag, rules.code, rate)
+            total = category_total(view, tag, rules.code, rate)
             if low is not None and high is not None and low < total < high:
                 return True
     except CastError:
@@ -197,20 +156,18 @@ def exemption_ok(cat: Element, rules: CategoryRules) -> bool:
     return has_reason == rules.exemption
 
 
-@check(
-    *(f"{c.prefix}-{n:02d}" for c in CATEGORIES.values() for n in range(5, 11)),
-)
-def category_vat_rules(doc: Document, report: Report) -> None:
+CATEGORY_RULE_IDS = tuple(f"{c.prefix}-{n:02d}" for c in CATEGORIES.values() for n in range(5, 11))
+
+
+def category_findings(view: VatView, report: Report) -> None:
     """The rules on each VAT category element: its rate, and its breakdown's amounts."""
-    if not (doc.has(TAX_CATEGORY) or doc.has(CLASSIFIED)):
-        return
-    for cat in scan(doc):
+    for cat in view.cats:
         rules = CATEGORIES.get(cat.code)
         if rules is None or not cat.vat or cat.where == AT_OTHER:
             continue
         el = cat.el
         if cat.where == AT_SUBTOTAL:
-            if not breakdown_total_ok(doc, el, rules):
+            if not breakdown_total_ok(view, el, rules):
                 report(f"{rules.prefix}-08", el, category=cat.code)
             if not breakdown_tax_ok(el, rules):
                 report(f"{rules.prefix}-09", el, category=cat.code)

@@ -5,22 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, cbc, select, string_value, text
-from tasks.ehf.registry import Report, check
+from tasks.ehf.document import Document, cac, cbc, select, string_value, text
+from tasks.ehf.registry import Report
 from tasks.ehf.rules.cen_vat.model import (
     AT_ALLOWANCE_CHARGE,
     AT_SUBTOTAL,
-    CLASSIFIED,
-    TAX_CATEGORY,
     Category,
     Select,
+    VatView,
     allowance_charge,
     any_of,
     breakdown,
     classified,
     count,
     is_vat_scheme,
-    scan,
     tax_category,
 )
 
@@ -102,20 +100,37 @@ class Parties:
     buyer_legal: bool  # buyer PartyLegalEntity/CompanyID
 
 
-def _parties(doc: Document) -> Parties:
-    def ids(path: str, vat_only: bool) -> bool:
-        return any(not vat_only or is_vat_scheme(el.getparent()) for el in doc.context(path))
+COMPANY_ID = cbc("CompanyID")
+PARTY = cac("Party")
+PARTY_TAX_SCHEME = cac("PartyTaxScheme")
+PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
+SELLER = cac("AccountingSupplierParty")
+BUYER = cac("AccountingCustomerParty")
+REPRESENTATIVE = cac("TaxRepresentativeParty")
 
-    seller = "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"
-    buyer = "cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"
-    return Parties(
-        seller_any=ids(seller, False),
-        seller_vat=ids(seller, True),
-        representative_vat=ids("cac:TaxRepresentativeParty/cac:PartyTaxScheme/cbc:CompanyID", True),
-        buyer_vat=ids(buyer, True),
-        buyer_legal=ids("cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID",
-                        False),
-    )  # fmt: skip
+
+def _parties(doc: Document) -> Parties:
+    """One pass over the CompanyIDs: ``//cac:AccountingSupplierParty/cac:Party/
+    cac:PartyTaxScheme/cbc:CompanyID`` and the like, anywhere in the document."""
+    seller_any = seller_vat = representative_vat = buyer_vat = buyer_legal = False
+    for el in doc.all(COMPANY_ID):
+        holder = el.getparent()
+        party = holder.getparent()
+        if party is None:
+            continue
+        role = party.getparent()
+        role_tag = role.tag if role is not None and party.tag == PARTY else None
+        if holder.tag == PARTY_TAX_SCHEME:
+            if party.tag == REPRESENTATIVE:
+                representative_vat = representative_vat or is_vat_scheme(holder)
+            elif role_tag == SELLER:
+                seller_any = True
+                seller_vat = seller_vat or is_vat_scheme(holder)
+            elif role_tag == BUYER:
+                buyer_vat = buyer_vat or is_vat_scheme(holder)
+        elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == BUYER:
+            buyer_legal = True
+    return Parties(seller_any, seller_vat, representative_vat, buyer_vat, buyer_legal)
 
 
 def seller_id(p: Parties) -> bool:
@@ -239,29 +254,53 @@ def _split_payment(doc: Document, cats: list[Category]) -> list[str]:
     return failed
 
 
-@check(
+# The category code each rule prefix is about: a code the document does not use at all
+# cannot fail any of its rules, so those rules are skipped.
+CODE_OF_PREFIX = {
+    "BR-S": "S", "BR-Z": "Z", "BR-E": "E", "BR-AE": "AE", "BR-IC": "K", "BR-G": "G",
+    "BR-O": "O", "BR-AF": "L", "BR-AG": "M",
+}  # fmt: skip
+
+
+def _code_of(rule_id: str) -> str:
+    return CODE_OF_PREFIX[rule_id.rsplit("-", 1)[0]]
+
+
+_BREAKDOWN_BY_CODE = {_code_of(rule_id): (rule_id, ok) for rule_id, ok in BREAKDOWN_RULES}
+_PARTY_RULES_BY_CODE: dict[str, list[PartyRule]] = {}
+for _rule in PARTY_RULES:
+    _PARTY_RULES_BY_CODE.setdefault(_code_of(_rule.rule_id), []).append(_rule)
+
+DOCUMENT_RULE_IDS = (
     *(rule_id for rule_id, _ in BREAKDOWN_RULES),
     *(rule.rule_id for rule in PARTY_RULES),
     "BR-O-11", "BR-O-12", "BR-O-13", "BR-O-14", "BR-IC-11", "BR-IC-12", "BR-B-01", "BR-B-02",
 )  # fmt: skip
-def document_vat_rules(doc: Document, report: Report) -> None:
+
+
+def document_findings(view: VatView, report: Report) -> None:
     """The document-level rules of the VAT categories (context: the Invoice/CreditNote)."""
-    if doc.kind is None or not (doc.has(TAX_CATEGORY) or doc.has(CLASSIFIED)):
-        return  # every rule here holds when no category is used
-    cats = scan(doc)
+    doc, cats = view.doc, view.cats
     root = doc.root
-    for rule_id, ok in BREAKDOWN_RULES:
+    parties: Parties | None = None
+    for code in CODE_OF_PREFIX.values():
+        if code not in view.codes:
+            continue
+        rule_id, ok = _BREAKDOWN_BY_CODE[code]
         if not ok(cats):
             report(rule_id, root)
-    parties: Parties | None = None
-    for rule in PARTY_RULES:
-        if not any_of(cats, rule.trigger):
-            continue
-        parties = parties or _parties(doc)
-        guard = rule.guard or rule.trigger
-        if not (any_of(cats, guard) and rule.ids(parties)):
-            report(rule.rule_id, root)
-    for rule_id in (
-        _not_subject_only(cats) + _intra_community_delivery(doc, cats) + _split_payment(doc, cats)
-    ):
+        for rule in _PARTY_RULES_BY_CODE[code]:
+            if not any_of(cats, rule.trigger):
+                continue
+            parties = parties or _parties(doc)
+            if not (any_of(cats, rule.guard or rule.trigger) and rule.ids(parties)):
+                report(rule.rule_id, root)
+    failed: list[str] = []
+    if "O" in view.codes:
+        failed += _not_subject_only(cats)
+    if "K" in view.codes:
+        failed += _intra_community_delivery(doc, cats)
+    if "B" in view.codes:
+        failed += _split_payment(doc, cats)
+    for rule_id in failed:
         report(rule_id, root)

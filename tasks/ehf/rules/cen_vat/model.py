@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
-from tasks.ehf.rules.cen_codes import XML_SPACE, charge_indicators
+from tasks.ehf.rules.cen_codes import charge_indicators
 from tasks.ehf.xpathfn import to_decimal, to_number
 
 ID = cbc("ID")
@@ -47,7 +48,7 @@ class CastError(Exception):
 
 def norm(value: str) -> str:
     """XPath ``normalize-space`` (only the four XML white-space characters count)."""
-    if not any(ch in value for ch in XML_SPACE):
+    if " " not in value and "\n" not in value and "\t" not in value and "\r" not in value:
         return value
     for ch in "\t\r\n":
         value = value.replace(ch, " ")
@@ -67,6 +68,11 @@ def is_vat_scheme(el: Element) -> bool:
     return False
 
 
+# Amounts and rates repeat within and across documents; Decimal values are immutable.
+parse_decimal = lru_cache(maxsize=4096)(to_decimal)
+parse_double = lru_cache(maxsize=1024)(to_number)
+
+
 def decimal_of(el: Element, tag: str) -> Decimal | None:
     """``xs:decimal(tag)`` on ``el``'s children: None when absent, CastError when it fails."""
     found = [c for c in el if c.tag == tag]
@@ -74,7 +80,7 @@ def decimal_of(el: Element, tag: str) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(tag)
-    value = to_decimal(string_value(found[0]))
+    value = parse_decimal(string_value(found[0]))
     if value is None:
         raise CastError(tag)
     return value
@@ -88,7 +94,7 @@ def double_plus(el: Element, tag: str, delta: int) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(tag)
-    value = to_number(string_value(found[0]))
+    value = parse_double(string_value(found[0]))
     if value is None:
         raise CastError(tag)
     return Decimal(float(value) + delta)
@@ -99,7 +105,7 @@ def percent_compare(cat: Element, ok: Callable[[Decimal], bool]) -> bool:
     result = False
     for child in cat:
         if child.tag == PERCENT:
-            value = to_number(string_value(child))
+            value = parse_double(string_value(child))
             if value is None:
                 raise CastError("Percent")
             result = result or ok(value)
@@ -121,6 +127,7 @@ class Category:
 
 
 def scan(doc: Document) -> list[Category]:
+    """Every cac:TaxCategory and cac:ClassifiedTaxCategory of the document, classified."""
     root = doc.root
     found = []
     for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
@@ -190,8 +197,92 @@ def breakdown(code: str, vat: bool = True, raw: bool = False) -> Select:
 
 
 def count(cats: list[Category], select: Select) -> int:
-    return sum(1 for c in cats if select(c))
+    """How many of ``cats`` are selected."""
+    return sum(map(select, cats))
 
 
 def any_of(cats: list[Category], select: Select) -> bool:
-    return any(select(c) for c in cats)
+    """Whether any of ``cats`` is selected."""
+    return any(map(select, cats))
+
+
+# --- what the -08 sums add up: lines, and allowances and charges ---
+
+
+def first_id_code(cat: Element) -> str | None:
+    """``normalize-space(cbc:ID)`` of a category (None when it has no ID)."""
+    for child in cat:
+        if child.tag == ID:
+            return norm(string_value(child))
+    return None
+
+
+@dataclass(slots=True)
+class Contribution:
+    """A line, allowance or charge: its categories, amount and sign in the -08 sums."""
+
+    el: Element
+    cats: list[Element]  # its ClassifiedTaxCategory / TaxCategory elements
+    codes: frozenset[str]  # their normalize-space(cbc:ID)
+    amount_tag: str
+    plus: bool  # a line, or a charge
+    minus: bool  # an allowance (an element saying both is counted both ways)
+    on_root: bool  # a child of the document root
+
+    def has_rate(self, rate: Decimal) -> bool:
+        """``cats/xs:decimal(cbc:Percent) = $rate`` (a malformed percent raises CastError)."""
+        return any(decimal_of(cat, PERCENT) == rate for cat in self.cats)
+
+    def amount(self) -> Decimal:
+        """``xs:decimal`` of its amount; absent counts as nothing in ``sum()``."""
+        return decimal_of(self.el, self.amount_tag) or ZERO
+
+
+def _contribution(el: Element, cats: list[Element], amount_tag: str, root: Element) -> Contribution:
+    codes = frozenset(code for cat in cats if (code := first_id_code(cat)) is not None)
+    if amount_tag == LINE_AMOUNT:
+        plus, minus = True, False
+    else:
+        flags = charge_indicators(el)
+        plus, minus = True in flags, False in flags
+    return Contribution(el, cats, codes, amount_tag, plus, minus, el.getparent() is root)
+
+
+class VatView:
+    """One document's category elements, and (computed on first use) its lines,
+    allowances and charges, shared by all the VAT category rules."""
+
+    __slots__ = ("doc", "cats", "codes", "_lines", "_allowance_charges")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.cats = scan(doc)
+        #: Every category code used (trimmed and as written): a code not here has no rule
+        #: that can fail.
+        self.codes = {c.code for c in self.cats} | {raw for c in self.cats for raw in c.raw}
+        self._lines: dict[str, list[Contribution]] = {}
+        self._allowance_charges: list[Contribution] | None = None
+
+    def lines(self, line_tag: str) -> list[Contribution]:
+        """Every ``//cac:InvoiceLine`` (or CreditNoteLine) of the document."""
+        found = self._lines.get(line_tag)
+        if found is None:
+            root = self.doc.root
+            found = [
+                _contribution(line, [c for i in line if i.tag == ITEM for c in i
+                                     if c.tag == CLASSIFIED], LINE_AMOUNT, root)
+                for line in self.doc.all(line_tag)
+            ]  # fmt: skip
+            self._lines[line_tag] = found
+        return found
+
+    def allowance_charges(self) -> list[Contribution]:
+        """Every ``//cac:AllowanceCharge`` that has a tax category."""
+        if self._allowance_charges is None:
+            root = self.doc.root
+            self._allowance_charges = [
+                _contribution(ac, cats, AMOUNT, root)
+                for ac in self.doc.all(ALLOWANCE_CHARGE)
+                if (cats := [c for c in ac if c.tag == TAX_CATEGORY])
+            ]
+        return self._allowance_charges
