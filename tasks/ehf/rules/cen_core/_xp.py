@@ -123,6 +123,9 @@ def nchild_path(el: Element | None, *tags: str) -> str:
     return "" if el is None else normalize_space(string_value(el))
 
 
+XML_SPACE = " \t\n\r"
+
+
 class Amounts:
     """The children of one context node by tag, with each first child cast to
     ``xs:decimal`` at most once (the totals rules read the same amounts several times)."""
@@ -182,8 +185,16 @@ def indicator(ac: Element) -> set[bool]:
 
 
 def is_vat(category: Element) -> bool:
-    """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']`` on a tax category."""
-    return any(c.tag == TAX_SCHEME and nchild(c, ID).upper() == "VAT" for c in category)
+    """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']`` on a tax category.
+
+    'VAT' has no inner space, so trimming XML white space equals normalize-space here."""
+    for scheme in category:
+        if scheme.tag == TAX_SCHEME:
+            ident = child(scheme, ID)
+            value = "" if ident is None else string_value(ident)
+            if value.strip(XML_SPACE).upper() == "VAT":
+                return True
+    return False
 
 
 def vat_categories(el: Element, tag: str = TAX_CATEGORY) -> list[Element]:
@@ -221,10 +232,10 @@ _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")
 
 def double(el: Element) -> float:
     """``xs:double(el)`` as a general comparison casts an untyped value; CastError if not."""
-    raw = string_value(el).strip()
+    raw = string_value(el).strip(XML_SPACE)
     if not _DOUBLE.fullmatch(raw):
         raise CastError(raw)
-    return float(raw.replace("INF", "inf").replace("NaN", "nan"))
+    return float(raw)  # Python reads INF and NaN as well
 
 
 def any_not_negative(nodes: list[Element]) -> bool:

@@ -26,7 +26,6 @@ from tasks.ehf.rules.cen_core._xp import (
     index,
     indicator,
     is_vat,
-    kids,
     ntext,
     raw,
     string_value,
@@ -57,42 +56,64 @@ _LINE_CHARGE = ("BR-43", "BR-44", "BR-CO-24", "BR-DEC-27", "BR-DEC-28")
     "BR-DEC-23",
 )  # fmt: skip
 def check_lines(doc: Document, report: Report) -> None:
-    """Each line: identifier, quantity and unit, net amount, item name, price, VAT category."""
-    for tag in LINES:
-        for line in doc.all(tag):
-            _check_line(line, report)
+    """Each line: identifier, quantity and unit, net amount, item name, price, VAT category.
+
+    The item and price parts are gathered from the document index by walking up from the
+    few elements that matter, instead of scanning every child of every item."""
+    all_lines = doc.all(LINES[0]) + doc.all(LINES[1])
+    if not all_lines:
+        return
+    names = _by_line(doc.all(NAME), ITEM)
+    price_amounts = _by_line(doc.all(PRICE_AMOUNT), PRICE)
+    gross = _by_line(doc.all(BASE_AMOUNT), ALLOWANCE_CHARGE, PRICE)
+    categorized = {
+        line
+        for line, cats in _by_line(doc.all(CLASSIFIED_TAX_CATEGORY), ITEM).items()
+        if any(is_vat(c) and has(c, ID) for c in cats)
+    }
+    for line in all_lines:
+        k = index(line)
+        if ntext(k, ID) == "":
+            report("BR-21", line)
+        quantities = k.get(INVOICED_QUANTITY, []) + k.get(CREDITED_QUANTITY, [])
+        if not quantities:
+            report("BR-22", line)
+        if not any(q.get("unitCode") is not None for q in quantities):
+            report("BR-23", line)
+        if LINE_EXTENSION_AMOUNT not in k:
+            report("BR-24", line)
+        name = names.get(line)
+        if not name or normalize_space(string_value(name[0])) == "":
+            report("BR-25", line)
+        prices = price_amounts.get(line, [])
+        if not prices:
+            report("BR-26", line)
+        if not _not_negative(prices):
+            report("BR-27", line, price=_first_text(prices))
+        gross_prices = gross.get(line)
+        if gross_prices and not _not_negative(gross_prices):
+            report("BR-28", line, gross_price=_first_text(gross_prices))
+        if line not in categorized:
+            report("BR-CO-04", line)
+        if too_many_decimals(k, LINE_EXTENSION_AMOUNT):
+            report("BR-DEC-23", line, value=raw(k, LINE_EXTENSION_AMOUNT))
 
 
-def _check_line(line: Element, report: Report) -> None:
-    k = index(line)
-    if ntext(k, ID) == "":
-        report("BR-21", line)
-    quantities = k.get(INVOICED_QUANTITY, []) + k.get(CREDITED_QUANTITY, [])
-    if not quantities:
-        report("BR-22", line)
-    if not any(q.get("unitCode") is not None for q in quantities):
-        report("BR-23", line)
-    if LINE_EXTENSION_AMOUNT not in k:
-        report("BR-24", line)
-    items = [index(i) for i in k.get(ITEM, ())]
-    names = [n for i in items for n in i.get(NAME, ())]
-    if not names or normalize_space(string_value(names[0])) == "":
-        report("BR-25", line)
-    prices = [index(p) for p in k.get(PRICE, ())]
-    price_amounts = [a for p in prices for a in p.get(PRICE_AMOUNT, ())]
-    if not price_amounts:
-        report("BR-26", line)
-    if not _not_negative(price_amounts):
-        report("BR-27", line, price=_first_text(price_amounts))
-    discounts = [ac for p in prices for ac in p.get(ALLOWANCE_CHARGE, ())]
-    gross = [b for ac in discounts for b in kids(ac, BASE_AMOUNT)]
-    if gross and not _not_negative(gross):
-        report("BR-28", line, gross_price=_first_text(gross))
-    categories = (c for i in items for c in i.get(CLASSIFIED_TAX_CATEGORY, ()))
-    if not any(has(c, ID) for c in categories if is_vat(c)):
-        report("BR-CO-04", line)
-    if too_many_decimals(k, LINE_EXTENSION_AMOUNT):
-        report("BR-DEC-23", line, value=raw(k, LINE_EXTENSION_AMOUNT))
+def _by_line(nodes: list[Element], *path: str) -> dict[Element, list[Element]]:
+    """``nodes`` grouped by their line, for nodes at ``line/<path reversed>/node``
+    (``path`` lists the tags between node and line, nearest first), in document order."""
+    grouped: dict[Element, list[Element]] = {}
+    for node in nodes:
+        up: Element | None = node
+        for tag in path:
+            up = up.getparent() if up is not None else None
+            if up is None or up.tag != tag:
+                break
+        else:
+            line = up.getparent() if up is not None else None
+            if line is not None and line.tag in LINES:
+                grouped.setdefault(line, []).append(node)
+    return grouped
 
 
 def _not_negative(nodes: list[Element]) -> bool:
