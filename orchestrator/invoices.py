@@ -34,16 +34,32 @@ def record_stored_file(
     return row
 
 
+def supplier_key(supplier: dict[str, Any]) -> str | None:
+    """The supplier's identity: organisation number, else VAT number, else Peppol endpoint.
+
+    Foreign suppliers often have no Norwegian organisation number; their invoices must still
+    be recognised as duplicates.
+    """
+    if supplier.get("orgnr"):
+        return f"orgnr:{supplier['orgnr']}"
+    if supplier.get("vat_number"):
+        return f"vat:{supplier['vat_number']}"
+    if supplier.get("endpoint_id"):
+        return f"endpoint:{supplier.get('endpoint_scheme') or ''}:{supplier['endpoint_id']}"
+    return None
+
+
 def find_duplicate(
-    session: Session, *, supplier_orgnr: str | None, invoice_number: str | None
+    session: Session, *, supplier: dict[str, Any], invoice_number: str | None
 ) -> Invoice | None:
     """An earlier, not rejected invoice with the same supplier and number."""
-    if not supplier_orgnr or not invoice_number:
+    key = supplier_key(supplier)
+    if not key or not invoice_number:
         return None
     return session.scalars(
         select(Invoice)
         .where(
-            Invoice.supplier_orgnr == supplier_orgnr,
+            Invoice.supplier_key == key,
             Invoice.invoice_number == invoice_number,
             Invoice.status != "rejected",
         )
@@ -71,6 +87,7 @@ def create_invoice(
         customization_id=key_fields.get("customization_id"),
         supplier_orgnr=supplier.get("orgnr"),
         supplier_name=supplier.get("name"),
+        supplier_key=supplier_key(supplier),
         invoice_number=key_fields.get("number"),
         issue_date=key_fields.get("issue_date"),
         currency=key_fields.get("currency"),

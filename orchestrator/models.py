@@ -62,6 +62,8 @@ class Invoice(Base):
     customization_id: Mapped[str | None] = mapped_column(String(300))
     supplier_orgnr: Mapped[str | None] = mapped_column(String(50), index=True)
     supplier_name: Mapped[str | None] = mapped_column(String(300))
+    # Who the supplier is for duplicate detection: orgnr, else VAT number, else endpoint.
+    supplier_key: Mapped[str | None] = mapped_column(String(200), index=True)
     invoice_number: Mapped[str | None] = mapped_column(String(200))
     issue_date: Mapped[str | None] = mapped_column(String(10))
     currency: Mapped[str | None] = mapped_column(String(3))

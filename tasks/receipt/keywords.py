@@ -92,7 +92,7 @@ class ReceiptKeywords:
         ]
         with transaction(self.ctx.settings.database_url) as session:
             earlier = invoices.find_duplicate(
-                session, supplier_orgnr=faktura.supplier.orgnr, invoice_number=faktura.number
+                session, supplier=key_fields["supplier"], invoice_number=faktura.number
             )
             invoice = invoices.create_invoice(
                 session,
@@ -116,12 +116,12 @@ class ReceiptKeywords:
         if earlier is not None:
             raise BusinessException(
                 "DUPLICATE-INVOICE",
-                f"invoice {faktura.number} from {faktura.supplier.orgnr} was received before "
+                f"invoice {faktura.number} from {earlier.supplier_key} was received before "
                 f"as invoice {earlier.id} ({earlier.file_name})",
                 {
                     "file": file_name,
                     "invoice_number": faktura.number,
-                    "supplier_orgnr": faktura.supplier.orgnr,
+                    "supplier_orgnr": faktura.supplier.orgnr or earlier.supplier_key,
                     "existing_invoice_id": earlier.id,
                     "existing_file": earlier.file_name,
                     "existing_sha256": earlier.sha256,

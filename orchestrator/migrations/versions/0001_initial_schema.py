@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("customization_id", sa.String(length=300), nullable=True),
         sa.Column("supplier_orgnr", sa.String(length=50), nullable=True),
         sa.Column("supplier_name", sa.String(length=300), nullable=True),
+        sa.Column("supplier_key", sa.String(length=200), nullable=True),
         sa.Column("invoice_number", sa.String(length=200), nullable=True),
         sa.Column("issue_date", sa.String(length=10), nullable=True),
         sa.Column("currency", sa.String(length=3), nullable=True),
@@ -83,6 +84,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invoices_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_invoices_supplier_key"), ["supplier_key"], unique=False
+        )
         batch_op.create_index(
             batch_op.f("ix_invoices_supplier_orgnr"), ["supplier_orgnr"], unique=False
         )
@@ -182,7 +186,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_exceptions_state"), ["state"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("exceptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_exceptions_state"))
@@ -201,6 +204,7 @@ def downgrade() -> None:
     op.drop_table("attachments")
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invoices_supplier_orgnr"))
+        batch_op.drop_index(batch_op.f("ix_invoices_supplier_key"))
         batch_op.drop_index(batch_op.f("ix_invoices_status"))
 
     op.drop_table("invoices")

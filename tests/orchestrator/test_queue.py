@@ -1,0 +1,145 @@
+"""The work queue: atomic claims, expired leases, business vs system failures."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from orchestrator import queue
+from orchestrator.config import Settings
+from orchestrator.db import transaction
+from orchestrator.models import ExceptionEntry, WorkItem, utcnow
+from tests.orchestrator.conftest import make_settings
+
+ACTOR = "test"
+
+
+def _fill(settings: Settings, n: int, step: str = "control") -> list[int]:
+    with transaction(settings.database_url) as session:
+        return [queue.enqueue(session, step=step, actor=ACTOR).id for _ in range(n)]
+
+
+def _claim_all(url: str, lease: int, runner: str) -> list[int]:
+    """Claim until the queue is empty, one short transaction per claim (as the adapter does)."""
+    got = []
+    while True:
+        with transaction(url) as session:
+            item = queue.claim(session, step="control", runner=runner, lease_seconds=lease)
+            if item is None:
+                return got
+            got.append(item.id)
+
+
+def test_concurrent_threads_never_claim_the_same_item(settings: Settings) -> None:
+    ids = _fill(settings, 40)
+    results: dict[int, list[int]] = {}
+    start = threading.Barrier(4)
+
+    def claimer(n: int) -> None:
+        start.wait()
+        results[n] = _claim_all(settings.database_url, 60, f"thread-{n}")
+
+    threads = [threading.Thread(target=claimer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    claimed = [item for got in results.values() for item in got]
+    assert sorted(claimed) == ids, "every item claimed exactly once"
+
+
+def _process_claimer(url: str, runner: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    out.put(_claim_all(url, 60, runner))
+
+
+def test_concurrent_processes_never_claim_the_same_item(postgres_url: str, tmp_path: Path) -> None:
+    """Separate runner processes on one PostgreSQL queue (FOR UPDATE SKIP LOCKED)."""
+    settings = make_settings(tmp_path, postgres_url)
+    ids = _fill(settings, 60)
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    workers = [
+        context.Process(target=_process_claimer, args=(settings.database_url, f"proc-{n}", out))
+        for n in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    claimed = [item for _ in workers for item in out.get(timeout=60)]
+    for worker in workers:
+        worker.join(timeout=60)
+    assert sorted(claimed) == ids
+
+
+def test_expired_lease_goes_back_to_pending(settings: Settings) -> None:
+    [item_id] = _fill(settings, 1)
+    with transaction(settings.database_url) as session:
+        item = queue.claim(session, step="control", runner="dead", lease_seconds=60)
+        item.lease_expires_at = utcnow() - timedelta(seconds=1)  # the runner died long ago
+    with transaction(settings.database_url) as session:
+        assert queue.release_expired(session, settings=settings, actor=ACTOR) == [item_id]
+    with transaction(settings.database_url) as session:
+        item = session.get(WorkItem, item_id)
+        assert (item.state, item.attempts, item.claimed_by) == ("pending", 1, "dead")
+        assert queue.claim(session, step="control", runner="alive", lease_seconds=60).id == item_id
+
+
+def test_live_lease_is_not_taken_back(settings: Settings) -> None:
+    _fill(settings, 1)
+    with transaction(settings.database_url) as session:
+        queue.claim(session, step="control", runner="busy", lease_seconds=600)
+    with transaction(settings.database_url) as session:
+        assert queue.release_expired(session, settings=settings, actor=ACTOR) == []
+
+
+def _claim_and_fail(settings: Settings, *, business: bool, code: str) -> WorkItem | None:
+    with transaction(settings.database_url) as session:
+        item = queue.claim(session, step="control", runner="r", lease_seconds=60)
+        if item is None:
+            return None
+        queue.fail(
+            session,
+            item,
+            settings=settings,
+            actor=ACTOR,
+            business=business,
+            code=code,
+            message="boom",
+            evidence={"reason": "boom"},
+        )
+        return item
+
+
+def test_business_failure_is_never_retried(settings: Settings) -> None:
+    _fill(settings, 1)
+    failed = _claim_and_fail(settings, business=True, code="DUPLICATE-INVOICE")
+    assert failed.state == "failed" and failed.attempts == 1
+    assert _claim_and_fail(settings, business=True, code="DUPLICATE-INVOICE") is None
+    with transaction(settings.database_url) as session:
+        [entry] = session.scalars(select(ExceptionEntry)).all()
+        assert (entry.code, entry.type, entry.state) == ("DUPLICATE-INVOICE", "business", "open")
+
+
+def test_system_failure_is_retried_then_left_open(settings: Settings) -> None:
+    assert settings.max_attempts == 3
+    _fill(settings, 1)
+    states = [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
+    states += [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
+    states += [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
+    assert states == ["pending", "pending", "failed"]
+    assert _claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE") is None
+    with transaction(settings.database_url) as session:
+        [entry] = session.scalars(select(ExceptionEntry)).all()
+        assert (entry.code, entry.type, entry.state) == ("ERP-UNAVAILABLE", "system", "open")
+        assert entry.evidence["attempts"] == 3
+
+
+def test_retry_waits_for_its_back_off(settings: Settings) -> None:
+    slow = Settings(**{**settings.__dict__, "retry_backoff_seconds": 3600})
+    _fill(slow, 1)
+    assert _claim_and_fail(slow, business=False, code="ERP-ERROR").state == "pending"
+    with transaction(slow.database_url) as session:
+        assert queue.count_ready(session, "control") == 0

@@ -1,0 +1,58 @@
+"""The receipt's pure parts: archive, SBDH, classification, the inbox folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from connectors.inbox.folder import claim, ready_files
+from orchestrator.samples import broken_files, invoice, wrap_in_sbdh
+from tasks.ehf.model import parse_invoice
+from tasks.errors import BusinessException
+from tasks.receipt import archive
+from tasks.receipt.classify import classify
+
+
+def test_archive_stores_once_read_only_and_byte_identical(tmp_path: Path) -> None:
+    data = invoice("A-1")
+    first = archive.store(tmp_path, data)
+    again = archive.store(tmp_path, data)
+    assert first.new and not again.new and first.path == again.path
+    assert archive.read(tmp_path, first.sha256) == data
+    assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
+    assert first.path.name == archive.sha256_of(data)
+
+
+def test_sbdh_envelope_is_unwrapped() -> None:
+    classified = classify(wrap_in_sbdh(invoice("S-1")), "s.xml")
+    assert parse_invoice(classified.root).number == "S-1"
+    assert classified.envelope.sender == "0192:923609016"
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [s for s in broken_files(invoice("B-1")) if s.expected not in ("received", "redelivery")],
+    ids=lambda s: s.name,
+)
+def test_broken_files_get_their_code(sample) -> None:  # type: ignore[no-untyped-def]
+    if sample.expected == "DUPLICATE-INVOICE":
+        classify(sample.content, sample.name)  # a duplicate is an invoice; the database decides
+        return
+    with pytest.raises(BusinessException) as caught:
+        classify(sample.content, sample.name)
+    assert caught.value.code == sample.expected
+    assert caught.value.evidence["file"] == sample.name
+
+
+def test_inbox_skips_unfinished_files_and_claims_once(tmp_path: Path) -> None:
+    inbox, received = tmp_path / "inbox", tmp_path / "received"
+    inbox.mkdir()
+    for name in ("a.xml", ".hidden.xml", "b.xml.part", "c.tmp"):
+        (inbox / name).write_bytes(b"<x/>")
+    [ready] = ready_files(inbox)
+    assert ready.name == "a.xml"
+    claimed = claim(ready, received)
+    assert claimed.name == "a.xml" and claimed.path.read_bytes() == b"<x/>"
+    assert claim(ready, received) is None, "a second runner finds it gone"
