@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from orchestrator import queue, services
-from orchestrator.invoices import supplier_key
 from orchestrator.commands.demo import demo
 from orchestrator.commands.invoices import invoices as invoices_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
+from orchestrator.invoices import supplier_key
 from orchestrator.models import Attachment, WorkItem
 from orchestrator.pipeline import process_once
 from orchestrator.samples import broken_files
