@@ -117,13 +117,18 @@ def breakdown_total_ok(view: VatView, cat: Element, rules: CategoryRules) -> boo
         rate = decimal_of(cat, PERCENT)
         if rate is None:
             return True  # every $rate in () satisfies ...
+        bounds: tuple[Decimal | None, Decimal | None] | None = None
         for tag in LINE_TAGS:
             # S asks for a line, allowance or charge at this rate; L and M for any line.
             used = _used_at_rate if rules.code == "S" else _has_lines
             if not used(view, tag, rules.code, rate):
                 continue
-            low = double_plus(subtotal, TAXABLE_AMOUNT, -1)
-            high = double_plus(subtotal, TAXABLE_AMOUNT, 1)
+            if bounds is None:  # ../xs:decimal(cbc:TaxableAmount -/+ 1), once
+                bounds = (
+                    double_plus(subtotal, TAXABLE_AMOUNT, -1),
+                    double_plus(subtotal, TAXABLE_AMOUNT, 1),
+                )
+            low, high = bounds
             total = category_total(view, tag, rules.code, rate)
             if low is not None and high is not None and low < total < high:
                 return True

@@ -217,6 +217,16 @@ def first_id_code(cat: Element) -> str | None:
     return None
 
 
+_BAD = object()  # a percent whose xs:decimal cast fails
+
+
+def _rate_or_bad(cat: Element) -> object:
+    try:
+        return decimal_of(cat, PERCENT)
+    except CastError:
+        return _BAD
+
+
 @dataclass(slots=True)
 class Contribution:
     """A line, allowance or charge: its categories, amount and sign in the -08 sums."""
@@ -228,10 +238,18 @@ class Contribution:
     plus: bool  # a line, or a charge
     minus: bool  # an allowance (an element saying both is counted both ways)
     on_root: bool  # a child of the document root
+    rates: list[object] | None = None  # xs:decimal(cbc:Percent) per category, on first use
 
     def has_rate(self, rate: Decimal) -> bool:
         """``cats/xs:decimal(cbc:Percent) = $rate`` (a malformed percent raises CastError)."""
-        return any(decimal_of(cat, PERCENT) == rate for cat in self.cats)
+        if self.rates is None:
+            self.rates = [_rate_or_bad(cat) for cat in self.cats]
+        for value in self.rates:
+            if value is _BAD:
+                raise CastError("Percent")
+            if value == rate:
+                return True
+        return False
 
     def amount(self) -> Decimal:
         """``xs:decimal`` of its amount; absent counts as nothing in ``sum()``."""
