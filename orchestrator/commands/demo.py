@@ -66,7 +66,7 @@ def demo(home: Path | None) -> None:
     accounted = counts["invoices"] + counts["files_without_invoice"] + counts["redeliveries"]
     click.echo(
         f"\n  nothing lost: {len(files)} files = {counts['invoices']} invoices "
-        f"+ {counts["files_without_invoice"]} non-invoice files + {counts['redeliveries']} "
+        f"+ {counts['files_without_invoice']} non-invoice files + {counts['redeliveries']} "
         f"re-deliveries{'' if accounted == len(files) else '  <-- MISMATCH'}"
     )
     for run in result.runs:
