@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from connectors.erp_stub.faults import FaultInjector, FaultMiddleware
 from connectors.erp_stub.models import make_engine, make_sessionmaker
 from connectors.erp_stub.routes import admin, master_data, posted_invoices
-from connectors.erp_stub.schemas import FaultSettings, Health
+from connectors.erp_stub.schemas import ErrorAnswer, FaultSettings, Health
 
 DB_ENV = "KOMMUNERPA_ERP_STUB_DB"
 DEFAULT_DB = "sqlite:///var/erp-stub.sqlite"
@@ -19,6 +19,7 @@ def create_app(db_url: str | None = None, faults: FaultSettings | None = None) -
     """An ERP stub over the database at ``db_url`` (default ``$KOMMUNERPA_ERP_STUB_DB`` or
     ``sqlite:///var/erp-stub.sqlite``), starting with ``faults`` in force."""
     app = FastAPI(
+        responses={422: {"model": ErrorAnswer, "description": "Refused: problems by place"}},
         title="Kommune-RPA ERP stub",
         version="1",
         description="A stand-in for the municipality's ERP: master data, purchase orders, "

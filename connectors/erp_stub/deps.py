@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from connectors.erp.mapping import MappingError, from_json, to_json
 from connectors.erp_stub import rules
+from connectors.erp_stub.schemas import ErrorDetail, Problem
 
 T = TypeVar("T")
 
@@ -27,11 +28,9 @@ JsonBody = Annotated[Any, Body()]  # parsed by the shared mapping, not by FastAP
 
 def invalid(code: str, message: str, problems: list[tuple[str, str]]) -> HTTPException:
     """A 422 answer listing ``(place, problem)`` pairs."""
-    detail = {
-        "code": code,
-        "message": message,
-        "problems": [{"place": p, "problem": q} for p, q in problems],
-    }
+    detail = ErrorDetail(
+        code=code, message=message, problems=[Problem(place=p, problem=q) for p, q in problems]
+    ).model_dump()
     return HTTPException(status_code=422, detail=detail)
 
 
@@ -54,5 +53,5 @@ def answer(value: Any, status_code: int = 200) -> JSONResponse:
 
 def not_found(what: str, key: str) -> HTTPException:
     """A 404 naming what was looked for."""
-    detail = {"code": "NOT-FOUND", "message": f"no {what} {key!r}", "problems": []}
+    detail = ErrorDetail(code="NOT-FOUND", message=f"no {what} {key!r}").model_dump()
     return HTTPException(status_code=404, detail=detail)

@@ -55,3 +55,9 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     problems: list[Problem] = []
+
+
+class ErrorAnswer(BaseModel):
+    """The body of a 4xx answer."""
+
+    detail: ErrorDetail
