@@ -20,11 +20,8 @@ from importlib import resources
 from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import XML_SPACE, charge_indicators
 
-#: The characters XPath ``normalize-space`` treats as white space.
-XML_SPACE = " \t\r\n"
-
-_CHARGE_INDICATOR = cbc("ChargeIndicator")
 _DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
 _SUPPLIER = cac("AccountingSupplierParty")
 _PAYEE = cac("PayeeParty")
@@ -41,23 +38,6 @@ def single_token(value: str | None, allowed: frozenset[str], upper: bool = False
         return False
     code = value.strip(XML_SPACE)
     return (code.upper() if upper else code) in allowed
-
-
-def charge_indicators(allowance_charge: Element) -> set[bool]:
-    """The ``xs:boolean`` values of an AllowanceCharge's ChargeIndicator children.
-
-    ``cbc:ChargeIndicator = false()`` is existential over them; a value that is not a
-    boolean lexical form matches neither ``true()`` nor ``false()``.
-    """
-    found = set()
-    for child in allowance_charge:
-        if child.tag == _CHARGE_INDICATOR:
-            value = (child.text or "").strip(XML_SPACE)
-            if value in ("true", "1"):
-                found.add(True)
-            elif value in ("false", "0"):
-                found.add(False)
-    return found
 
 
 def _is_allowance(el: Element) -> bool:

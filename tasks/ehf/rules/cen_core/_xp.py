@@ -1,33 +1,35 @@
-"""Small XPath-faithful helpers shared by the ``cen_core`` checks.
-
-The EN 16931 rules read single children (``cbc:ID``), cast them with ``xs:decimal`` or
-``xs:date`` and test the VAT scheme of tax categories. These helpers do that on lxml
-elements without XPath, and raise ``CastError`` where the official engine would stop with a
-dynamic error, so a check can turn a malformed value into a finding instead of a crash.
+"""Small XPath-faithful helpers of the ``cen_core`` checks: reading single children of a
+context node through its children index (``_shared.children_by_tag``), counting decimals,
+and ``xs:double`` comparisons. The casts and tests several families need are in ``_shared``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element, cac, cbc, normalize_space
 from tasks.ehf.document import string_value as string_value
-from tasks.ehf.xpathfn import decimal_places, to_decimal
+from tasks.ehf.rules._shared import (
+    XML_SPACE,
+    CastError,
+    Kids,
+    child,
+    children_by_tag,
+    decimal,
+)
+from tasks.ehf.xpathfn import decimal_places
 
 ROOTS = (INVOICE, CREDIT_NOTE)
 LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
 
 ALLOWANCE_CHARGE = cac("AllowanceCharge")
-CHARGE_INDICATOR = cbc("ChargeIndicator")
 AMOUNT = cbc("Amount")
 BASE_AMOUNT = cbc("BaseAmount")
 REASON = cbc("AllowanceChargeReason")
 REASON_CODE = cbc("AllowanceChargeReasonCode")
 ID = cbc("ID")
 PERCENT = cbc("Percent")
-TAX_SCHEME = cac("TaxScheme")
 TAX_CATEGORY = cac("TaxCategory")
 TAX_TOTAL = cac("TaxTotal")
 TAX_SUBTOTAL = cac("TaxSubtotal")
@@ -44,23 +46,7 @@ DESCRIPTION_CODE = cbc("DescriptionCode")
 INVOICE_PERIOD = cac("InvoicePeriod")
 
 
-Kids = dict[str, list[Element]]
 _NOTHING: list[Element | None] = [None]
-
-
-def index(el: Element) -> Kids:
-    """The children of ``el`` by tag, built once per context node: reading ``.tag`` of an
-    lxml element builds a new string each time, so repeated scans of a node cost more than
-    one pass and dictionary lookups."""
-    kids: Kids = {}
-    for c in el:
-        tag = c.tag
-        bucket = kids.get(tag)
-        if bucket is None:
-            kids[tag] = [c]
-        else:
-            bucket.append(c)
-    return kids
 
 
 def first(kids: Kids, tag: str) -> Element | None:
@@ -86,23 +72,6 @@ def too_many_decimals(kids: Kids, tag: str) -> bool:
     return el is not None and decimal_places(string_value(el)) > 2
 
 
-class CastError(ValueError):
-    """A cast (``xs:decimal``, ``xs:date``, ``xs:double``) that XPath would reject."""
-
-
-def child(el: Element, tag: str) -> Element | None:
-    """The first child of ``el`` with this Clark tag, or None."""
-    for c in el:
-        if c.tag == tag:
-            return c
-    return None
-
-
-def kids(el: Element, tag: str) -> list[Element]:
-    """All children of ``el`` with this Clark tag."""
-    return [c for c in el if c.tag == tag]
-
-
 def has(el: Element, tag: str) -> bool:
     """XPath ``exists(tag)`` for a child step."""
     return any(c.tag == tag for c in el)
@@ -123,9 +92,6 @@ def nchild_path(el: Element | None, *tags: str) -> str:
     return "" if el is None else normalize_space(string_value(el))
 
 
-XML_SPACE = " \t\n\r"
-
-
 class Amounts:
     """The children of one context node by tag, with each first child cast to
     ``xs:decimal`` at most once (the totals rules read the same amounts several times)."""
@@ -133,7 +99,7 @@ class Amounts:
     __slots__ = ("kids", "_cast")
 
     def __init__(self, el: Element) -> None:
-        self.kids = index(el)
+        self.kids = children_by_tag(el)
         self._cast: dict[str, Decimal | CastError | None] = {}
 
     def __contains__(self, tag: str) -> bool:
@@ -145,7 +111,7 @@ class Amounts:
             value = self._cast[tag]
         except KeyError:
             try:
-                value = dec(first(self.kids, tag))
+                value = decimal(first(self.kids, tag))
             except CastError as exc:
                 value = exc
             self._cast[tag] = value
@@ -154,77 +120,9 @@ class Amounts:
         return value
 
 
-def dec(el: Element | None) -> Decimal | None:
-    """``xs:decimal(el)``: None for an absent element, CastError for a malformed value."""
-    if el is None:
-        return None
-    value = to_decimal(string_value(el))
-    if value is None:
-        raise CastError(string_value(el))
-    return value
-
-
 def dec_child(el: Element, tag: str) -> Decimal | None:
     """``xs:decimal(tag)`` of the first such child (None when absent)."""
-    return dec(child(el, tag))
-
-
-def indicator(ac: Element) -> set[bool]:
-    """The ``xs:boolean`` values of the ChargeIndicator children, for ``[cbc:ChargeIndicator
-    = true()/false()]``. A value that does not cast is left out: in a rule context the
-    official engine treats the failed cast as no match (and the XSD rejects it anyway)."""
-    found = set()
-    for c in ac:
-        if c.tag == CHARGE_INDICATOR:
-            value = string_value(c).strip()
-            if value in ("true", "1"):
-                found.add(True)
-            elif value in ("false", "0"):
-                found.add(False)
-    return found
-
-
-def is_vat(category: Element) -> bool:
-    """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']`` on a tax category.
-
-    'VAT' has no inner space, so trimming XML white space equals normalize-space here."""
-    for scheme in category:
-        if scheme.tag == TAX_SCHEME:
-            ident = child(scheme, ID)
-            value = "" if ident is None else string_value(ident)
-            if value.strip(XML_SPACE).upper() == "VAT":
-                return True
-    return False
-
-
-def vat_categories(el: Element, tag: str = TAX_CATEGORY) -> list[Element]:
-    """Children ``tag`` of ``el`` whose tax scheme is VAT."""
-    return [c for c in el if c.tag == tag and is_vat(c)]
-
-
-_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(Z|[+-](\d\d):(\d\d))?")
-
-
-def date_minutes(el: Element) -> int:
-    """``xs:date(el)`` as minutes since 0001-01-01 UTC, comparable across time zones.
-
-    A date without a time zone is taken as UTC (the implicit zone; both sides of the rules'
-    comparisons use the same one). Raises CastError for anything that is not a date."""
-    raw = string_value(el).strip()
-    m = _DATE.fullmatch(raw)
-    if m is None:
-        raise CastError(raw)
-    try:
-        day = date(int(m[1]), int(m[2]), int(m[3])).toordinal()
-    except ValueError as exc:
-        raise CastError(raw) from exc
-    offset = 0
-    if m[4] and m[4] != "Z":
-        hours, minutes = int(m[5]), int(m[6])
-        if hours > 14 or minutes > 59 or (hours == 14 and minutes):
-            raise CastError(raw)
-        offset = (hours * 60 + minutes) * (1 if m[4][0] == "+" else -1)
-    return day * 1440 - offset
+    return decimal(child(el, tag))
 
 
 _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")

@@ -10,6 +10,13 @@ from decimal import Decimal
 
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import (
+    CastError,
+    Kids,
+    child,
+    children_by_tag,
+    decimal,
+)
 from tasks.ehf.rules.cen_core._xp import (
     DESCRIPTION_CODE,
     ID,
@@ -21,13 +28,8 @@ from tasks.ehf.rules.cen_core._xp import (
     TAX_AMOUNT,
     TAX_SUBTOTAL,
     TAX_TOTAL,
-    CastError,
-    Kids,
-    child,
-    dec,
     first,
     has,
-    index,
     nchild_path,
     ntext,
     string_value,
@@ -63,7 +65,7 @@ def check_document(doc: Document, report: Report) -> None:
     root = doc.root
     if root.tag not in ROOTS:
         return
-    k = index(root)
+    k = children_by_tag(root)
     for rule_id, tag in _REQUIRED_FIELDS:
         if ntext(k, tag) == "":
             report(rule_id, root, field=tag)
@@ -134,7 +136,7 @@ def _check_vat_total(root: Element, k: Kids, totals: list[Element], report: Repo
                 ]
                 if len(amounts) > 1:  # xs:decimal() of two nodes: a dynamic error
                     raise CastError(currency)
-                vat.extend(dec(a) for a in amounts)
+                vat.extend(decimal(a) for a in amounts)
             ok = len(vat) == 1 and _inclusive_matches(k.get(MONETARY_TOTAL, []), vat[0])
         except CastError:
             ok = False
@@ -144,14 +146,14 @@ def _check_vat_total(root: Element, k: Kids, totals: list[Element], report: Repo
 
 def _inclusive_matches(monetary: list[Element], vat: Decimal | None) -> bool:
     """``LMT/xs:decimal(TaxInclusiveAmount) = round2(LMT/xs:decimal(TaxExclusiveAmount) + vat)``."""
-    sums = [index(m) for m in monetary]
-    exclusive = [dec(first(s, TAX_EXCLUSIVE)) for s in sums if TAX_EXCLUSIVE in s]
+    sums = [children_by_tag(m) for m in monetary]
+    exclusive = [decimal(first(s, TAX_EXCLUSIVE)) for s in sums if TAX_EXCLUSIVE in s]
     if len(exclusive) > 1:  # arithmetic on a sequence of two: a dynamic error
         raise CastError("TaxExclusiveAmount")
     if not exclusive or vat is None:
         return False
     expected = round2(exclusive[0] + vat)  # type: ignore[operator]
-    return any(dec(first(s, TAX_INCLUSIVE)) == expected for s in sums if TAX_INCLUSIVE in s)
+    return any(decimal(first(s, TAX_INCLUSIVE)) == expected for s in sums if TAX_INCLUSIVE in s)
 
 
 def _check_vat_total_decimals(doc: Document, root: Element, report: Report) -> None:

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import (
+    CastError,
+    charge_indicators,
+    child,
+    children_by_tag,
+    date_minutes,
+    is_vat_scheme,
+)
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
     AMOUNT,
@@ -18,14 +26,8 @@ from tasks.ehf.rules.cen_core._xp import (
     REASON,
     REASON_CODE,
     START_DATE,
-    CastError,
     any_not_negative,
-    child,
-    date_minutes,
     has,
-    index,
-    indicator,
-    is_vat,
     ntext,
     raw,
     string_value,
@@ -69,10 +71,10 @@ def check_lines(doc: Document, report: Report) -> None:
     categorized = {
         line
         for line, cats in _by_line(doc.all(CLASSIFIED_TAX_CATEGORY), ITEM).items()
-        if any(is_vat(c) and has(c, ID) for c in cats)
+        if any(is_vat_scheme(c) and has(c, ID) for c in cats)
     }
     for line in all_lines:
-        k = index(line)
+        k = children_by_tag(line)
         if ntext(k, ID) == "":
             report("BR-21", line)
         quantities = k.get(INVOICED_QUANTITY, []) + k.get(CREDITED_QUANTITY, [])
@@ -135,7 +137,7 @@ def check_line_allowances(doc: Document, report: Report) -> None:
         parent = ac.getparent()
         if parent is None or parent.tag not in LINES:
             continue
-        flags = indicator(ac)
+        flags = charge_indicators(ac)
         # The allowance rule comes first in the pattern and so takes an element that says both.
         if False in flags:
             ids = _LINE_ALLOWANCE
@@ -143,7 +145,7 @@ def check_line_allowances(doc: Document, report: Report) -> None:
             ids = _LINE_CHARGE
         else:
             continue
-        k = index(ac)
+        k = children_by_tag(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if REASON not in k and REASON_CODE not in k:

@@ -7,15 +7,17 @@ from functools import cache
 
 from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
 from tasks.ehf.registry import Report, catalogue, check
+from tasks.ehf.rules._shared import (
+    child,
+    is_vat_scheme,
+)
 from tasks.ehf.rules.cen_core._xp import (
     COUNTRY,
     ID,
     IDENTIFICATION_CODE,
     PARTY,
     POSTAL_ADDRESS,
-    child,
     has,
-    is_vat,
     nchild,
     nchild_path,
     string_value,
@@ -139,7 +141,7 @@ def _seller_identified(supplier: Element) -> bool:
         if party.tag != PARTY:
             continue
         for c in party:
-            if c.tag == PARTY_TAX_SCHEME and is_vat(c) and has(c, COMPANY_ID):
+            if c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has(c, COMPANY_ID):
                 return True
             if c.tag == PARTY_IDENTIFICATION and any(
                 i.tag == ID and i.get("schemeID") != "SEPA" for i in c
@@ -180,7 +182,9 @@ def check_tax_representative(doc: Document, report: Report) -> None:
             report("BR-18", rep)
         if not has(rep, POSTAL_ADDRESS):
             report("BR-19", rep)
-        if not any(c.tag == PARTY_TAX_SCHEME and is_vat(c) and has(c, COMPANY_ID) for c in rep):
+        if not any(
+            c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has(c, COMPANY_ID) for c in rep
+        ):
             report("BR-56", rep)
 
 
@@ -197,7 +201,7 @@ def check_vat_prefix(doc: Document, report: Report) -> None:
     As in the release, the test is whether the first two characters occur in the list
     string, so an absent identifier passes (the empty string is always contained)."""
     for scheme in doc.all(PARTY_TAX_SCHEME):
-        if not is_vat(scheme):
+        if not is_vat_scheme(scheme):
             continue
         company = child(scheme, COMPANY_ID)
         prefix = "" if company is None else string_value(company)[:2]

@@ -14,6 +14,14 @@ from typing import Any
 
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import (
+    CastError,
+    Kids,
+    charge_indicators,
+    children_by_tag,
+    decimal,
+    is_vat_scheme,
+)
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
     AMOUNT,
@@ -31,15 +39,9 @@ from tasks.ehf.rules.cen_core._xp import (
     TAX_TOTAL,
     TAXABLE_AMOUNT,
     Amounts,
-    CastError,
-    Kids,
-    dec,
     dec_child,
     first,
     has,
-    index,
-    indicator,
-    is_vat,
     ntext,
     raw,
     too_many_decimals,
@@ -99,7 +101,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
         parent = ac.getparent()
         if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
             continue
-        flags = indicator(ac)
+        flags = charge_indicators(ac)
         # The allowance rule comes first in the pattern: an element saying both false and
         # true is an allowance only.
         if False in flags:
@@ -110,10 +112,10 @@ def check_document_allowances(doc: Document, report: Report) -> None:
             decimals = _CHARGE_DECIMALS
         else:
             continue
-        k = index(ac)
+        k = children_by_tag(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
-        if not any(has(cat, ID) for cat in k.get(TAX_CATEGORY, ()) if is_vat(cat)):
+        if not any(has(cat, ID) for cat in k.get(TAX_CATEGORY, ()) if is_vat_scheme(cat)):
             report(ids[1], ac)
         if REASON not in k and REASON_CODE not in k:
             report(ids[2], ac)
@@ -142,7 +144,7 @@ def check_monetary_totals(doc: Document, report: Report) -> None:
         acs = (
             []
             if parent is None
-            else [(s, indicator(s)) for s in parent if s.tag == ALLOWANCE_CHARGE]
+            else [(s, charge_indicators(s)) for s in parent if s.tag == ALLOWANCE_CHARGE]
         )
         for rule_id, tag, flag in (
             ("BR-CO-11", ALLOWANCE_TOTAL, False),
@@ -219,13 +221,13 @@ def check_vat_total(doc: Document, report: Report) -> None:
         parent = total.getparent()
         if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
             continue
-        k = index(total)
+        k = children_by_tag(total)
         if not holds(_vat_total_matches, k):
             report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
 
 def _vat_total_matches(k: Kids) -> bool:
-    stated = dec(first(k, TAX_AMOUNT))
+    stated = decimal(first(k, TAX_AMOUNT))
     subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True
@@ -248,7 +250,7 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
             report("BR-45", sub)
         if TAX_AMOUNT not in k:
             report("BR-46", sub)
-        cats = [index(c) for c in k.get(TAX_CATEGORY, ()) if is_vat(c)]
+        cats = [children_by_tag(c) for c in k.get(TAX_CATEGORY, ()) if is_vat_scheme(c)]
         if not any(ID in c for c in cats):
             report("BR-47", sub)
         if not any(PERCENT in c for c in cats) and not any(ntext(c, ID) == "O" for c in cats):
@@ -265,7 +267,7 @@ def _category_tax_matches(a: Amounts, cats: list[Kids]) -> bool:
     """BR-CO-17 in the release's three cases: a rate rounding to zero needs a tax rounding
     to zero; another rate needs |tax| within one unit of round2(|base| × rate / 100); no
     rate at all needs a tax rounding to zero."""
-    rates = [dec(first(c, PERCENT)) for c in cats if PERCENT in c]
+    rates = [decimal(first(c, PERCENT)) for c in cats if PERCENT in c]
     if len(rates) > 1:  # round() of two values: a dynamic error
         raise CastError("Percent")
     tax = a.dec(TAX_AMOUNT)

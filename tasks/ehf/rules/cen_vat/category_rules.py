@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tasks.ehf.document import Element, text
+from tasks.ehf.document import Element
 from tasks.ehf.registry import Report
+from tasks.ehf.rules._shared import CastError
 from tasks.ehf.rules.cen_vat.model import (
     AT_LINE,
     AT_OTHER,
@@ -16,11 +17,11 @@ from tasks.ehf.rules.cen_vat.model import (
     HUNDRED,
     LINE_TAGS,
     ONE,
-    PERCENT,
     TAX_AMOUNT,
     TAXABLE_AMOUNT,
     ZERO,
-    CastError,
+    Category,
+    Contribution,
     VatView,
     decimal_of,
     double_plus,
@@ -58,26 +59,40 @@ CATEGORIES: dict[str, CategoryRules] = {
 }
 
 
-def rate_ok(cat: Element, rule: str) -> bool:
+def rate_ok(cat: Category, rule: str) -> bool:
     """The category's rate rule (-05, -06, -07); a malformed percent fails it."""
     try:
         if rule == "zero":  # xs:decimal(cbc:Percent) = 0
-            return decimal_of(cat, PERCENT) == ZERO
+            return cat.percent() == ZERO
         if rule == "positive":  # (cbc:Percent) > 0
-            return percent_compare(cat, lambda p: p > ZERO)
+            return percent_compare(cat.percents, lambda p: p > ZERO)
         if rule == "non-negative":  # (cbc:Percent) >= 0
-            return percent_compare(cat, lambda p: p >= ZERO)
+            return percent_compare(cat.percents, lambda p: p >= ZERO)
     except CastError:
         return False
-    return not any(c.tag == PERCENT for c in cat)  # not(cbc:Percent)
+    return not cat.percents  # not(cbc:Percent)
 
 
 def category_total(view: VatView, line_tag: str, code: str, rate: Decimal | None) -> Decimal:
     """Sum of the document's lines plus charges minus allowances in category ``code``
     (and at ``rate`` when given), as the -08 rules add them up (``../../../cac:...``:
     children of the root only)."""
-    total = ZERO
-    for part in (*view.lines(line_tag), *view.allowance_charges()):
+    sums = view.line_sums(line_tag)
+    total: Decimal | CastError
+    if rate is None:
+        total = sums.by_code.get(code, ZERO)
+    elif sums.by_rate is not None:
+        total = sums.by_rate.get((code, rate), ZERO)
+    else:
+        total = _add_up(view.lines(line_tag), code, rate, ZERO)
+    if isinstance(total, CastError):
+        raise total
+    return _add_up(view.allowance_charges(), code, rate, total)
+
+
+def _add_up(parts: list[Contribution], code: str, rate: Decimal | None, total: Decimal) -> Decimal:
+    """``total`` plus the document-level ``parts`` of category ``code`` (at ``rate``)."""
+    for part in parts:
         if not part.on_root or code not in part.codes:
             continue
         if rate is not None and not part.has_rate(rate):
@@ -91,10 +106,14 @@ def category_total(view: VatView, line_tag: str, code: str, rate: Decimal | None
 
 def _used_at_rate(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     """BR-S-08's guard: some line, allowance or charge anywhere has this code and rate."""
-    return any(
-        code in part.codes and part.has_rate(rate)
-        for part in (*view.lines(line_tag), *view.allowance_charges())
-    )
+    used = view.line_sums(line_tag).used
+    if used is not None:
+        if (code, rate) in used:
+            return True
+        parts: list[Contribution] = view.allowance_charges()
+    else:
+        parts = [*view.lines(line_tag), *view.allowance_charges()]
+    return any(code in part.codes and part.has_rate(rate) for part in parts)
 
 
 def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
@@ -102,10 +121,10 @@ def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     return view.doc.has(line_tag)
 
 
-def breakdown_total_ok(view: VatView, cat: Element, rules: CategoryRules) -> bool:
+def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules) -> bool:
     """-08: the breakdown's taxable amount equals what lines, allowances and charges of the
     category add up to (exactly; or per rate within 1 for S, L and M)."""
-    subtotal = cat.getparent()
+    subtotal = cat.el.getparent()
     doc = view.doc
     try:
         if not rules.by_rate:
@@ -114,7 +133,7 @@ def breakdown_total_ok(view: VatView, cat: Element, rules: CategoryRules) -> boo
                 doc.has(tag) and taxable == category_total(view, tag, rules.code, None)
                 for tag in LINE_TAGS
             )
-        rate = decimal_of(cat, PERCENT)
+        rate = cat.percent()
         if rate is None:
             return True  # every $rate in () satisfies ...
         bounds: tuple[Decimal | None, Decimal | None] | None = None
@@ -137,16 +156,16 @@ def breakdown_total_ok(view: VatView, cat: Element, rules: CategoryRules) -> boo
     return False
 
 
-def breakdown_tax_ok(cat: Element, rules: CategoryRules) -> bool:
+def breakdown_tax_ok(cat: Category, rules: CategoryRules) -> bool:
     """-09: the breakdown's VAT amount is 0, or for S, L and M the taxable amount times the
     rate (rounded to cents) within 1."""
-    subtotal = cat.getparent()
+    subtotal = cat.el.getparent()
     try:
         tax = decimal_of(subtotal, TAX_AMOUNT)
         if not rules.by_rate:
             return tax == ZERO
         taxable = decimal_of(subtotal, TAXABLE_AMOUNT)
-        rate = decimal_of(cat, PERCENT)
+        rate = cat.percent()
     except CastError:
         return False
     if tax is None or taxable is None or rate is None:
@@ -170,14 +189,16 @@ def category_findings(view: VatView, report: Report) -> None:
         rules = CATEGORIES.get(cat.code)
         if rules is None or not cat.vat or cat.where == AT_OTHER:
             continue
-        el = cat.el
         if cat.where == AT_SUBTOTAL:
-            if not breakdown_total_ok(view, el, rules):
+            el = cat.el
+            if not breakdown_total_ok(view, cat, rules):
                 report(f"{rules.prefix}-08", el, category=cat.code)
-            if not breakdown_tax_ok(el, rules):
+            if not breakdown_tax_ok(cat, rules):
                 report(f"{rules.prefix}-09", el, category=cat.code)
             if not exemption_ok(el, rules):
                 report(f"{rules.prefix}-10", el, category=cat.code)
+            continue
+        if rate_ok(cat, rules.rate):
             continue
         if cat.where == AT_LINE:
             rule_id = f"{rules.prefix}-05"
@@ -187,5 +208,5 @@ def category_findings(view: VatView, report: Report) -> None:
             rule_id = f"{rules.prefix}-07"
         else:
             continue
-        if not rate_ok(el, rules.rate):
-            report(rule_id, el, category=cat.code, percent=text(el, "cbc:Percent"))
+        percent = cat.percents[0] if cat.percents else ""
+        report(rule_id, cat.el, category=cat.code, percent=percent)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tasks.ehf.document import Document, cac, cbc, select, string_value, text
 from tasks.ehf.registry import Report
+from tasks.ehf.rules._shared import is_vat_scheme
 from tasks.ehf.rules.cen_vat.model import (
     AT_ALLOWANCE_CHARGE,
     AT_SUBTOTAL,
@@ -18,7 +19,6 @@ from tasks.ehf.rules.cen_vat.model import (
     breakdown,
     classified,
     count,
-    is_vat_scheme,
     tax_category,
 )
 

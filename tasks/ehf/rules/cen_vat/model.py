@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
-from tasks.ehf.rules.cen_codes import charge_indicators
+from tasks.ehf.rules._shared import CastError, charge_indicators, norm_space, scheme_is_vat
 from tasks.ehf.xpathfn import to_decimal, to_number
 
 ID = cbc("ID")
@@ -40,32 +40,6 @@ AT_SUBTOTAL = "subtotal"  # /*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory
 AT_ALLOWANCE_CHARGE = "allowance-charge"  # cac:AllowanceCharge/cac:TaxCategory
 AT_LINE = "line"  # cac:InvoiceLine|CreditNoteLine/cac:Item/cac:ClassifiedTaxCategory
 AT_OTHER = "other"
-
-
-class CastError(Exception):
-    """A value the official rules cast would make the XPath engine stop (a finding for us)."""
-
-
-def norm(value: str) -> str:
-    """XPath ``normalize-space`` (only the four XML white-space characters count)."""
-    if " " not in value and "\n" not in value and "\t" not in value and "\r" not in value:
-        return value
-    for ch in "\t\r\n":
-        value = value.replace(ch, " ")
-    return " ".join(t for t in value.split(" ") if t)
-
-
-def is_vat_scheme(el: Element) -> bool:
-    """``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'`` on ``el``."""
-    for scheme in el:
-        if scheme.tag == TAX_SCHEME:
-            for child in scheme:
-                if child.tag == ID:
-                    if norm(string_value(child).upper()) == "VAT":
-                        return True
-                    break
-            # a scheme without an ID compares '' = 'VAT': false
-    return False
 
 
 # Amounts and rates repeat within and across documents; Decimal values are immutable.
@@ -100,16 +74,19 @@ def double_plus(el: Element, tag: str, delta: int) -> Decimal | None:
     return Decimal(float(value) + delta)
 
 
-def percent_compare(cat: Element, ok: Callable[[Decimal], bool]) -> bool:
+def percent_compare(percents: tuple[str, ...], ok: Callable[[Decimal], bool]) -> bool:
     """``(cbc:Percent) > 0`` style: existential, each Percent cast to xs:double."""
     result = False
-    for child in cat:
-        if child.tag == PERCENT:
-            value = parse_double(string_value(child))
-            if value is None:
-                raise CastError("Percent")
-            result = result or ok(value)
+    for raw in percents:
+        value = parse_double(raw)
+        if value is None:
+            raise CastError("Percent")
+        result = result or ok(value)
     return result
+
+
+_BAD = object()  # a percent whose xs:decimal cast fails
+_UNSET = object()  # a rate not cast yet
 
 
 @dataclass(slots=True)
@@ -120,35 +97,71 @@ class Category:
     classified: bool
     code: str  # normalize-space(cbc:ID) of its first ID
     raw: tuple[str, ...]  # the string values of its IDs (for the rules that do not trim)
+    percents: tuple[str, ...]  # the string values of its cbc:Percent children
     vat: bool
     where: str
     charge: frozenset[bool]  # ChargeIndicator values of the parent AllowanceCharge
     on_root: bool  # the parent AllowanceCharge is a document-level one
+    holder: Element | None  # the line (AT_LINE) or allowance/charge (AT_ALLOWANCE_CHARGE)
+    _rate: object = _UNSET
+
+    def percent(self) -> Decimal | None:
+        """``xs:decimal(cbc:Percent)``: None when absent, CastError when it fails."""
+        if not self.percents:
+            return None
+        if len(self.percents) > 1:
+            raise CastError("Percent")
+        value = parse_decimal(self.percents[0])
+        if value is None:
+            raise CastError("Percent")
+        return value
+
+    def rate(self) -> object:
+        """``percent()`` cast once per category; ``_BAD`` when the cast fails."""
+        if self._rate is _UNSET:
+            try:
+                self._rate = self.percent()
+            except CastError:
+                self._rate = _BAD
+        return self._rate
 
 
 def scan(doc: Document) -> list[Category]:
-    """Every cac:TaxCategory and cac:ClassifiedTaxCategory of the document, classified."""
+    """Every cac:TaxCategory and cac:ClassifiedTaxCategory of the document, classified.
+
+    Each category's children are read in one pass (IDs, rates and tax schemes)."""
     root = doc.root
     found = []
     for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
         for el in doc.all(tag):
-            ids = [string_value(c) for c in el if c.tag == ID]
+            ids = []
+            percents = []
+            vat = False
+            for c in el:
+                child_tag = c.tag
+                if child_tag == ID:
+                    ids.append(string_value(c))
+                elif child_tag == PERCENT:
+                    percents.append(string_value(c))
+                elif child_tag == TAX_SCHEME and not vat:
+                    vat = scheme_is_vat(c)
             parent = el.getparent()
-            where, charge, on_root = AT_OTHER, frozenset(), False
+            where, charge, on_root, holder = AT_OTHER, frozenset(), False, None
             if classified:
-                if parent.tag == ITEM and (gp := parent.getparent()) is not None:
-                    where = AT_LINE if gp.tag in LINE_TAGS else AT_OTHER
+                gp = parent.getparent() if parent.tag == ITEM else None
+                if gp is not None and gp.tag in LINE_TAGS:
+                    where, holder = AT_LINE, gp
             elif parent.tag == ALLOWANCE_CHARGE:
                 where, charge = AT_ALLOWANCE_CHARGE, frozenset(charge_indicators(parent))
-                on_root = parent.getparent() is root
+                on_root, holder = parent.getparent() is root, parent
             elif parent.tag == TAX_SUBTOTAL:
                 total = parent.getparent()
                 if total is not None and total.tag == TAX_TOTAL and total.getparent() is root:
                     where = AT_SUBTOTAL
-            code = norm(ids[0]) if ids else ""
+            code = norm_space(ids[0]) if ids else ""
             found.append(
-                Category(el, classified, code, tuple(ids), is_vat_scheme(el), where, charge,
-                         on_root)
+                Category(el, classified, code, tuple(ids), tuple(percents), vat, where, charge,
+                         on_root, holder)
             )  # fmt: skip
     return found
 
@@ -209,22 +222,17 @@ def any_of(cats: list[Category], select: Select) -> bool:
 # --- what the -08 sums add up: lines, and allowances and charges ---
 
 
-def first_id_code(cat: Element) -> str | None:
-    """``normalize-space(cbc:ID)`` of a category (None when it has no ID)."""
-    for child in cat:
-        if child.tag == ID:
-            return norm(string_value(child))
-    return None
-
-
-_BAD = object()  # a percent whose xs:decimal cast fails
-
-
-def _rate_or_bad(cat: Element) -> object:
-    try:
-        return decimal_of(cat, PERCENT)
-    except CastError:
-        return _BAD
+def _amount(raws: list[str]) -> Decimal:
+    """``xs:decimal`` of a part's amount (the string values of its amount elements);
+    absent counts as nothing in ``sum()``, two are a dynamic error."""
+    if not raws:
+        return ZERO
+    if len(raws) > 1:
+        raise CastError("Amount")
+    value = parse_decimal(raws[0])
+    if value is None:
+        raise CastError("Amount")
+    return value or ZERO
 
 
 @dataclass(slots=True)
@@ -232,19 +240,17 @@ class Contribution:
     """A line, allowance or charge: its categories, amount and sign in the -08 sums."""
 
     el: Element
-    cats: list[Element]  # its ClassifiedTaxCategory / TaxCategory elements
+    cats: list[Category]  # its ClassifiedTaxCategory / TaxCategory elements
     codes: frozenset[str]  # their normalize-space(cbc:ID)
-    amount_tag: str
+    amounts: list[str]  # string values of its amount elements (LineExtensionAmount, Amount)
     plus: bool  # a line, or a charge
     minus: bool  # an allowance (an element saying both is counted both ways)
     on_root: bool  # a child of the document root
-    rates: list[object] | None = None  # xs:decimal(cbc:Percent) per category, on first use
 
     def has_rate(self, rate: Decimal) -> bool:
         """``cats/xs:decimal(cbc:Percent) = $rate`` (a malformed percent raises CastError)."""
-        if self.rates is None:
-            self.rates = [_rate_or_bad(cat) for cat in self.cats]
-        for value in self.rates:
+        for cat in self.cats:
+            value = cat.rate()
             if value is _BAD:
                 raise CastError("Percent")
             if value == rate:
@@ -253,24 +259,81 @@ class Contribution:
 
     def amount(self) -> Decimal:
         """``xs:decimal`` of its amount; absent counts as nothing in ``sum()``."""
-        return decimal_of(self.el, self.amount_tag) or ZERO
+        return _amount(self.amounts)
 
 
-def _contribution(el: Element, cats: list[Element], amount_tag: str, root: Element) -> Contribution:
-    codes = frozenset(code for cat in cats if (code := first_id_code(cat)) is not None)
-    if amount_tag == LINE_AMOUNT:
+def _contribution(el: Element, cats: list[Category], amounts: list[str], line: bool,
+                  root: Element) -> Contribution:  # fmt: skip
+    codes = frozenset(cat.code for cat in cats if cat.raw)
+    if line:
         plus, minus = True, False
     else:
         flags = charge_indicators(el)
         plus, minus = True in flags, False in flags
-    return Contribution(el, cats, codes, amount_tag, plus, minus, el.getparent() is root)
+    return Contribution(el, cats, codes, amounts, plus, minus, el.getparent() is root)
+
+
+Sum = Decimal | CastError  # a group's running sum, or the cast that stopped it
+
+
+@dataclass(slots=True)
+class LineSums:
+    """The lines' part of the -08 sums, added up once per document in document order.
+
+    ``by_code``: Σ amounts of document-level lines per category code. ``by_rate`` (per code
+    and rate) and ``used`` (code and rate pairs of any line) only when every line with a
+    code has one category with a well-formed rate, so that the existential
+    ``cats/xs:decimal(cbc:Percent) = $rate`` is a single dictionary key; otherwise None and
+    the rules walk the lines themselves."""
+
+    by_code: dict[str, Sum]
+    by_rate: dict[tuple[str, Decimal], Sum] | None
+    used: set[tuple[str, Decimal]] | None
+
+
+def _add(sums: dict, key: object, part: Contribution) -> None:
+    """Add ``part``'s amount to ``sums[key]``; a failed cast stays as the group's value, as
+    the official sum stops at the first malformed amount of the group."""
+    total = sums.get(key, ZERO)
+    if isinstance(total, CastError):
+        return
+    try:
+        sums[key] = total + part.amount()
+    except CastError as exc:
+        sums[key] = exc
+
+
+def line_sums(lines: list[Contribution]) -> LineSums:
+    """Group the lines' amounts by category code (and rate), in document order."""
+    by_code: dict[str, Sum] = {}
+    by_rate: dict[tuple[str, Decimal], Sum] | None = {}
+    used: set[tuple[str, Decimal]] | None = set()
+    for part in lines:
+        if not part.codes:
+            continue
+        if part.on_root:
+            for code in part.codes:
+                _add(by_code, code, part)
+        if by_rate is None or used is None:
+            continue
+        if len(part.cats) != 1 or part.cats[0].rate() is _BAD:
+            by_rate = used = None
+            continue
+        rate = part.cats[0].rate()
+        if rate is None:  # no rate: never equal to a breakdown's rate
+            continue
+        key = (part.cats[0].code, rate)
+        used.add(key)  # type: ignore[arg-type]
+        if part.on_root:
+            _add(by_rate, key, part)
+    return LineSums(by_code, by_rate, used)
 
 
 class VatView:
     """One document's category elements, and (computed on first use) its lines,
     allowances and charges, shared by all the VAT category rules."""
 
-    __slots__ = ("doc", "cats", "codes", "_lines", "_allowance_charges")
+    __slots__ = ("doc", "cats", "codes", "_lines", "_line_sums", "_allowance_charges")
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -279,28 +342,49 @@ class VatView:
         #: that can fail.
         self.codes = {c.code for c in self.cats} | {raw for c in self.cats for raw in c.raw}
         self._lines: dict[str, list[Contribution]] = {}
+        self._line_sums: dict[str, LineSums] = {}
         self._allowance_charges: list[Contribution] | None = None
 
     def lines(self, line_tag: str) -> list[Contribution]:
-        """Every ``//cac:InvoiceLine`` (or CreditNoteLine) of the document."""
+        """Every ``//cac:InvoiceLine`` (or CreditNoteLine) of the document that has a
+        ``cac:Item/cac:ClassifiedTaxCategory`` (a line without one adds to no sum)."""
         found = self._lines.get(line_tag)
         if found is None:
             root = self.doc.root
+            cats_of: dict[Element, list[Category]] = {}
+            for cat in self.cats:
+                if cat.where == AT_LINE and cat.holder.tag == line_tag:
+                    cats_of.setdefault(cat.holder, []).append(cat)
+            amounts_of: dict[Element, list[str]] = {}
+            for amount in self.doc.all(LINE_AMOUNT):
+                line = amount.getparent()
+                if line in cats_of:
+                    amounts_of.setdefault(line, []).append(string_value(amount))
             found = [
-                _contribution(line, [c for i in line if i.tag == ITEM for c in i
-                                     if c.tag == CLASSIFIED], LINE_AMOUNT, root)
-                for line in self.doc.all(line_tag)
-            ]  # fmt: skip
+                _contribution(line, cats, amounts_of.get(line, []), True, root)
+                for line, cats in cats_of.items()
+            ]
             self._lines[line_tag] = found
         return found
+
+    def line_sums(self, line_tag: str) -> LineSums:
+        """The lines' amounts by category code and rate (see ``LineSums``)."""
+        sums = self._line_sums.get(line_tag)
+        if sums is None:
+            sums = self._line_sums[line_tag] = line_sums(self.lines(line_tag))
+        return sums
 
     def allowance_charges(self) -> list[Contribution]:
         """Every ``//cac:AllowanceCharge`` that has a tax category."""
         if self._allowance_charges is None:
             root = self.doc.root
+            cats_of: dict[Element, list[Category]] = {}
+            for cat in self.cats:
+                if cat.where == AT_ALLOWANCE_CHARGE:
+                    cats_of.setdefault(cat.holder, []).append(cat)
             self._allowance_charges = [
-                _contribution(ac, cats, AMOUNT, root)
-                for ac in self.doc.all(ALLOWANCE_CHARGE)
-                if (cats := [c for c in ac if c.tag == TAX_CATEGORY])
-            ]
+                _contribution(ac, cats, [string_value(c) for c in ac if c.tag == AMOUNT], False,
+                              root)
+                for ac, cats in cats_of.items()
+            ]  # fmt: skip
         return self._allowance_charges

@@ -1,0 +1,127 @@
+"""Helpers that several EHF rule families need: XPath value rules (casts, normalize-space,
+the VAT-scheme test, the charge indicator) and a children-by-tag index of a context node.
+
+They work on lxml elements without XPath. A cast the official engine would reject raises
+``CastError``, so a check can turn a malformed value into a finding instead of a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+from tasks.ehf.document import NS_CAC, NS_CBC, Element, string_value
+from tasks.ehf.xpathfn import to_decimal
+
+#: The characters XPath ``normalize-space`` (and the xs: lexical forms) treat as white space.
+XML_SPACE = " \t\r\n"
+
+_ID = f"{{{NS_CBC}}}ID"
+_TAX_SCHEME = f"{{{NS_CAC}}}TaxScheme"
+_CHARGE_INDICATOR = f"{{{NS_CBC}}}ChargeIndicator"
+
+
+class CastError(ValueError):
+    """A cast (``xs:decimal``, ``xs:date``, ``xs:double``) that XPath would reject."""
+
+
+Kids = dict[str, list[Element]]
+
+
+def children_by_tag(el: Element) -> Kids:
+    """The children of ``el`` by tag, built once per context node: reading ``.tag`` of an
+    lxml element builds a new string each time, so repeated scans of a node cost more than
+    one pass and dictionary lookups."""
+    kids: Kids = {}
+    for c in el:
+        tag = c.tag
+        bucket = kids.get(tag)
+        if bucket is None:
+            kids[tag] = [c]
+        else:
+            bucket.append(c)
+    return kids
+
+
+def child(el: Element, tag: str) -> Element | None:
+    """The first child of ``el`` with this Clark tag, or None."""
+    for c in el:
+        if c.tag == tag:
+            return c
+    return None
+
+
+def norm_space(value: str) -> str:
+    """XPath ``normalize-space`` (only the four XML white-space characters count; a no-break
+    space is content). Most values have no white space at all and are returned as they are."""
+    if " " not in value and "\n" not in value and "\t" not in value and "\r" not in value:
+        return value
+    for ch in "\t\r\n":
+        value = value.replace(ch, " ")
+    return " ".join(t for t in value.split(" ") if t)
+
+
+def is_vat_scheme(category: Element) -> bool:
+    """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT']`` on a tax category
+    (or a PartyTaxScheme): any of its schemes, each by its first ID."""
+    return any(scheme.tag == _TAX_SCHEME and scheme_is_vat(scheme) for scheme in category)
+
+
+def scheme_is_vat(scheme: Element) -> bool:
+    """``normalize-space(upper-case(cbc:ID)) = 'VAT'`` on one cac:TaxScheme (its first ID).
+
+    'VAT' has no inner space, so trimming XML white space equals normalize-space here."""
+    ident = child(scheme, _ID)
+    return ident is not None and string_value(ident).strip(XML_SPACE).upper() == "VAT"
+
+
+def charge_indicators(allowance_charge: Element) -> set[bool]:
+    """The ``xs:boolean`` values of an AllowanceCharge's ChargeIndicator children, for
+    ``[cbc:ChargeIndicator = true()/false()]`` (existential over them). A value that is not
+    a boolean lexical form matches neither: in a rule context the official engine treats the
+    failed cast as no match (and the XSD rejects it anyway)."""
+    found = set()
+    for c in allowance_charge:
+        if c.tag == _CHARGE_INDICATOR:
+            value = string_value(c).strip(XML_SPACE)
+            if value in ("true", "1"):
+                found.add(True)
+            elif value in ("false", "0"):
+                found.add(False)
+    return found
+
+
+def decimal(el: Element | None) -> Decimal | None:
+    """``xs:decimal(el)``: None for an absent element, CastError for a malformed value."""
+    if el is None:
+        return None
+    value = to_decimal(string_value(el))
+    if value is None:
+        raise CastError(string_value(el))
+    return value
+
+
+_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(Z|[+-](\d\d):(\d\d))?")
+
+
+def date_minutes(el: Element) -> int:
+    """``xs:date(el)`` as minutes since 0001-01-01 UTC, comparable across time zones.
+
+    A date without a time zone is taken as UTC (the implicit zone; both sides of the rules'
+    comparisons use the same one). Raises CastError for anything that is not a date."""
+    raw = string_value(el).strip()
+    m = _DATE.fullmatch(raw)
+    if m is None:
+        raise CastError(raw)
+    try:
+        day = date(int(m[1]), int(m[2]), int(m[3])).toordinal()
+    except ValueError as exc:
+        raise CastError(raw) from exc
+    offset = 0
+    if m[4] and m[4] != "Z":
+        hours, minutes = int(m[5]), int(m[6])
+        if hours > 14 or minutes > 59 or (hours == 14 and minutes):
+            raise CastError(raw)
+        offset = (hours * 60 + minutes) * (1 if m[4][0] == "+" else -1)
+    return day * 1440 - offset
