@@ -62,6 +62,11 @@ def norm_space(value: str) -> str:
     return " ".join(t for t in value.split(" ") if t)
 
 
+def blank(value: str) -> bool:
+    """``normalize-space(value) = ''``: nothing but XML white space."""
+    return not value.strip(XML_SPACE)
+
+
 def is_vat_scheme(category: Element) -> bool:
     """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT']`` on a tax category
     (or a PartyTaxScheme): any of its schemes, each by its first ID."""

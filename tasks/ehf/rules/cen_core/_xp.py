@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element, cac, cbc, normalize_space
 from tasks.ehf.document import string_value as string_value
@@ -130,9 +131,18 @@ _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")
 
 def double(el: Element) -> float:
     """``xs:double(el)`` as a general comparison casts an untyped value; CastError if not."""
-    raw = string_value(el).strip(XML_SPACE)
+    value = _double(string_value(el))
+    if value is None:
+        raise CastError(string_value(el))
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _double(text: str) -> float | None:
+    """The xs:double value of a text, or None; prices repeat across lines and documents."""
+    raw = text.strip(XML_SPACE)
     if not _DOUBLE.fullmatch(raw):
-        raise CastError(raw)
+        return None
     return float(raw)  # Python reads INF and NaN as well
 
 

@@ -3,15 +3,15 @@ identifiers, and the invoicing period (BG-14)."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
+from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
+    blank,
     charge_indicators,
     child,
     children_by_tag,
     date_minutes,
-    is_vat_scheme,
 )
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
@@ -28,11 +28,12 @@ from tasks.ehf.rules.cen_core._xp import (
     START_DATE,
     any_not_negative,
     has,
-    ntext,
     raw,
     string_value,
     too_many_decimals,
 )
+from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
+from tasks.ehf.xpathfn import decimal_places
 
 ITEM = cac("Item")
 NAME = cbc("Name")
@@ -68,24 +69,32 @@ def check_lines(doc: Document, report: Report) -> None:
     names = _by_line(doc.all(NAME), ITEM)
     price_amounts = _by_line(doc.all(PRICE_AMOUNT), PRICE)
     gross = _by_line(doc.all(BASE_AMOUNT), ALLOWANCE_CHARGE, PRICE)
-    categorized = {
-        line
-        for line, cats in _by_line(doc.all(CLASSIFIED_TAX_CATEGORY), ITEM).items()
-        if any(is_vat_scheme(c) and has(c, ID) for c in cats)
-    }
+    # A line's VAT category: line/cac:Item/cac:ClassifiedTaxCategory[VAT] with a cbc:ID.
+    categorized = {c.holder for c in categories(doc) if c.where == AT_LINE and c.vat and c.raw}
     for line in all_lines:
-        k = children_by_tag(line)
-        if ntext(k, ID) == "":
+        ident = quantity = amount = None
+        has_unit = False
+        # One pass over the line's children for its ID, quantities and net amount.
+        for c in line:
+            tag = c.tag
+            if tag == ID:
+                if ident is None:
+                    ident = c
+            elif tag in QUANTITIES:
+                quantity = c
+                has_unit = has_unit or c.get("unitCode") is not None
+            elif tag == LINE_EXTENSION_AMOUNT and amount is None:
+                amount = c
+        if ident is None or blank(string_value(ident)):
             report("BR-21", line)
-        quantities = k.get(INVOICED_QUANTITY, []) + k.get(CREDITED_QUANTITY, [])
-        if not quantities:
+        if quantity is None:
             report("BR-22", line)
-        if not any(q.get("unitCode") is not None for q in quantities):
+        if not has_unit:
             report("BR-23", line)
-        if LINE_EXTENSION_AMOUNT not in k:
+        if amount is None:
             report("BR-24", line)
         name = names.get(line)
-        if not name or normalize_space(string_value(name[0])) == "":
+        if not name or blank(string_value(name[0])):
             report("BR-25", line)
         prices = price_amounts.get(line, [])
         if not prices:
@@ -97,8 +106,8 @@ def check_lines(doc: Document, report: Report) -> None:
             report("BR-28", line, gross_price=_first_text(gross_prices))
         if line not in categorized:
             report("BR-CO-04", line)
-        if too_many_decimals(k, LINE_EXTENSION_AMOUNT):
-            report("BR-DEC-23", line, value=raw(k, LINE_EXTENSION_AMOUNT))
+        if amount is not None and decimal_places(string_value(amount)) > 2:
+            report("BR-DEC-23", line, value=string_value(amount))
 
 
 def _by_line(nodes: list[Element], *path: str) -> dict[Element, list[Element]]:

@@ -166,6 +166,18 @@ def scan(doc: Document) -> list[Category]:
     return found
 
 
+_MEMO_KEY = "cen_vat.categories"
+
+
+def categories(doc: Document) -> list[Category]:
+    """``scan(doc)``, once per document: the VAT category rules and cen_core's line rules
+    (BR-CO-04) both ask about every category element."""
+    found = doc.memo.get(_MEMO_KEY)
+    if found is None:
+        found = doc.memo[_MEMO_KEY] = scan(doc)
+    return found  # type: ignore[return-value]
+
+
 # --- selections of category elements, as the official XPath expressions make them ---
 
 Select = Callable[[Category], bool]
@@ -337,7 +349,7 @@ class VatView:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
-        self.cats = scan(doc)
+        self.cats = categories(doc)
         #: Every category code used (trimmed and as written): a code not here has no rule
         #: that can fail.
         self.codes = {c.code for c in self.cats} | {raw for c in self.cats for raw in c.raw}
