@@ -173,21 +173,33 @@ def code_lists(doc: Document, report: Report) -> None:
                 continue
             rule = _rule_for(el, rules)
             if rule is not None:
-                _check_one(el, rule, codes("cen", rule.codelist), report)
+                value = el.get(rule.attribute) if rule.attribute else string_value(el)
+                allowed = codes("cen", rule.codelist)
+                if rule.upper or value not in allowed:
+                    _check_one(el, value, rule, allowed, report)
 
 
 def _check_plain(elements: list[Element], rule: CodeRule, report: Report) -> None:
-    """A rule whose context is just its tag (and maybe the attribute), for all elements."""
+    """A rule whose context is just its tag (and maybe the attribute), for all elements.
+
+    Almost every value is a code exactly as listed (no white space to trim), which one set
+    lookup settles; only the rest goes through the full rule."""
     allowed = codes("cen", rule.codelist)
     attribute = rule.attribute
+    needs_attribute = attribute is not None and rule.context_has_attribute
+    exact = not rule.upper
     for el in elements:
-        if attribute is not None and rule.context_has_attribute and el.get(attribute) is None:
+        value = el.get(attribute) if attribute is not None else string_value(el)
+        if value is None and needs_attribute:
             continue
-        _check_one(el, rule, allowed, report)
+        if exact and value in allowed:
+            continue
+        _check_one(el, value, rule, allowed, report)
 
 
-def _check_one(el: Element, rule: CodeRule, allowed: frozenset[str], report: Report) -> None:
-    value = el.get(rule.attribute) if rule.attribute else string_value(el)
+def _check_one(
+    el: Element, value: str | None, rule: CodeRule, allowed: frozenset[str], report: Report
+) -> None:
     if single_token(value, allowed, rule.upper):
         return
     if rule.also_valid is not None and rule.also_valid(el, value or ""):
