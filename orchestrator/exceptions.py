@@ -125,6 +125,30 @@ def record(
     return entry
 
 
+def open_for(session: Session, invoice_id: int | None, step: str | None) -> list[ExceptionEntry]:
+    """The open exceptions of an invoice, of one step or (``step=None``) of any."""
+    if invoice_id is None:
+        return []
+    query = select(ExceptionEntry).where(
+        ExceptionEntry.invoice_id == invoice_id, ExceptionEntry.state == "open"
+    )
+    if step is not None:
+        query = query.where(ExceptionEntry.step == step)
+    return list(session.scalars(query.order_by(ExceptionEntry.id)))
+
+
+def overridden_codes(session: Session, invoice_id: int, step: str) -> set[str]:
+    """Codes a person has overridden for this invoice and step: accepted, not raised again."""
+    rows = session.scalars(
+        select(ExceptionEntry.code).where(
+            ExceptionEntry.invoice_id == invoice_id,
+            ExceptionEntry.step == step,
+            ExceptionEntry.resolution == "override",
+        )
+    )
+    return set(rows)
+
+
 def list_exceptions(session: Session, *, open_only: bool = False) -> list[ExceptionEntry]:
     """All exceptions, oldest first; only the open ones with ``open_only``."""
     query = select(ExceptionEntry).order_by(ExceptionEntry.id)

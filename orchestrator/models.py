@@ -70,6 +70,15 @@ class Invoice(Base):
     payable: Mapped[str | None] = mapped_column(String(40))  # Decimal as text, exact
     key_fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(30), index=True)
+    # EHF warnings found by the control step: recorded for the auditor, they never stop it.
+    ehf_warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Who approves an invoice without an order (from the ERP), while it awaits approval.
+    approver: Mapped[str | None] = mapped_column(String(300))
+    # The voucher the matching step prepared (JSON form of connectors.erp.base.Voucher);
+    # the posting step posts exactly this.
+    prepared_voucher: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The ERP's voucher id once posted.
+    voucher_id: Mapped[str | None] = mapped_column(String(100), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -16,7 +16,7 @@ from orchestrator.migrate import upgrade
 from orchestrator.models import Run
 from orchestrator.runner import run_robot, runner_name
 
-ROBOTS: tuple[str, ...] = ("receipt",)
+ROBOTS: tuple[str, ...] = ("receipt", "control", "matching", "posting")
 
 
 @dataclass
@@ -34,15 +34,16 @@ def prepare(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
-def process_once(settings: Settings) -> PassResult:
-    """Take back dead runners' items, claim the inbox, run each robot that has work."""
+def process_once(settings: Settings, robots: tuple[str, ...] = ROBOTS) -> PassResult:
+    """Take back dead runners' items, claim the inbox, run each robot that has work
+    (``robots``: all of the pipeline unless a caller wants only some steps)."""
     result = PassResult()
     with transaction(settings.database_url) as session:
         result.stale_released = len(
             queue.release_expired(session, settings=settings, actor=f"runner:{runner_name()}")
         )
     result.files_claimed = feed_inbox(settings)
-    for robot in ROBOTS:
+    for robot in robots:
         run = run_robot(settings, robot)
         if run is not None:
             result.runs.append(run)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, exceptions
 from orchestrator.config import Settings
 from orchestrator.models import Invoice, WorkItem, utcnow
-from orchestrator.steps import STATUS_AFTER
+from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
 
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
 
@@ -106,7 +106,9 @@ def complete(session: Session, item: WorkItem, *, actor: str) -> None:
     """Mark ``item`` done and move its invoice to the status after the step."""
     item.state = DONE
     item.lease_expires_at = None
-    _set_invoice_status(session, item.invoice_id, STATUS_AFTER[item.step])
+    invoice = session.get(Invoice, item.invoice_id) if item.invoice_id is not None else None
+    if invoice is None or invoice.status not in HOLD_STATUSES:
+        _set_invoice_status(session, item.invoice_id, STATUS_AFTER[item.step])
     audit.append(
         session,
         actor=actor,
@@ -127,8 +129,12 @@ def fail(
     code: str,
     message: str | None,
     evidence: dict[str, Any] | None = None,
+    more: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> None:
-    """Record a failed attempt: a business exception, a retry, or a final system exception."""
+    """Record a failed attempt: a business exception, a retry, or a final system exception.
+
+    ``more`` are further business deviations of the same item, each its own exception entry.
+    """
     item.lease_expires_at = None
     if not business and item.attempts < settings.max_attempts:
         delay = settings.retry_backoff_seconds * 2 ** (item.attempts - 1)
@@ -151,20 +157,26 @@ def fail(
         return
     item.state = FAILED
     payload = item.payload or {}
-    exceptions.record(
-        session,
-        code=code,
-        step=item.step,
-        actor=actor,
-        detail=message,
-        evidence={**(evidence or {}), **({"attempts": item.attempts} if not business else {})},
-        invoice_id=item.invoice_id,
-        work_item_id=item.id,
-        run_id=item.run_id,
-        file_name=payload.get("file"),
-        sha256=payload.get("sha256"),
-        type_="business" if business else "system",
-    )
+    entries = [
+        (code, {**(evidence or {}), **({"attempts": item.attempts} if not business else {})})
+    ]
+    if business:
+        entries += list(more or [])
+    for each_code, each_evidence in entries:
+        exceptions.record(
+            session,
+            code=each_code,
+            step=item.step,
+            actor=actor,
+            detail=message if each_code == code else None,
+            evidence=each_evidence,
+            invoice_id=item.invoice_id,
+            work_item_id=item.id,
+            run_id=item.run_id,
+            file_name=payload.get("file"),
+            sha256=payload.get("sha256"),
+            type_="business" if business else "system",
+        )
     _set_invoice_status(session, item.invoice_id, "exception")
 
 

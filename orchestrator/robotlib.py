@@ -79,7 +79,9 @@ class Arbeidsoppgaver:
                 raise
             coded = latest_matching(failure.message)
             if coded is not None:
-                items.adapter.attach_evidence(items.active_input.id, coded.evidence)
+                items.adapter.attach_evidence(
+                    items.active_input.id, coded.evidence, more=getattr(coded, "more", [])
+                )
                 items.release_input_work_item(
                     "FAILED",
                     exception_type=coded.exception_type,

@@ -94,6 +94,17 @@ def resolve_exception(
         if action == "retry":
             if origin is None:
                 raise ResolveError("nothing to retry: the exception has no work item")
+            # The step runs again as a whole, so its other open exceptions on this invoice
+            # are answered by the same re-run (it raises again whatever still fails).
+            for sibling in exceptions.open_for(session, entry.invoice_id, entry.step):
+                if sibling.id != entry.id:
+                    exceptions.close(
+                        session,
+                        sibling,
+                        user=user,
+                        resolution="retry",
+                        comment=f"re-run together with exception {entry.id}: {comment}",
+                    )
             item = queue.enqueue(
                 session,
                 step=entry.step,
@@ -109,8 +120,15 @@ def resolve_exception(
             if invoice is None:
                 raise ResolveError("only an invoice can be overridden; retry or reject the file")
             following = next_step(entry.step)
-            invoice.status = STATUS_AFTER[entry.step]
-            if following is not None:
+            others_open = [
+                e for e in exceptions.open_for(session, invoice.id, None) if e.id != entry.id
+            ]
+            if others_open:
+                # The invoice goes on only when no exception of it is open any more.
+                effect = {"still_open": [e.id for e in others_open]}
+            else:
+                invoice.status = STATUS_AFTER[entry.step]
+            if following is not None and not others_open:
                 item = queue.enqueue(
                     session,
                     step=following,
@@ -138,6 +156,58 @@ def resolve_exception(
             },
         )
         return exception_dict(entry)
+
+
+def approve_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str = "") -> int:
+    """A person approves (attesterer) an invoice without an order: it goes on to posting.
+    Returns the posting work item's id."""
+    if not user.strip():
+        raise ResolveError("the approving person must be named (--user)")
+    with transaction(settings.database_url) as session:
+        invoice = _awaiting_approval(session, invoice_id)
+        invoice.status = STATUS_AFTER["matching"]
+        item = queue.enqueue(
+            session,
+            step="posting",
+            actor=f"user:{user}",
+            payload={"invoice_id": invoice.id},
+            invoice_id=invoice.id,
+        )
+        audit.append(
+            session,
+            actor=f"user:{user}",
+            action="invoice.approved",
+            object_type="invoice",
+            object_id=invoice.id,
+            details={"approver": invoice.approver, "comment": comment, "work_item_id": item.id},
+        )
+        return item.id
+
+
+def reject_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str) -> None:
+    """A person rejects an invoice awaiting approval: it ends as ``rejected``."""
+    if not user.strip() or not comment.strip():
+        raise ResolveError("rejecting needs the person (--user) and a reason (--comment)")
+    with transaction(settings.database_url) as session:
+        invoice = _awaiting_approval(session, invoice_id)
+        invoice.status = "rejected"
+        audit.append(
+            session,
+            actor=f"user:{user}",
+            action="invoice.rejected",
+            object_type="invoice",
+            object_id=invoice.id,
+            details={"approver": invoice.approver, "comment": comment},
+        )
+
+
+def _awaiting_approval(session: Any, invoice_id: int) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise ResolveError(f"invoice {invoice_id} does not exist")
+    if invoice.status != "awaiting_approval":
+        raise ResolveError(f"invoice {invoice_id} is {invoice.status}, not awaiting approval")
+    return invoice
 
 
 def _status_before(step: str) -> str:

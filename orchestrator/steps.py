@@ -15,6 +15,10 @@ STATUS_AFTER: dict[str, str] = {
     "posting": "posted",
 }
 
+#: Statuses in which a step leaves an invoice to wait for a person; completing the step's
+#: work item keeps them (an invoice without an order waits for its approver).
+HOLD_STATUSES = frozenset({"awaiting_approval"})
+
 #: Invoice statuses after which nothing more happens automatically.
 FINAL_STATUSES = frozenset({"posted", "rejected"})
 

@@ -32,10 +32,18 @@ class QueueAdapter(BaseAdapter):
         self.url = self.ctx.settings.database_url
         self.runner = f"{socket.gethostname()}:{os.getpid()}"
         self._evidence: dict[str, dict[str, Any]] = {}
+        self._more: dict[str, list[tuple[str, dict[str, Any]]]] = {}
 
-    def attach_evidence(self, item_id: str, evidence: dict[str, Any]) -> None:
-        """Evidence for the exception the next ``release_input`` of ``item_id`` records."""
+    def attach_evidence(
+        self,
+        item_id: str,
+        evidence: dict[str, Any],
+        more: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Evidence for the exception the next ``release_input`` of ``item_id`` records, and
+        further business deviations (code, evidence) found on the same item."""
         self._evidence[str(item_id)] = evidence
+        self._more[str(item_id)] = list(more or [])
 
     def _files_dir(self, item_id: str) -> Path:
         return self.ctx.settings.home / "workitems" / str(item_id)
@@ -73,6 +81,7 @@ class QueueAdapter(BaseAdapter):
                 code=exception.get("code") or "ROBOT-ERROR",
                 message=exception.get("message"),
                 evidence=self._evidence.pop(str(item_id), None),
+                more=self._more.pop(str(item_id), None),
             )
 
     def create_output(self, parent_id: str, payload: Any = None) -> str:

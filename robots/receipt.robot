@@ -25,9 +25,4 @@ Motta faktura
     END
     ${faktura}=    Les faktura    ${original}    ${filnavn}
     ${faktura_id}=    Registrer faktura    ${faktura}    ${original}    ${filnavn}
-    Send til kontroll    ${faktura_id}
-
-Send til kontroll
-    [Arguments]    ${faktura_id}
-    ${oppgave}=    Create Dictionary    invoice_id=${faktura_id}
-    Create Output Work Item    variables=${oppgave}    save=True
+    Send til neste steg    ${faktura_id}

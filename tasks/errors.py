@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from tasks.deviations import Deviation
+
 
 class ProcessException(Exception):
     """Base of the coded exceptions a work item is released with."""
@@ -34,9 +36,35 @@ class ProcessException(Exception):
 
 
 class BusinessException(ProcessException):
-    """The invoice cannot go on without a person: never retried automatically."""
+    """The invoice cannot go on without a person: never retried automatically.
+
+    ``more`` carries further deviations found in the same pass (a control reports every
+    failing control, not only the first); each becomes its own exception entry.
+    """
 
     exception_type = "BUSINESS"
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        evidence: dict[str, Any] | None = None,
+        more: list[tuple[str, dict[str, Any]]] | None = None,
+    ) -> None:
+        super().__init__(code, message, evidence)
+        self.more = list(more or [])
+
+    @classmethod
+    def from_deviations(cls, deviations: list[Deviation]) -> BusinessException:
+        """One exception for a non-empty list of deviations: the first leads, the rest follow."""
+        first, *rest = deviations
+        codes = ", ".join(d.code for d in deviations)
+        return cls(
+            first.code,
+            f"{len(deviations)} deviation(s): {codes}",
+            first.evidence_json(),
+            [(d.code, d.evidence_json()) for d in rest],
+        )
 
 
 class SystemException(ProcessException):

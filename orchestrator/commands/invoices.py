@@ -1,4 +1,4 @@
-"""``kommunerpa invoices list [--json]``."""
+"""``kommunerpa invoices list [--json]``, ``invoices approve|reject``."""
 
 from __future__ import annotations
 
@@ -30,3 +30,29 @@ def list_(as_json: bool) -> None:
             f"{row['supplier_orgnr'] or '-':<12} {row['invoice_number'] or '-':<20} "
             f"{row['file']}  {codes}"
         )
+
+
+@invoices.command()
+@click.argument("invoice_id", type=int)
+@click.option("--user", required=True, help="Who approves (attesterer).")
+@click.option("--comment", default="", help="Optional note for the audit trail.")
+def approve(invoice_id: int, user: str, comment: str) -> None:
+    """Approve an invoice without an order; it goes on to posting."""
+    try:
+        item = services.approve_invoice(ready_settings(), invoice_id, user=user, comment=comment)
+    except services.ResolveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"invoice {invoice_id} approved by {user}; posting work item {item}")
+
+
+@invoices.command()
+@click.argument("invoice_id", type=int)
+@click.option("--user", required=True, help="Who rejects.")
+@click.option("--comment", required=True, help="Why (kept in the audit trail).")
+def reject(invoice_id: int, user: str, comment: str) -> None:
+    """Reject an invoice awaiting approval."""
+    try:
+        services.reject_invoice(ready_settings(), invoice_id, user=user, comment=comment)
+    except services.ResolveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"invoice {invoice_id} rejected by {user}")

@@ -51,7 +51,7 @@ def test_every_file_ends_as_an_invoice_or_an_exception(
         )
     one_try = Settings(**{**settings.__dict__, "max_attempts": 1})
 
-    result = process_once(one_try)
+    result = process_once(one_try, robots=("receipt",))
 
     assert result.files_claimed == len(delivered)
     [run] = result.runs

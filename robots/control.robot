@@ -1,0 +1,35 @@
+*** Settings ***
+Documentation       Fakturakontroll.
+...
+...                 Hver mottatte faktura kontrolleres mot EHF-reglene, mot stamdata i
+...                 økonomisystemet (kjøper, leverandør, kontonummer, mva, rammeavtaler) og
+...                 mot kommunens egne krav (referanse, valuta, forfall, beløpsgrense).
+...                 Alle avvik meldes samlet til avviksloggen; bare en faktura uten åpne
+...                 avvik går videre til matching.
+Resource            common.resource
+Library             tasks.control.keywords.ControlKeywords
+
+
+*** Tasks ***
+Kontroller fakturaer
+    Behandle alle arbeidsoppgaver    Kontroller faktura
+
+
+*** Keywords ***
+Kontroller faktura
+    ${faktura_id}=    Get Work Item Variable    invoice_id
+    Hent faktura    ${faktura_id}
+    Valider EHF
+    Hent stamdata
+    Kontroller kjøper
+    Kontroller leverandør
+    Kontroller kontonummer
+    Kontroller KID
+    Kontroller merverdiavgift
+    Kontroller referanse
+    Kontroller valuta
+    Kontroller forfallsdato
+    Kontroller beløpsgrense
+    Kontroller rammeavtale
+    Avslutt kontroll
+    Send til neste steg    ${faktura_id}

@@ -1,0 +1,56 @@
+"""Keyword library of the posting robot: post the prepared voucher, idempotently."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from robot.api.deco import keyword, library
+
+from connectors.erp.base import Voucher
+from connectors.erp.mapping import from_json
+from orchestrator import audit
+from orchestrator.db import transaction
+from orchestrator.models import Invoice as InvoiceRow
+from orchestrator.robotlib import context
+from tasks.erp_access import connect, erp_call
+
+#: Chaos hook for tests: kill this process right after the ERP answered, before the local
+#: commit, to prove that posting again never creates a second voucher.
+CRASH_AFTER_POST = "KOMMUNERPA_CHAOS_CRASH_AFTER_POST"
+
+
+@library(scope="GLOBAL", auto_keywords=False)
+class PostingKeywords:
+    """Bokføring i økonomisystemets inngående fakturajournal."""
+
+    def __init__(self) -> None:
+        self.ctx = context()
+        self.erp = connect(self.ctx.settings.erp_url)
+
+    @keyword("Bokfør faktura")
+    def bokfor_faktura(self, invoice_id: int | str) -> str:
+        """Post the voucher the matching step prepared; store the ERP's voucher id."""
+        with transaction(self.ctx.settings.database_url) as session:
+            row = session.get(InvoiceRow, int(invoice_id))
+            if row is None or row.prepared_voucher is None:
+                raise RuntimeError(f"invoice {invoice_id} has no prepared voucher")
+            voucher = from_json(Voucher, row.prepared_voucher)
+        posted = erp_call(lambda: self.erp.post_voucher(voucher))
+        if os.environ.get(CRASH_AFTER_POST):
+            os.kill(os.getpid(), signal.SIGKILL)
+        with transaction(self.ctx.settings.database_url) as session:
+            session.get(InvoiceRow, int(invoice_id)).voucher_id = posted.voucher_id
+            audit.append(
+                session,
+                actor=self.ctx.actor,
+                action="invoice.posted",
+                object_type="invoice",
+                object_id=int(invoice_id),
+                details={
+                    "voucher_id": posted.voucher_id,
+                    "idempotency_key": voucher.idempotency_key,
+                    "payable": str(voucher.payable_amount),
+                },
+            )
+        return posted.voucher_id or ""
