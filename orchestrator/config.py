@@ -17,6 +17,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_ERP_URL = "http://127.0.0.1:8700"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -63,7 +65,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         home=home,
         database_url=env.get("KOMMUNERPA_DATABASE_URL") or f"sqlite:///{home / 'kommunerpa.db'}",
-        erp_url=env.get("KOMMUNERPA_ERP_URL") or "http://127.0.0.1:8700",
+        erp_url=env.get("KOMMUNERPA_ERP_URL") or DEFAULT_ERP_URL,
         max_attempts=int(env.get("KOMMUNERPA_MAX_ATTEMPTS") or 3),
         retry_backoff_seconds=int(env.get("KOMMUNERPA_RETRY_BACKOFF") or 30),
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),

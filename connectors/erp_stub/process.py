@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 
 START_TIMEOUT_S = 30.0
+#: The stub's SQLite file inside its folder.
+DATABASE = "erp-stub.sqlite"
 
 
 def free_port() -> int:
@@ -68,7 +70,7 @@ def start(folder: Path, *serve_args: str, port: int | None = None) -> StubProces
             "--port",
             str(chosen),
             "--db",
-            f"sqlite:///{folder / 'erp-stub.sqlite'}",
+            f"sqlite:///{folder / DATABASE}",
             *serve_args,
         ]
         with log.open("wb") as out:

@@ -10,6 +10,7 @@ import click
 
 from orchestrator import services
 from orchestrator.config import Settings, load_settings
+from orchestrator.embedded_erp import erp_for
 from orchestrator.pipeline import prepare, process_once
 from orchestrator.samples import broken_files, invoice
 
@@ -44,7 +45,11 @@ def demo(home: Path | None) -> None:
     home = home or base.home / "demo"
     if home.exists():
         shutil.rmtree(home)
-    settings = demo_settings(base, home)
+    with erp_for(demo_settings(base, home), fresh=True) as settings:
+        _demo(settings)
+
+
+def _demo(settings: Settings) -> None:
     prepare(settings)
     files = demo_files()
     for name, content in files:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from orchestrator.commands import ready_settings
+from orchestrator.embedded_erp import erp_for
 from orchestrator.pipeline import PassResult, process_once
 
 
@@ -23,7 +24,7 @@ def describe(result: PassResult) -> str:
 @click.option("--once", is_flag=True, required=True, help="Run each robot once, then exit.")
 def process(once: bool) -> None:
     """Claim the inbox and run the pipeline's robots once."""
-    settings = ready_settings()
-    result = process_once(settings)
+    with erp_for(ready_settings()) as settings:
+        result = process_once(settings)
     click.echo(f"{result.files_claimed} file(s) taken from {settings.inbox}")
     click.echo(describe(result))

@@ -18,7 +18,7 @@ from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
 from tasks import invoice_source
 from tasks.control import checks
-from tasks.control.settings import ControlSettings, load_settings
+from tasks.control.settings import ControlSettings, load_settings, tenant_settings
 from tasks.deviations import Deviation
 from tasks.ehf.findings import ValidationResult
 from tasks.ehf.model import Invoice
@@ -65,7 +65,7 @@ class ControlKeywords:
     def hent_faktura(self, invoice_id: int | str) -> None:
         """Read the invoice's archived original and parse it."""
         received = invoice_source.load(self.ctx.settings, invoice_id)
-        self._case = _Case(received, self.book.for_tenant(received.invoice.buyer.orgnr))
+        self._case = _Case(received, self.book.default)
 
     @keyword("Valider EHF")
     def valider_ehf(self) -> None:
@@ -89,6 +89,7 @@ class ControlKeywords:
         found = erp_call(lambda: self.erp.supplier(supplier)) if supplier else None
         agreements = erp_call(lambda: self.erp.agreements(supplier)) if found else []
         case.data = checks.MasterData(tenant, found, tuple(agreements))
+        case.settings = tenant_settings(self.book, buyer, tenant)
 
     @keyword("Kontroller kjøper")
     def kontroller_kjoper(self) -> None:

@@ -13,6 +13,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from connectors.erp.base import Tenant
+from tasks.errors import BusinessException
+
 
 class SettingsError(ValueError):
     """controls.toml has an unknown key or a bad value."""
@@ -83,18 +86,31 @@ def _apply(base: ControlSettings, table: dict[str, Any], where: str) -> ControlS
 
 @dataclass(frozen=True)
 class SettingsBook:
-    """The default settings and the per-tenant overrides."""
+    """The settings of every tenant, in layers: the built-in defaults, then controls.toml's
+    ``[default]``, then the tenant's settings from the ERP's master data, then controls.toml's
+    ``[tenant."ORGNR"]`` (the local file has the last word)."""
 
     default: ControlSettings
-    tenants: dict[str, ControlSettings]
+    tenant_tables: dict[str, dict[str, Any]]
+    source: str = "controls.toml"
 
-    def for_tenant(self, orgnr: str | None) -> ControlSettings:
-        """The settings that apply to the tenant with this organisation number."""
-        return self.tenants.get(orgnr or "", self.default)
+    def for_tenant(
+        self, orgnr: str | None, erp_settings: dict[str, Any] | None = None
+    ) -> ControlSettings:
+        """The settings that apply to the tenant with this organisation number.
+
+        Raises ``SettingsError`` when the ERP's settings for the tenant are bad."""
+        settings = self.default
+        if erp_settings:
+            settings = _apply(settings, erp_settings, f"ERP: tenant {orgnr} settings")
+        table = self.tenant_tables.get(orgnr or "")
+        if table:
+            settings = _apply(settings, table, f'{self.source}: tenant."{orgnr}"')
+        return settings
 
 
 def parse_settings(text: str, source: str = "controls.toml") -> SettingsBook:
-    """Parse the text of a controls.toml file."""
+    """Parse the text of a controls.toml file; every table is checked here, up front."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -109,12 +125,25 @@ def parse_settings(text: str, source: str = "controls.toml") -> SettingsBook:
     for orgnr, table in data.get("tenant", {}).items():
         if not isinstance(table, dict):
             raise SettingsError(f"{source}: tenant.{orgnr} must be a table")
-        tenants[orgnr] = _apply(default, table, f'{source}: tenant."{orgnr}"')
-    return SettingsBook(default, tenants)
+        _apply(default, table, f'{source}: tenant."{orgnr}"')
+        tenants[orgnr] = table
+    return SettingsBook(default, tenants, source)
+
+
+def tenant_settings(
+    book: SettingsBook, orgnr: str | None, tenant: Tenant | None
+) -> ControlSettings:
+    """The settings for an invoice's buyer; bad settings in the ERP's master data are a
+    business exception (SETTINGS-INVALID) for a person to fix, not a crash."""
+    try:
+        return book.for_tenant(orgnr, tenant.settings if tenant is not None else None)
+    except SettingsError as exc:
+        evidence = {"tenant": orgnr, "reason": str(exc)}
+        raise BusinessException("SETTINGS-INVALID", str(exc), evidence) from exc
 
 
 def load_settings(path: Path) -> SettingsBook:
     """Read ``path`` if it exists; the documented defaults apply otherwise."""
     if not path.exists():
-        return SettingsBook(ControlSettings(), {})
+        return SettingsBook(ControlSettings(), {}, str(path))
     return parse_settings(path.read_text(encoding="utf-8"), str(path))

@@ -11,7 +11,7 @@ from orchestrator.exceptions import overridden_codes
 from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
 from tasks import invoice_source
-from tasks.control.settings import load_settings
+from tasks.control.settings import load_settings, tenant_settings
 from tasks.erp_access import connect, erp_call
 from tasks.errors import BusinessException
 from tasks.invoice_source import ReceivedInvoice
@@ -33,6 +33,7 @@ class MatchingKeywords:
         self.erp = connect(self.ctx.settings.erp_url)
         self._received: ReceivedInvoice | None = None
         self._data = MatchingData()
+        self._settings = self.book.default
 
     @property
     def received(self) -> ReceivedInvoice:
@@ -53,6 +54,8 @@ class MatchingKeywords:
         credits; for an invoice without an order, its approver."""
         invoice = self.received.invoice
         supplier, tenant = invoice.supplier.orgnr, invoice.buyer.orgnr
+        known = erp_call(lambda: self.erp.tenant(tenant)) if tenant else None
+        self._settings = tenant_settings(self.book, tenant, known)
         register = []
         if invoice.is_credit_note:
             for number in invoice.billing_references:
@@ -87,12 +90,12 @@ class MatchingKeywords:
         The prepared voucher is stored on the invoice either way, so that a person who
         overrides a deviation sends exactly that voucher to posting.
         """
-        received, settings = self.received, self.book.for_tenant(self.received.invoice.buyer.orgnr)
+        received = self.received
         invoice = received.invoice
         decision = decide(
             invoice,
             self._data,
-            settings,
+            self._settings,
             tenant=invoice.buyer.orgnr,
             supplier=invoice.supplier.orgnr,
             own_key=idempotency_key(received),

@@ -64,3 +64,21 @@ def test_kid_mod11_with_dash_check_digit() -> None:
     assert not kid_is_valid("100009-")
     assert not kid_is_valid("1")  # too short
     assert not kid_is_valid("12345678901234567890123455")  # 26 characters
+
+
+def test_erp_tenant_settings_sit_between_default_and_local_tenant_table() -> None:
+    book = parse_settings(
+        """
+        [default]
+        min_payment_days = 10
+        [tenant."940123453"]
+        auto_approval_limit = "1000"
+        """
+    )
+    erp = {"min_payment_days": 14, "auto_approval_limit": "500000.00", "currencies": ["NOK", "EUR"]}
+    settings = book.for_tenant("940123453", erp)
+    assert settings.min_payment_days == 14  # the ERP's over [default]
+    assert settings.currencies == ("NOK", "EUR")
+    assert settings.auto_approval_limit == Decimal("1000")  # the local tenant table wins
+    with pytest.raises(SettingsError, match="ERP: tenant 1 settings.minimum_days: unknown setting"):
+        book.for_tenant("1", {"minimum_days": 3})
