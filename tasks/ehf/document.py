@@ -120,6 +120,91 @@ def ntext(el: Element, path: str) -> str:
     return normalize_space(text(el, path))
 
 
+_XML_SPACE_CHARS = " \t\r\n"
+
+
+#: A trie of child paths from the root, by Clark tag: each node is (its children or None,
+#: a payload its owner reads). See ``watch_root_paths``.
+PathTrie = dict[str, tuple["PathTrie | None", object]]
+
+_ROOT_PATHS: PathTrie = {}
+
+
+def watch_root_paths(trie: PathTrie) -> None:
+    """Have ``tree_scan`` report the elements reached by the child paths of ``trie`` (from
+    the root). Called once, at import, by the rules that read ``TreeScan.reached``."""
+    if _ROOT_PATHS:
+        raise RuntimeError("the root path trie is already registered")
+    _ROOT_PATHS.update(trie)
+
+
+class TreeScan:
+    """What one walk over every element of a document finds, for the rules that would each
+    walk the whole tree otherwise (see ``tree_scan``). The lists are in document order."""
+
+    __slots__ = ("empty", "attributed", "reached")
+
+    def __init__(self) -> None:
+        #: ``*[not(*) and not(normalize-space())]``: no child element, only white space.
+        self.empty: list[Element] = []
+        #: Every element that carries attributes, with their names.
+        self.attributed: list[tuple[Element, list[str]]] = []
+        #: Every element a path of the watched trie reaches: (element, the payload of its
+        #: trie node, its ancestor that is a child of the root, or itself there).
+        self.reached: list[tuple[Element, object, Element]] = []
+
+
+def _only_space_inside(el: Element) -> bool:
+    """No child element, and the text and the tails of comments/PIs are white space."""
+    parts = [el.text or ""]
+    for c in el:
+        if isinstance(c.tag, str):
+            return False
+        parts.append(c.tail or "")
+    return not "".join(parts).strip(_XML_SPACE_CHARS)
+
+
+def tree_scan(doc: Document) -> TreeScan:
+    """One pass over every element of ``doc``, kept in ``doc.memo``: the empty elements, the
+    elements with attributes and the elements on the watched root paths. Rules that need
+    every element (empty elements, attributes or paths not used) read it instead of each
+    walking the tree: the per-element work of a Python loop over lxml is what costs."""
+    scan = doc.memo.get("tree_scan")
+    if scan is None:
+        scan = doc.memo["tree_scan"] = _scan(doc.root)
+    return scan  # type: ignore[return-value]
+
+
+def _scan(root: Element) -> TreeScan:
+    scan = TreeScan()
+    add_empty = scan.empty.append
+    add_attributed = scan.attributed.append
+    add_reached = scan.reached.append
+    # Trie children and top-level ancestor of each element placed on a watched path; the
+    # walk is in document order, so a parent is placed before its children.
+    placed: dict[Element, tuple[PathTrie, Element | None]] = {root: (_ROOT_PATHS, None)}
+    for el in root.iter(etree.Element):
+        above = placed.get(el.getparent())  # type: ignore[arg-type]
+        if above is not None:
+            node = above[0].get(el.tag)
+            if node is not None:
+                top = el if above[1] is None else above[1]
+                add_reached((el, node[1], top))
+                if node[0] is not None:
+                    placed[el] = (node[0], top)
+        keys = el.keys()
+        if keys:
+            add_attributed((el, keys))
+        text = el.text
+        # A blank text is rare on leaves and common on aggregates (indentation before the
+        # first child), so the child count is read only then.
+        if (not text or not text.strip(_XML_SPACE_CHARS)) and (
+            len(el) == 0 or (not isinstance(el[0].tag, str) and _only_space_inside(el))
+        ):
+            add_empty(el)
+    return scan
+
+
 def ancestors(el: Element) -> Iterator[Element]:
     """The ancestors of ``el``, nearest first."""
     parent = el.getparent()

@@ -3,14 +3,13 @@ tax totals, parties, payment mandates and currencies (PEPPOL-EN16931-R001…R080
 
 from __future__ import annotations
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, tree_scan
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.peppol.common import both_german, by_tag, child, descend, kids, profile
 from tasks.ehf.rules.peppol.values import element_text, nspace
 from tasks.ehf.xpathfn import to_number
 
 _CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
-_XML_SPACE = " \t\r\n"
 
 _ADDITIONAL_DOCUMENT = cac("AdditionalDocumentReference")
 _DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
@@ -34,27 +33,11 @@ _PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
 _PAYMENT_MANDATE = cac("PaymentMandate")
 
 
-def _is_empty(el: Element) -> bool:
-    """``not(*) and not(normalize-space())``: no child elements, only white space inside."""
-    parts = [el.text or ""]
-    for c in el:
-        if isinstance(c.tag, str):
-            return False
-        parts.append(c.tail or "")  # comments and processing instructions add only their tails
-    return not "".join(parts).strip(_XML_SPACE)
-
-
 @check("PEPPOL-EN16931-R008")
 def empty_elements(doc: Document, report: Report) -> None:
     """No element may be empty (white space only and no child elements)."""
-    for tag in sorted(doc.tags()):  # doc.tags() is a set: sort for a stable finding order
-        for el in doc.all(tag):
-            if len(el) == 0:  # the common case: a leaf, empty when its text is white space
-                text = el.text
-                if not text or not text.strip(_XML_SPACE):
-                    report("PEPPOL-EN16931-R008", el, element=tag)
-            elif not isinstance(el[0].tag, str) and _is_empty(el):  # a comment comes first
-                report("PEPPOL-EN16931-R008", el, element=tag)
+    for el in tree_scan(doc).empty:
+        report("PEPPOL-EN16931-R008", el, element=el.tag)
 
 
 @check("PEPPOL-EN16931-R080")

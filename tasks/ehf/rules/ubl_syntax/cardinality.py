@@ -1,26 +1,24 @@
 """UBL-SR: how often an element may occur, and the few structural musts of the pattern.
 
 Most rules are ``count(path) <= n`` under a Schematron context; they are catalogue data
-(``context``, ``count``, ``max``/``min``) counted bottom-up from the document's tag index, so
-a rule whose elements are absent costs one set test. Rules with predicates or comparisons
-are functions.
+(``context``, ``count``, ``max``/``min``). Those under the root and under the lines are
+counted by the walk ``restrictions.structure`` already makes from the root; the others are
+counted bottom-up from the document's tag index, so a rule whose elements are absent costs
+one set test. Rules with predicates or comparisons are functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from tasks.ehf.document import Document, Element, cac, cbc, compile_path, string_value
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.ubl_syntax._data import (
+    CountRule,
     child_path,
-    family_rules,
+    count_rules,
     has_chain,
-    split_path,
     string_values,
 )
-
-ROOT_CONTEXT = "/ubl:Invoice | /cn:CreditNote"
+from tasks.ehf.rules.ubl_syntax.restrictions import structure
 
 ADR = cac("AdditionalDocumentReference")
 DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
@@ -46,45 +44,10 @@ ALLOWANCE_CHARGE = cac("AllowanceCharge")
 CHARGE_INDICATOR = cbc("ChargeIndicator")
 REASON = cbc("AllowanceChargeReason")
 
-
-@dataclass(frozen=True)
-class _Count:
-    """``low <= count(path[/@attr]) <= high`` under each element a context matches.
-
-    Counted bottom-up from the tag index: each element of the path's last tag whose
-    ancestors spell the path belongs to the context element above them. A rule whose tags
-    are not all in the document counts zero everywhere, so it costs one subset test.
-    """
-
-    rule_id: str
-    path: tuple[str, ...]  # child steps from the context element
-    attr: str | None
-    low: int
-    high: int
-    context: tuple[str, ...] | None  # //a/b context as tags, None for the document root
-    tags: frozenset[str]  # every tag the rule needs to be able to fail by its maximum
+_COUNTS = count_rules()
 
 
-def _compile() -> tuple[_Count, ...]:
-    counts = []
-    for rule_id, info in family_rules().items():
-        if "count" not in info.data:
-            continue
-        path, attr = split_path(info.data["count"])
-        context_text = info.data["context"]
-        alternatives = (alt.strip().removeprefix("//") for alt in context_text.split("|"))
-        for alternative in [None] if context_text == ROOT_CONTEXT else alternatives:
-            context = compile_path(alternative) if alternative else None
-            tags = frozenset(path) | frozenset(context or ())
-            low, high = info.data.get("min", 0), info.data["max"]
-            counts.append(_Count(rule_id, path, attr, low, high, context, tags))
-    return tuple(counts)
-
-
-_COUNTS = _compile()
-
-
-def _context_of(el: Element, rule: _Count, root: Element) -> Element | None:
+def _context_of(el: Element, rule: CountRule, root: Element) -> Element | None:
     """The context element ``el`` is counted under for ``rule``, or None if it is not."""
     node: Element | None = el
     for tag in reversed(rule.path[:-1]):
@@ -101,31 +64,43 @@ def _context_of(el: Element, rule: _Count, root: Element) -> Element | None:
     return node
 
 
-def _context_elements(doc: Document, rule: _Count) -> list[Element]:
+def _context_elements(doc: Document, rule: CountRule) -> list[Element]:
     """Every element the rule's context matches (needed only for a minimum)."""
     if rule.context is None:
         return [doc.root]
     return [el for el in doc.all(rule.context[-1]) if has_chain(el, rule.context[:-1])]
 
 
+def _count_from_index(doc: Document, rule: CountRule, present: set[str]) -> dict[Element, int]:
+    """Count ``rule``'s path under each context element, bottom-up from the tag index."""
+    counted: dict[Element, int] = {}
+    if rule.tags <= present:
+        root = doc.root
+        for el in doc.all(rule.path[-1]):
+            if rule.attr is not None and el.get(rule.attr) is None:
+                continue
+            context = _context_of(el, rule, root)
+            if context is not None:
+                counted[context] = counted.get(context, 0) + 1
+    return counted
+
+
 @check(*dict.fromkeys(c.rule_id for c in _COUNTS))
 def cardinalities(doc: Document, report: Report) -> None:
     """The table UBL-SR rules: an element occurs at most (or exactly) n times."""
-    if not _COUNTS:
-        return
-    present = set(doc.tags())
-    root = doc.root
+    walked = structure(doc) if doc.kind is not None else None
+    present: set[str] | None = None
     for rule in _COUNTS:
-        if rule.context is None and doc.kind is None:
+        if rule.context is None and walked is None:
             continue
-        counted: dict[Element, int] = {}
-        if rule.tags <= present:
-            for el in doc.all(rule.path[-1]):
-                if rule.attr is not None and el.get(rule.attr) is None:
-                    continue
-                context = _context_of(el, rule, root)
-                if context is not None:
-                    counted[context] = counted.get(context, 0) + 1
+        if walked is not None and (
+            rule.context is None or (rule.on_line and walked.lines_complete)
+        ):
+            counted = dict(walked.counts.get(rule, {}))
+        else:
+            if present is None:
+                present = set(doc.tags())
+            counted = _count_from_index(doc, rule, present)
         if rule.low:
             for context in _context_elements(doc, rule):
                 counted.setdefault(context, 0)

@@ -19,13 +19,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lxml import etree
-
-from tasks.ehf.document import Document, Element, cac, cbc, location, string_value
+from tasks.ehf.document import (
+    Document,
+    Element,
+    PathTrie,
+    cac,
+    cbc,
+    location,
+    string_value,
+    tree_scan,
+    watch_root_paths,
+)
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.ubl_syntax._data import child_path, family_rules, has_chain, split_path
+from tasks.ehf.rules.ubl_syntax._data import (
+    LINE_TAGS,
+    CountRule,
+    child_path,
+    count_rules,
+    family_rules,
+    has_chain,
+    split_path,
+)
 
-LINE_TAGS = (cac("InvoiceLine"), cac("CreditNoteLine"))
 ADR = cac("AdditionalDocumentReference")
 DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
 ID = cbc("ID")
@@ -36,9 +51,10 @@ ATTACHMENT = cac("Attachment")
 DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
 
 
-# A compiled trie node: (children by tag or None, rules firing on an element here,
-# (attribute, rule) pairs firing when an element here carries the attribute).
-_Trie = tuple[dict[str, "_Trie"] | None, tuple[str, ...], tuple[tuple[str, str], ...]]
+# What an element reached by a trie path triggers: rules firing on it, (attribute, rule)
+# pairs firing when it carries the attribute, UBL-SR count rules whose counted path ends on
+# it, and whether it is a line (a count context).
+_Payload = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[CountRule, ...], bool]
 
 
 @dataclass
@@ -48,11 +64,18 @@ class _Node:
     children: dict[str, _Node] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     attrs: list[tuple[str, str]] = field(default_factory=list)
+    counts: list[CountRule] = field(default_factory=list)
+    line: bool = False
 
-    def freeze(self) -> _Trie:
-        """The node as plain tuples and dicts, cheap to read in the hot loop."""
-        kids = {tag: node.freeze() for tag, node in self.children.items()}
-        return (kids or None, tuple(self.rules), tuple(self.attrs))
+    def freeze(self) -> PathTrie:
+        """The children as the trie ``tree_scan`` walks, with payloads only where needed."""
+        frozen: PathTrie = {}
+        for tag, node in self.children.items():
+            payload: _Payload | None = None
+            if node.rules or node.attrs or node.counts or node.line:
+                payload = (tuple(node.rules), tuple(node.attrs), tuple(node.counts), node.line)
+            frozen[tag] = (node.freeze() or None, payload)
+        return frozen
 
 
 @dataclass
@@ -67,17 +90,22 @@ class _AttrRules:
 class _Tables:
     """The restriction tables, compiled from the catalogue."""
 
-    root: dict[str, _Trie]
+    root: PathTrie
     attrs: dict[str, _AttrRules]  # attribute name -> its ``//...@name`` rules
     attr_names: frozenset[str]
     paths: tuple[tuple[str, tuple[str, ...]], ...]  # ``//a/b`` element rules: (rule, steps)
     rule_ids: tuple[str, ...]
 
 
-def _insert(root: _Node, steps: tuple[str, ...], attr: str | None, rule_id: str) -> None:
+def _node_at(root: _Node, steps: tuple[str, ...]) -> _Node:
     node = root
     for tag in steps:
         node = node.children.setdefault(tag, _Node())
+    return node
+
+
+def _insert(root: _Node, steps: tuple[str, ...], attr: str | None, rule_id: str) -> None:
+    node = _node_at(root, steps)
     if attr is None:
         node.rules.append(rule_id)
     else:
@@ -109,12 +137,34 @@ def _compile() -> _Tables:
             allowed_on = info.data.get("except_on")
             allowed_tag = split_path(allowed_on)[0][0] if allowed_on else None
             attrs.setdefault(attr, _AttrRules()).anywhere = (rule_id, allowed_tag)
-    frozen = root.freeze()[0]
-    assert frozen is not None
-    return _Tables(frozen, attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
+    # The root- and line-level UBL-SR counts ride on the same walk (see ``Structure``).
+    for rule in count_rules():
+        if rule.context is None:
+            _node_at(root, rule.path).counts.append(rule)
+        elif rule.on_line:
+            _node_at(root, (*rule.context, *rule.path)).counts.append(rule)
+    for line in LINE_TAGS:
+        _node_at(root, (line,)).line = True
+    return _Tables(root.freeze(), attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
 
 
 _TABLES = _compile()
+watch_root_paths(_TABLES.root)
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the walk of the root's trie paths finds in one document (kept in ``doc.memo``).
+
+    ``found``: the restriction rules that fire, each with its first offending element.
+    ``counts``: for the root- and line-level UBL-SR count rules, the count under each context
+    element that has at least one. ``lines_complete``: every invoice/credit note line of the
+    document is a child of the root, so the line counts cover every ``//cac:InvoiceLine``.
+    """
+
+    found: dict[str, Element]
+    counts: dict[CountRule, dict[Element, int]]
+    lines_complete: bool
 
 
 def _attribute_hits(
@@ -138,44 +188,50 @@ def _attribute_hits(
             found.setdefault(rule_id, el)
 
 
-def _walk(root: Element, tables: _Tables) -> dict[str, Element]:
-    """Every trie and attribute rule that fires, with its first offending element."""
+def _walk(doc: Document, tables: _Tables) -> Structure:
+    """Read the trie and attribute hits off the shared tree scan; add the ``//a/b`` rules."""
     found: dict[str, Element] = {}
+    counts: dict[CountRule, dict[Element, int]] = {}
+    root = doc.root
+    scan = tree_scan(doc)
     forbidden = tables.attr_names
-    # Trie children of each element already placed in the trie (the root to start with);
-    # root.iter() is document order, so a parent is always placed before its children.
-    placed: dict[Element, dict[str, _Trie]] = {root: tables.root}
-    parent_children = placed.get
-    for el in root.iter(etree.Element):
-        keys = el.keys()
-        if keys and not forbidden.isdisjoint(keys):
+    for el, keys in scan.attributed:
+        if not forbidden.isdisjoint(keys):
             _attribute_hits(el, keys, tables, found)
-        siblings = parent_children(el.getparent())
-        if siblings is None:
+    lines = 0
+    # The scan is in document order: the first element found for a rule is the first offender.
+    for el, payload, line in scan.reached:
+        if payload is None:
             continue
-        node = siblings.get(el.tag)
-        if node is None:
-            continue
-        children, rules, attrs = node
-        if children is not None:
-            placed[el] = children
-        if rules:
-            for rule_id in rules:
-                found.setdefault(rule_id, el)
-        if attrs and keys:
+        rules, attrs, count_here, is_line = payload  # type: ignore[misc]
+        lines += is_line
+        for rule_id in rules:
+            found.setdefault(rule_id, el)
+        if attrs:
+            keys = el.keys()
             for name, rule_id in attrs:
                 if name in keys:
                     found.setdefault(rule_id, el)
-    return found
-
-
-def _descendant_hits(doc: Document, tables: _Tables, found: dict[str, Element]) -> None:
-    """The ``//a/b`` element rules, from the tag index (an absent tag costs one lookup)."""
+        for rule in count_here:
+            if rule.attr is None or el.get(rule.attr) is not None:
+                key = root if rule.context is None else line
+                per_context = counts.setdefault(rule, {})
+                per_context[key] = per_context.get(key, 0) + 1
     for rule_id, steps in tables.paths:
         for el in doc.all(steps[-1]):
             if has_chain(el, steps[:-1]):
                 found[rule_id] = el
                 break
+    total_lines = sum(len(doc.all(tag)) for tag in LINE_TAGS)
+    return Structure(found, counts, lines == total_lines)
+
+
+def structure(doc: Document) -> Structure:
+    """The trie walk of ``doc`` (an Invoice or CreditNote), once per document."""
+    found = doc.memo.get("ubl_syntax.structure")
+    if found is None:
+        found = doc.memo["ubl_syntax.structure"] = _walk(doc, _TABLES)
+    return found  # type: ignore[return-value]
 
 
 @check(*_TABLES.rule_ids)
@@ -183,9 +239,7 @@ def not_used_in_en16931(doc: Document, report: Report) -> None:
     """UBL-CR table rules and UBL-DT-08..28: elements and attributes EN 16931 does not use."""
     if doc.kind is None:
         return
-    found = _walk(doc.root, _TABLES)
-    _descendant_hits(doc, _TABLES, found)
-    for rule_id, el in found.items():
+    for rule_id, el in structure(doc).found.items():
         report(rule_id, doc.root, element=location(el))
 
 
