@@ -170,3 +170,23 @@ def list_invoices(session: Session) -> list[dict[str, Any]]:
         }
         for inv in session.scalars(select(Invoice).order_by(Invoice.id))
     ]
+
+
+def vouchers_in_flight(
+    session: Session, po_id: str, *, exclude_invoice: int
+) -> list[dict[str, Any]]:
+    """Prepared vouchers (JSON) of other invoices on order ``po_id`` that are matched but not
+    yet posted: matching counts them, so two invoices in one batch cannot both take the same
+    remaining quantity."""
+    rows = session.scalars(
+        select(Invoice).where(
+            Invoice.status == "matched",
+            Invoice.prepared_voucher.is_not(None),
+            Invoice.id != exclude_invoice,
+        )
+    )
+    return [
+        row.prepared_voucher
+        for row in rows
+        if any(line.get("po_id") == po_id for line in row.prepared_voucher.get("lines", []))
+    ]

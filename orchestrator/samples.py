@@ -8,73 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
+from tasks.ehf.generate import BIS3, InvoiceSpec, LineSpec, PartySpec, build_document
 from tasks.receipt.sbdh import SBDH_NS
 
-BIS3 = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 EHF2 = (
     "urn:www.cenbii.eu:transaction:biitrns010:ver2.0:extended:"
     "urn:www.peppol.eu:bis:peppol5a:ver2.0:extended:urn:www.difi.no:ehf:faktura:ver2.0"
 )
-
-_INVOICE = """<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
- <cbc:CustomizationID>{customization}</cbc:CustomizationID>
- <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
- <cbc:ID>{number}</cbc:ID>
- <cbc:IssueDate>2026-05-04</cbc:IssueDate>
- <cbc:DueDate>2026-06-03</cbc:DueDate>
- <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
- <cbc:DocumentCurrencyCode>NOK</cbc:DocumentCurrencyCode>
- <cbc:BuyerReference>4025</cbc:BuyerReference>
- <cac:AdditionalDocumentReference><cbc:ID>Timeliste</cbc:ID>
-  <cac:Attachment><cbc:EmbeddedDocumentBinaryObject mimeCode="text/csv" filename="timer.csv"
-  >ZGF0byx0aW1lcgoyMDI2LTA1LTAyLDcuNQo=</cbc:EmbeddedDocumentBinaryObject></cac:Attachment>
- </cac:AdditionalDocumentReference>
- <cac:AccountingSupplierParty><cac:Party>
-  <cbc:EndpointID schemeID="0192">{supplier}</cbc:EndpointID>
-  <cac:PostalAddress><cac:Country><cbc:IdentificationCode>NO</cbc:IdentificationCode>
-  </cac:Country></cac:PostalAddress>
-  <cac:PartyTaxScheme><cbc:CompanyID>NO{supplier}MVA</cbc:CompanyID>
-  <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-  <cac:PartyLegalEntity><cbc:RegistrationName>Leverandør AS</cbc:RegistrationName>
-  <cbc:CompanyID schemeID="0192">{supplier}</cbc:CompanyID></cac:PartyLegalEntity>
- </cac:Party></cac:AccountingSupplierParty>
- <cac:AccountingCustomerParty><cac:Party>
-  <cbc:EndpointID schemeID="0192">964338531</cbc:EndpointID>
-  <cac:PostalAddress><cac:Country><cbc:IdentificationCode>NO</cbc:IdentificationCode>
-  </cac:Country></cac:PostalAddress>
-  <cac:PartyLegalEntity><cbc:RegistrationName>Demo kommune</cbc:RegistrationName>
-  <cbc:CompanyID schemeID="0192">964338531</cbc:CompanyID></cac:PartyLegalEntity>
- </cac:Party></cac:AccountingCustomerParty>
- <cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode>
-  <cbc:PaymentID>0000000012345</cbc:PaymentID>
-  <cac:PayeeFinancialAccount><cbc:ID>12345678903</cbc:ID></cac:PayeeFinancialAccount>
- </cac:PaymentMeans>
- <cac:TaxTotal><cbc:TaxAmount currencyID="NOK">250.00</cbc:TaxAmount>
-  <cac:TaxSubtotal><cbc:TaxableAmount currencyID="NOK">1000.00</cbc:TaxableAmount>
-  <cbc:TaxAmount currencyID="NOK">250.00</cbc:TaxAmount>
-  <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>25</cbc:Percent>
-  <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal>
- </cac:TaxTotal>
- <cac:LegalMonetaryTotal>
-  <cbc:LineExtensionAmount currencyID="NOK">1000.00</cbc:LineExtensionAmount>
-  <cbc:TaxExclusiveAmount currencyID="NOK">1000.00</cbc:TaxExclusiveAmount>
-  <cbc:TaxInclusiveAmount currencyID="NOK">1250.00</cbc:TaxInclusiveAmount>
-  <cbc:PayableAmount currencyID="NOK">1250.00</cbc:PayableAmount>
- </cac:LegalMonetaryTotal>
- <cac:InvoiceLine><cbc:ID>1</cbc:ID>
-  <cbc:InvoicedQuantity unitCode="HUR">10</cbc:InvoicedQuantity>
-  <cbc:LineExtensionAmount currencyID="NOK">1000.00</cbc:LineExtensionAmount>
-  <cac:Item><cbc:Name>Konsulenttimer</cbc:Name>
-  <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>25</cbc:Percent>
-  <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item>
-  <cac:Price><cbc:PriceAmount currencyID="NOK">100.00</cbc:PriceAmount></cac:Price>
- </cac:InvoiceLine>
-</Invoice>
-"""
 
 _ORDER = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"
@@ -100,8 +42,20 @@ _BILLION_LAUGHS = (
 
 
 def invoice(number: str, supplier: str = "923609016", customization: str = BIS3) -> bytes:
-    """A small, valid-looking BIS 3 invoice with one embedded CSV attachment."""
-    return _INVOICE.format(number=number, supplier=supplier, customization=customization).encode()
+    """A small, valid BIS 3 invoice with one embedded CSV attachment (a time sheet)."""
+    return build_document(
+        InvoiceSpec(
+            number=number,
+            supplier=PartySpec(supplier, "Leverandør AS"),
+            buyer=PartySpec("964338531", "Demo kommune", vat_registered=False),
+            lines=(LineSpec("KT-1", "Konsulenttimer", Decimal(10), Decimal(100), unit="HUR"),),
+            buyer_reference="4025",
+            account="12345678903",
+            kid="1234567897",
+            customization_id=customization,
+            attachments=(("timer.csv", "text/csv", "ZGF0byx0aW1lcgoyMDI2LTA1LTAyLDcuNQo="),),
+        )
+    )
 
 
 def wrap_in_sbdh(document: bytes) -> bytes:

@@ -1,4 +1,9 @@
-"""``kommunerpa demo``: a one-shot demonstration in a fresh demo home."""
+"""``kommunerpa demo``: a one-shot demonstration in a fresh demo home, against a fresh ERP stub.
+
+Day 1 brings the official examples, broken and hostile files and generated scenarios; day 2
+a credit note; day 3 a later delivery. Each day is one ``process --once`` pass over the whole
+pipeline. The summary shows what became of every file.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +15,25 @@ import click
 
 from orchestrator import services
 from orchestrator.config import Settings, load_settings
+from orchestrator.demo_scenarios import scenarios
 from orchestrator.embedded_erp import erp_for
-from orchestrator.pipeline import prepare, process_once
+from orchestrator.pipeline import PassResult, prepare, process_once
 from orchestrator.samples import broken_files, invoice
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "ehf-conformance" / "examples"
 
 
-def demo_files() -> list[tuple[str, bytes]]:
-    """The official examples when present (else a few generated invoices), plus broken files."""
+def day_one_files() -> list[tuple[str, bytes]]:
+    """The official examples when present (else a few generated invoices), broken files and
+    the first day's scenarios."""
     if EXAMPLES.is_dir():
         files = [(p.name, p.read_bytes()) for p in sorted(EXAMPLES.iterdir()) if p.is_file()]
         valid = (EXAMPLES / "base-example.xml").read_bytes()
     else:
         files = [(f"faktura-{n}.xml", invoice(f"DEMO-{n}")) for n in range(1, 6)]
         valid = files[0][1]
-    return files + [(sample.name, sample.content) for sample in broken_files(valid)]
+    files += [(sample.name, sample.content) for sample in broken_files(valid)]
+    return files + [(s.file, s.content) for s in scenarios() if s.day == 1]
 
 
 def demo_settings(base: Settings, home: Path) -> Settings:
@@ -40,25 +48,46 @@ def demo_settings(base: Settings, home: Path) -> Settings:
     help="Demo home, emptied first (default: $KOMMUNERPA_HOME/demo).",
 )
 def demo(home: Path | None) -> None:
-    """Drop the official examples and some broken files in a fresh inbox and receive them."""
+    """Process two days of invoices through receipt, control, matching and posting."""
     base = load_settings()
     home = home or base.home / "demo"
     if home.exists():
         shutil.rmtree(home)
     with erp_for(demo_settings(base, home), fresh=True) as settings:
-        _demo(settings)
+        prepare(settings)
+        click.echo(f"ERP stub with the demo data set: {settings.erp_url}")
+        day_one = day_one_files()
+        source = EXAMPLES if EXAMPLES.is_dir() else "generated invoices"
+        click.echo(f"Day 1: {len(day_one)} files from {source}, broken samples and scenarios")
+        runs = _deliver(settings, day_one)
+        delivered = len(day_one)
+        for day, what in ((2, "a credit note"), (3, "a later delivery")):
+            files = [(s.file, s.content) for s in scenarios() if s.day == day]
+            click.echo(f"Day {day}: {what}")
+            runs += _deliver(settings, files)
+            delivered += len(files)
+        _summary(settings, delivered)
+        _scenario_table(settings)
+    click.echo()
+    for run in runs:
+        click.echo(f"Robot Framework log ({run.robot}, {run.state}): {run.output_dir}/log.html")
+    click.echo(
+        f"\nTry: export KOMMUNERPA_HOME={settings.home} "
+        f"KOMMUNERPA_DATABASE_URL={settings.database_url}\n"
+        "     kommunerpa exceptions list --open; kommunerpa invoices approve ID --user NAME"
+    )
 
 
-def _demo(settings: Settings) -> None:
-    prepare(settings)
-    files = demo_files()
+def _deliver(settings: Settings, files: list[tuple[str, bytes]]) -> list:
     for name, content in files:
         (settings.inbox / name).write_bytes(content)
-    source = EXAMPLES if EXAMPLES.is_dir() else "generated invoices (official examples not found)"
-    click.echo(f"{len(files)} files dropped in {settings.inbox} from {source} and broken samples")
-    result = process_once(settings)
+    result: PassResult = process_once(settings)
+    return result.runs
+
+
+def _summary(settings: Settings, delivered: int) -> None:
     counts = services.summary(settings)
-    rows = [("files in the inbox", len(files))]
+    rows = [("files delivered", delivered)]
     rows += [
         (f"invoices {status}", n) for status, n in sorted(counts["invoices_by_status"].items())
     ]
@@ -70,13 +99,23 @@ def _demo(settings: Settings) -> None:
         click.echo(f"  {label:<{width}}  {n:>4}")
     accounted = counts["invoices"] + counts["files_without_invoice"] + counts["redeliveries"]
     click.echo(
-        f"\n  nothing lost: {len(files)} files = {counts['invoices']} invoices "
+        f"\n  nothing lost: {delivered} files = {counts['invoices']} invoices "
         f"+ {counts['files_without_invoice']} non-invoice files + {counts['redeliveries']} "
-        f"re-deliveries{'' if accounted == len(files) else '  <-- MISMATCH'}"
+        f"re-deliveries{'' if accounted == delivered else '  <-- MISMATCH'}"
     )
-    for run in result.runs:
-        click.echo(f"\nRobot Framework log ({run.robot}, {run.state}): {run.output_dir}/log.html")
-    click.echo(
-        f"Try: KOMMUNERPA_HOME={settings.home} KOMMUNERPA_DATABASE_URL="
-        f"{settings.database_url} kommunerpa exceptions list"
-    )
+
+
+def _scenario_table(settings: Settings) -> None:
+    by_file = {row["file"]: row for row in services.list_invoices(settings)}
+    click.echo("\n  Generated scenarios:")
+    for scenario in scenarios():
+        row = by_file.get(scenario.file)
+        if row is None:
+            click.echo(f"  {scenario.file:<38} (not received)")
+            continue
+        codes = ", ".join(e["code"] for e in row["exceptions"] if e["state"] == "open")
+        detail = codes or (f"voucher {row['voucher_id']}" if row["voucher_id"] else "")
+        if row["status"] == "awaiting_approval":
+            detail = f"approver {row['approver']}"
+        click.echo(f"  {scenario.file:<38} {row['status']:<18} {detail}")
+        click.echo(f"  {'':<38} expected: {scenario.expected}")

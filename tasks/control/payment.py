@@ -33,15 +33,24 @@ def domestic_form(value: str) -> str:
     return compact
 
 
-def _mod10_ok(digits: str) -> bool:
+def _luhn_sum(digits: str, *, doubled_first: bool) -> int:
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)
-        if i % 2 == 1:
+        if (i % 2 == 0) == doubled_first:
             d *= 2
             d -= 9 if d > 9 else 0
         total += d
-    return total % 10 == 0
+    return total
+
+
+def _mod10_ok(digits: str) -> bool:
+    return _luhn_sum(digits, doubled_first=False) % 10 == 0
+
+
+def kid_mod10(body: str) -> str:
+    """``body`` with its MOD10 (Luhn) check digit appended: a valid KID."""
+    return body + str(-_luhn_sum(body, doubled_first=True) % 10)
 
 
 def _mod11_ok(body: str, check: str) -> bool:

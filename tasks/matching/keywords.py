@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from robot.api.deco import keyword, library
 
-from connectors.erp.mapping import to_json
+from connectors.erp.base import Voucher
+from connectors.erp.mapping import from_json, to_json
 from orchestrator.db import transaction
 from orchestrator.exceptions import overridden_codes
+from orchestrator.invoices import vouchers_in_flight
 from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
 from tasks import invoice_source
@@ -72,6 +74,7 @@ class MatchingKeywords:
         if order is not None:
             receipts = erp_call(lambda: self.erp.goods_receipts(order.id))
             register += erp_call(lambda: self.erp.posted_invoices(po_id=order.id))
+            register += self._in_flight(order.id, {v.idempotency_key for v in register})
         if supplier:
             agreements = erp_call(lambda: self.erp.agreements(supplier))
         approver = None
@@ -81,6 +84,13 @@ class MatchingKeywords:
         self._data = MatchingData(
             order, tuple(receipts), tuple(agreements), tuple(register), approver
         )
+
+    def _in_flight(self, po_id: str, posted_keys: set[str]) -> list[Voucher]:
+        """Vouchers of invoices on this order matched here but not yet posted to the ERP."""
+        with transaction(self.ctx.settings.database_url) as session:
+            prepared = vouchers_in_flight(session, po_id, exclude_invoice=self.received.invoice_id)
+        vouchers = [from_json(Voucher, data) for data in prepared]
+        return [v for v in vouchers if v.idempotency_key not in posted_keys]
 
     @keyword("Match mot bestilling")
     def match_mot_bestilling(self) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.control.payment import kid_is_valid
+from tasks.control.payment import kid_is_valid, kid_mod10
 from tasks.control.settings import ControlSettings, SettingsError, load_settings, parse_settings
 
 
@@ -82,3 +82,11 @@ def test_erp_tenant_settings_sit_between_default_and_local_tenant_table() -> Non
     assert settings.auto_approval_limit == Decimal("1000")  # the local tenant table wins
     with pytest.raises(SettingsError, match="ERP: tenant 1 settings.minimum_days: unknown setting"):
         book.for_tenant("1", {"minimum_days": 3})
+
+
+def test_generated_mod10_kids_are_valid_and_a_changed_digit_is_not() -> None:
+    assert kid_mod10("123456789") == "1234567897"
+    for body in ("10", "2025030500012", "999999999999999999999999"):
+        kid = kid_mod10(body)
+        assert kid_is_valid(kid)
+        assert not kid_is_valid(kid[:-1] + str((int(kid[-1]) + 1) % 10))
