@@ -128,14 +128,17 @@ _XML_SPACE_CHARS = " \t\r\n"
 PathTrie = dict[str, tuple["PathTrie | None", object]]
 
 _ROOT_PATHS: PathTrie = {}
+_WATCHED_ATTRIBUTES: set[str] = set()
 
 
-def watch_root_paths(trie: PathTrie) -> None:
+def watch_root_paths(trie: PathTrie, attributes: frozenset[str]) -> None:
     """Have ``tree_scan`` report the elements reached by the child paths of ``trie`` (from
-    the root). Called once, at import, by the rules that read ``TreeScan.reached``."""
+    the root) whose node has a payload, and the elements carrying any of ``attributes``.
+    Called once, at import, by the rules that read ``TreeScan.reached``/``attributed``."""
     if _ROOT_PATHS:
         raise RuntimeError("the root path trie is already registered")
     _ROOT_PATHS.update(trie)
+    _WATCHED_ATTRIBUTES.update(attributes)
 
 
 class TreeScan:
@@ -147,10 +150,10 @@ class TreeScan:
     def __init__(self) -> None:
         #: ``*[not(*) and not(normalize-space())]``: no child element, only white space.
         self.empty: list[Element] = []
-        #: Every element that carries attributes, with their names.
+        #: Every element that carries a watched attribute, with its attribute names.
         self.attributed: list[tuple[Element, list[str]]] = []
-        #: Every element a path of the watched trie reaches: (element, the payload of its
-        #: trie node, its ancestor that is a child of the root, or itself there).
+        #: Every element a path of the watched trie reaches where the trie node has a payload:
+        #: (element, that payload, its ancestor that is a child of the root, or itself there).
         self.reached: list[tuple[Element, object, Element]] = []
 
 
@@ -183,22 +186,25 @@ def _scan(root: Element) -> TreeScan:
     # Trie children and top-level ancestor of each element placed on a watched path; the
     # walk is in document order, so a parent is placed before its children.
     placed: dict[Element, tuple[PathTrie, Element | None]] = {root: (_ROOT_PATHS, None)}
+    watched = _WATCHED_ATTRIBUTES
     for el in root.iter(etree.Element):
         above = placed.get(el.getparent())  # type: ignore[arg-type]
         if above is not None:
             node = above[0].get(el.tag)
             if node is not None:
                 top = el if above[1] is None else above[1]
-                add_reached((el, node[1], top))
+                if node[1] is not None:
+                    add_reached((el, node[1], top))
                 if node[0] is not None:
                     placed[el] = (node[0], top)
         keys = el.keys()
-        if keys:
+        if keys and not watched.isdisjoint(keys):
             add_attributed((el, keys))
         text = el.text
-        # A blank text is rare on leaves and common on aggregates (indentation before the
-        # first child), so the child count is read only then.
-        if (not text or not text.strip(_XML_SPACE_CHARS)) and (
+        # A leaf's text nearly always starts with content, so one character test settles
+        # most elements; a blank text is common on aggregates (indentation before the first
+        # child), so the child count is read only then.
+        if (not text or (text[0] in _XML_SPACE_CHARS and not text.strip(_XML_SPACE_CHARS))) and (
             len(el) == 0 or (not isinstance(el[0].tag, str) and _only_space_inside(el))
         ):
             add_empty(el)

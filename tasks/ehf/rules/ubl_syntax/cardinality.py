@@ -85,28 +85,49 @@ def _count_from_index(doc: Document, rule: CountRule, present: set[str]) -> dict
     return counted
 
 
+# The root- and line-level rules are counted on the shared walk (``structure``); the line
+# ones only while every line is a child of the root (a fragment may nest them elsewhere).
+_ROOT_RULES = tuple(r for r in _COUNTS if r.context is None)
+_LINE_RULES = tuple(r for r in _COUNTS if r.on_line)
+_OTHER_RULES = tuple(r for r in _COUNTS if r.context is not None and not r.on_line)
+
+
+def _report_counts(
+    rule: CountRule, counted: dict[Element, int], contexts: list[Element], report: Report
+) -> None:
+    """Report each context whose count is out of bounds; ``contexts`` are every context
+    element, needed (and given) only when the rule has a minimum."""
+    if rule.low:
+        for context in contexts:
+            n = counted.get(context, 0)
+            if not rule.low <= n <= rule.high:
+                report(rule.rule_id, context, count=n, maximum=rule.high)
+        return
+    for context, n in counted.items():
+        if n > rule.high:
+            report(rule.rule_id, context, count=n, maximum=rule.high)
+
+
 @check(*dict.fromkeys(c.rule_id for c in _COUNTS))
 def cardinalities(doc: Document, report: Report) -> None:
     """The table UBL-SR rules: an element occurs at most (or exactly) n times."""
-    walked = structure(doc) if doc.kind is not None else None
-    present: set[str] | None = None
-    for rule in _COUNTS:
-        if rule.context is None and walked is None:
-            continue
-        if walked is not None and (
-            rule.context is None or (rule.on_line and walked.lines_complete)
-        ):
-            counted = dict(walked.counts.get(rule, {}))
+    generic = _OTHER_RULES
+    if doc.kind is None:
+        generic += _LINE_RULES
+    else:
+        walked = structure(doc)
+        for rule in _ROOT_RULES:
+            _report_counts(rule, walked.counts.get(rule, {}), [doc.root], report)
+        if walked.lines_complete:
+            for rule in _LINE_RULES:
+                contexts = doc.all(rule.context[-1]) if rule.low else []  # type: ignore[index]
+                _report_counts(rule, walked.counts.get(rule, {}), contexts, report)
         else:
-            if present is None:
-                present = set(doc.tags())
-            counted = _count_from_index(doc, rule, present)
-        if rule.low:
-            for context in _context_elements(doc, rule):
-                counted.setdefault(context, 0)
-        for context, n in counted.items():
-            if not rule.low <= n <= rule.high:
-                report(rule.rule_id, context, count=n, maximum=rule.high)
+            generic += _LINE_RULES
+    present = set(doc.tags())
+    for rule in generic:
+        contexts = _context_elements(doc, rule) if rule.low else []
+        _report_counts(rule, _count_from_index(doc, rule, present), contexts, report)
 
 
 def _tax_scheme_ids(pts: Element) -> list[str]:
@@ -137,8 +158,8 @@ def document_level_counts(doc: Document, report: Report) -> None:
     root = doc.root
     objects = [
         i
-        for adr in root
-        if adr.tag == ADR
+        for adr in doc.all(ADR)
+        if adr.getparent() is root
         and any(c.tag == DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in adr)
         for i in adr
         if i.tag == ID
@@ -151,18 +172,18 @@ def document_level_counts(doc: Document, report: Report) -> None:
             ("UBL-SR-13", SUPPLIER, False),
             ("UBL-SR-18", CUSTOMER, True),
         ):
-            n = sum(_tax_ids(el, vat) for el in root if el.tag == role)
+            n = sum(_tax_ids(el, vat) for el in doc.all(role) if el.getparent() is root)
             if n > 1:
                 report(rule_id, root, count=n)
-    sepa = [
-        i
-        for i in doc.all(ID)
-        if (i.get("schemeID") or "").upper() == "SEPA"
-        and (parent := i.getparent()) is not None
-        and parent.tag == PARTY_IDENTIFICATION
-    ]
-    if len(sepa) > 1:
-        report("UBL-SR-29", root, count=len(sepa))
+    # From the party identifications, not from every cbc:ID of the document.
+    sepa = sum(
+        1
+        for ident in doc.all(PARTY_IDENTIFICATION)
+        for i in ident
+        if i.tag == ID and (i.get("schemeID") or "").upper() == "SEPA"
+    )
+    if sepa > 1:
+        report("UBL-SR-29", root, count=sepa)
     for rule_id, tag in (("UBL-SR-44", PAYMENT_ID), ("UBL-SR-47", PAYMENT_MEANS_CODE)):
         distinct = set(string_values(doc.all(tag)))
         if len(distinct) > 1:

@@ -20,6 +20,25 @@ def _in_price_with_allowance(el: Element) -> bool:
     return False
 
 
+_AMOUNT, _BINARY = 1, 2
+# Clark tag -> _AMOUNT, _BINARY or 0, learnt once per tag: the documents share few tags
+# (bounded, since a document may bring any tags it likes).
+_KIND: dict[str, int] = {}
+_KIND_LIMIT = 4096
+
+
+def _kind(tag: str) -> int:
+    kind = _KIND.get(tag)
+    if kind is None:
+        if tag.endswith("Amount"):
+            kind = 0 if tag.endswith("PriceAmount") else _AMOUNT
+        else:
+            kind = _BINARY if tag.endswith("BinaryObject") else 0
+        if len(_KIND) < _KIND_LIMIT:
+            _KIND[tag] = kind
+    return kind
+
+
 @check("UBL-DT-01", "UBL-DT-06", "UBL-DT-07")
 def data_types(doc: Document, report: Report) -> None:
     """Amount decimals (not prices, nor amounts inside a price allowance) and binary objects.
@@ -27,14 +46,13 @@ def data_types(doc: Document, report: Report) -> None:
     The contexts match by name suffix in any namespace (``ends-with(name(), 'Amount')``).
     """
     for tag in doc.tags():
-        if tag.endswith("Amount"):
-            if tag.endswith("PriceAmount"):
-                continue
+        kind = _kind(tag)
+        if kind == _AMOUNT:
             for el in doc.all(tag):
                 raw = string_value(el)
-                if decimal_places(raw) > 2 and not _in_price_with_allowance(el):
+                if "." in raw and decimal_places(raw) > 2 and not _in_price_with_allowance(el):
                     report("UBL-DT-01", el, amount=raw)
-        elif tag.endswith("BinaryObject"):
+        elif kind == _BINARY:
             for el in doc.all(tag):
                 if el.get("mimeCode") is None:
                     report("UBL-DT-06", el)

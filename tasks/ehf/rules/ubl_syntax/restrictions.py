@@ -149,7 +149,7 @@ def _compile() -> _Tables:
 
 
 _TABLES = _compile()
-watch_root_paths(_TABLES.root)
+watch_root_paths(_TABLES.root, _TABLES.attr_names)
 
 
 @dataclass(frozen=True)
@@ -194,15 +194,11 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
     counts: dict[CountRule, dict[Element, int]] = {}
     root = doc.root
     scan = tree_scan(doc)
-    forbidden = tables.attr_names
     for el, keys in scan.attributed:
-        if not forbidden.isdisjoint(keys):
-            _attribute_hits(el, keys, tables, found)
+        _attribute_hits(el, keys, tables, found)
     lines = 0
     # The scan is in document order: the first element found for a rule is the first offender.
     for el, payload, line in scan.reached:
-        if payload is None:
-            continue
         rules, attrs, count_here, is_line = payload  # type: ignore[misc]
         lines += is_line
         for rule_id in rules:
