@@ -196,14 +196,18 @@ def _line_amount_matches(
     "PEPPOL-EN16931-R111",
     "PEPPOL-EN16931-R120",
     "PEPPOL-EN16931-R121",
+    "PEPPOL-EN16931-R130",
 )
 def invoice_lines(doc: Document, report: Report) -> None:
-    """Line amounts, base quantities, invoiced objects and line periods."""
+    """Line amounts, base quantities and their units, invoiced objects and line periods.
+
+    One pass over the lines reads each line's and price's children once for every rule."""
     is_invoice = doc.root.tag == INVOICE
+    units: list[tuple[Element, dict[str, list[Element]]]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
         line = by_tag(line_el)
-        price_el = _first(line, _PRICE)
-        price = by_tag(price_el) if price_el is not None else {}
+        line_prices = line.get(_PRICE, ())
+        price = by_tag(line_prices[0]) if line_prices else {}
         if not _line_amount_matches(line, price, is_invoice):
             report(
                 "PEPPOL-EN16931-R120",
@@ -215,6 +219,12 @@ def invoice_lines(doc: Document, report: Report) -> None:
             base = to_decimal(element_text(base_el))
             if base is None or base <= 0:
                 report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
+        for number, price_el in enumerate(line_prices):
+            # The first price's children are indexed already; a second one is malformed.
+            quantities = price.get(_BASE_QUANTITY, ()) if number == 0 else None
+            if quantities is None:
+                quantities = kids(price_el, _BASE_QUANTITY)
+            units.extend((quantity, line) for quantity in quantities)
         references = line.get(_DOCUMENT_REFERENCE, [])
         if len(references) > 1:
             report("PEPPOL-EN16931-R100", line_el, count=len(references))
@@ -224,7 +234,39 @@ def invoice_lines(doc: Document, report: Report) -> None:
             for code in kids(ref, _DOCUMENT_TYPE_CODE)
         ):
             report("PEPPOL-EN16931-R101", line_el)
+    _base_quantity_units(doc, units, is_invoice, report)
     _line_period_rules(doc, report)
+
+
+def _base_quantity_units(
+    doc: Document,
+    on_lines: list[tuple[Element, dict[str, list[Element]]]],
+    is_invoice: bool,
+    report: Report,
+) -> None:
+    """R130: a price's base quantity is in the unit of the line's quantity.
+
+    The context is any ``cac:Price/cbc:BaseQuantity[@unitCode]``; ``on_lines`` are those of
+    the lines' prices with their line's children. A price elsewhere (only in a malformed
+    fragment) is read from the tag index."""
+    everywhere = doc.all(_BASE_QUANTITY)
+    rest: list[tuple[Element, dict[str, list[Element]]]] = []
+    if len(on_lines) != len(everywhere):
+        seen = {base for base, _ in on_lines}
+        for base in everywhere:
+            price = base.getparent() if base not in seen else None
+            if price is not None and price.tag == _PRICE and price.getparent() is not None:
+                rest.append((base, by_tag(price.getparent())))  # type: ignore[arg-type]
+    for base, line in (*on_lines, *rest):
+        unit = base.get("unitCode")
+        if unit is None:
+            continue
+        invoiced, credited = line.get(_INVOICED_QUANTITY), line.get(_CREDITED_QUANTITY)
+        if not invoiced and not credited:
+            continue
+        quantities = (invoiced if is_invoice else credited) or ()
+        if not any(q.get("unitCode") == unit for q in quantities):
+            report("PEPPOL-EN16931-R130", base, unit=unit)
 
 
 def _net_price_matches(ac: Element, price_el: Element) -> bool:
@@ -238,9 +280,9 @@ def _net_price_matches(ac: Element, price_el: Element) -> bool:
     return price == gross - allowance
 
 
-@check("PEPPOL-EN16931-R044", "PEPPOL-EN16931-R046", "PEPPOL-EN16931-R130")
+@check("PEPPOL-EN16931-R044", "PEPPOL-EN16931-R046")
 def prices(doc: Document, report: Report) -> None:
-    """Price-level allowances (never charges) and the unit of the price base quantity."""
+    """Price-level allowances (never charges, and net = gross - allowance)."""
     for ac in doc.all(_ALLOWANCE_CHARGE):
         parent = ac.getparent()
         if parent is None or parent.tag != _PRICE:
@@ -250,16 +292,3 @@ def prices(doc: Document, report: Report) -> None:
             report("PEPPOL-EN16931-R044", ac, indicator=indicator)
         if child(ac, _BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):
             report("PEPPOL-EN16931-R046", ac)
-    is_invoice = doc.root.tag == INVOICE
-    for base in doc.all(_BASE_QUANTITY):
-        unit = base.get("unitCode")
-        price = base.getparent()
-        line = price.getparent() if price is not None and price.tag == _PRICE else None
-        if unit is None or line is None:
-            continue
-        invoiced, credited = kids(line, _INVOICED_QUANTITY), kids(line, _CREDITED_QUANTITY)
-        if not invoiced and not credited:
-            continue
-        quantities = invoiced if is_invoice else credited
-        if not any(q.get("unitCode") == unit for q in quantities):
-            report("PEPPOL-EN16931-R130", base, unit=unit)
