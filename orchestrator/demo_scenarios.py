@@ -37,7 +37,10 @@ class Scenario:
         return build_document(self.spec)
 
 
-def _kontor(number: str, lines: tuple[LineSpec, ...], **changes: object) -> InvoiceSpec:
+def kontor_invoice(number: str, lines: tuple[LineSpec, ...], **changes: object) -> InvoiceSpec:
+    """An invoice from Kontorrekvisita Nord AS to Fjordvik kommune on order PO-2025-0042, as
+    the ERP's master data expects it (registered account, valid KID, 30 days' credit);
+    ``changes`` replace any field."""
     fields: dict = {
         "number": number,
         "supplier": KONTOR,
@@ -63,13 +66,13 @@ def scenarios() -> list[Scenario]:
             "fjordvik-kontor-0001.xml",
             1,
             "posted: order PO-2025-0042 matched 3-way (ordered, received, agreed price)",
-            _kontor("KN-2025-0001", (paper, pens)),
+            kontor_invoice("KN-2025-0001", (paper, pens)),
         ),
         Scenario(
             "fjordvik-kontor-uten-bestilling.xml",
             1,
             "awaiting approval: no order, buyer reference 4100oppv belongs to Kari Nordmann",
-            _kontor(
+            kontor_invoice(
                 "KN-2025-0002",
                 (LineSpec("KR-210", "Kulepenn blå, 50 stk", D(2), D("89.00"), unit="XPK"),),
                 order_reference=None,
@@ -79,7 +82,7 @@ def scenarios() -> list[Scenario]:
             "fjordvik-kontor-nytt-kontonummer.xml",
             1,
             "BANK-ACCOUNT-MISMATCH: a valid account the supplier never registered",
-            _kontor("KN-2025-0003", (paper,), account="98760512346"),
+            kontor_invoice("KN-2025-0003", (paper,), account="98760512346"),
         ),
         Scenario(
             "fjordvik-bygg-asfalt.xml",
@@ -143,7 +146,7 @@ def scenarios() -> list[Scenario]:
             "fjordvik-kontor-kreditnota.xml",
             2,
             "posted as a credit: 2 packs of paper returned on KN-2025-0001",
-            _kontor(
+            kontor_invoice(
                 "KN-2025-K001",
                 (LineSpec("KR-100", PAPER, D(2), D("42.50"), unit="XPK", order_line="1"),),
                 document="CreditNote",
@@ -155,7 +158,7 @@ def scenarios() -> list[Scenario]:
             "fjordvik-kontor-0008.xml",
             3,
             "posted: 2 more packs, within what was received once the credit note freed them",
-            _kontor(
+            kontor_invoice(
                 "KN-2025-0008",
                 (LineSpec("KR-100", PAPER, D(2), D("42.50"), unit="XPK", order_line="1"),),
                 issue_date="2025-03-15",

@@ -8,6 +8,7 @@ Documentation       Fakturakontroll.
 ...                 avvik går videre til matching.
 Resource            common.resource
 Library             tasks.control.keywords.ControlKeywords
+Suite Setup         Kontroller innstillinger
 
 
 *** Tasks ***

@@ -8,6 +8,7 @@ Documentation       Matching mot bestilling.
 ...                 til avviksloggen med tallene saksbehandleren trenger.
 Resource            common.resource
 Library             tasks.matching.keywords.MatchingKeywords
+Suite Setup         Kontroller innstillinger
 
 
 *** Tasks ***

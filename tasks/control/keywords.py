@@ -18,7 +18,8 @@ from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
 from tasks import invoice_source
 from tasks.control import checks
-from tasks.control.settings import ControlSettings, load_settings, tenant_settings
+from tasks.control.settings import ControlSettings, tenant_settings
+from tasks.control.settings_keywords import SettingsKeywords
 from tasks.deviations import Deviation
 from tasks.ehf.findings import ValidationResult
 from tasks.ehf.model import Invoice
@@ -45,13 +46,12 @@ class _Case:
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class ControlKeywords:
+class ControlKeywords(SettingsKeywords):
     """Fakturakontroll: EHF-reglene, stamdata i økonomisystemet og kommunens innstillinger."""
 
     def __init__(self) -> None:
         self.ctx = context()
-        # Bad settings stop the robot here, before it touches any invoice.
-        self.book = load_settings(self.ctx.settings.home / "controls.toml")
+        super().__init__(self.ctx)
         self.erp = connect(self.ctx.settings.erp_url)
         self._case: _Case | None = None
 

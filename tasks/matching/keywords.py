@@ -13,7 +13,8 @@ from orchestrator.invoices import vouchers_in_flight
 from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
 from tasks import invoice_source
-from tasks.control.settings import load_settings, tenant_settings
+from tasks.control.settings import tenant_settings
+from tasks.control.settings_keywords import SettingsKeywords
 from tasks.erp_access import connect, erp_call
 from tasks.errors import BusinessException
 from tasks.invoice_source import ReceivedInvoice
@@ -26,12 +27,12 @@ ROUTES = {"post": "bokføring", "approval": "attestering", "stop": "avvik"}
 
 
 @library(scope="GLOBAL", auto_keywords=False)
-class MatchingKeywords:
+class MatchingKeywords(SettingsKeywords):
     """Matching mot bestilling, varemottak og rammeavtale."""
 
     def __init__(self) -> None:
         self.ctx = context()
-        self.book = load_settings(self.ctx.settings.home / "controls.toml")
+        super().__init__(self.ctx)
         self.erp = connect(self.ctx.settings.erp_url)
         self._received: ReceivedInvoice | None = None
         self._data = MatchingData()
