@@ -14,7 +14,7 @@ from tasks.ehf.document import (
     Document,
     Element,
     cac,
-    children,
+    cbc,
     normalize_space,
     select,
     string_value,
@@ -28,6 +28,12 @@ _SUPPLIER = cac("AccountingSupplierParty")
 _CUSTOMER = cac("AccountingCustomerParty")
 _REPRESENTATIVE = cac("TaxRepresentativeParty")
 _PARTY = cac("Party")
+_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
+_TAX_SCHEME = cac("TaxScheme")
+_ID = cbc("ID")
+_COMPANY_ID = cbc("CompanyID")
+_COUNTRY_CODE = cbc("IdentificationCode")
+_PARTY_COUNTRY = (_PARTY, cac("PostalAddress"), cac("Country"))
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -60,12 +66,13 @@ def countries(doc: Document) -> Countries:
 
 
 def _derive(doc: Document) -> Countries:
-    suppliers = _root_parties(doc, _SUPPLIER)
-    customers = _root_parties(doc, _CUSTOMER)
-    supplier_vat = _vat_prefixes(suppliers)
-    representative_vat = _vat_prefixes(root_children(doc, _REPRESENTATIVE))
-    supplier_address = [c for p in suppliers for c in select(p, _COUNTRY)]
-    customer_address = [c for p in customers for c in select(p, _COUNTRY)]
+    # Read bottom-up from the tag index: a document has few country codes and tax schemes,
+    # while walking down from the parties reads every child of each party and address.
+    vat = _vat_prefixes(doc)
+    supplier_vat = vat[_SUPPLIER]
+    representative_vat = vat[_REPRESENTATIVE]
+    supplier_address = _below_root(doc, _COUNTRY_CODE, (_SUPPLIER, *_PARTY_COUNTRY))
+    customer_address = _below_root(doc, _COUNTRY_CODE, (_CUSTOMER, *_PARTY_COUNTRY))
     supplier_code = _upper_first(supplier_address)
     customer_code = _upper_first(customer_address)
     address = [supplier_code] if supplier_address else []
@@ -75,13 +82,29 @@ def _derive(doc: Document) -> Countries:
     known_root = doc.kind is not None
     return Countries(
         supplier=_first_true(supplier_vat, representative_vat, address),
-        customer=_first_true(_vat_prefixes(customers), buyer_address),
+        customer=_first_true(vat[_CUSTOMER], buyer_address),
         accounting_supplier=_first_true(supplier_vat, address),
         supplier_raw=string_value(supplier_address[0]) if known_root and address else "",
         customer_raw=string_value(customer_address[0]) if known_root and buyer_address else "",
         supplier_code=supplier_code,
         customer_code=customer_code,
     )
+
+
+def _below_root(doc: Document, tag: str, chain: tuple[str, ...]) -> list[Element]:
+    """``/*/chain/tag`` (``chain`` outermost first), in document order, from the tag index."""
+    root = doc.root
+    found = []
+    for el in doc.all(tag):
+        node = el.getparent()
+        for step in reversed(chain):
+            if node is None or node.tag != step:
+                break
+            node = node.getparent()
+        else:
+            if node is root:
+                found.append(el)
+    return found
 
 
 def _first_true(*candidates: list[str]) -> str:
@@ -99,20 +122,29 @@ def _upper_first(nodes: list[Element]) -> str:
     return normalize_space(string_value(nodes[0])).upper() if nodes else ""
 
 
-def root_children(doc: Document, tag: str) -> list[Element]:
-    """``/*/tag``: the elements with this Clark tag that are children of the root."""
+def _vat_prefixes(doc: Document) -> dict[str, list[str]]:
+    """``/*/party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID,
+    1, 2)`` for the seller, buyer and tax representative, by their root child's tag."""
     root = doc.root
-    return [el for el in doc.all(tag) if el.getparent() is root]
-
-
-def _root_parties(doc: Document, tag: str) -> list[Element]:
-    """``/*/cac:Accounting…Party/cac:Party``."""
-    return [p for role in root_children(doc, tag) for p in children(role, _PARTY)]
-
-
-def _vat_prefixes(parties: list[Element]) -> list[str]:
-    """``party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID, 1, 2)``."""
-    return [v[:2] for party in parties for v in vat_ids(party, exact=True)]
+    prefixes: dict[str, list[str]] = {_SUPPLIER: [], _CUSTOMER: [], _REPRESENTATIVE: []}
+    for scheme in doc.all(_PARTY_TAX_SCHEME):
+        role = scheme.getparent()
+        if role is None:
+            continue
+        if role.tag == _PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
+            role = role.getparent()
+            if role is None or role.tag == _REPRESENTATIVE:
+                continue
+        elif role.tag != _REPRESENTATIVE:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
+            continue
+        found = prefixes.get(role.tag)
+        if found is None or role.getparent() is not root:
+            continue
+        ids = [i for ts in scheme if ts.tag == _TAX_SCHEME for i in ts if i.tag == _ID]
+        if any(string_value(i) == "VAT" for i in ids):
+            company = next((c for c in scheme if c.tag == _COMPANY_ID), None)
+            found.append(string_value(company)[:2])
+    return prefixes
 
 
 def vat_ids(party: Element, exact: bool) -> list[str]:
