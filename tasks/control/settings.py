@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, fields, replace
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from connectors.erp.base import Tenant
 from tasks.errors import BusinessException
+
+_CENT = Decimal("0.01")
 
 
 class SettingsError(ValueError):
@@ -35,9 +37,9 @@ class ControlSettings:
     quantity_tolerance: Decimal = Decimal("0")
 
     def price_tolerance(self, reference_price: Decimal) -> Decimal:
-        """The allowed price deviation: the larger of the percentage and the amount."""
+        """The allowed price deviation: the larger of the percentage and the amount, in øre."""
         by_percent = abs(reference_price) * self.price_tolerance_percent / Decimal(100)
-        return max(by_percent, self.price_tolerance_amount)
+        return max(by_percent, self.price_tolerance_amount).quantize(_CENT, ROUND_HALF_UP)
 
 
 def _decimal(where: str, value: Any) -> Decimal:
