@@ -9,8 +9,9 @@ from __future__ import annotations
 from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.peppol.common import both_german, child, profile
-from tasks.ehf.rules.peppol.values import element_text, nspace, xs_date
+from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.rules.peppol.common import both_german, profile
+from tasks.ehf.rules.peppol.values import element_text, own_text, xs_date
 
 _EMBEDDED = cbc("EmbeddedDocumentBinaryObject")
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
@@ -72,11 +73,6 @@ _EXEMPTIONS = {
 _GERMAN_ONLY_TYPES = ("326", "384")
 
 
-def _own_text(el: Element) -> str:
-    """``el/text()`` joined: the element's own text nodes."""
-    return (el.text or "") + "".join(c.tail or "" for c in el)
-
-
 @check(
     "PEPPOL-EN16931-CL001",
     "PEPPOL-EN16931-CL002",
@@ -96,7 +92,7 @@ def code_lists(doc: Document, report: Report) -> None:
     for el in doc.all(_DESCRIPTION_CODE):
         parent = el.getparent()
         if parent is not None and parent.tag == _INVOICE_PERIOD:
-            code = nspace(_own_text(el))
+            code = norm_space(own_text(el))
             if code not in codes("peppol", "invoice_period_description"):
                 report("PEPPOL-EN16931-CL006", el, code=code)
     for el in doc.all(_ENDPOINT):
@@ -139,7 +135,7 @@ def _reason_code(el: Element, report: Report) -> None:
     if parent is None or parent.tag != _ALLOWANCE_CHARGE:
         return
     indicators = {element_text(c) for c in parent if c.tag == _CHARGE_INDICATOR}
-    code = nspace(_own_text(el))
+    code = norm_space(own_text(el))
     if "false" in indicators:
         if code not in codes("peppol", "allowance_reason"):
             report("PEPPOL-EN16931-CL002", el, code=code)
@@ -160,13 +156,13 @@ def type_codes(doc: Document, report: Report) -> None:
         return
     known_profile = profile(doc) != "Unknown"
     for el in invoice_types:
-        code = nspace(_own_text(el))
+        code = norm_space(own_text(el))
         if known_profile and code not in codes("peppol", "invoice_type"):
             report("PEPPOL-EN16931-P0100", el, code=code)
-        if nspace(element_text(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
+        if norm_space(element_text(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
             report("PEPPOL-EN16931-P0112", el, code=code)
     for el in credit_types:
-        code = nspace(_own_text(el))
+        code = norm_space(own_text(el))
         if known_profile and code not in codes("peppol", "credit_note_type"):
             report("PEPPOL-EN16931-P0101", el, code=code)
 
@@ -176,7 +172,7 @@ def date_format(doc: Document, report: Report) -> None:
     """Dates are written YYYY-MM-DD and are real calendar dates."""
     for tag in _DATES:
         for el in doc.all(tag):
-            text = _own_text(el)
+            text = own_text(el)
             if len(text) != 10 or xs_date(element_text(el)) is None:
                 report("PEPPOL-EN16931-F001", el, value=element_text(el))
 
@@ -198,5 +194,5 @@ def exemption_categories(doc: Document, report: Report) -> None:
         if reason is None:
             continue
         expected = _EXEMPTIONS.get(element_text(reason).upper())
-        if expected is not None and nspace(element_text(child(category, _ID))) != expected[1]:
+        if expected is not None and norm_space(element_text(child(category, _ID))) != expected[1]:
             report(expected[0], category, reason=element_text(reason), category=expected[1])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tasks.ehf.document import Document, Element, cac, cbc
-from tasks.ehf.rules.peppol.values import element_text, nspace
+from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.rules.peppol.values import element_text
 
 _PROFILE_ID = cbc("ProfileID")
 _COUNTRY_PATH = (cac("Party"), cac("PostalAddress"), cac("Country"), cbc("IdentificationCode"))
@@ -19,29 +20,9 @@ _PROFILES = {
 }
 
 
-def child(el: Element, tag: str) -> Element | None:
-    """The first child of ``el`` with this Clark tag, or None."""
-    for c in el:
-        if c.tag == tag:
-            return c
-    return None
-
-
 def kids(el: Element, tag: str) -> list[Element]:
     """The children of ``el`` with this Clark tag."""
     return [c for c in el if c.tag == tag]
-
-
-def by_tag(el: Element) -> dict[str, list[Element]]:
-    """The children of ``el`` grouped by Clark tag, in one pass (for elements read often)."""
-    groups: dict[str, list[Element]] = {}
-    for c in el:
-        bucket = groups.get(c.tag)  # type: ignore[call-overload]
-        if bucket is None:
-            groups[c.tag] = [c]  # type: ignore[index]
-        else:
-            bucket.append(c)
-    return groups
 
 
 def descend(el: Element | None, *tags: str) -> Element | None:
@@ -54,12 +35,12 @@ def descend(el: Element | None, *tags: str) -> Element | None:
 
 def profile(doc: Document) -> str:
     """``$profile``: '01' or '02' for an approved business process, else 'Unknown'."""
-    value = nspace(element_text(child(doc.root, _PROFILE_ID)))
+    value = norm_space(element_text(child(doc.root, _PROFILE_ID)))
     return _PROFILES.get(value, "Unknown")
 
 
 def _country(doc: Document, party_tag: str) -> str:
-    return nspace(element_text(descend(child(doc.root, party_tag), *_COUNTRY_PATH))).upper()
+    return norm_space(element_text(descend(child(doc.root, party_tag), *_COUNTRY_PATH))).upper()
 
 
 def both_german(doc: Document) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, tree_scan
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.peppol.common import both_german, by_tag, child, descend, kids, profile
-from tasks.ehf.rules.peppol.values import element_text, nspace
+from tasks.ehf.rules._shared import child, children_by_tag, norm_space
+from tasks.ehf.rules.peppol.common import both_german, descend, kids, profile
+from tasks.ehf.rules.peppol.values import element_text, own_text
 from tasks.ehf.xpathfn import to_number
 
 _CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -73,7 +74,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
 
 
 def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
-    groups = by_tag(el)
+    groups = children_by_tag(el)
 
     def first(tag: str) -> Element | None:
         found = groups.get(tag)
@@ -102,8 +103,8 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
     if without != (1 if tax_currency is not None else 0):
         report("PEPPOL-EN16931-R054", el, count=without)
     if tax_currency is not None:
-        currency = nspace(element_text(tax_currency))
-        document_currency = nspace(element_text(first(_DOCUMENT_CURRENCY)))
+        currency = norm_space(element_text(tax_currency))
+        document_currency = norm_space(element_text(first(_DOCUMENT_CURRENCY)))
         if not _same_sign(totals, currency, document_currency):
             report("PEPPOL-EN16931-R055", el, tax_currency=currency)
 
@@ -137,13 +138,11 @@ def document_level(doc: Document, report: Report) -> None:
                 if child(party, _ENDPOINT) is None:
                     report(rule, party)
     for means in doc.all(_PAYMENT_MEANS):
-        code = nspace(element_text(child(means, _PAYMENT_MEANS_CODE)))
+        code = norm_space(element_text(child(means, _PAYMENT_MEANS_CODE)))
         if code in ("49", "59") and descend(means, _PAYMENT_MANDATE, _ID) is None:
             report("PEPPOL-EN16931-R061", means, code=code)
 
 
 def _text_nodes(el: Element | None) -> str:
     """``normalize-space(el/text())``: the element's own text, not its descendants'."""
-    if el is None:
-        return ""
-    return nspace((el.text or "") + "".join(c.tail or "" for c in el))
+    return norm_space(own_text(el))

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.peppol.values import castable_integer, element_text, nspace
+from tasks.ehf.rules._shared import norm_space
+from tasks.ehf.rules.peppol.values import castable_integer, element_text
 
 _ENDPOINT = cbc("EndpointID")
 _ID = cbc("ID")
@@ -164,20 +165,20 @@ def _passes(el: Element, rule: tuple[str, Test | None, Test | None]) -> bool:
     if on_raw is not None:
         return on_raw(raw)
     assert on_normalized is not None
-    return on_normalized(nspace(raw))
+    return on_normalized(norm_space(raw))
 
 
 def _dutch_vat_context(el: Element) -> bool:
     """``cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID``
     whose value starts with ``NL``."""
     text = element_text(el)
-    if "NL" not in text or not nspace(text).startswith("NL"):
+    if "NL" not in text or not norm_space(text).startswith("NL"):
         return False
     parent = el.getparent()
     if parent is None or parent.tag != _PARTY_TAX_SCHEME:
         return False
     scheme_id = next((c for s in parent if s.tag == _TAX_SCHEME for c in s if c.tag == _ID), None)
-    return nspace(element_text(scheme_id)) == "VAT"
+    return norm_space(element_text(scheme_id)) == "VAT"
 
 
 def _rule_for(el: Element) -> tuple[str, Test | None, Test | None] | None:

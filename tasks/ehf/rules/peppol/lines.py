@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.peppol.common import by_tag, child, kids
-from tasks.ehf.rules.peppol.values import element_text, nspace, slack, xdiv, xmul, xs_date
+from tasks.ehf.rules._shared import child, children_by_tag, norm_space
+from tasks.ehf.rules.peppol.common import kids
+from tasks.ehf.rules.peppol.values import element_text, own_text, slack, xdiv, xmul, xs_date
 from tasks.ehf.xpathfn import round2, to_decimal
 
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
@@ -102,16 +103,9 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
                 base=element_text(child(el, _BASE_AMOUNT)),
                 percent=element_text(child(el, _MULTIPLIER)),
             )
-        indicator = _own_text(child(el, _CHARGE_INDICATOR))
+        indicator = norm_space(own_text(child(el, _CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
             report("PEPPOL-EN16931-R043", el, indicator=indicator)
-
-
-def _own_text(el: Element | None) -> str:
-    """``normalize-space(el/text())``."""
-    if el is None:
-        return ""
-    return nspace((el.text or "") + "".join(c.tail or "" for c in el))
 
 
 def _line_period_rules(doc: Document, report: Report) -> None:
@@ -131,13 +125,9 @@ def _line_period_rules(doc: Document, report: Report) -> None:
             for line in kids(root, line_tag):
                 for period in kids(line, _INVOICE_PERIOD):
                     for date in kids(period, tag):
-                        value = xs_date(_own_text_raw(date))
+                        value = xs_date(own_text(date))
                         if value is None or whole is None or not inside(value, whole):
                             report(rule, date, line_date=element_text(date))
-
-
-def _own_text_raw(el: Element) -> str:
-    return (el.text or "") + "".join(c.tail or "" for c in el)
 
 
 def _sum_rounded(charges: list[Element]) -> Decimal:
@@ -176,7 +166,7 @@ def _line_amount_matches(
         allowances: list[Element] = []
         charges: list[Element] = []
         for ac in line.get(_ALLOWANCE_CHARGE, ()):
-            indicator = nspace(element_text(child(ac, _CHARGE_INDICATOR)))
+            indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
             if indicator == "false":
                 allowances.append(ac)
             elif indicator == "true":
@@ -205,9 +195,9 @@ def invoice_lines(doc: Document, report: Report) -> None:
     is_invoice = doc.root.tag == INVOICE
     units: list[tuple[Element, dict[str, list[Element]]]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
-        line = by_tag(line_el)
+        line = children_by_tag(line_el)
         line_prices = line.get(_PRICE, ())
-        price = by_tag(line_prices[0]) if line_prices else {}
+        price = children_by_tag(line_prices[0]) if line_prices else {}
         if not _line_amount_matches(line, price, is_invoice):
             report(
                 "PEPPOL-EN16931-R120",
@@ -256,7 +246,7 @@ def _base_quantity_units(
         for base in everywhere:
             price = base.getparent() if base not in seen else None
             if price is not None and price.tag == _PRICE and price.getparent() is not None:
-                rest.append((base, by_tag(price.getparent())))  # type: ignore[arg-type]
+                rest.append((base, children_by_tag(price.getparent())))  # type: ignore[arg-type]
     for base, line in (*on_lines, *rest):
         unit = base.get("unitCode")
         if unit is None:
@@ -287,7 +277,7 @@ def prices(doc: Document, report: Report) -> None:
         parent = ac.getparent()
         if parent is None or parent.tag != _PRICE:
             continue
-        indicator = nspace(element_text(child(ac, _CHARGE_INDICATOR)))
+        indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
         if indicator != "false":
             report("PEPPOL-EN16931-R044", ac, indicator=indicator)
         if child(ac, _BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):

@@ -1,11 +1,13 @@
 """XPath 2.0 value semantics the Peppol rules need beyond ``tasks.ehf.xpathfn``.
 
-- ``nspace``: ``normalize-space`` over XML white space only (a no-break space is content).
+- ``own_text``: ``el/text()``, the element's own text nodes (not its descendants').
 - ``xs_date``: ``xs:date`` casting, for date formats (F001) and comparisons (R110/R111).
 - ``xdiv``: ``div`` on decimals as the official engine (Saxon) computes it.
 - ``castable_integer``: ``castable as xs:integer``.
 
-Candidates for a shared helper module; kept here until the lead folds them.
+``normalize-space`` and the children index come from ``tasks.ehf.rules._shared``.
+``xs_date`` stays here: it accepts the whole xs:date lexical space (signed years, years of
+five digits and more) and answers None, where ``_shared.date_minutes`` raises.
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ import re
 from decimal import Context, Decimal
 
 from tasks.ehf.document import Element
+from tasks.ehf.rules._shared import XML_SPACE
 
-_XML_SPACE = " \t\r\n"
-_XML_SPACE_RUN = re.compile(r"[ \t\r\n]+")
 _DATE = re.compile(r"(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -24,13 +25,6 @@ _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _EXACT = Context(prec=200)
 # Saxon divides decimals to max(18, scale of either operand) places, rounding half down.
 _DIVIDE_PRECISION = 18
-
-
-def nspace(value: str | None) -> str:
-    """XPath ``normalize-space``: trim and collapse runs of XML white space."""
-    if not value:
-        return ""
-    return _XML_SPACE_RUN.sub(" ", value).strip(_XML_SPACE)
 
 
 def element_text(el: Element | None) -> str:
@@ -42,9 +36,16 @@ def element_text(el: Element | None) -> str:
     return "".join(el.itertext())
 
 
+def own_text(el: Element | None) -> str:
+    """``el/text()`` joined: the element's own text nodes ('' when absent)."""
+    if el is None:
+        return ""
+    return (el.text or "") + "".join(c.tail or "" for c in el)
+
+
 def castable_integer(value: str) -> bool:
     """XPath ``value castable as xs:integer`` (surrounding white space is allowed)."""
-    return _INTEGER.fullmatch(value.strip(_XML_SPACE)) is not None
+    return _INTEGER.fullmatch(value.strip(XML_SPACE)) is not None
 
 
 def _leap(year: int) -> bool:
@@ -67,7 +68,7 @@ def xs_date(value: str | None) -> int | None:
     A date without a timezone is taken in UTC (the engine's implicit timezone)."""
     if value is None:
         return None
-    match = _DATE.fullmatch(value.strip(_XML_SPACE))
+    match = _DATE.fullmatch(value.strip(XML_SPACE))
     if match is None:
         return None
     year, month, day = int(match[1]), int(match[2]), int(match[3])
