@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import charge_indicators
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     child_path,
@@ -41,7 +42,6 @@ NAME = cbc("Name")
 PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
 REGISTRATION_NAME = cbc("RegistrationName")
 ALLOWANCE_CHARGE = cac("AllowanceCharge")
-CHARGE_INDICATOR = cbc("ChargeIndicator")
 REASON = cbc("AllowanceChargeReason")
 
 _COUNTS = count_rules()
@@ -248,11 +248,6 @@ def payee(doc: Document, report: Report) -> None:
                 report(rule_id, payee_party, count=n)
 
 
-def _xs_boolean(value: str) -> bool | None:
-    """Cast to ``xs:boolean`` as a general comparison does; None where the cast fails."""
-    return {"true": True, "1": True, "false": False, "0": False}.get(value.strip())
-
-
 @check("UBL-SR-30", "UBL-SR-31")
 def allowance_charge_reason(doc: Document, report: Report) -> None:
     """UBL-SR-30/31: an allowance or charge has at most one reason text.
@@ -261,7 +256,7 @@ def allowance_charge_reason(doc: Document, report: Report) -> None:
     comes first in the pattern and takes the node.
     """
     for ac in doc.all(ALLOWANCE_CHARGE):
-        flags = {_xs_boolean(string_value(c)) for c in ac if c.tag == CHARGE_INDICATOR}
+        flags = charge_indicators(ac)
         if False in flags:
             rule_id = "UBL-SR-30"
         elif True in flags:
