@@ -219,20 +219,28 @@ def ancestors(el: Element) -> Iterator[Element]:
         parent = parent.getparent()
 
 
+@lru_cache(maxsize=1024)
+def _step_name(tag: str) -> str:
+    """``prefix:LocalName`` of a Clark tag (the bare local name outside the UBL namespaces)."""
+    qname = etree.QName(tag)
+    prefix = _PREFIX_OF.get(qname.namespace or "", "")
+    return f"{prefix}:{qname.localname}" if prefix else qname.localname
+
+
 def location(el: Element) -> str:
     """An XPath to ``el`` with prefixes and 1-based positions, for people and tools."""
     steps = []
     node: Element | None = el
     while node is not None:
-        qname = etree.QName(node)
-        prefix = _PREFIX_OF.get(qname.namespace or "", "")
-        name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        tag = node.tag
         parent = node.getparent()
         if parent is None:
-            steps.append(name)
+            steps.append(_step_name(tag))
         else:
-            same = [c for c in parent if c.tag == node.tag]
-            steps.append(f"{name}[{same.index(node) + 1}]")
+            # Counted by libxml2 over the preceding siblings with this tag, not by a list of
+            # every child of the parent searched with Python comparisons.
+            position = sum(1 for _ in node.itersiblings(tag, preceding=True)) + 1
+            steps.append(f"{_step_name(tag)}[{position}]")
         node = parent
     return "/" + "/".join(reversed(steps))
 
