@@ -200,13 +200,13 @@ def _scan(root: Element) -> TreeScan:
         keys = el.keys()
         if keys and not watched.isdisjoint(keys):
             add_attributed((el, keys))
-        text = el.text
-        # A leaf's text nearly always starts with content, so one character test settles
-        # most elements; a blank text is common on aggregates (indentation before the first
-        # child), so the child count is read only then.
-        if (not text or (text[0] in _XML_SPACE_CHARS and not text.strip(_XML_SPACE_CHARS))) and (
-            len(el) == 0 or (not isinstance(el[0].tag, str) and _only_space_inside(el))
-        ):
+        # Read the text of leaves only: an aggregate's text is its indentation, and building
+        # that string costs more than counting the children.
+        if len(el) == 0:
+            text = el.text
+            if not text or (text[0] in _XML_SPACE_CHARS and not text.strip(_XML_SPACE_CHARS)):
+                add_empty(el)
+        elif not isinstance(el[0].tag, str) and _only_space_inside(el):  # a comment first
             add_empty(el)
     return scan
 
