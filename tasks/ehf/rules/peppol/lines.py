@@ -193,7 +193,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
 
     One pass over the lines reads each line's and price's children once for every rule."""
     is_invoice = doc.root.tag == INVOICE
-    units: list[tuple[Element, dict[str, list[Element]]]] = []
+    units: list[tuple[list[Element], dict[str, list[Element]]]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
         line = children_by_tag(line_el)
         line_prices = line.get(_PRICE, ())
@@ -209,12 +209,10 @@ def invoice_lines(doc: Document, report: Report) -> None:
             base = to_decimal(element_text(base_el))
             if base is None or base <= 0:
                 report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
-        for number, price_el in enumerate(line_prices):
-            # The first price's children are indexed already; a second one is malformed.
-            quantities = price.get(_BASE_QUANTITY, ()) if number == 0 else None
-            if quantities is None:
-                quantities = kids(price_el, _BASE_QUANTITY)
-            units.extend((quantity, line) for quantity in quantities)
+        if _BASE_QUANTITY in price:
+            units.append((price[_BASE_QUANTITY], line))
+        for price_el in line_prices[1:]:  # a second price is malformed, but has its context
+            units.append((kids(price_el, _BASE_QUANTITY), line))
         references = line.get(_DOCUMENT_REFERENCE, [])
         if len(references) > 1:
             report("PEPPOL-EN16931-R100", line_el, count=len(references))
@@ -230,24 +228,24 @@ def invoice_lines(doc: Document, report: Report) -> None:
 
 def _base_quantity_units(
     doc: Document,
-    on_lines: list[tuple[Element, dict[str, list[Element]]]],
+    on_lines: list[tuple[list[Element], dict[str, list[Element]]]],
     is_invoice: bool,
     report: Report,
 ) -> None:
     """R130: a price's base quantity is in the unit of the line's quantity.
 
     The context is any ``cac:Price/cbc:BaseQuantity[@unitCode]``; ``on_lines`` are those of
-    the lines' prices with their line's children. A price elsewhere (only in a malformed
+    the lines' prices, each with its line's children. A price elsewhere (only in a malformed
     fragment) is read from the tag index."""
     everywhere = doc.all(_BASE_QUANTITY)
-    rest: list[tuple[Element, dict[str, list[Element]]]] = []
-    if len(on_lines) != len(everywhere):
-        seen = {base for base, _ in on_lines}
+    pairs = [(base, line) for bases, line in on_lines for base in bases]
+    if len(pairs) != len(everywhere):
+        seen = {base for base, _ in pairs}
         for base in everywhere:
             price = base.getparent() if base not in seen else None
             if price is not None and price.tag == _PRICE and price.getparent() is not None:
-                rest.append((base, children_by_tag(price.getparent())))  # type: ignore[arg-type]
-    for base, line in (*on_lines, *rest):
+                pairs.append((base, children_by_tag(price.getparent())))  # type: ignore[arg-type]
+    for base, line in pairs:
         unit = base.get("unitCode")
         if unit is None:
             continue
