@@ -153,8 +153,9 @@ class TreeScan:
         #: Every element that carries a watched attribute, with its attribute names.
         self.attributed: list[tuple[Element, list[str]]] = []
         #: Every element a path of the watched trie reaches where the trie node has a payload:
-        #: (element, that payload, its ancestor that is a child of the root, or itself there).
-        self.reached: list[tuple[Element, object, Element]] = []
+        #: (element, that payload, its ancestor that is a child of the root or itself there,
+        #: its attribute names).
+        self.reached: list[tuple[Element, object, Element, list[str]]] = []
 
 
 def _only_space_inside(el: Element) -> bool:
@@ -183,23 +184,27 @@ def _scan(root: Element) -> TreeScan:
     add_empty = scan.empty.append
     add_attributed = scan.attributed.append
     add_reached = scan.reached.append
-    # Trie children and top-level ancestor of each element placed on a watched path; the
-    # walk is in document order, so a parent is placed before its children.
-    placed: dict[Element, tuple[PathTrie, Element | None]] = {root: (_ROOT_PATHS, None)}
+    # Trie children of each element placed on a watched path. The walk is in document order,
+    # so a parent is placed before its children, and every element below a child of the root
+    # comes after that child and before the next one: that child is the top-level ancestor.
+    placed: dict[Element, PathTrie] = {root: _ROOT_PATHS}
     watched = _WATCHED_ATTRIBUTES
+    top = root
     for el in root.iter(etree.Element):
-        above = placed.get(el.getparent())  # type: ignore[arg-type]
-        if above is not None:
-            node = above[0].get(el.tag)
-            if node is not None:
-                top = el if above[1] is None else above[1]
-                if node[1] is not None:
-                    add_reached((el, node[1], top))
-                if node[0] is not None:
-                    placed[el] = (node[0], top)
         keys = el.keys()
         if keys and not watched.isdisjoint(keys):
             add_attributed((el, keys))
+        parent = el.getparent()
+        trie = placed.get(parent)  # type: ignore[arg-type]
+        if trie is not None:
+            node = trie.get(el.tag)
+            if node is not None:
+                if parent is root:
+                    top = el
+                if node[1] is not None:
+                    add_reached((el, node[1], top, keys))
+                if node[0] is not None:
+                    placed[el] = node[0]
         # Read the text of leaves only: an aggregate's text is its indentation, and building
         # that string costs more than counting the children.
         if len(el) == 0:

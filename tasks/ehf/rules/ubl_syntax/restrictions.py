@@ -198,13 +198,12 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
         _attribute_hits(el, keys, tables, found)
     lines = 0
     # The scan is in document order: the first element found for a rule is the first offender.
-    for el, payload, line in scan.reached:
+    for el, payload, line, keys in scan.reached:
         rules, attrs, count_here, is_line = payload  # type: ignore[misc]
         lines += is_line
         for rule_id in rules:
             found.setdefault(rule_id, el)
-        if attrs:
-            keys = el.keys()
+        if attrs and keys:
             for name, rule_id in attrs:
                 if name in keys:
                     found.setdefault(rule_id, el)
