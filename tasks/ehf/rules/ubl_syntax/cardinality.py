@@ -140,14 +140,26 @@ def _tax_scheme_ids(pts: Element) -> list[str]:
     return values
 
 
-def _tax_ids(party_role: Element, vat: bool) -> int:
-    """Count PartyTaxScheme/CompanyID under ``role/cac:Party`` whose scheme is (not) VAT."""
-    total = 0
-    for pts in child_path([party_role], (PARTY, PARTY_TAX_SCHEME)):
+def _tax_id_counts(doc: Document) -> dict[tuple[str, bool], int]:
+    """How many ``/*/role/cac:Party/cac:PartyTaxScheme/cbc:CompanyID`` there are under a
+    scheme that is (True) or is not (False) VAT, by (role tag, VAT or not); from the few
+    PartyTaxScheme elements of the tag index."""
+    root = doc.root
+    counts: dict[tuple[str, bool], int] = {}
+    for pts in doc.all(PARTY_TAX_SCHEME):
+        party = pts.getparent()
+        if party is None or party.tag != PARTY:
+            continue
+        role = party.getparent()
+        if role is None or role.getparent() is not root:
+            continue
         schemes = _tax_scheme_ids(pts)
-        if any((s == "VAT") == vat for s in schemes):
-            total += sum(1 for c in pts if c.tag == COMPANY_ID)
-    return total
+        n = sum(1 for c in pts if c.tag == COMPANY_ID)
+        for vat in (True, False):
+            if any((s == "VAT") == vat for s in schemes):
+                key = (role.tag, vat)
+                counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 @check("UBL-SR-04", "UBL-SR-12", "UBL-SR-13", "UBL-SR-18", "UBL-SR-29", "UBL-SR-44", "UBL-SR-47")
@@ -167,12 +179,13 @@ def document_level_counts(doc: Document, report: Report) -> None:
     if len(objects) > 1:
         report("UBL-SR-04", root, count=len(objects))
     if doc.has(PARTY_TAX_SCHEME):
+        tax_ids = _tax_id_counts(doc)
         for rule_id, role, vat in (
             ("UBL-SR-12", SUPPLIER, True),
             ("UBL-SR-13", SUPPLIER, False),
             ("UBL-SR-18", CUSTOMER, True),
         ):
-            n = sum(_tax_ids(el, vat) for el in doc.all(role) if el.getparent() is root)
+            n = tax_ids.get((role, vat), 0)
             if n > 1:
                 report(rule_id, root, count=n)
     # From the party identifications, not from every cbc:ID of the document.
