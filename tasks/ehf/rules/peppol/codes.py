@@ -107,7 +107,8 @@ def amount_currencies(doc: Document, report: Report) -> None:
     except that the VAT total in accounting currency (BT-111: a cac:TaxTotal/cbc:TaxAmount
     whose total has no subtotals) may carry another currency."""
     valid = codes("peppol", "currency")
-    document = {element_text(c) for c in doc.root if c.tag == _DOCUMENT_CURRENCY}
+    root = doc.root
+    document = {element_text(c) for c in doc.all(_DOCUMENT_CURRENCY) if c.getparent() is root}
     for tag in _AMOUNTS:
         for el in doc.all(tag):
             currency = el.get("currencyID")

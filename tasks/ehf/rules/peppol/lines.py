@@ -110,9 +110,20 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
 
 def _line_period_rules(doc: Document, report: Report) -> None:
     """R110/R111: a line period lies within the invoice period, where that is given."""
+    if not doc.has(_INVOICE_PERIOD):
+        return
     for root in (*doc.all(INVOICE), *doc.all(CREDIT_NOTE)):
-        periods = kids(root, _INVOICE_PERIOD)
         line_tag = _LINE_OF[root.tag]
+        # The document's and its lines' periods, from the tag index (the root has many
+        # children and most lines have no period).
+        periods: list[Element] = []
+        line_periods: list[Element] = []
+        for period in doc.all(_INVOICE_PERIOD):
+            parent = period.getparent()
+            if parent is root:
+                periods.append(period)
+            elif parent is not None and parent.tag == line_tag and parent.getparent() is root:
+                line_periods.append(period)
         for tag, rule, inside in (
             (_START, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
             (_END, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
@@ -122,12 +133,11 @@ def _line_period_rules(doc: Document, report: Report) -> None:
                 continue
             # xs:date() of more than one invoice period date stops the official engine.
             whole = xs_date(element_text(bounds[0])) if len(bounds) == 1 else None
-            for line in kids(root, line_tag):
-                for period in kids(line, _INVOICE_PERIOD):
-                    for date in kids(period, tag):
-                        value = xs_date(own_text(date))
-                        if value is None or whole is None or not inside(value, whole):
-                            report(rule, date, line_date=element_text(date))
+            for period in line_periods:
+                for date in kids(period, tag):
+                    value = xs_date(own_text(date))
+                    if value is None or whole is None or not inside(value, whole):
+                        report(rule, date, line_date=element_text(date))
 
 
 def _sum_rounded(charges: list[Element]) -> Decimal:
