@@ -11,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from tasks.ehf.document import NS_CAC, NS_CBC, Element, string_value
+from tasks.ehf.document import NS_CAC, NS_CBC, Document, Element, string_value
 from tasks.ehf.xpathfn import to_decimal
 
 #: The characters XPath ``normalize-space`` (and the xs: lexical forms) treat as white space.
@@ -41,6 +41,19 @@ def children_by_tag(el: Element) -> Kids:
             kids[tag] = [c]
         else:
             bucket.append(c)
+    return kids
+
+
+def shared_children(doc: Document, el: Element) -> Kids:
+    """``children_by_tag(el)`` built once per document and shared by every family that reads
+    the same node (the root, each line, its price): kept in ``doc.memo``. Callers must not
+    change the lists."""
+    memo: dict[Element, Kids] | None = doc.memo.get("children_by_tag")  # type: ignore[assignment]
+    if memo is None:
+        memo = doc.memo["children_by_tag"] = {}
+    kids = memo.get(el)
+    if kids is None:
+        kids = memo[el] = children_by_tag(el)
     return kids
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, tree_scan
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, children_by_tag, norm_space
+from tasks.ehf.rules._shared import child, norm_space, shared_children
 from tasks.ehf.rules.peppol.common import both_german, descend, kids, profile
 from tasks.ehf.rules.peppol.values import element_text, own_text
 from tasks.ehf.xpathfn import to_number
@@ -74,7 +74,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
 
 
 def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
-    groups = children_by_tag(el)
+    groups = shared_children(doc, el)
 
     def first(tag: str) -> Element | None:
         found = groups.get(tag)

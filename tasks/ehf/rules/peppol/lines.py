@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, children_by_tag, norm_space
+from tasks.ehf.rules._shared import child, norm_space, shared_children
 from tasks.ehf.rules.peppol.common import kids
 from tasks.ehf.rules.peppol.values import element_text, own_text, slack, xdiv, xmul, xs_date
 from tasks.ehf.xpathfn import round2, to_decimal
@@ -205,9 +205,9 @@ def invoice_lines(doc: Document, report: Report) -> None:
     is_invoice = doc.root.tag == INVOICE
     units: list[tuple[list[Element], dict[str, list[Element]]]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
-        line = children_by_tag(line_el)
+        line = shared_children(doc, line_el)
         line_prices = line.get(_PRICE, ())
-        price = children_by_tag(line_prices[0]) if line_prices else {}
+        price = shared_children(doc, line_prices[0]) if line_prices else {}
         if not _line_amount_matches(line, price, is_invoice):
             report(
                 "PEPPOL-EN16931-R120",
@@ -254,7 +254,7 @@ def _base_quantity_units(
         for base in everywhere:
             price = base.getparent() if base not in seen else None
             if price is not None and price.tag == _PRICE and price.getparent() is not None:
-                pairs.append((base, children_by_tag(price.getparent())))  # type: ignore[arg-type]
+                pairs.append((base, shared_children(doc, price.getparent())))  # type: ignore[arg-type]
     for base, line in pairs:
         unit = base.get("unitCode")
         if unit is None:
