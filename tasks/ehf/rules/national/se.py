@@ -9,6 +9,7 @@ from tasks.ehf.document import (
     Document,
     Element,
     cac,
+    cbc,
     exists,
     normalize_space,
     ntext,
@@ -29,6 +30,7 @@ from tasks.ehf.rules.national._common import (
 
 _TAX_CATEGORIES = (cac("TaxCategory"), cac("ClassifiedTaxCategory"))
 _PAYMENT_MEANS = cac("PaymentMeans")
+_COUNTRY_CODE = cbc("IdentificationCode")
 _STANDARD_RATES = (25.0, 12.0, 6.0)
 _F_SKATT = "GODKÄND FÖR F-SKATT"
 
@@ -50,6 +52,10 @@ _F_SKATT = "GODKÄND FÖR F-SKATT"
 )
 def swedish_rules(doc: Document, report: Report) -> None:
     """All Swedish rules, gated on a seller party with a Swedish postal address."""
+    # A seller's country code is one of the few IdentificationCode elements: without any
+    # "SE" among them, no seller can be Swedish.
+    if not any(string_value(code) == "SE" for code in doc.all(_COUNTRY_CODE)):
+        return
     sellers = [p for p in doc.context(SUPPLIER_PARTY) if "SE" in country_of(p)]
     if not sellers:
         return
