@@ -50,7 +50,14 @@ class _Malformed(Exception):
 
 def _dec(el: Element | None) -> Decimal:
     """``xs:decimal(el)``; an absent element counts as malformed (the test compares to ())."""
-    value = to_decimal(element_text(el))
+    raw = element_text(el)
+    # The usual plain number (ASCII digits, at most one dot, a sign) is read without the
+    # lexical pattern of to_decimal, which accepts exactly these and more.
+    plain = raw.strip()
+    body = plain[1:] if plain[:1] in ("+", "-") else plain
+    if body.isascii() and body.replace(".", "", 1).isdigit():
+        return Decimal(plain)
+    value = to_decimal(raw)
     if value is None:
         raise _Malformed
     return value
