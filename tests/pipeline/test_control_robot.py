@@ -98,6 +98,14 @@ def listing() -> dict[str, dict]:
     return {row["file"]: row for row in rows}
 
 
+def resolve(exception_id: int, action: str, comment: str, *, user: str = "kari"):
+    """``kommunerpa exceptions resolve ID --action … --user … --comment …``."""
+    return CliRunner().invoke(
+        exceptions_cli,
+        ["resolve", str(exception_id), "--action", action, "--user", user, "--comment", comment],
+    )
+
+
 def open_codes(row: dict) -> set[str]:
     return {e["code"] for e in row["exceptions"] if e["state"] == "open"}
 
@@ -131,19 +139,7 @@ def test_fixed_master_data_then_retry_passes(home: Settings, erp: httpx.Client) 
             "bank_accounts": ["15032080119"],
         },
     ).raise_for_status()
-    answer = CliRunner().invoke(
-        exceptions_cli,
-        [
-            "resolve",
-            str(exception["id"]),
-            "--action",
-            "retry",
-            "--user",
-            "kari",
-            "--comment",
-            "Leverandøren er registrert",
-        ],
-    )
+    answer = resolve(exception["id"], "retry", "Leverandøren er registrert")
     assert answer.exit_code == 0, answer.output
     rows = control(home, {})
     assert rows["supplier-unknown.xml"]["status"] == "controlled"
@@ -158,33 +154,9 @@ def test_fixed_master_data_then_retry_passes(home: Settings, erp: httpx.Client) 
 def test_override_needs_a_reason_and_lets_the_invoice_continue(home: Settings) -> None:
     rows = control(home, {"amount-limit.xml": CASES["amount-limit.xml"][0]})
     (exception,) = rows["amount-limit.xml"]["exceptions"]
-    without = CliRunner().invoke(
-        exceptions_cli,
-        [
-            "resolve",
-            str(exception["id"]),
-            "--action",
-            "override",
-            "--user",
-            "kari",
-            "--comment",
-            "",
-        ],
-    )
+    without = resolve(exception["id"], "override", "")
     assert without.exit_code != 0 and "comment" in without.output
-    with_reason = CliRunner().invoke(
-        exceptions_cli,
-        [
-            "resolve",
-            str(exception["id"]),
-            "--action",
-            "override",
-            "--user",
-            "kari",
-            "--comment",
-            "Avtalt med rådmannen",
-        ],
-    )
+    with_reason = resolve(exception["id"], "override", "Avtalt med rådmannen")
     assert with_reason.exit_code == 0, with_reason.output
     assert listing()["amount-limit.xml"]["status"] == "controlled"
     assert services.summary(home)["exceptions_by_code"] == {"AMOUNT-ABOVE-LIMIT": 1}
@@ -193,10 +165,7 @@ def test_override_needs_a_reason_and_lets_the_invoice_continue(home: Settings) -
 def test_retry_reruns_all_controls_and_keeps_what_still_fails(home: Settings) -> None:
     rows = control(home, {"supplier-blocked.xml": CASES["supplier-blocked.xml"][0]})
     first, second = rows["supplier-blocked.xml"]["exceptions"]
-    CliRunner().invoke(
-        exceptions_cli,
-        ["resolve", str(first["id"]), "--action", "retry", "--user", "kari", "--comment", "igjen"],
-    )
+    resolve(first["id"], "retry", "igjen")
     rows = control(home, {})
     # The other exception was answered by the same re-run, which raised both again.
     assert open_codes(rows["supplier-blocked.xml"]) == {"SUPPLIER-BLOCKED", "VAT-NOT-REGISTERED"}
@@ -207,19 +176,7 @@ def test_retry_reruns_all_controls_and_keeps_what_still_fails(home: Settings) ->
 def test_reject_ends_the_invoice(home: Settings) -> None:
     rows = control(home, {"buyer-unknown.xml": CASES["buyer-unknown.xml"][0]})
     (exception,) = rows["buyer-unknown.xml"]["exceptions"]
-    answer = CliRunner().invoke(
-        exceptions_cli,
-        [
-            "resolve",
-            str(exception["id"]),
-            "--action",
-            "reject",
-            "--user",
-            "ola",
-            "--comment",
-            "Feil mottaker",
-        ],
-    )
+    answer = resolve(exception["id"], "reject", "Feil mottaker", user="ola")
     assert answer.exit_code == 0, answer.output
     assert listing()["buyer-unknown.xml"]["status"] == "rejected"
 

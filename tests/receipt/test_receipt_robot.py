@@ -118,5 +118,5 @@ def test_demo_prints_a_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(demo, [])
     assert result.exit_code == 0, result.output
     assert "exception NOT-XML" in result.output
-    assert "MISMATCH" not in result.output
+    assert "<-- MISMATCH" not in result.output
     assert "log.html" in result.output
