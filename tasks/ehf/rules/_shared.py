@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from tasks.ehf.document import NS_CAC, NS_CBC, Document, Element, string_value
 from tasks.ehf.xpathfn import to_decimal
@@ -110,13 +111,19 @@ def charge_indicators(allowance_charge: Element) -> set[bool]:
     return found
 
 
+# Amounts repeat within a document (a line's net amount is read by several rules) and across
+# documents; Decimal values are immutable, so one cast per distinct text is enough.
+_cast_decimal = lru_cache(maxsize=4096)(to_decimal)
+
+
 def decimal(el: Element | None) -> Decimal | None:
     """``xs:decimal(el)``: None for an absent element, CastError for a malformed value."""
     if el is None:
         return None
-    value = to_decimal(string_value(el))
+    text = string_value(el)
+    value = _cast_decimal(text)
     if value is None:
-        raise CastError(string_value(el))
+        raise CastError(text)
     return value
 
 

@@ -9,15 +9,15 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Element, cac, cbc, normalize_space
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, normalize_space
 from tasks.ehf.document import string_value as string_value
 from tasks.ehf.rules._shared import (
     XML_SPACE,
     CastError,
     Kids,
     child,
-    children_by_tag,
     decimal,
+    shared_children,
 )
 from tasks.ehf.xpathfn import decimal_places
 
@@ -94,13 +94,14 @@ def nchild_path(el: Element | None, *tags: str) -> str:
 
 
 class Amounts:
-    """The children of one context node by tag, with each first child cast to
-    ``xs:decimal`` at most once (the totals rules read the same amounts several times)."""
+    """The children of one context node by tag (``shared_children``), with each first child
+    cast to ``xs:decimal`` at most once (the totals rules read the same amounts several
+    times)."""
 
     __slots__ = ("kids", "_cast")
 
-    def __init__(self, el: Element) -> None:
-        self.kids = children_by_tag(el)
+    def __init__(self, doc: Document, el: Element) -> None:
+        self.kids = shared_children(doc, el)
         self._cast: dict[str, Decimal | CastError | None] = {}
 
     def __contains__(self, tag: str) -> bool:

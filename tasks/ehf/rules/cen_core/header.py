@@ -14,8 +14,8 @@ from tasks.ehf.rules._shared import (
     CastError,
     Kids,
     child,
-    children_by_tag,
     decimal,
+    shared_children,
 )
 from tasks.ehf.rules.cen_core._xp import (
     DESCRIPTION_CODE,
@@ -65,7 +65,7 @@ def check_document(doc: Document, report: Report) -> None:
     root = doc.root
     if root.tag not in ROOTS:
         return
-    k = children_by_tag(root)
+    k = shared_children(doc, root)
     for rule_id, tag in _REQUIRED_FIELDS:
         if ntext(k, tag) == "":
             report(rule_id, root, field=tag)
@@ -78,7 +78,7 @@ def check_document(doc: Document, report: Report) -> None:
     if TAX_POINT_DATE in k and any(has(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())):
         report("BR-CO-03", root)
     totals = k.get(TAX_TOTAL, [])
-    _check_vat_total(root, k, totals, report)
+    _check_vat_total(doc, root, k, totals, report)
     if not any(has(t, TAX_SUBTOTAL) for t in totals):
         report("BR-CO-18", root)
     _check_vat_total_decimals(doc, root, report)
@@ -125,7 +125,9 @@ def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -
             report("BR-53", root, currency=currency)
 
 
-def _check_vat_total(root: Element, k: Kids, totals: list[Element], report: Report) -> None:
+def _check_vat_total(
+    doc: Document, root: Element, k: Kids, totals: list[Element], report: Report
+) -> None:
     """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency."""
     for currency in map(string_value, k.get(DOCUMENT_CURRENCY, ())):
         vat: list[Decimal | None] = []
@@ -137,16 +139,16 @@ def _check_vat_total(root: Element, k: Kids, totals: list[Element], report: Repo
                 if len(amounts) > 1:  # xs:decimal() of two nodes: a dynamic error
                     raise CastError(currency)
                 vat.extend(decimal(a) for a in amounts)
-            ok = len(vat) == 1 and _inclusive_matches(k.get(MONETARY_TOTAL, []), vat[0])
+            ok = len(vat) == 1 and _inclusive_matches(doc, k.get(MONETARY_TOTAL, []), vat[0])
         except CastError:
             ok = False
         if not ok:
             report("BR-CO-15", root, currency=currency, vat_totals=len(vat))
 
 
-def _inclusive_matches(monetary: list[Element], vat: Decimal | None) -> bool:
+def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | None) -> bool:
     """``LMT/xs:decimal(TaxInclusiveAmount) = round2(LMT/xs:decimal(TaxExclusiveAmount) + vat)``."""
-    sums = [children_by_tag(m) for m in monetary]
+    sums = [shared_children(doc, m) for m in monetary]
     exclusive = [decimal(first(s, TAX_EXCLUSIVE)) for s in sums if TAX_EXCLUSIVE in s]
     if len(exclusive) > 1:  # arithmetic on a sequence of two: a dynamic error
         raise CastError("TaxExclusiveAmount")

@@ -7,11 +7,13 @@ from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
+    Kids,
     blank,
     charge_indicators,
     child,
     children_by_tag,
     date_minutes,
+    shared_children,
 )
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
@@ -27,6 +29,7 @@ from tasks.ehf.rules.cen_core._xp import (
     REASON_CODE,
     START_DATE,
     any_not_negative,
+    first,
     has,
     raw,
     string_value,
@@ -61,70 +64,77 @@ _LINE_CHARGE = ("BR-43", "BR-44", "BR-CO-24", "BR-DEC-27", "BR-DEC-28")
 def check_lines(doc: Document, report: Report) -> None:
     """Each line: identifier, quantity and unit, net amount, item name, price, VAT category.
 
-    The item and price parts are gathered from the document index by walking up from the
-    few elements that matter, instead of scanning every child of every item."""
+    Each line's and price's children come from ``shared_children``: peppol reads the same
+    indexes, so the lines are scanned once per document for both families."""
     all_lines = doc.all(LINES[0]) + doc.all(LINES[1])
     if not all_lines:
         return
-    names = _by_line(doc.all(NAME), ITEM)
-    price_amounts = _by_line(doc.all(PRICE_AMOUNT), PRICE)
-    gross = _by_line(doc.all(BASE_AMOUNT), ALLOWANCE_CHARGE, PRICE)
     # A line's VAT category: line/cac:Item/cac:ClassifiedTaxCategory[VAT] with a cbc:ID.
     categorized = {c.holder for c in categories(doc) if c.where == AT_LINE and c.vat and c.raw}
     for line in all_lines:
-        ident = quantity = amount = None
-        has_unit = False
-        # One pass over the line's children for its ID, quantities and net amount.
-        for c in line:
-            tag = c.tag
-            if tag == ID:
-                if ident is None:
-                    ident = c
-            elif tag in QUANTITIES:
-                quantity = c
-                has_unit = has_unit or c.get("unitCode") is not None
-            elif tag == LINE_EXTENSION_AMOUNT and amount is None:
-                amount = c
+        k = shared_children(doc, line)
+        ident = first(k, ID)
         if ident is None or blank(string_value(ident)):
             report("BR-21", line)
-        if quantity is None:
+        quantities = k.get(INVOICED_QUANTITY) or k.get(CREDITED_QUANTITY)
+        if quantities is None:
             report("BR-22", line)
-        if not has_unit:
             report("BR-23", line)
+        elif not _has_unit(k):
+            report("BR-23", line)
+        amount = first(k, LINE_EXTENSION_AMOUNT)
         if amount is None:
             report("BR-24", line)
-        name = names.get(line)
-        if not name or blank(string_value(name[0])):
+        name = _item_name(k.get(ITEM))
+        if name is None or blank(string_value(name)):
             report("BR-25", line)
-        prices = price_amounts.get(line, [])
+        prices, gross = _price_amounts(doc, k.get(PRICE))
         if not prices:
             report("BR-26", line)
         if not _not_negative(prices):
             report("BR-27", line, price=_first_text(prices))
-        gross_prices = gross.get(line)
-        if gross_prices and not _not_negative(gross_prices):
-            report("BR-28", line, gross_price=_first_text(gross_prices))
+        if gross and not _not_negative(gross):
+            report("BR-28", line, gross_price=_first_text(gross))
         if line not in categorized:
             report("BR-CO-04", line)
         if amount is not None and decimal_places(string_value(amount)) > 2:
             report("BR-DEC-23", line, value=string_value(amount))
 
 
-def _by_line(nodes: list[Element], *path: str) -> dict[Element, list[Element]]:
-    """``nodes`` grouped by their line, for nodes at ``line/<path reversed>/node``
-    (``path`` lists the tags between node and line, nearest first), in document order."""
-    grouped: dict[Element, list[Element]] = {}
-    for node in nodes:
-        up: Element | None = node
-        for tag in path:
-            up = up.getparent() if up is not None else None
-            if up is None or up.tag != tag:
-                break
-        else:
-            line = up.getparent() if up is not None else None
-            if line is not None and line.tag in LINES:
-                grouped.setdefault(line, []).append(node)
-    return grouped
+def _has_unit(k: Kids) -> bool:
+    """Some invoiced or credited quantity of the line has a unitCode."""
+    return any(q.get("unitCode") is not None for tag in QUANTITIES for q in k.get(tag, ()))
+
+
+def _item_name(items: list[Element] | None) -> Element | None:
+    """The first ``cac:Item/cbc:Name`` of the line in document order, or None."""
+    for item in items or ():
+        for c in item:
+            if c.tag == NAME:
+                return c
+    return None
+
+
+_NO_AMOUNTS: tuple[list[Element], list[Element]] = ([], [])
+
+
+def _price_amounts(
+    doc: Document, prices: list[Element] | None
+) -> tuple[list[Element], list[Element]]:
+    """The line's ``cac:Price/cbc:PriceAmount`` and ``cac:Price/cac:AllowanceCharge/
+    cbc:BaseAmount`` elements, in document order. One price is the rule: its list is used
+    as it is."""
+    if not prices:
+        return _NO_AMOUNTS
+    if len(prices) == 1:
+        pk = shared_children(doc, prices[0])
+        amounts = pk.get(PRICE_AMOUNT, [])
+        charges = pk.get(ALLOWANCE_CHARGE)
+    else:
+        amounts = [c for p in prices for c in p if c.tag == PRICE_AMOUNT]
+        charges = [c for p in prices for c in p if c.tag == ALLOWANCE_CHARGE]
+    gross = [c for ac in charges for c in ac if c.tag == BASE_AMOUNT] if charges else []
+    return amounts, gross
 
 
 def _not_negative(nodes: list[Element]) -> bool:

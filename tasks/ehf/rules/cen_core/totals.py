@@ -21,6 +21,7 @@ from tasks.ehf.rules._shared import (
     children_by_tag,
     decimal,
     is_vat_scheme,
+    shared_children,
 )
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
@@ -133,7 +134,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
 def check_monetary_totals(doc: Document, report: Report) -> None:
     """The document totals (BG-22): presence, sums, and at most two decimals."""
     for total in doc.all(MONETARY_TOTAL):
-        a = Amounts(total)
+        a = Amounts(doc, total)
         k = a.kids
         for rule_id, tag in _REQUIRED_TOTALS:
             if tag not in k:
@@ -165,13 +166,19 @@ def check_monetary_totals(doc: Document, report: Report) -> None:
 def _line_sum_matches(doc: Document, a: Amounts) -> bool:
     """BR-CO-10: BT-106 = round2(Σ BT-131 over every line of the document)."""
     amount = a.dec(LINE_TOTAL)
-    lines = Decimal(0)
+    return amount is not None and amount == round2(_lines_total(doc))
+
+
+def _lines_total(doc: Document) -> Decimal:
+    """Σ xs:decimal(BT-131) over every line, from the lines' shared children indexes (built
+    by ``lines.check_lines`` already); CastError for a malformed amount."""
+    total = Decimal(0)
     for tag in LINES:
         for line in doc.all(tag):
-            value = dec_child(line, LINE_EXTENSION_AMOUNT)
-            if value is not None:
-                lines += value
-    return amount is not None and amount == round2(lines)
+            amounts = shared_children(doc, line).get(LINE_EXTENSION_AMOUNT)
+            if amounts is not None:
+                total += decimal(amounts[0])  # type: ignore[operator]
+    return total
 
 
 def _document_sum_matches(a: Amounts, tag: str, acs: list[Element]) -> bool:
@@ -244,7 +251,7 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
         parent = sub.getparent()
         if parent is None or parent.tag != TAX_TOTAL:
             continue
-        a = Amounts(sub)
+        a = Amounts(doc, sub)
         k = a.kids
         if TAXABLE_AMOUNT not in k:
             report("BR-45", sub)
