@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint bench clean
+.PHONY: setup run demo test lint bench docs clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,16 @@ lint: setup
 
 bench: setup
 	$(BIN)/kommunerpa bench validate
+
+# Keyword documentation of the robots' libraries (Robot Framework libdoc), in docs/keywords/.
+KEYWORD_LIBRARIES := tasks.receipt.keywords.ReceiptKeywords tasks.control.keywords.ControlKeywords \
+	tasks.matching.keywords.MatchingKeywords tasks.posting.keywords.PostingKeywords \
+	connectors.erp.keywords.ErpKeywords orchestrator.robotlib.Arbeidsoppgaver
+docs: setup
+	mkdir -p docs/keywords
+	for lib in $(KEYWORD_LIBRARIES); do \
+		KOMMUNERPA_HOME=$$(mktemp -d) $(BIN)/python -m robot.libdoc $$lib docs/keywords/$${lib##*.}.html; \
+	done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
