@@ -58,8 +58,12 @@ def lookup(code: str) -> ExceptionCode:
 
 
 def render(template: str, evidence: dict[str, Any]) -> str:
-    """Fill ``{placeholders}`` from the evidence; a missing value shows as ``?``, never fails."""
-    return template.format_map(defaultdict(lambda: "?", evidence))
+    """Fill ``{placeholders}`` from the evidence; a missing value shows as ``?``, never fails,
+    and a list reads as ``a, b`` (the evidence itself keeps the list)."""
+    readable = {
+        k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in evidence.items()
+    }
+    return template.format_map(defaultdict(lambda: "?", readable))
 
 
 def record(
