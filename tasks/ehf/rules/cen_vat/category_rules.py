@@ -185,6 +185,9 @@ CATEGORY_RULE_IDS = tuple(f"{c.prefix}-{n:02d}" for c in CATEGORIES.values() for
 
 def category_findings(view: VatView, report: Report) -> None:
     """The rules on each VAT category element: its rate, and its breakdown's amounts."""
+    # A rate rule's verdict depends on the rule and the percents only, and the lines of a
+    # large invoice repeat a few of them: each pair is decided once.
+    rate_verdicts: dict[tuple[str, tuple[str, ...]], bool] = {}
     for cat in view.cats:
         rules = CATEGORIES.get(cat.code)
         if rules is None or not cat.vat or cat.where == AT_OTHER:
@@ -198,7 +201,10 @@ def category_findings(view: VatView, report: Report) -> None:
             if not exemption_ok(el, rules):
                 report(f"{rules.prefix}-10", el, category=cat.code)
             continue
-        if rate_ok(cat, rules.rate):
+        verdict = rate_verdicts.get((rules.rate, cat.percents))
+        if verdict is None:
+            verdict = rate_verdicts[rules.rate, cat.percents] = rate_ok(cat, rules.rate)
+        if verdict:
             continue
         if cat.where == AT_LINE:
             rule_id = f"{rules.prefix}-05"

@@ -9,7 +9,12 @@ from decimal import Decimal
 from functools import lru_cache
 
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
-from tasks.ehf.rules._shared import CastError, charge_indicators, norm_space, scheme_is_vat
+from tasks.ehf.rules._shared import (
+    CastError,
+    charge_indicators,
+    norm_space,
+    scheme_is_vat,
+)
 from tasks.ehf.xpathfn import to_decimal, to_number
 
 ID = cbc("ID")
@@ -303,41 +308,60 @@ class LineSums:
     used: set[tuple[str, Decimal]] | None
 
 
-def _add(sums: dict, key: object, part: Contribution) -> None:
-    """Add ``part``'s amount to ``sums[key]``; a failed cast stays as the group's value, as
-    the official sum stops at the first malformed amount of the group."""
+def _amount_or_error(raws: list[str]) -> Sum:
+    """``_amount(raws)``, with a failed cast as the value rather than raised."""
+    try:
+        return _amount(raws)
+    except CastError as exc:
+        return exc
+
+
+def _add(sums: dict, key: object, amount: Sum) -> None:
+    """Add ``amount`` to ``sums[key]``; a failed cast stays as the group's value, as the
+    official sum stops at the first malformed amount of the group."""
     total = sums.get(key, ZERO)
     if isinstance(total, CastError):
         return
-    try:
-        sums[key] = total + part.amount()
-    except CastError as exc:
-        sums[key] = exc
+    sums[key] = amount if isinstance(amount, CastError) else total + amount
 
 
-def line_sums(lines: list[Contribution]) -> LineSums:
-    """Group the lines' amounts by category code (and rate), in document order."""
+LineGroups = dict[Element, list[Category]]  # a line and its categories, in document order
+
+
+def line_sums(groups: LineGroups, amounts_of: dict[Element, list[str]], root: Element) -> LineSums:
+    """Group the lines' amounts by category code (and rate), in document order.
+
+    Works on the lines' categories directly: building a ``Contribution`` per line costs
+    more than the sums themselves on a large invoice."""
     by_code: dict[str, Sum] = {}
     by_rate: dict[tuple[str, Decimal], Sum] | None = {}
     used: set[tuple[str, Decimal]] | None = set()
-    for part in lines:
-        if not part.codes:
-            continue
-        if part.on_root:
-            for code in part.codes:
-                _add(by_code, code, part)
+    for line, cats in groups.items():
+        if len(cats) == 1:
+            if not cats[0].raw:
+                continue
+            codes: tuple[str, ...] | set[str] = (cats[0].code,)
+        else:
+            codes = {cat.code for cat in cats if cat.raw}
+            if not codes:
+                continue
+        on_root = line.getparent() is root
+        amount = _amount_or_error(amounts_of[line]) if on_root else ZERO
+        if on_root:
+            for code in codes:
+                _add(by_code, code, amount)
         if by_rate is None or used is None:
             continue
-        if len(part.cats) != 1 or part.cats[0].rate() is _BAD:
+        rate = cats[0].rate()
+        if len(cats) != 1 or rate is _BAD:
             by_rate = used = None
             continue
-        rate = part.cats[0].rate()
         if rate is None:  # no rate: never equal to a breakdown's rate
             continue
-        key = (part.cats[0].code, rate)
+        key = (cats[0].code, rate)
         used.add(key)  # type: ignore[arg-type]
-        if part.on_root:
-            _add(by_rate, key, part)
+        if on_root:
+            _add(by_rate, key, amount)
     return LineSums(by_code, by_rate, used)
 
 
@@ -345,7 +369,7 @@ class VatView:
     """One document's category elements, and (computed on first use) its lines,
     allowances and charges, shared by all the VAT category rules."""
 
-    __slots__ = ("doc", "cats", "codes", "_lines", "_line_sums", "_allowance_charges")
+    __slots__ = ("doc", "cats", "codes", "_groups_of", "_lines", "_line_sums", "_allowance_charges")
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
@@ -353,9 +377,32 @@ class VatView:
         #: Every category code used (trimmed and as written): a code not here has no rule
         #: that can fail.
         self.codes = {c.code for c in self.cats} | {raw for c in self.cats for raw in c.raw}
+        self._groups_of: dict[str, tuple[LineGroups, dict[Element, list[str]]]] = {}
         self._lines: dict[str, list[Contribution]] = {}
         self._line_sums: dict[str, LineSums] = {}
         self._allowance_charges: list[Contribution] | None = None
+
+    def _groups(self, line_tag: str) -> tuple[LineGroups, dict[Element, list[str]]]:
+        """The lines of this kind that have a ``cac:Item/cac:ClassifiedTaxCategory``, with
+        their categories and the string values of their net amounts."""
+        found = self._groups_of.get(line_tag)
+        if found is None:
+            doc = self.doc
+            groups: LineGroups = {}
+            for cat in self.cats:
+                if cat.where == AT_LINE and cat.holder.tag == line_tag:
+                    cats = groups.get(cat.holder)
+                    if cats is None:
+                        groups[cat.holder] = [cat]
+                    else:
+                        cats.append(cat)
+            amounts_of: dict[Element, list[str]] = {line: [] for line in groups}
+            for amount in doc.all(LINE_AMOUNT):
+                found_amounts = amounts_of.get(amount.getparent())  # type: ignore[arg-type]
+                if found_amounts is not None:
+                    found_amounts.append(string_value(amount))
+            found = self._groups_of[line_tag] = (groups, amounts_of)
+        return found
 
     def lines(self, line_tag: str) -> list[Contribution]:
         """Every ``//cac:InvoiceLine`` (or CreditNoteLine) of the document that has a
@@ -363,18 +410,10 @@ class VatView:
         found = self._lines.get(line_tag)
         if found is None:
             root = self.doc.root
-            cats_of: dict[Element, list[Category]] = {}
-            for cat in self.cats:
-                if cat.where == AT_LINE and cat.holder.tag == line_tag:
-                    cats_of.setdefault(cat.holder, []).append(cat)
-            amounts_of: dict[Element, list[str]] = {}
-            for amount in self.doc.all(LINE_AMOUNT):
-                line = amount.getparent()
-                if line in cats_of:
-                    amounts_of.setdefault(line, []).append(string_value(amount))
+            groups, amounts_of = self._groups(line_tag)
             found = [
-                _contribution(line, cats, amounts_of.get(line, []), True, root)
-                for line, cats in cats_of.items()
+                _contribution(line, cats, amounts_of[line], True, root)
+                for line, cats in groups.items()
             ]
             self._lines[line_tag] = found
         return found
@@ -383,7 +422,8 @@ class VatView:
         """The lines' amounts by category code and rate (see ``LineSums``)."""
         sums = self._line_sums.get(line_tag)
         if sums is None:
-            sums = self._line_sums[line_tag] = line_sums(self.lines(line_tag))
+            groups, amounts_of = self._groups(line_tag)
+            sums = self._line_sums[line_tag] = line_sums(groups, amounts_of, self.doc.root)
         return sums
 
     def allowance_charges(self) -> list[Contribution]:
