@@ -102,16 +102,36 @@ def _stage_costs(docs: list[tuple[str, bytes]], rounds: int) -> dict[str, float]
 
 
 def _check_costs(docs: list[tuple[str, bytes]], rounds: int) -> list[tuple[float, str]]:
-    """Mean microseconds per document of each check, slowest first."""
-    indexed = [Document(parse_bytes(data)) for _, data in docs]
-    costs = []
-    for chk in checks():
-        start = time.perf_counter()
-        for _ in range(rounds):
-            for doc in indexed:
-                chk.fn(doc, Collector())
-        elapsed = (time.perf_counter() - start) / rounds / len(docs) * 1e6
-        costs.append((elapsed, f"{chk.fn.__module__}.{chk.fn.__name__}"))
+    """Mean microseconds per document of the tag index and of each check, slowest first
+    (best round of ``rounds``).
+
+    Each round indexes every document afresh and runs all checks in the engine's order, so
+    work a check memoises in ``Document.memo`` (e.g. the tree scan) is charged to the first
+    check that triggers it, as in a real validation, and not left out by a warm document."""
+    roots = [parse_bytes(data) for _, data in docs]
+    registered = checks()
+    best = [float("inf")] * len(registered)
+    best_index = float("inf")
+    clock = time.perf_counter
+    for _ in range(rounds):
+        spent = [0.0] * len(registered)
+        index = 0.0
+        for root in roots:
+            start = clock()
+            doc = Document(root)
+            index += clock() - start
+            for i, chk in enumerate(registered):
+                collector = Collector()
+                start = clock()
+                chk.fn(doc, collector)
+                spent[i] += clock() - start
+        best = [min(b, s) for b, s in zip(best, spent, strict=True)]
+        best_index = min(best_index, index)
+    costs = [(best_index / len(docs) * 1e6, "(the tag index: Document)")]
+    costs.extend(
+        (elapsed / len(docs) * 1e6, f"{chk.fn.__module__}.{chk.fn.__name__}")
+        for elapsed, chk in zip(best, registered, strict=True)
+    )
     return sorted(costs, reverse=True)
 
 
@@ -188,7 +208,10 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
     )
 
     if top_checks:
-        click.echo(f"most costly checks (mean per document over the {len(docs)} documents):")
+        click.echo(
+            f"most costly checks (mean per document over the {len(docs)} documents, "
+            "fresh document per round, memoised work charged to its first user):"
+        )
         for us, name in _check_costs(docs, max(1, min(rounds, 20)))[:top_checks]:
             click.echo(f"  {us:8.1f} us  {name}")
 
