@@ -14,6 +14,7 @@ from pathlib import Path
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc, location
 from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.findings import Finding, ValidationResult
+from tasks.ehf.gcpause import collector_paused
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
 from tasks.ehf.schema import validate_schema
 
@@ -78,6 +79,11 @@ def validate_bytes(data: bytes, *, lang: str = "nb") -> ValidationResult:
     ``NOT-XML`` finding, anything but a UBL Invoice or CreditNote a single fatal
     ``UNSUPPORTED-DOCUMENT`` finding.
     """
+    with collector_paused():
+        return _validate(data, lang)
+
+
+def _validate(data: bytes, lang: str) -> ValidationResult:
     try:
         root = parse_bytes(data)
     except UnsafeOrMalformedXML as exc:
