@@ -48,7 +48,7 @@ def demo_settings(base: Settings, home: Path) -> Settings:
     help="Demo home, emptied first (default: $KOMMUNERPA_HOME/demo).",
 )
 def demo(home: Path | None) -> None:
-    """Process two days of invoices through receipt, control, matching and posting."""
+    """Three days of invoices through receipt, control, matching and posting, then a summary."""
     base = load_settings()
     home = home or base.home / "demo"
     if home.exists():
