@@ -6,6 +6,10 @@ module is the one place that knows the tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any, TypeVar
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,99 +41,91 @@ from connectors.erp_stub.models import (
     VoucherRow,
 )
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+# ---------------------------------------------------------------- rows ⇄ dataclasses
+# The tables name their columns after the dataclasses' fields, so one conversion each way
+# serves every type; only child rows (and the voucher id) are spelt out per type.
+
+
+def _from_row(cls: type[T], row: Any, **given: Any) -> T:
+    """A ``cls`` from the row's attributes of the same names, ``given`` supplying the rest.
+
+    JSON lists become tuples and JSON objects copies: the frozen value must not share
+    mutable state with the session's row."""
+    values = {f.name: _frozen(getattr(row, f.name)) for f in fields(cls) if f.name not in given}
+    return cls(**values, **given)
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _columns(value: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """The dataclass ``value``'s fields but ``skip`` as column values: tuples as JSON lists,
+    dicts copied, so the row does not share the caller's dict."""
+    return {f.name: _json(getattr(value, f.name)) for f in fields(value) if f.name not in skip}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return dict(value) if isinstance(value, dict) else value
+
+
+def _to_row(row_cls: type[R], value: Any, *, skip: tuple[str, ...] = (), **given: Any) -> R:
+    """A ``row_cls`` from the dataclass ``value``, ``given`` supplying child rows and positions;
+    ``skip`` names fields the table has no column for."""
+    return row_cls(**_columns(value, (*skip, *given)), **given)
+
+
 # ---------------------------------------------------------------- master data: reading
 
 
 def tenant(row: TenantRow) -> Tenant:
     """A tenant row as a :class:`Tenant`."""
-    return Tenant(row.orgnr, row.name, tuple(row.units), dict(row.settings))
+    return _from_row(Tenant, row)
 
 
 def supplier(row: SupplierRow) -> Supplier:
     """A supplier row as a :class:`Supplier`."""
-    return Supplier(row.orgnr, row.name, row.vat_registered, row.status, tuple(row.bank_accounts))
+    return _from_row(Supplier, row)
 
 
 def agreement(row: AgreementRow) -> Agreement:
     """An agreement row (with tenants and prices) as an :class:`Agreement`."""
-    return Agreement(
-        id=row.id,
-        supplier_orgnr=row.supplier_orgnr,
+    return _from_row(
+        Agreement,
+        row,
         tenants=tuple(t.tenant for t in row.tenants),
-        valid_from=row.valid_from,
-        valid_to=row.valid_to,
-        prices=tuple(AgreementPrice(p.item, p.unit_price, p.unit) for p in row.prices),
+        prices=tuple(_from_row(AgreementPrice, p) for p in row.prices),
     )
 
 
 def purchase_order(row: PurchaseOrderRow) -> PurchaseOrder:
     """A purchase-order row (with lines) as a :class:`PurchaseOrder`."""
-    return PurchaseOrder(
-        id=row.id,
-        tenant=row.tenant,
-        supplier_orgnr=row.supplier_orgnr,
-        status=row.status,
-        buyer_reference=row.buyer_reference,
-        currency=row.currency,
-        lines=tuple(
-            OrderLine(
-                line_id=x.line_id,
-                item=x.item,
-                description=x.description,
-                quantity=x.quantity,
-                unit_price=x.unit_price,
-                unit=x.unit,
-                vat_percent=x.vat_percent,
-                account=x.account,
-                dimensions=dict(x.dimensions),
-            )
-            for x in row.lines
-        ),
-    )
+    return _from_row(PurchaseOrder, row, lines=tuple(_from_row(OrderLine, x) for x in row.lines))
 
 
 def goods_receipt(row: GoodsReceiptRow) -> GoodsReceipt:
     """A goods-receipt row as a :class:`GoodsReceipt`."""
-    return GoodsReceipt(row.po_id, row.line_id, row.quantity, row.date)
+    return _from_row(GoodsReceipt, row)
 
 
 def approver(row: ApproverRow) -> Approver:
     """An approver row as an :class:`Approver`."""
-    return Approver(row.tenant, row.reference, row.name)
+    return _from_row(Approver, row)
 
 
 def voucher(row: VoucherRow) -> Voucher:
     """A voucher row (with lines) as a :class:`Voucher` carrying its ``voucher_id``."""
-    return Voucher(
-        idempotency_key=row.idempotency_key,
-        tenant=row.tenant,
-        supplier_orgnr=row.supplier_orgnr,
-        invoice_number=row.invoice_number,
-        document_type=row.document_type,
-        issue_date=row.issue_date,
-        due_date=row.due_date,
-        currency=row.currency,
-        amount_excl_vat=row.amount_excl_vat,
-        vat_amount=row.vat_amount,
-        payable_amount=row.payable_amount,
-        lines=tuple(
-            VoucherLine(
-                account=x.account,
-                amount=x.amount,
-                vat_percent=x.vat_percent,
-                vat_amount=x.vat_amount,
-                dimensions=dict(x.dimensions),
-                description=x.description,
-                po_id=x.po_id,
-                line_id=x.line_id,
-                quantity=x.quantity,
-            )
-            for x in row.lines
-        ),
-        kid=row.kid,
-        bank_account=row.bank_account,
-        source_invoice_id=row.source_invoice_id,
-        credits_invoice_number=row.credits_invoice_number,
+    return _from_row(
+        Voucher,
+        row,
+        lines=tuple(_from_row(VoucherLine, x) for x in row.lines),
         voucher_id=voucher_number(row.id),
     )
 
@@ -150,101 +146,63 @@ def voucher_pk(voucher_id: str) -> int | None:
 
 def add_tenant(session: Session, value: Tenant) -> None:
     """Insert a tenant."""
-    row = TenantRow(
-        orgnr=value.orgnr, name=value.name, units=list(value.units), settings=dict(value.settings)
-    )
-    session.add(row)
+    session.add(_to_row(TenantRow, value))
 
 
 def put_tenant(session: Session, value: Tenant) -> None:
     """Replace a tenant's data in place (its orgnr stays, and with it every reference)."""
-    row = session.get(TenantRow, value.orgnr)
-    if row is None:
-        add_tenant(session, value)
-        return
-    row.name, row.units, row.settings = value.name, list(value.units), dict(value.settings)
+    _put(session, TenantRow, value)
 
 
 def put_supplier(session: Session, value: Supplier) -> None:
     """Replace a supplier's data in place (its orgnr stays, and with it every reference)."""
-    row = session.get(SupplierRow, value.orgnr)
+    _put(session, SupplierRow, value)
+
+
+def _put(
+    session: Session, row_cls: type[TenantRow | SupplierRow], value: Tenant | Supplier
+) -> None:
+    """Update the row keyed by ``value.orgnr`` column by column (updating, not replacing,
+    keeps the rows that refer to it valid), or insert it when there is none."""
+    row = session.get(row_cls, value.orgnr)
     if row is None:
-        add_supplier(session, value)
+        session.add(_to_row(row_cls, value))
         return
-    row.name, row.vat_registered = value.name, value.vat_registered
-    row.status, row.bank_accounts = value.status, list(value.bank_accounts)
+    for name, column in _columns(value, skip=("orgnr",)).items():
+        setattr(row, name, column)
 
 
 def add_supplier(session: Session, value: Supplier) -> None:
     """Insert a supplier."""
-    session.add(
-        SupplierRow(
-            orgnr=value.orgnr,
-            name=value.name,
-            vat_registered=value.vat_registered,
-            status=value.status,
-            bank_accounts=list(value.bank_accounts),
-        )
-    )
+    session.add(_to_row(SupplierRow, value))
 
 
 def add_agreement(session: Session, value: Agreement) -> None:
     """Insert a framework agreement with its tenants and price list."""
     session.add(
-        AgreementRow(
-            id=value.id,
-            supplier_orgnr=value.supplier_orgnr,
-            valid_from=value.valid_from,
-            valid_to=value.valid_to,
+        _to_row(
+            AgreementRow,
+            value,
             tenants=[AgreementTenantRow(tenant=t, position=i) for i, t in enumerate(value.tenants)],
-            prices=[
-                AgreementPriceRow(item=p.item, unit_price=p.unit_price, unit=p.unit, position=i)
-                for i, p in enumerate(value.prices)
-            ],
+            prices=[_to_row(AgreementPriceRow, p, position=i) for i, p in enumerate(value.prices)],
         )
     )
 
 
 def add_purchase_order(session: Session, value: PurchaseOrder) -> None:
     """Insert a purchase order with its lines."""
-    session.add(
-        PurchaseOrderRow(
-            id=value.id,
-            tenant=value.tenant,
-            supplier_orgnr=value.supplier_orgnr,
-            status=value.status,
-            buyer_reference=value.buyer_reference,
-            currency=value.currency,
-            lines=[
-                OrderLineRow(
-                    line_id=x.line_id,
-                    position=i,
-                    item=x.item,
-                    description=x.description,
-                    quantity=x.quantity,
-                    unit_price=x.unit_price,
-                    unit=x.unit,
-                    vat_percent=x.vat_percent,
-                    account=x.account,
-                    dimensions=dict(x.dimensions),
-                )
-                for i, x in enumerate(value.lines)
-            ],
-        )
-    )
+    lines = [_to_row(OrderLineRow, x, position=i) for i, x in enumerate(value.lines)]
+    session.add(_to_row(PurchaseOrderRow, value, lines=lines))
 
 
 def add_goods_receipt(session: Session, value: GoodsReceipt) -> None:
     """Insert a goods receipt."""
-    row = GoodsReceiptRow(
-        po_id=value.po_id, line_id=value.line_id, quantity=value.quantity, date=value.date
-    )
-    session.add(row)
+    session.add(_to_row(GoodsReceiptRow, value))
 
 
 def add_approver(session: Session, value: Approver) -> None:
     """Insert an approver."""
-    session.add(ApproverRow(tenant=value.tenant, reference=value.reference, name=value.name))
+    session.add(_to_row(ApproverRow, value))
 
 
 def clear(session: Session) -> None:
@@ -345,38 +303,9 @@ def post_voucher(session: Session, value: Voucher) -> tuple[Voucher, bool]:
     existing = _voucher_by_key(session, value.idempotency_key)
     if existing is not None:
         return voucher(existing), False
-    row = VoucherRow(
-        idempotency_key=value.idempotency_key,
-        tenant=value.tenant,
-        supplier_orgnr=value.supplier_orgnr,
-        invoice_number=value.invoice_number,
-        document_type=value.document_type,
-        issue_date=value.issue_date,
-        due_date=value.due_date,
-        currency=value.currency,
-        amount_excl_vat=value.amount_excl_vat,
-        vat_amount=value.vat_amount,
-        payable_amount=value.payable_amount,
-        kid=value.kid,
-        bank_account=value.bank_account,
-        source_invoice_id=value.source_invoice_id,
-        credits_invoice_number=value.credits_invoice_number,
-        lines=[
-            VoucherLineRow(
-                position=i,
-                account=x.account,
-                amount=x.amount,
-                vat_percent=x.vat_percent,
-                vat_amount=x.vat_amount,
-                dimensions=dict(x.dimensions),
-                description=x.description,
-                po_id=x.po_id,
-                line_id=x.line_id,
-                quantity=x.quantity,
-            )
-            for i, x in enumerate(value.lines)
-        ],
-    )
+    lines = [_to_row(VoucherLineRow, x, position=i) for i, x in enumerate(value.lines)]
+    # The voucher id is the ERP's to give: it is derived from the row's key, not stored.
+    row = _to_row(VoucherRow, value, skip=("voucher_id",), lines=lines)
     session.add(row)
     try:
         session.commit()
