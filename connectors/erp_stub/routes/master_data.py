@@ -7,9 +7,10 @@ operator fixes master data before retrying an invoice).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,8 @@ approvers = APIRouter(prefix="/approvers", tags=["approvers"])
 
 ROUTERS = (tenants, suppliers, agreements, purchase_orders, goods_receipts, approvers)
 
+Endpoint = TypeVar("Endpoint", bound=Callable[..., JSONResponse])
+
 
 def _add(db: Session, section: str, value: Any) -> JSONResponse:
     """Add one object as a one-element seed section: same reference and duplicate checks."""
@@ -56,6 +59,71 @@ def _same_key(path_key: str, body_key: str, name: str) -> None:
         raise invalid("INVALID-BODY", f"{name}: differs from the path", problem)
 
 
+# ---------------------------------------------------------------- route factories
+# Most resources answer the same three requests. FastAPI takes a route's operation id and
+# summary from the function's name and its description from the docstring, so each made
+# endpoint is given the name and docstring a hand-written one had.
+
+
+def _named(endpoint: Endpoint, name: str, doc: str) -> Endpoint:
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = doc
+    return endpoint
+
+
+def _get_one(
+    router: APIRouter,
+    path: str,
+    cls: type[Any],
+    row_cls: type[Any],
+    to_value: Callable[[Any], Any],
+    what: str,
+    name: str,
+    doc: str,
+) -> None:
+    """``GET path``: one object by its key, the path parameter named as in ``path``."""
+    param = path.strip("/{}").split(":")[0]
+
+    def endpoint(db: DbSession, key: str) -> JSONResponse:
+        row = db.get(row_cls, key)
+        if row is None:
+            raise not_found(what, key)
+        return answer(to_value(row))
+
+    # Set here, not in the signature: annotations are strings (PEP 563) that FastAPI
+    # evaluates in the module's globals, where ``param`` does not exist.
+    endpoint.__annotations__["key"] = Annotated[str, Path(alias=param)]
+    router.get(path, response_model=cls)(_named(endpoint, name, doc))
+
+
+def _add_one(router: APIRouter, cls: type[Any], section: str, name: str, doc: str) -> None:
+    """``POST``: add one object, checked as a one-element seed ``section``."""
+
+    def endpoint(db: DbSession, payload: JsonBody) -> JSONResponse:
+        return _add(db, section, parse(cls, payload))
+
+    router.post("", response_model=cls, status_code=201)(_named(endpoint, name, doc))
+
+
+def _put_one(
+    router: APIRouter,
+    cls: type[Tenant | Supplier],
+    put: Callable[[Session, Any], None],
+    name: str,
+    doc: str,
+) -> None:
+    """``PUT /{orgnr}``: replace (or add) the object with this organisation number."""
+
+    def endpoint(db: DbSession, orgnr: str, payload: JsonBody) -> JSONResponse:
+        value = parse(cls, payload)
+        _same_key(orgnr, value.orgnr, "orgnr")
+        put(db, value)
+        db.commit()
+        return answer(value)
+
+    router.put("/{orgnr}", response_model=cls)(_named(endpoint, name, doc))
+
+
 # ---------------------------------------------------------------- tenants
 
 
@@ -65,29 +133,24 @@ def list_tenants(db: DbSession) -> JSONResponse:
     return answer(store.list_tenants(db))
 
 
-@tenants.get("/{orgnr}", response_model=Tenant)
-def get_tenant(db: DbSession, orgnr: str) -> JSONResponse:
-    """One tenant by organisation number."""
-    row = db.get(TenantRow, orgnr)
-    if row is None:
-        raise not_found("tenant", orgnr)
-    return answer(store.tenant(row))
-
-
-@tenants.post("", response_model=Tenant, status_code=201)
-def add_tenant(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Add a tenant."""
-    return _add(db, "tenants", parse(Tenant, payload))
-
-
-@tenants.put("/{orgnr}", response_model=Tenant)
-def put_tenant(db: DbSession, orgnr: str, payload: JsonBody) -> JSONResponse:
-    """Replace a tenant's name, units and settings (or add it)."""
-    value = parse(Tenant, payload)
-    _same_key(orgnr, value.orgnr, "orgnr")
-    store.put_tenant(db, value)
-    db.commit()
-    return answer(value)
+_get_one(
+    tenants,
+    "/{orgnr}",
+    Tenant,
+    TenantRow,
+    store.tenant,
+    "tenant",
+    "get_tenant",
+    "One tenant by organisation number.",
+)
+_add_one(tenants, Tenant, "tenants", "add_tenant", "Add a tenant.")
+_put_one(
+    tenants,
+    Tenant,
+    store.put_tenant,
+    "put_tenant",
+    "Replace a tenant's name, units and settings (or add it).",
+)
 
 
 # ---------------------------------------------------------------- suppliers
@@ -99,29 +162,24 @@ def list_suppliers(db: DbSession) -> JSONResponse:
     return answer(store.list_suppliers(db))
 
 
-@suppliers.get("/{orgnr}", response_model=Supplier)
-def get_supplier(db: DbSession, orgnr: str) -> JSONResponse:
-    """One supplier by organisation number (or the foreign identifier it is registered by)."""
-    row = db.get(SupplierRow, orgnr)
-    if row is None:
-        raise not_found("supplier", orgnr)
-    return answer(store.supplier(row))
-
-
-@suppliers.post("", response_model=Supplier, status_code=201)
-def add_supplier(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Add a supplier."""
-    return _add(db, "suppliers", parse(Supplier, payload))
-
-
-@suppliers.put("/{orgnr}", response_model=Supplier)
-def put_supplier(db: DbSession, orgnr: str, payload: JsonBody) -> JSONResponse:
-    """Replace a supplier's name, VAT registration, status and bank accounts (or add it)."""
-    value = parse(Supplier, payload)
-    _same_key(orgnr, value.orgnr, "orgnr")
-    store.put_supplier(db, value)
-    db.commit()
-    return answer(value)
+_get_one(
+    suppliers,
+    "/{orgnr}",
+    Supplier,
+    SupplierRow,
+    store.supplier,
+    "supplier",
+    "get_supplier",
+    "One supplier by organisation number (or the foreign identifier it is registered by).",
+)
+_add_one(suppliers, Supplier, "suppliers", "add_supplier", "Add a supplier.")
+_put_one(
+    suppliers,
+    Supplier,
+    store.put_supplier,
+    "put_supplier",
+    "Replace a supplier's name, VAT registration, status and bank accounts (or add it).",
+)
 
 
 # ---------------------------------------------------------------- agreements
@@ -135,19 +193,17 @@ def list_agreements(
     return answer(store.list_agreements(db, supplier_orgnr, tenant))
 
 
-@agreements.get("/{agreement_id:path}", response_model=Agreement)
-def get_agreement(db: DbSession, agreement_id: str) -> JSONResponse:
-    """One framework agreement with its price list."""
-    row = db.get(AgreementRow, agreement_id)
-    if row is None:
-        raise not_found("agreement", agreement_id)
-    return answer(store.agreement(row))
-
-
-@agreements.post("", response_model=Agreement, status_code=201)
-def add_agreement(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Add a framework agreement."""
-    return _add(db, "agreements", parse(Agreement, payload))
+_get_one(
+    agreements,
+    "/{agreement_id:path}",
+    Agreement,
+    AgreementRow,
+    store.agreement,
+    "agreement",
+    "get_agreement",
+    "One framework agreement with its price list.",
+)
+_add_one(agreements, Agreement, "agreements", "add_agreement", "Add a framework agreement.")
 
 
 # ---------------------------------------------------------------- purchase orders
@@ -161,19 +217,23 @@ def list_purchase_orders(
     return answer(store.list_purchase_orders(db, tenant, supplier_orgnr))
 
 
-@purchase_orders.get("/{po_id:path}", response_model=PurchaseOrder)
-def get_purchase_order(db: DbSession, po_id: str) -> JSONResponse:
-    """One purchase order with its lines."""
-    row = db.get(PurchaseOrderRow, po_id)
-    if row is None:
-        raise not_found("purchase order", po_id)
-    return answer(store.purchase_order(row))
-
-
-@purchase_orders.post("", response_model=PurchaseOrder, status_code=201)
-def add_purchase_order(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Add a purchase order with its lines."""
-    return _add(db, "purchase_orders", parse(PurchaseOrder, payload))
+_get_one(
+    purchase_orders,
+    "/{po_id:path}",
+    PurchaseOrder,
+    PurchaseOrderRow,
+    store.purchase_order,
+    "purchase order",
+    "get_purchase_order",
+    "One purchase order with its lines.",
+)
+_add_one(
+    purchase_orders,
+    PurchaseOrder,
+    "purchase_orders",
+    "add_purchase_order",
+    "Add a purchase order with its lines.",
+)
 
 
 @purchase_orders.put("/{po_id}/status", response_model=PurchaseOrder)
@@ -200,10 +260,13 @@ def list_goods_receipts(db: DbSession, po_id: str | None = None) -> JSONResponse
     return answer(store.list_goods_receipts(db, po_id))
 
 
-@goods_receipts.post("", response_model=GoodsReceipt, status_code=201)
-def add_goods_receipt(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Register goods received against a purchase-order line."""
-    return _add(db, "goods_receipts", parse(GoodsReceipt, payload))
+_add_one(
+    goods_receipts,
+    GoodsReceipt,
+    "goods_receipts",
+    "add_goods_receipt",
+    "Register goods received against a purchase-order line.",
+)
 
 
 # ---------------------------------------------------------------- approvers
@@ -217,7 +280,10 @@ def list_approvers(
     return answer(store.list_approvers(db, tenant, reference))
 
 
-@approvers.post("", response_model=Approver, status_code=201)
-def add_approver(db: DbSession, payload: JsonBody) -> JSONResponse:
-    """Add an approver for a tenant and buyer reference."""
-    return _add(db, "approvers", parse(Approver, payload))
+_add_one(
+    approvers,
+    Approver,
+    "approvers",
+    "add_approver",
+    "Add an approver for a tenant and buyer reference.",
+)
