@@ -23,6 +23,25 @@ _TAX_SCHEME = f"{{{NS_CAC}}}TaxScheme"
 _CHARGE_INDICATOR = f"{{{NS_CBC}}}ChargeIndicator"
 
 
+#: The local names of the UBL amount elements, each with a ``currencyID`` the currency code
+#: lists govern (BR-CL-03, PEPPOL-EN16931-CL007/R051), in the order the rules list them.
+AMOUNT_NAMES = (
+    "Amount",
+    "BaseAmount",
+    "PriceAmount",
+    "TaxAmount",
+    "TaxableAmount",
+    "LineExtensionAmount",
+    "TaxExclusiveAmount",
+    "TaxInclusiveAmount",
+    "AllowanceTotalAmount",
+    "ChargeTotalAmount",
+    "PrepaidAmount",
+    "PayableRoundingAmount",
+    "PayableAmount",
+)
+
+
 class CastError(ValueError):
     """A cast (``xs:decimal``, ``xs:date``, ``xs:double``) that XPath would reject."""
 

@@ -20,7 +20,7 @@ from importlib import resources
 from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import XML_SPACE, charge_indicators
+from tasks.ehf.rules._shared import AMOUNT_NAMES, XML_SPACE, charge_indicators
 
 _DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
 _SUPPLIER = cac("AccountingSupplierParty")
@@ -82,27 +82,11 @@ class CodeRule:
     also_valid: Callable[[Element, str], bool] | None = None  # an extra accepted case
 
 
-_AMOUNTS = [
-    "Amount",
-    "BaseAmount",
-    "PriceAmount",
-    "TaxAmount",
-    "TaxableAmount",
-    "LineExtensionAmount",
-    "TaxExclusiveAmount",
-    "TaxInclusiveAmount",
-    "AllowanceTotalAmount",
-    "ChargeTotalAmount",
-    "PrepaidAmount",
-    "PayableRoundingAmount",
-    "PayableAmount",
-]
-
 _RULES: tuple[CodeRule, ...] = (
     CodeRule("BR-CL-01", cbc("InvoiceTypeCode"), "invoice-type"),
     CodeRule("BR-CL-01", cbc("CreditNoteTypeCode"), "creditnote-type"),
     *(CodeRule("BR-CL-03", cbc(name), "currency", attribute="currencyID",
-               context_has_attribute=False) for name in _AMOUNTS),
+               context_has_attribute=False) for name in AMOUNT_NAMES),
     CodeRule("BR-CL-04", cbc("DocumentCurrencyCode"), "currency"),
     CodeRule("BR-CL-05", cbc("TaxCurrencyCode"), "currency"),
     CodeRule("BR-CL-06", cbc("DescriptionCode"), "invoice-period-description",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.rules._shared import AMOUNT_NAMES, child, norm_space
 from tasks.ehf.rules.peppol.common import both_german, profile
 from tasks.ehf.rules.peppol.values import element_text, own_text, xs_date
 
@@ -31,23 +31,7 @@ _TAX_TOTAL = cac("TaxTotal")
 _TAX_SUBTOTAL = cac("TaxSubtotal")
 _DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
 # Every amount but cbc:TaxAmount, which R051 and CL007 treat differently.
-_AMOUNTS = tuple(
-    cbc(name)
-    for name in (
-        "Amount",
-        "BaseAmount",
-        "PriceAmount",
-        "TaxableAmount",
-        "LineExtensionAmount",
-        "TaxExclusiveAmount",
-        "TaxInclusiveAmount",
-        "AllowanceTotalAmount",
-        "ChargeTotalAmount",
-        "PrepaidAmount",
-        "PayableRoundingAmount",
-        "PayableAmount",
-    )
-)
+_AMOUNTS = tuple(cbc(name) for name in AMOUNT_NAMES if name != "TaxAmount")
 _DATES = tuple(
     cbc(name)
     for name in (
