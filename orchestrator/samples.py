@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tasks.ehf.envelope import SBDH_NS
 from tasks.ehf.generate import BIS3, InvoiceSpec, LineSpec, PartySpec, build_document
-from tasks.receipt.sbdh import SBDH_NS
 
 EHF2 = (
     "urn:www.cenbii.eu:transaction:biitrns010:ver2.0:extended:"

@@ -13,14 +13,11 @@ from pathlib import Path
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc, location
 from tasks.ehf.engine import evaluate_rules
+from tasks.ehf.envelope import unwrap
 from tasks.ehf.findings import Finding, ValidationResult
 from tasks.ehf.gcpause import collector_paused
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
 from tasks.ehf.schema import validate_schema
-
-NS_SBDH = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
-SBD = f"{{{NS_SBDH}}}StandardBusinessDocument"
-SBDH = f"{{{NS_SBDH}}}StandardBusinessDocumentHeader"
 
 _KINDS = {INVOICE: "Invoice", CREDIT_NOTE: "CreditNote"}
 _CUSTOMIZATION_ID = cbc("CustomizationID")
@@ -54,14 +51,10 @@ def _payload(root: Element) -> Element | None:
     An enveloped payload is copied out as a root of its own (line numbers kept), so that
     rules and locations see exactly what they would see in an unwrapped document.
     """
-    if root.tag in _KINDS:
-        return root
-    if root.tag != SBD:
+    document, _ = unwrap(root)
+    if document.tag not in _KINDS:
         return None
-    body = [c for c in root if isinstance(c.tag, str) and c.tag != SBDH]
-    if len(body) != 1 or body[0].tag not in _KINDS:
-        return None
-    return copy.deepcopy(body[0])
+    return document if document is root else copy.deepcopy(document)
 
 
 def _customization_id(root: Element) -> str | None:

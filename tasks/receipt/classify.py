@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from tasks.ehf.document import NS_CBC, NS_CREDITNOTE, NS_INVOICE
+from tasks.ehf.envelope import Envelope, unwrap
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
 from tasks.errors import BusinessException
-from tasks.receipt.sbdh import Envelope, unwrap
 
 EN16931 = "urn:cen.eu:en16931:2017"
 _SUPPORTED_ROOTS = {f"{{{NS_INVOICE}}}Invoice", f"{{{NS_CREDITNOTE}}}CreditNote"}

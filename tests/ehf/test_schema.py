@@ -15,8 +15,9 @@ from lxml import etree
 from tasks.ehf import schema
 from tasks.ehf.document import Document, location
 from tasks.ehf.engine import _Locator
+from tasks.ehf.envelope import SBDH_NS as NS_SBDH
 from tasks.ehf.generate import generate_invoice, org_number
-from tasks.ehf.validate import NOT_XML, NS_SBDH, UNSUPPORTED_DOCUMENT, validate_bytes
+from tasks.ehf.validate import NOT_XML, UNSUPPORTED_DOCUMENT, validate_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 ISSUE_DATE = b"<cbc:IssueDate>2026-05-04</cbc:IssueDate>"
