@@ -161,18 +161,18 @@ def base64_lexically_valid(text: str) -> bool:
     two low bits zero, two ``=`` need 4n+2 and four low bits zero; more padding is invalid.
     """
     raw = text.encode("utf-8")
+    # Megabytes of text: count over the whole once, never copy the part before the padding.
+    count = len(raw) - len(raw.translate(None, _B64_ALPHABET))
     pad_at = raw.find(b"=")
-    head = raw if pad_at < 0 else raw[:pad_at]
-    count = len(head) - len(head.translate(None, _B64_ALPHABET))
     if pad_at < 0:
         return count % 4 == 0
     tail = raw[pad_at:]
     if len(tail.translate(None, _B64_ALPHABET)) != len(tail):
-        return False
+        return False  # an alphabet character after the padding
     pad = tail.count(b"=")
     if pad not in (1, 2) or count % 4 != (3 if pad == 1 else 2):
         return False
-    last = next(_B64_VALUE[c] for c in reversed(head) if c in _B64_VALUE)
+    last = next(_B64_VALUE[raw[i]] for i in range(pad_at - 1, -1, -1) if raw[i] in _B64_VALUE)
     return not last & (~0x3C if pad == 1 else ~0x30)
 
 
