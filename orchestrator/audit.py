@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
@@ -121,6 +121,34 @@ def verify(session: Session) -> Verdict:
             return Verdict(False, count, expected_seq - 1, prev_hash, entry.seq, entry.id, reason)
         prev_hash, expected_seq = entry.hash, entry.seq + 1
     return Verdict(True, count, expected_seq - 1, prev_hash)
+
+
+def check_head(session: Session, verdict: Verdict, seq: int, expected_hash: str) -> Verdict:
+    """Hold an intact chain against a head an auditor recorded earlier (``seq`` and hash).
+
+    A chain whose newest entries were deleted still verifies on its own; it no longer reaches
+    the recorded head. A chain rebuilt from some point on has another hash there."""
+    if not verdict.ok:
+        return verdict
+    if seq > verdict.head_seq:
+        return replace(
+            verdict,
+            ok=False,
+            broken_seq=verdict.head_seq + 1,
+            reason=(
+                f"the recorded head {seq} is gone: entries after {verdict.head_seq} were deleted"
+            ),
+        )
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.seq == seq)).first()
+    if entry is None or entry.hash != expected_hash:
+        return replace(
+            verdict,
+            ok=False,
+            broken_seq=seq,
+            broken_id=entry.id if entry is not None else None,
+            reason=f"entry {seq} differs from the recorded head: the chain was rewritten",
+        )
+    return verdict
 
 
 EXPORT_COLUMNS = (

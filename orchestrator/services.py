@@ -216,10 +216,12 @@ def _status_before(step: str) -> str:
     return STATUS_AFTER[STEPS[index - 1]] if index > 0 else "received"
 
 
-def verify_audit(settings: Settings) -> audit.Verdict:
-    """Check the audit chain."""
+def verify_audit(settings: Settings, head: tuple[int, str] | None = None) -> audit.Verdict:
+    """Check the audit chain; with ``head`` (seq, hash) recorded earlier, also that the chain
+    still reaches it unchanged (which detects deleted newest entries)."""
     with transaction(settings.database_url) as session:
-        return audit.verify(session)
+        verdict = audit.verify(session)
+        return audit.check_head(session, verdict, *head) if head else verdict
 
 
 def export_audit(settings: Settings, out: Any) -> int:

@@ -15,14 +15,32 @@ def audit() -> None:
     """The hash-chained audit trail."""
 
 
+def _head(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple | None:
+    if value is None:
+        return None
+    seq, _, digest = value.partition(":")
+    if not seq.isdigit() or len(digest) != 64:
+        raise click.BadParameter("expected SEQ:HASH as printed by an earlier verify")
+    return int(seq), digest
+
+
 @audit.command()
-def verify() -> None:
-    """Exit 0 when the chain is intact; 1 naming the first broken entry."""
-    verdict = services.verify_audit(ready_settings())
+@click.option(
+    "--head",
+    callback=_head,
+    metavar="SEQ:HASH",
+    help="A head recorded by an earlier verify: fail if the chain no longer reaches it.",
+)
+def verify(head: tuple[int, str] | None) -> None:
+    """Exit 0 when the chain is intact; 1 naming the first broken entry.
+
+    Keep the printed head (SEQ:HASH) outside the database; passing it back with ``--head``
+    also detects entries deleted from the end of the chain."""
+    verdict = services.verify_audit(ready_settings(), head)
     if verdict.ok:
         click.echo(
-            f"audit trail intact: {verdict.entries} entries, head {verdict.head_seq} "
-            f"{verdict.head_hash}"
+            f"audit trail intact: {verdict.entries} entries, "
+            f"head {verdict.head_seq}:{verdict.head_hash}"
         )
         return
     click.echo(

@@ -129,3 +129,19 @@ def test_cli_verify_exit_codes_and_export(cli_env: Settings) -> None:
     broken = runner.invoke(audit_cli, ["verify"])
     assert broken.exit_code == 1
     assert "seq 4" in broken.output
+
+
+def test_recorded_head_detects_deleted_newest_entries(cli_env: Settings) -> None:
+    _write(cli_env)
+    runner = CliRunner()
+    first = runner.invoke(audit_cli, ["verify"])
+    head = first.output.split("head ")[1].strip()  # SEQ:HASH, kept by the auditor
+    assert runner.invoke(audit_cli, ["verify", "--head", head]).exit_code == 0
+    _write(cli_env, 2)  # the trail grows: the old head is still in it
+    assert runner.invoke(audit_cli, ["verify", "--head", head]).exit_code == 0
+    _sql(cli_env, "DELETE FROM audit_entries WHERE seq >= 5")
+    assert runner.invoke(audit_cli, ["verify"]).exit_code == 0  # on its own it looks intact
+    truncated = runner.invoke(audit_cli, ["verify", "--head", head])
+    assert truncated.exit_code == 1 and "deleted" in truncated.output
+    bad = runner.invoke(audit_cli, ["verify", "--head", "5:abc"])
+    assert bad.exit_code == 2 and "SEQ:HASH" in bad.output
