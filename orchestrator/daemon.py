@@ -26,6 +26,18 @@ PIPELINE_JOB = "pipeline"
 log = logging.getLogger(__name__)
 
 
+class _SkippedPassFilter(logging.Filter):
+    """Drop APScheduler's warning that a pass was skipped because the previous one still runs:
+    with ``max_instances=1`` that is the design (a long pass simply delays the next), and the
+    warning would tell an operator on every busy night that something is wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_SkippedPassFilter())
+
+
 def build_scheduler(
     settings: Settings, on_pass: Callable[[PassResult], None] | None = None
 ) -> BlockingScheduler:
