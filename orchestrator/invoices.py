@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit
-from orchestrator.models import Attachment, ExceptionEntry, Invoice, StoredFile
+from orchestrator.models import Attachment, ExceptionEntry, Invoice, StoredFile, WorkItem
 
 
 def stored_file(session: Session, sha256: str) -> StoredFile | None:
@@ -47,6 +47,32 @@ def supplier_key(supplier: dict[str, Any]) -> str | None:
     if supplier.get("endpoint_id"):
         return f"endpoint:{supplier.get('endpoint_scheme') or ''}:{supplier['endpoint_id']}"
     return None
+
+
+def received_before(session: Session, sha256: str, *, work_item_id: int) -> bool:
+    """Whether these exact bytes were received and dealt with by another work item: an
+    invoice was made of them, or they ended as a file-level exception. A retry of the same
+    work item after a crash is not a re-delivery: it finishes what the crash interrupted."""
+    invoice = session.scalars(
+        select(Invoice.id).where(
+            Invoice.sha256 == sha256, Invoice.id != _own_invoice(session, work_item_id)
+        )
+    ).first()
+    if invoice is not None:
+        return True
+    exception = session.scalars(
+        select(ExceptionEntry.id).where(
+            ExceptionEntry.sha256 == sha256,
+            ExceptionEntry.invoice_id.is_(None),
+            ExceptionEntry.work_item_id != work_item_id,
+        )
+    ).first()
+    return exception is not None
+
+
+def _own_invoice(session: Session, work_item_id: int) -> int:
+    item = session.get(WorkItem, work_item_id)
+    return int((item.payload or {}).get("invoice_id") or 0) if item is not None else 0
 
 
 def find_duplicate(

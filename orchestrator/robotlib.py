@@ -52,6 +52,12 @@ def _workitems() -> Any:
     return BuiltIn().get_library_instance(WORKITEMS_LIBRARY)
 
 
+def current_item() -> tuple[int, dict[str, Any]]:
+    """The id and (a copy of) the payload of the input work item being processed."""
+    current = _workitems().active_input
+    return int(current.id), dict(current.payload or {})
+
+
 def remember(**values: Any) -> None:
     """Store values on the current input work item (e.g. ``invoice_id``, ``sha256``).
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
+from sqlalchemy import select
 
 from orchestrator import queue
 from orchestrator.db import transaction
@@ -92,6 +93,12 @@ class QueueAdapter(BaseAdapter):
             if step is None:
                 raise ValueError(f"step {parent.step!r} is the last one; it has no output")
             payload = payload if isinstance(payload, dict) else {}
+            existing = session.scalars(
+                select(WorkItem).where(WorkItem.parent_id == parent.id, WorkItem.step == step)
+            ).first()
+            if existing is not None:
+                # The parent is being retried after a crash that came after its output was made.
+                return str(existing.id)
             item = queue.enqueue(
                 session,
                 step=step,

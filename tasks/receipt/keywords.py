@@ -13,7 +13,8 @@ from robot.api.deco import keyword, library
 
 from orchestrator import invoices
 from orchestrator.db import transaction
-from orchestrator.robotlib import context, remember
+from orchestrator.models import Invoice as InvoiceRow
+from orchestrator.robotlib import context, current_item, remember
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.errors import BusinessException
 from tasks.receipt import archive
@@ -52,19 +53,25 @@ class ReceiptKeywords:
         """
         data = (self.home / path).read_bytes()
         digest = archive.sha256_of(data)
+        item_id, _ = current_item()
         with transaction(self.ctx.settings.database_url) as session:
-            earlier = invoices.stored_file(session, digest)
-            if earlier is not None and earlier.kind == "original":
+            again = invoices.received_before(session, digest, work_item_id=item_id)
+            if again:
+                earlier = invoices.stored_file(session, digest)
                 invoices.audit.append(
                     session,
                     actor=self.ctx.actor,
                     action="file.redelivered",
                     object_type="file",
                     object_id=digest,
-                    details={"name": file_name, "first_name": earlier.first_name, "path": path},
+                    details={
+                        "name": file_name,
+                        "first_name": earlier.first_name if earlier else None,
+                        "path": path,
+                    },
                 )
         remember(sha256=digest)
-        if earlier is not None and earlier.kind == "original":
+        if again:
             return {"sha256": digest, "size": len(data), "gjentatt": True}
         self._archive(data, file_name, "original")
         return {"sha256": digest, "size": len(data), "gjentatt": False}
@@ -86,6 +93,10 @@ class ReceiptKeywords:
         recorded too, then fails with DUPLICATE-INVOICE so a person decides.
         """
         key_fields = faktura.key_fields()
+        _, payload = current_item()
+        if payload.get("invoice_id"):
+            # A retry after a crash that came after the invoice was registered: go on with it.
+            return self._registered_before(faktura, int(payload["invoice_id"]), file_name)
         attachments = [
             (a, self._archive(a.content, a.filename or a.id or "attachment", "attachment"))
             for a in faktura.attachments
@@ -113,6 +124,21 @@ class ReceiptKeywords:
                 )
             invoice_id = invoice.id
         remember(invoice_id=invoice_id)
+        self._fail_if_duplicate(faktura, earlier, file_name)
+        return invoice_id
+
+    def _registered_before(self, faktura: Invoice, invoice_id: int, file_name: str) -> int:
+        with transaction(self.ctx.settings.database_url) as session:
+            supplier = session.get(InvoiceRow, invoice_id).key_fields["supplier"]
+            earlier = invoices.find_duplicate(
+                session, supplier=supplier, invoice_number=faktura.number
+            )
+        self._fail_if_duplicate(
+            faktura, earlier if earlier and earlier.id < invoice_id else None, file_name
+        )
+        return invoice_id
+
+    def _fail_if_duplicate(self, faktura: Invoice, earlier: Any, file_name: str) -> None:
         if earlier is not None:
             raise BusinessException(
                 "DUPLICATE-INVOICE",
@@ -127,4 +153,3 @@ class ReceiptKeywords:
                     "existing_sha256": earlier.sha256,
                 },
             )
-        return invoice_id
