@@ -35,10 +35,15 @@ def _parser() -> etree.XMLParser:
 _local = threading.local()
 
 
+def check_size(size: int, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
+    """Refuse a document of ``size`` bytes over the limit, before anyone reads it."""
+    if size > max_bytes:
+        raise UnsafeOrMalformedXML(f"document is {size} bytes, the limit is {max_bytes}")
+
+
 def parse_bytes(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> etree._Element:
     """Parse ``data`` into an element tree root, refusing DTDs, entities and oversize input."""
-    if len(data) > max_bytes:
-        raise UnsafeOrMalformedXML(f"document is {len(data)} bytes, the limit is {max_bytes}")
+    check_size(len(data), max_bytes)
     if not data.strip():
         raise UnsafeOrMalformedXML("document is empty")
     try:

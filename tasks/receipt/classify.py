@@ -16,7 +16,7 @@ from lxml import etree
 
 from tasks.ehf.document import NS_CBC, NS_CREDITNOTE, NS_INVOICE
 from tasks.ehf.envelope import Envelope, unwrap
-from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
+from tasks.ehf.safexml import UnsafeOrMalformedXML, check_size, parse_bytes
 from tasks.errors import BusinessException
 
 EN16931 = "urn:cen.eu:en16931:2017"
@@ -36,14 +36,26 @@ def _child_text(root: etree._Element, name: str) -> str | None:
     return found.text.strip() if found is not None and found.text else None
 
 
+def _not_xml(exc: UnsafeOrMalformedXML, file_name: str, size: int) -> BusinessException:
+    return BusinessException(
+        "NOT-XML", str(exc), {"file": file_name, "reason": str(exc), "size": size}
+    )
+
+
+def refuse_oversize(size: int, file_name: str) -> None:
+    """Raise NOT-XML for a file over the document size limit, without reading it."""
+    try:
+        check_size(size)
+    except UnsafeOrMalformedXML as exc:
+        raise _not_xml(exc, file_name, size) from exc
+
+
 def classify(data: bytes, file_name: str) -> Classified:
     """Return the supported document in ``data`` or raise NOT-XML / UNSUPPORTED-DOCUMENT."""
     try:
         root = parse_bytes(data)
     except UnsafeOrMalformedXML as exc:
-        raise BusinessException(
-            "NOT-XML", str(exc), {"file": file_name, "reason": str(exc), "size": len(data)}
-        ) from exc
+        raise _not_xml(exc, file_name, len(data)) from exc
     document, envelope = unwrap(root)
     qname = etree.QName(document)
     customization = _child_text(document, "CustomizationID")

@@ -18,7 +18,7 @@ from orchestrator.robotlib import context, current_item, remember
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.errors import BusinessException
 from tasks.receipt import archive
-from tasks.receipt.classify import classify
+from tasks.receipt.classify import classify, refuse_oversize
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -30,7 +30,10 @@ class ReceiptKeywords:
         self.home = self.ctx.settings.home
 
     def _archive(self, data: bytes, name: str, kind: str) -> archive.Stored:
-        stored = archive.store(self.ctx.settings.archive, data)
+        return self._record(archive.store(self.ctx.settings.archive, data), name, kind)
+
+    def _record(self, stored: archive.Stored, name: str, kind: str) -> archive.Stored:
+        """Record a blob in the database the first time it is archived."""
         with transaction(self.ctx.settings.database_url) as session:
             if invoices.stored_file(session, stored.sha256) is None:
                 invoices.record_stored_file(
@@ -51,8 +54,9 @@ class ReceiptKeywords:
         Returns ``sha256``, ``size`` and ``gjentatt`` (True when these exact bytes were
         received before: the re-delivery is audited and otherwise ignored).
         """
-        data = (self.home / path).read_bytes()
-        digest = archive.sha256_of(data)
+        # Hashed and copied in chunks: a hostile multi-gigabyte file is kept, not loaded.
+        source = self.home / path
+        digest = archive.sha256_of_file(source)
         item_id, _ = current_item()
         with transaction(self.ctx.settings.database_url) as session:
             again = invoices.received_before(session, digest, work_item_id=item_id)
@@ -72,9 +76,11 @@ class ReceiptKeywords:
                 )
         remember(sha256=digest)
         if again:
-            return {"sha256": digest, "size": len(data), "gjentatt": True}
-        self._archive(data, file_name, "original")
-        return {"sha256": digest, "size": len(data), "gjentatt": False}
+            return {"sha256": digest, "size": source.stat().st_size, "gjentatt": True}
+        stored = self._record(
+            archive.store_file(self.ctx.settings.archive, source), file_name, "original"
+        )
+        return {"sha256": stored.sha256, "size": stored.size, "gjentatt": False}
 
     @keyword("Les faktura")
     def les_faktura(self, original: dict[str, Any], file_name: str) -> Invoice:
@@ -82,6 +88,7 @@ class ReceiptKeywords:
 
         Fails with NOT-XML or UNSUPPORTED-DOCUMENT when it is not an invoice we handle.
         """
+        refuse_oversize(original["size"], file_name)
         data = archive.read(self.ctx.settings.archive, original["sha256"])
         return parse_invoice(classify(data, file_name).root)
 

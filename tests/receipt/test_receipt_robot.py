@@ -22,10 +22,14 @@ from orchestrator.models import Attachment, WorkItem
 from orchestrator.pipeline import process_once
 from orchestrator.samples import broken_files
 from tasks.ehf.model import parse_invoice
+from tasks.ehf.safexml import MAX_DOCUMENT_BYTES
 from tasks.receipt import archive
 from tasks.receipt.classify import classify
 
 pytestmark = pytest.mark.conformance
+
+#: A file over the document size limit: kept in the archive, refused unread as NOT-XML.
+OVERSIZE = "for-stor.xml"
 
 
 @pytest.fixture
@@ -36,6 +40,7 @@ def delivered(settings: Settings, conformance_dir: Path) -> dict[str, bytes]:
     assert len(files) == 30
     for sample in broken_files(files["base-example.xml"]):
         files[sample.name] = sample.content
+    files[OVERSIZE] = b" " * (MAX_DOCUMENT_BYTES + 1)
     for name, content in files.items():
         (settings.inbox / name).write_bytes(content)
     return files
@@ -73,6 +78,9 @@ def test_every_file_ends_as_an_invoice_or_an_exception(
     for sample in broken_files(b""):
         if sample.expected in ("NOT-XML", "UNSUPPORTED-DOCUMENT"):
             assert file_level[sample.name]["code"] == sample.expected, sample.name
+    assert file_level[OVERSIZE]["code"] == "NOT-XML"
+    assert "limit" in file_level[OVERSIZE]["detail"]
+    assert file_level[OVERSIZE]["evidence"]["size"] == MAX_DOCUMENT_BYTES + 1
     assert by_file["sbdh-konvolutt.xml"]["status"] == "received"
     assert [e["code"] for e in by_file["duplikat.xml"]["exceptions"]] == ["DUPLICATE-INVOICE"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from connectors.inbox.folder import claim, ready_files
 from orchestrator.samples import broken_files, invoice, wrap_in_sbdh
 from tasks.ehf.model import parse_invoice
+from tasks.ehf.safexml import MAX_DOCUMENT_BYTES
 from tasks.errors import BusinessException
 from tasks.receipt import archive
-from tasks.receipt.classify import classify
+from tasks.receipt.classify import classify, refuse_oversize
 
 
 def test_archive_stores_once_read_only_and_byte_identical(tmp_path: Path) -> None:
@@ -23,6 +25,38 @@ def test_archive_stores_once_read_only_and_byte_identical(tmp_path: Path) -> Non
     assert archive.read(tmp_path, first.sha256) == data
     assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
     assert first.path.name == archive.sha256_of(data)
+
+
+def test_store_file_copies_in_chunks_without_loading_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "stor.xml"
+    size = 20 * archive.CHUNK_BYTES + 7
+    with source.open("wb") as out:  # written piece by piece: the test holds no copy either
+        for n in range(21):
+            out.write(bytes([n]) * (archive.CHUNK_BYTES if n < 20 else 7))
+    store = tmp_path / "arkiv"
+
+    tracemalloc.start()
+    try:
+        first = archive.store_file(store, source)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    again = archive.store_file(store, source)
+
+    assert peak < 4 * archive.CHUNK_BYTES  # not the file's 20 MiB
+    assert first.new and not again.new and first.path == again.path
+    assert first.size == size and first.sha256 == archive.sha256_of_file(source)
+    assert first.path.read_bytes() == source.read_bytes()
+    assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
+    assert [p.name for p in store.iterdir()] == [first.sha256[:2]]  # no temporary copy left
+
+
+def test_oversize_file_is_refused_before_it_is_read() -> None:
+    with pytest.raises(BusinessException) as refused:
+        refuse_oversize(MAX_DOCUMENT_BYTES + 1, "stor.xml")
+    assert refused.value.code == "NOT-XML"
+    assert "limit" in str(refused.value)
+    refuse_oversize(MAX_DOCUMENT_BYTES, "akkurat-grensen.xml")  # at the limit: read and parsed
 
 
 def test_sbdh_envelope_is_unwrapped() -> None:
