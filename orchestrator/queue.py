@@ -57,6 +57,18 @@ def enqueue(
     return item
 
 
+def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
+    """Tie work item ``item_id`` to the invoice it made, in the caller's transaction.
+
+    Done in the transaction that creates the invoice, so no crash can leave an invoice
+    whose work item does not know it (its retry would take the file for a re-delivery)."""
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        raise LookupError(f"work item {item_id} does not exist")
+    item.invoice_id = invoice_id
+    item.payload = {**(item.payload or {}), "invoice_id": invoice_id}
+
+
 def _ready(step: str):  # type: ignore[no-untyped-def]
     now = utcnow()
     return (

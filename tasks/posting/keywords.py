@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-
 from robot.api.deco import keyword, library
 
 from connectors.erp.base import Voucher
@@ -13,11 +10,12 @@ from orchestrator import audit
 from orchestrator.db import transaction
 from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context
+from tasks.chaos import crash_point
 from tasks.erp_access import connect, erp_call
 
-#: Chaos hook for tests: kill this process right after the ERP answered, before the local
-#: commit, to prove that posting again never creates a second voucher.
-CRASH_AFTER_POST = "KOMMUNERPA_CHAOS_CRASH_AFTER_POST"
+#: Chaos point: right after the ERP answered, before the local commit (posting again must
+#: never create a second voucher).
+CRASH_AFTER_POST = "after-post"
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -37,8 +35,7 @@ class PostingKeywords:
                 raise RuntimeError(f"invoice {invoice_id} has no prepared voucher")
             voucher = from_json(Voucher, row.prepared_voucher)
         posted = erp_call(lambda: self.erp.post_voucher(voucher))
-        if os.environ.get(CRASH_AFTER_POST):
-            os.kill(os.getpid(), signal.SIGKILL)
+        crash_point(CRASH_AFTER_POST)
         with transaction(self.ctx.settings.database_url) as session:
             session.get(InvoiceRow, int(invoice_id)).voucher_id = posted.voucher_id
             audit.append(

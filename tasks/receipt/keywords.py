@@ -11,14 +11,18 @@ from typing import Any
 
 from robot.api.deco import keyword, library
 
-from orchestrator import invoices
+from orchestrator import invoices, queue
 from orchestrator.db import transaction
 from orchestrator.models import Invoice as InvoiceRow
 from orchestrator.robotlib import context, current_item, remember
+from tasks.chaos import crash_point
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.errors import BusinessException
 from tasks.receipt import archive
 from tasks.receipt.classify import classify, refuse_oversize
+
+#: Chaos point: the invoice is committed, nothing after it is done yet.
+CRASH_AFTER_REGISTER = "after-register"
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -100,7 +104,7 @@ class ReceiptKeywords:
         recorded too, then fails with DUPLICATE-INVOICE so a person decides.
         """
         key_fields = faktura.key_fields()
-        _, payload = current_item()
+        item_id, payload = current_item()
         if payload.get("invoice_id"):
             # A retry after a crash that came after the invoice was registered: go on with it.
             return self._registered_before(faktura, int(payload["invoice_id"]), file_name)
@@ -130,6 +134,8 @@ class ReceiptKeywords:
                     mime_code=attachment.mime_code,
                 )
             invoice_id = invoice.id
+            queue.link_invoice(session, item_id, invoice_id)
+        crash_point(CRASH_AFTER_REGISTER)
         remember(invoice_id=invoice_id)
         self._fail_if_duplicate(faktura, earlier, file_name)
         return invoice_id

@@ -17,6 +17,7 @@ from orchestrator.commands.process import process
 from orchestrator.config import Settings
 from orchestrator.demo_scenarios import kontor_invoice, scenarios
 from orchestrator.pipeline import process_once
+from tasks.chaos import CRASH_AT
 from tasks.ehf.generate import LineSpec, build_document
 from tasks.posting.keywords import CRASH_AFTER_POST
 
@@ -120,13 +121,13 @@ def test_killed_after_the_erp_answered_posts_only_once(
 ) -> None:
     document = build_document(kontor_invoice("KN-2025-0100", (PAPER,)))
     (home.inbox / "kill.xml").write_bytes(document)
-    monkeypatch.setenv(CRASH_AFTER_POST, "1")
+    monkeypatch.setenv(CRASH_AT, CRASH_AFTER_POST)
     result = process_once(home)
     assert [run.robot for run in result.runs] == ["receipt", "control", "matching", "posting"]
     assert result.runs[-1].state == "failed"  # killed with SIGKILL after the ERP's answer
     assert len(vouchers(erp, invoice_number="KN-2025-0100")) == 1
     assert listing()["kill.xml"]["voucher_id"] is None  # the local commit never happened
-    monkeypatch.delenv(CRASH_AFTER_POST)
+    monkeypatch.delenv(CRASH_AT)
     process_once(home)  # the crashed item is retried (a system failure)
     row = listing()["kill.xml"]
     (voucher,) = vouchers(erp, invoice_number="KN-2025-0100")

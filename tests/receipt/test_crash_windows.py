@@ -4,6 +4,7 @@ database as a dead runner would leave it."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from orchestrator import invoices, queue
@@ -12,7 +13,9 @@ from orchestrator.db import transaction
 from orchestrator.models import Invoice, WorkItem
 from orchestrator.pipeline import process_once
 from orchestrator.samples import invoice
+from tasks.chaos import CRASH_AT
 from tasks.receipt import archive
+from tasks.receipt.keywords import CRASH_AFTER_REGISTER
 
 
 def _items(settings: Settings, step: str) -> list[WorkItem]:
@@ -44,6 +47,22 @@ def test_crash_after_archiving_is_not_a_redelivery(settings: Settings) -> None:
     (row,) = _invoices(settings)
     assert row.sha256 == stored.sha256 and row.status == "received"
     assert len(_items(settings, "control")) == 1
+
+
+def test_killed_right_after_the_invoice_was_registered(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (settings.inbox / "midt-i.xml").write_bytes(invoice("CRASH-4"))
+    monkeypatch.setenv(CRASH_AT, CRASH_AFTER_REGISTER)
+    (run,) = process_once(settings, robots=("receipt",)).runs
+    assert run.state == "failed"  # SIGKILL after the invoice's commit
+    assert not _items(settings, "control")
+    monkeypatch.delenv(CRASH_AT)
+    process_once(settings, robots=("receipt",))  # the crashed item is retried
+    (row,) = _invoices(settings)
+    assert row.status == "received"
+    (control,) = _items(settings, "control")
+    assert control.invoice_id == row.id
 
 
 def test_retry_after_the_output_was_made_does_not_double_anything(settings: Settings) -> None:
