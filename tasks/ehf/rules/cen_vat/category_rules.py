@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tasks.ehf.document import Element
 from tasks.ehf.registry import Report
 from tasks.ehf.rules._shared import CastError
 from tasks.ehf.rules.cen_vat.model import (
     AT_LINE,
     AT_OTHER,
     AT_SUBTOTAL,
-    EXEMPTION_CODE,
-    EXEMPTION_REASON,
     HUNDRED,
     LINE_TAGS,
     ONE,
@@ -174,12 +171,6 @@ def breakdown_tax_ok(cat: Category, rules: CategoryRules) -> bool:
     return abs(tax) - ONE < expected < abs(tax) + ONE
 
 
-def exemption_ok(cat: Element, rules: CategoryRules) -> bool:
-    """-10: an exemption reason (text or code) is given exactly when the category needs one."""
-    has_reason = any(c.tag == EXEMPTION_REASON or c.tag == EXEMPTION_CODE for c in cat)
-    return has_reason == rules.exemption
-
-
 CATEGORY_RULE_IDS = tuple(f"{c.prefix}-{n:02d}" for c in CATEGORIES.values() for n in range(5, 11))
 
 
@@ -198,7 +189,8 @@ def category_findings(view: VatView, report: Report) -> None:
                 report(f"{rules.prefix}-08", el, category=cat.code)
             if not breakdown_tax_ok(cat, rules):
                 report(f"{rules.prefix}-09", el, category=cat.code)
-            if not exemption_ok(el, rules):
+            # -10: an exemption reason (text or code) is given exactly when the category needs one.
+            if cat.exempt != rules.exemption:
                 report(f"{rules.prefix}-10", el, category=cat.code)
             continue
         verdict = rate_verdicts.get((rules.rate, cat.percents))

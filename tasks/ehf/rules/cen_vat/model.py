@@ -90,6 +90,7 @@ def percent_compare(percents: tuple[str, ...], ok: Callable[[Decimal], bool]) ->
     return result
 
 
+_NO_CHARGE: frozenset[bool] = frozenset()
 _BAD = object()  # a percent whose xs:decimal cast fails
 _UNSET = object()  # a rate not cast yet
 
@@ -104,6 +105,7 @@ class Category:
     raw: tuple[str, ...]  # the string values of its IDs (for the rules that do not trim)
     percents: tuple[str, ...]  # the string values of its cbc:Percent children
     vat: bool
+    exempt: bool  # has a cbc:TaxExemptionReason or cbc:TaxExemptionReasonCode
     where: str
     charge: frozenset[bool]  # ChargeIndicator values of the parent AllowanceCharge
     on_root: bool  # the parent AllowanceCharge is a document-level one
@@ -134,39 +136,42 @@ class Category:
 def scan(doc: Document) -> list[Category]:
     """Every cac:TaxCategory and cac:ClassifiedTaxCategory of the document, classified.
 
-    Each category's children are read in one pass (IDs, rates and tax schemes)."""
+    Each category's children are read in one pass (IDs, rates, tax schemes, exemption)."""
     root = doc.root
     found = []
     for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
         for el in doc.all(tag):
             ids = []
             percents = []
-            vat = False
+            vat = exempt = False
             for c in el:
                 child_tag = c.tag
                 if child_tag == ID:
                     ids.append(string_value(c))
                 elif child_tag == PERCENT:
                     percents.append(string_value(c))
-                elif child_tag == TAX_SCHEME and not vat:
-                    vat = scheme_is_vat(c)
+                elif child_tag == TAX_SCHEME:
+                    vat = vat or scheme_is_vat(c)
+                elif child_tag in (EXEMPTION_REASON, EXEMPTION_CODE):
+                    exempt = True
             parent = el.getparent()
-            where, charge, on_root, holder = AT_OTHER, frozenset(), False, None
+            parent_tag = parent.tag
+            where, charge, on_root, holder = AT_OTHER, _NO_CHARGE, False, None
             if classified:
-                gp = parent.getparent() if parent.tag == ITEM else None
+                gp = parent.getparent() if parent_tag == ITEM else None
                 if gp is not None and gp.tag in LINE_TAGS:
                     where, holder = AT_LINE, gp
-            elif parent.tag == ALLOWANCE_CHARGE:
+            elif parent_tag == ALLOWANCE_CHARGE:
                 where, charge = AT_ALLOWANCE_CHARGE, frozenset(charge_indicators(parent))
                 on_root, holder = parent.getparent() is root, parent
-            elif parent.tag == TAX_SUBTOTAL:
+            elif parent_tag == TAX_SUBTOTAL:
                 total = parent.getparent()
                 if total is not None and total.tag == TAX_TOTAL and total.getparent() is root:
                     where = AT_SUBTOTAL
             code = norm_space(ids[0]) if ids else ""
             found.append(
-                Category(el, classified, code, tuple(ids), tuple(percents), vat, where, charge,
-                         on_root, holder)
+                Category(el, classified, code, tuple(ids), tuple(percents), vat, exempt, where,
+                         charge, on_root, holder)
             )  # fmt: skip
     return found
 
