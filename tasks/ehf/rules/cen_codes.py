@@ -131,59 +131,66 @@ for _rule in _RULES:
         _parents[_rule.parent] = (*_parents.get(_rule.parent, ()), _rule)
 
 
-def _rule_for(el: Element, rules: tuple[CodeRule, ...]) -> CodeRule | None:
-    """The first of ``rules`` (all of ``el``'s tag and parent) whose context takes ``el``."""
-    for rule in rules:
-        if rule.context_has_attribute and rule.attribute and el.get(rule.attribute) is None:
-            continue
-        if rule.applies is not None and not rule.applies(el):
-            continue
-        return rule
-    return None
+@cache
+def _lists() -> dict[str, frozenset[str]]:
+    """The codes of every list the table names, read on first use: one dictionary lookup per
+    rule where the loops run, rather than a cached call with two arguments."""
+    return {rule.codelist: codes("cen", rule.codelist) for rule in _RULES}
 
 
 @check(*sorted({rule.rule_id for rule in _RULES}))
 def code_lists(doc: Document, report: Report) -> None:
-    """Every coded value in a code-list context is a code of its list."""
+    """Every coded value in a code-list context is a code of its list.
+
+    Almost every value is a code exactly as listed (no white space to trim), which one set
+    lookup settles; only the rest goes through the full rule (``_check_one``)."""
+    lists = _lists()
+    elements_of = doc.all
     for tag, rule in _PLAIN.items():
-        elements = doc.all(tag)
-        if elements:
-            _check_plain(elements, rule, report)
+        elements = elements_of(tag)
+        if not elements:
+            continue
+        allowed = lists[rule.codelist]
+        attribute, upper = rule.attribute, rule.upper
+        # One loop per kind of value, so each element costs one read and one set lookup; an
+        # upper-cased comparison (BR-CL-22) always takes the full rule.
+        if attribute is None:
+            for el in elements:
+                value = string_value(el)
+                if upper or value not in allowed:
+                    _check_one(el, value, rule, allowed, report)
+        else:
+            for el in elements:
+                value = el.get(attribute)
+                if upper or value not in allowed:
+                    _check_one(el, value, rule, allowed, report)
     for tag, by_parent in _BY_PARENT.items():
-        for el in doc.all(tag):
+        for el in elements_of(tag):
             parent = el.getparent()
             rules = by_parent.get(parent.tag) if parent is not None else None
             if rules is None:
                 continue
-            rule = _rule_for(el, rules)
-            if rule is not None:
-                value = el.get(rule.attribute) if rule.attribute else string_value(el)
-                allowed = codes("cen", rule.codelist)
-                if rule.upper or value not in allowed:
-                    _check_one(el, value, rule, allowed, report)
-
-
-def _check_plain(elements: list[Element], rule: CodeRule, report: Report) -> None:
-    """A rule whose context is just its tag (and maybe the attribute), for all elements.
-
-    Almost every value is a code exactly as listed (no white space to trim), which one set
-    lookup settles; only the rest goes through the full rule."""
-    allowed = codes("cen", rule.codelist)
-    attribute = rule.attribute
-    needs_attribute = attribute is not None and rule.context_has_attribute
-    exact = not rule.upper
-    for el in elements:
-        value = el.get(attribute) if attribute is not None else string_value(el)
-        if value is None and needs_attribute:
-            continue
-        if exact and value in allowed:
-            continue
-        _check_one(el, value, rule, allowed, report)
+            # The first rule whose context takes the element handles it (Schematron order).
+            for rule in rules:
+                if rule.attribute is None:
+                    value = string_value(el)
+                else:
+                    value = el.get(rule.attribute)
+                    if value is None and rule.context_has_attribute:
+                        continue
+                if rule.applies is not None and not rule.applies(el):
+                    continue
+                if rule.upper or value not in lists[rule.codelist]:
+                    _check_one(el, value, rule, lists[rule.codelist], report)
+                break
 
 
 def _check_one(
     el: Element, value: str | None, rule: CodeRule, allowed: frozenset[str], report: Report
 ) -> None:
+    """The full rule for a value that is not exactly a code of ``allowed``."""
+    if value is None and rule.attribute is not None and rule.context_has_attribute:
+        return  # the context is tag[@attribute]: an element without it is not one
     if single_token(value, allowed, rule.upper):
         return
     if rule.also_valid is not None and rule.also_valid(el, value or ""):
