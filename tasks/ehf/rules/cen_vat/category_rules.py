@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tasks.ehf.registry import Report
-from tasks.ehf.rules._shared import CastError
+from tasks.ehf.rules._shared import CastError, Kids, shared_children
 from tasks.ehf.rules.cen_vat.model import (
     AT_LINE,
     AT_OTHER,
@@ -21,8 +21,8 @@ from tasks.ehf.rules.cen_vat.model import (
     Contribution,
     VatView,
     decimal_of,
-    double_plus,
     percent_compare,
+    within_one,
 )
 from tasks.ehf.xpathfn import round2
 
@@ -118,14 +118,14 @@ def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     return view.doc.has(line_tag)
 
 
-def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules) -> bool:
-    """-08: the breakdown's taxable amount equals what lines, allowances and charges of the
-    category add up to (exactly; or per rate within 1 for S, L and M)."""
-    subtotal = cat.el.getparent()
+def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amounts: Kids) -> bool:
+    """-08: the breakdown's taxable amount (in ``amounts``, the subtotal's children) equals
+    what lines, allowances and charges of the category add up to (exactly; or per rate
+    within 1 for S, L and M)."""
     doc = view.doc
     try:
         if not rules.by_rate:
-            taxable = decimal_of(subtotal, TAXABLE_AMOUNT)
+            taxable = decimal_of(amounts.get(TAXABLE_AMOUNT))
             return taxable is not None and any(
                 doc.has(tag) and taxable == category_total(view, tag, rules.code, None)
                 for tag in LINE_TAGS
@@ -133,35 +133,30 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules) -> bo
         rate = cat.percent()
         if rate is None:
             return True  # every $rate in () satisfies ...
-        bounds: tuple[Decimal | None, Decimal | None] | None = None
-        for tag in LINE_TAGS:
-            # S asks for a line, allowance or charge at this rate; L and M for any line.
-            used = _used_at_rate if rules.code == "S" else _has_lines
-            if not used(view, tag, rules.code, rate):
-                continue
-            if bounds is None:  # ../xs:decimal(cbc:TaxableAmount -/+ 1), once
-                bounds = (
-                    double_plus(subtotal, TAXABLE_AMOUNT, -1),
-                    double_plus(subtotal, TAXABLE_AMOUNT, 1),
-                )
-            low, high = bounds
-            total = category_total(view, tag, rules.code, rate)
-            if low is not None and high is not None and low < total < high:
-                return True
+        # ../xs:decimal(cbc:TaxableAmount -/+ 1): without it no branch of the test holds.
+        bounds = within_one(amounts.get(TAXABLE_AMOUNT))
+        if bounds is None:
+            return False
+        low, high = bounds
+        # S asks for a line, allowance or charge at this rate; L and M for any line.
+        used = _used_at_rate if rules.code == "S" else _has_lines
+        return any(
+            used(view, tag, rules.code, rate)
+            and low < category_total(view, tag, rules.code, rate) < high
+            for tag in LINE_TAGS
+        )
     except CastError:
         return False
-    return False
 
 
-def breakdown_tax_ok(cat: Category, rules: CategoryRules) -> bool:
-    """-09: the breakdown's VAT amount is 0, or for S, L and M the taxable amount times the
-    rate (rounded to cents) within 1."""
-    subtotal = cat.el.getparent()
+def breakdown_tax_ok(cat: Category, rules: CategoryRules, amounts: Kids) -> bool:
+    """-09: the breakdown's VAT amount (in ``amounts``, the subtotal's children) is 0, or
+    for S, L and M the taxable amount times the rate (rounded to cents) within 1."""
     try:
-        tax = decimal_of(subtotal, TAX_AMOUNT)
+        tax = decimal_of(amounts.get(TAX_AMOUNT))
         if not rules.by_rate:
             return tax == ZERO
-        taxable = decimal_of(subtotal, TAXABLE_AMOUNT)
+        taxable = decimal_of(amounts.get(TAXABLE_AMOUNT))
         rate = cat.percent()
     except CastError:
         return False
@@ -185,9 +180,11 @@ def category_findings(view: VatView, report: Report) -> None:
             continue
         if cat.where == AT_SUBTOTAL:
             el = cat.el
-            if not breakdown_total_ok(view, cat, rules):
+            # The subtotal's children are read once, and cen_core reads the same index.
+            amounts = shared_children(view.doc, el.getparent())  # type: ignore[arg-type]
+            if not breakdown_total_ok(view, cat, rules, amounts):
                 report(f"{rules.prefix}-08", el, category=cat.code)
-            if not breakdown_tax_ok(cat, rules):
+            if not breakdown_tax_ok(cat, rules, amounts):
                 report(f"{rules.prefix}-09", el, category=cat.code)
             # -10: an exemption reason (text or code) is given exactly when the category needs one.
             if cat.exempt != rules.exemption:

@@ -52,31 +52,32 @@ parse_decimal = lru_cache(maxsize=4096)(to_decimal)
 parse_double = lru_cache(maxsize=1024)(to_number)
 
 
-def decimal_of(el: Element, tag: str) -> Decimal | None:
-    """``xs:decimal(tag)`` on ``el``'s children: None when absent, CastError when it fails."""
-    found = [c for c in el if c.tag == tag]
+def decimal_of(found: list[Element] | None) -> Decimal | None:
+    """``xs:decimal`` of a child path that reached ``found``: None when absent, CastError
+    when it fails (two values are a dynamic error)."""
     if not found:
         return None
     if len(found) > 1:
-        raise CastError(tag)
+        raise CastError(found[1].tag)
     value = parse_decimal(string_value(found[0]))
     if value is None:
-        raise CastError(tag)
+        raise CastError(found[0].tag)
     return value
 
 
-def double_plus(el: Element, tag: str, delta: int) -> Decimal | None:
-    """``xs:decimal(tag + delta)``: the arithmetic runs in xs:double first (so ``1e3`` is
-    accepted), then the double converts exactly to a decimal, as Saxon does."""
-    found = [c for c in el if c.tag == tag]
+def within_one(found: list[Element] | None) -> tuple[Decimal, Decimal] | None:
+    """``xs:decimal(x - 1)`` and ``xs:decimal(x + 1)`` of a child path that reached ``found``
+    (None when absent): the arithmetic runs in xs:double first (so ``1e3`` is accepted),
+    then each double converts exactly to a decimal, as Saxon does."""
     if not found:
         return None
     if len(found) > 1:
-        raise CastError(tag)
+        raise CastError(found[1].tag)
     value = parse_double(string_value(found[0]))
     if value is None:
-        raise CastError(tag)
-    return Decimal(float(value) + delta)
+        raise CastError(found[0].tag)
+    number = float(value)
+    return Decimal(number - 1), Decimal(number + 1)
 
 
 def percent_compare(percents: tuple[str, ...], ok: Callable[[Decimal], bool]) -> bool:
