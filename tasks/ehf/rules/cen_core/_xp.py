@@ -1,6 +1,8 @@
 """Small XPath-faithful helpers of the ``cen_core`` checks: reading single children of a
 context node through its children index (``_shared.children_by_tag``), counting decimals,
-and ``xs:double`` comparisons. The casts and tests several families need are in ``_shared``.
+``xs:double`` comparisons, and facts several checks ask of the same nodes, kept per
+document in ``doc.memo`` under ``cen_core.*`` keys. The casts and tests several families
+need are in ``_shared``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from tasks.ehf.rules._shared import (
     XML_SPACE,
     CastError,
     Kids,
+    blank,
+    charge_indicators,
     child,
     decimal,
     shared_children,
 )
+from tasks.ehf.rules.cen_vat.model import Category, categories
 from tasks.ehf.xpathfn import decimal_places
 
 ROOTS = (INVOICE, CREDIT_NOTE)
@@ -61,6 +66,12 @@ def ntext(kids: Kids, tag: str) -> str:
     return "" if el is None else normalize_space(string_value(el))
 
 
+def filled(kids: Kids, tag: str) -> bool:
+    """``normalize-space(tag) != ''`` on the first such child (no regex: only a test)."""
+    el = first(kids, tag)
+    return el is not None and not blank(string_value(el))
+
+
 def raw(kids: Kids, tag: str) -> str | None:
     """The raw text of the first such child (None when absent), for a finding's values."""
     el = first(kids, tag)
@@ -93,6 +104,9 @@ def nchild_path(el: Element | None, *tags: str) -> str:
     return "" if el is None else normalize_space(string_value(el))
 
 
+_UNCAST = object()  # an amount not cast yet
+
+
 class Amounts:
     """The children of one context node by tag (``shared_children``), with each first child
     cast to ``xs:decimal`` at most once (the totals rules read the same amounts several
@@ -102,16 +116,16 @@ class Amounts:
 
     def __init__(self, doc: Document, el: Element) -> None:
         self.kids = shared_children(doc, el)
-        self._cast: dict[str, Decimal | CastError | None] = {}
+        self._cast: dict[str, object] = {}
 
     def __contains__(self, tag: str) -> bool:
         return tag in self.kids
 
     def dec(self, tag: str) -> Decimal | None:
         """``xs:decimal(tag)``: None when absent; raises CastError when malformed."""
-        try:
-            value = self._cast[tag]
-        except KeyError:
+        # .get, not try/except KeyError: raising for every first read costs more than a cast.
+        value = self._cast.get(tag, _UNCAST)
+        if value is _UNCAST:
             try:
                 value = decimal(first(self.kids, tag))
             except CastError as exc:
@@ -119,7 +133,7 @@ class Amounts:
             self._cast[tag] = value
         if isinstance(value, CastError):
             raise value
-        return value
+        return value  # type: ignore[return-value]
 
 
 def dec_child(el: Element, tag: str) -> Decimal | None:
@@ -153,3 +167,40 @@ def any_not_negative(nodes: list[Element]) -> bool:
     An uncastable value met before a passing one is the official engine's dynamic error,
     which we count as the rule failing."""
     return any(double(node) >= 0 for node in nodes)
+
+
+def first_child(doc: Document, parent: Element | None, tag: str) -> Element | None:
+    """The first child of ``parent`` with this tag, found through the document's index:
+    for a tag that occurs a few times in a document, testing each one's parent is cheaper
+    than reading the tag of every child of ``parent``."""
+    if parent is not None:
+        for el in doc.all(tag):
+            if el.getparent() is parent:
+                return el
+    return None
+
+
+def charge_flags(doc: Document, allowance_charge: Element) -> set[bool]:
+    """``charge_indicators`` of an allowance/charge, once per document: the document-level
+    ones are read by both the allowance rules and the monetary totals."""
+    memo: dict[Element, set[bool]] | None = doc.memo.get("cen_core.charge_flags")  # type: ignore[assignment]
+    if memo is None:
+        memo = doc.memo["cen_core.charge_flags"] = {}
+    flags = memo.get(allowance_charge)
+    if flags is None:
+        flags = memo[allowance_charge] = charge_indicators(allowance_charge)
+    return flags
+
+
+def vat_tax_categories(doc: Document, parent: Element) -> list[Category]:
+    """``parent/cac:TaxCategory[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']``,
+    in document order, from cen_vat's model of every category element (already built for
+    BR-CO-04 and the VAT category rules) instead of reading each category's children."""
+    by_parent: dict[Element, list[Category]] | None = doc.memo.get("cen_core.vat_categories")  # type: ignore[assignment]
+    if by_parent is None:
+        by_parent = {}
+        for cat in categories(doc):
+            if cat.vat and not cat.classified:
+                by_parent.setdefault(cat.el.getparent(), []).append(cat)  # type: ignore[arg-type]
+        doc.memo["cen_core.vat_categories"] = by_parent
+    return by_parent.get(parent, [])

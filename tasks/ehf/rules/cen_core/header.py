@@ -13,6 +13,7 @@ from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
     Kids,
+    blank,
     child,
     decimal,
     shared_children,
@@ -24,14 +25,13 @@ from tasks.ehf.rules.cen_core._xp import (
     LINES,
     PARTY,
     POSTAL_ADDRESS,
-    ROOTS,
     TAX_AMOUNT,
     TAX_SUBTOTAL,
     TAX_TOTAL,
+    filled,
     first,
+    first_child,
     has,
-    nchild_path,
-    ntext,
     string_value,
 )
 from tasks.ehf.xpathfn import decimal_places, round2
@@ -46,6 +46,8 @@ TAX_EXCLUSIVE = cbc("TaxExclusiveAmount")
 DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
 TAX_CURRENCY = cbc("TaxCurrencyCode")
 TAX_POINT_DATE = cbc("TaxPointDate")
+INVOICE_TYPE = cbc("InvoiceTypeCode")
+CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
 
 # BR-01..BR-05: a header field whose normalized value must not be empty.
 _REQUIRED_FIELDS = (
@@ -62,52 +64,61 @@ _REQUIRED_FIELDS = (
 )  # fmt: skip
 def check_document(doc: Document, report: Report) -> None:
     """The document-level presence, currency and VAT total rules."""
-    root = doc.root
-    if root.tag not in ROOTS:
+    if doc.kind is None:  # the root is not an Invoice or CreditNote
         return
+    root = doc.root
     k = shared_children(doc, root)
     for rule_id, tag in _REQUIRED_FIELDS:
-        if ntext(k, tag) == "":
+        if not filled(k, tag):
             report(rule_id, root, field=tag)
-    if ntext(k, cbc("InvoiceTypeCode")) == "" and ntext(k, cbc("CreditNoteTypeCode")) == "":
+    if not filled(k, INVOICE_TYPE) and not filled(k, CREDIT_NOTE_TYPE):
         report("BR-04", root)
-    _check_parties(root, k, report)
+    _check_parties(doc, root, k, report)
     if LINES[0] not in k and LINES[1] not in k:
         report("BR-16", root)
     _check_tax_currency(doc, root, k, report)
     if TAX_POINT_DATE in k and any(has(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())):
         report("BR-CO-03", root)
-    totals = k.get(TAX_TOTAL, [])
+    # Shared: check_vat_total (BR-CO-14) and peppol read the same totals.
+    totals = [shared_children(doc, t) for t in k.get(TAX_TOTAL, ())]
     _check_vat_total(doc, root, k, totals, report)
-    if not any(has(t, TAX_SUBTOTAL) for t in totals):
+    if not any(TAX_SUBTOTAL in t for t in totals):
         report("BR-CO-18", root)
     _check_vat_total_decimals(doc, root, report)
 
 
-def _check_parties(root: Element, k: Kids, report: Report) -> None:
+def _check_parties(doc: Document, root: Element, k: Kids, report: Report) -> None:
     """BR-06, BR-07 (seller and buyer names), BR-08, BR-10 (their postal addresses)."""
-    supplier = first(k, SUPPLIER)
-    customer = first(k, CUSTOMER)
-    seller = None if supplier is None else child(supplier, PARTY)
-    buyer = None if customer is None else child(customer, PARTY)
-    if nchild_path(seller, LEGAL_ENTITY, REGISTRATION_NAME) == "":
+    if not _named(doc, first(k, SUPPLIER)):
         report("BR-06", root)
-    if nchild_path(buyer, LEGAL_ENTITY, REGISTRATION_NAME) == "":
+    if not _named(doc, first(k, CUSTOMER)):
         report("BR-07", root)
-    # exists(a/b/c) is over every a and b, not only the first of each.
-    if not _exists(k.get(SUPPLIER, []), PARTY, POSTAL_ADDRESS):
+    if not _has_postal_address(doc, k.get(SUPPLIER)):
         report("BR-08", root)
-    if not _exists(k.get(CUSTOMER, []), PARTY, POSTAL_ADDRESS):
+    if not _has_postal_address(doc, k.get(CUSTOMER)):
         report("BR-10", root)
 
 
-def _exists(nodes: list[Element], *tags: str) -> bool:
-    """XPath ``exists(a/b)`` from ``nodes`` over all children at every step."""
-    for tag in tags:
-        nodes = [c for n in nodes for c in n if c.tag == tag]
-        if not nodes:
-            return False
-    return True
+def _named(doc: Document, holder: Element | None) -> bool:
+    """``normalize-space(cac:Party/cac:PartyLegalEntity/cbc:RegistrationName) != ''`` from
+    the seller's or buyer's element, following the first child at each step.
+
+    The holder's first child is its party; a party has many children, but a document has
+    few legal entities and registration names, so those are found through the index."""
+    party = None if holder is None else child(holder, PARTY)
+    name = first_child(doc, first_child(doc, party, LEGAL_ENTITY), REGISTRATION_NAME)
+    return name is not None and not blank(string_value(name))
+
+
+def _has_postal_address(doc: Document, holders: list[Element] | None) -> bool:
+    """``exists(holder/cac:Party/cac:PostalAddress)`` over every holder and party, from the
+    document's few postal addresses upwards rather than through each party's children."""
+    if holders:
+        for address in doc.all(POSTAL_ADDRESS):
+            party = address.getparent()
+            if party is not None and party.getparent() in holders and party.tag == PARTY:
+                return True
+    return False
 
 
 def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -> None:
@@ -126,16 +137,16 @@ def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -
 
 
 def _check_vat_total(
-    doc: Document, root: Element, k: Kids, totals: list[Element], report: Report
+    doc: Document, root: Element, k: Kids, totals: list[Kids], report: Report
 ) -> None:
-    """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency."""
+    """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency.
+
+    ``totals``: the children of each cac:TaxTotal of the root."""
     for currency in map(string_value, k.get(DOCUMENT_CURRENCY, ())):
         vat: list[Decimal | None] = []
         try:
             for total in totals:
-                amounts = [
-                    a for a in total if a.tag == TAX_AMOUNT and a.get("currencyID") == currency
-                ]
+                amounts = [a for a in total.get(TAX_AMOUNT, ()) if a.get("currencyID") == currency]
                 if len(amounts) > 1:  # xs:decimal() of two nodes: a dynamic error
                     raise CastError(currency)
                 vat.extend(decimal(a) for a in amounts)

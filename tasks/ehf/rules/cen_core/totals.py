@@ -17,36 +17,33 @@ from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
     Kids,
-    charge_indicators,
     children_by_tag,
     decimal,
-    is_vat_scheme,
     shared_children,
 )
 from tasks.ehf.rules.cen_core._xp import (
     ALLOWANCE_CHARGE,
     AMOUNT,
     BASE_AMOUNT,
-    ID,
     LINE_EXTENSION_AMOUNT,
     LINES,
     PERCENT,
     REASON,
     REASON_CODE,
-    ROOTS,
     TAX_AMOUNT,
-    TAX_CATEGORY,
     TAX_SUBTOTAL,
     TAX_TOTAL,
     TAXABLE_AMOUNT,
     Amounts,
+    charge_flags,
+    child,
     dec_child,
     first,
-    has,
-    ntext,
     raw,
     too_many_decimals,
+    vat_tax_categories,
 )
+from tasks.ehf.rules.cen_vat.model import Category
 from tasks.ehf.xpathfn import round2, xpath_round
 
 MONETARY_TOTAL = cac("LegalMonetaryTotal")
@@ -60,6 +57,7 @@ ROUNDING = cbc("PayableRoundingAmount")
 PAYABLE = cbc("PayableAmount")
 
 _ONE = Decimal(1)
+_MINUS_ONE = Decimal(-1)
 
 # (rule id, amount) pairs: at most two decimals in the raw text.
 _ALLOWANCE_DECIMALS = (("BR-DEC-01", AMOUNT), ("BR-DEC-02", BASE_AMOUNT))
@@ -98,11 +96,10 @@ def check_document_allowances(doc: Document, report: Report) -> None:
     """Document-level allowances (BG-20) and charges (BG-21): amount, VAT category, reason.
 
     BR-CO-05 and BR-CO-06 are ``true()`` in the release: they never fire."""
-    for ac in doc.all(ALLOWANCE_CHARGE):
-        parent = ac.getparent()
-        if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
-            continue
-        flags = charge_indicators(ac)
+    if doc.kind is None:  # only an Invoice or CreditNote root has document-level ones
+        return
+    for ac in shared_children(doc, doc.root).get(ALLOWANCE_CHARGE, ()):
+        flags = charge_flags(doc, ac)
         # The allowance rule comes first in the pattern: an element saying both false and
         # true is an allowance only.
         if False in flags:
@@ -116,7 +113,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
         k = children_by_tag(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
-        if not any(has(cat, ID) for cat in k.get(TAX_CATEGORY, ()) if is_vat_scheme(cat)):
+        if not any(cat.raw for cat in vat_tax_categories(doc, ac)):
             report(ids[1], ac)
         if REASON not in k and REASON_CODE not in k:
             report(ids[2], ac)
@@ -145,7 +142,10 @@ def check_monetary_totals(doc: Document, report: Report) -> None:
         acs = (
             []
             if parent is None
-            else [(s, charge_indicators(s)) for s in parent if s.tag == ALLOWANCE_CHARGE]
+            else [
+                (ac, charge_flags(doc, ac))
+                for ac in shared_children(doc, parent).get(ALLOWANCE_CHARGE, ())
+            ]
         )
         for rule_id, tag, flag in (
             ("BR-CO-11", ALLOWANCE_TOTAL, False),
@@ -224,11 +224,11 @@ def check_vat_total(doc: Document, report: Report) -> None:
 
     The cast of the total is evaluated first, as in the official test, so a malformed total
     fails even without a breakdown."""
-    for total in doc.all(TAX_TOTAL):
-        parent = total.getparent()
-        if parent is None or parent.tag not in ROOTS or parent.getparent() is not None:
-            continue
-        k = children_by_tag(total)
+    if doc.kind is None:  # only an Invoice or CreditNote root has these totals
+        return
+    for total in shared_children(doc, doc.root).get(TAX_TOTAL, ()):
+        # Shared: the document rules read the same children (BR-CO-15, BR-CO-18).
+        k = shared_children(doc, total)
         if not holds(_vat_total_matches, k):
             report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
@@ -257,10 +257,10 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
             report("BR-45", sub)
         if TAX_AMOUNT not in k:
             report("BR-46", sub)
-        cats = [children_by_tag(c) for c in k.get(TAX_CATEGORY, ()) if is_vat_scheme(c)]
-        if not any(ID in c for c in cats):
+        cats = vat_tax_categories(doc, sub)
+        if not any(c.raw for c in cats):
             report("BR-47", sub)
-        if not any(PERCENT in c for c in cats) and not any(ntext(c, ID) == "O" for c in cats):
+        if not any(c.percents for c in cats) and not any(c.code == "O" for c in cats):
             report("BR-48", sub)
         if not holds(_category_tax_matches, a, cats):
             report("BR-CO-17", sub, amount=raw(k, TAX_AMOUNT))
@@ -270,20 +270,29 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
             report("BR-DEC-20", sub, value=raw(k, TAX_AMOUNT))
 
 
-def _category_tax_matches(a: Amounts, cats: list[Kids]) -> bool:
+def _category_tax_matches(a: Amounts, cats: list[Category]) -> bool:
     """BR-CO-17 in the release's three cases: a rate rounding to zero needs a tax rounding
     to zero; another rate needs |tax| within one unit of round2(|base| × rate / 100); no
     rate at all needs a tax rounding to zero."""
-    rates = [decimal(first(c, PERCENT)) for c in cats if PERCENT in c]
-    if len(rates) > 1:  # round() of two values: a dynamic error
+    with_rate = [c for c in cats if c.percents]
+    if len(with_rate) > 1:  # round() of two values: a dynamic error
         raise CastError("Percent")
+    rates = [decimal(child(c.el, PERCENT)) for c in with_rate]
     tax = a.dec(TAX_AMOUNT)
     if tax is None:
         return False
-    if not rates or xpath_round(rates[0]) == 0:  # type: ignore[arg-type]
-        return xpath_round(tax) == 0
+    if not rates or _rounds_to_zero(rates[0]):  # type: ignore[arg-type]
+        return _rounds_to_zero(tax)
     base = a.dec(TAXABLE_AMOUNT)
     if base is None:
         return False
     expected = round2(abs(base) * (rates[0] / 100))  # type: ignore[operator]
     return abs(tax) - _ONE < expected < abs(tax) + _ONE
+
+
+def _rounds_to_zero(value: Decimal) -> bool:
+    """``round(value) = 0``. A value of at least one in size never rounds to zero (halves
+    round up), which settles the usual rates and amounts without ``xpath_round``."""
+    if value >= _ONE or value <= _MINUS_ONE:
+        return False
+    return xpath_round(value) == 0
