@@ -7,19 +7,21 @@ The countries are computed once per document and kept in ``Document.memo``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
 
 from tasks.ehf.document import (
     Document,
     Element,
     cac,
     cbc,
-    normalize_space,
+    compile_path,
     select,
     string_value,
     text,
 )
+from tasks.ehf.rules._shared import child, norm_space, shared_children
 
 SUPPLIER_PARTY = "cac:AccountingSupplierParty/cac:Party"
 CUSTOMER_PARTY = "cac:AccountingCustomerParty/cac:Party"
@@ -33,7 +35,8 @@ _TAX_SCHEME = cac("TaxScheme")
 _ID = cbc("ID")
 _COMPANY_ID = cbc("CompanyID")
 _COUNTRY_CODE = cbc("IdentificationCode")
-_PARTY_COUNTRY = (_PARTY, cac("PostalAddress"), cac("Country"))
+# From a postal address country code up to the party's role (AccountingSupplierParty...).
+_ADDRESS_CHAIN = (cac("Country"), cac("PostalAddress"), _PARTY)
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -44,9 +47,9 @@ _XML_SPACE_RUN = re.compile(r"[ \t\n\r]+")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[a-zA-Z0-9]{0,30}")
 
 
-@dataclass(frozen=True, slots=True)
-class Countries:
-    """The country variables of the Peppol rule file, for one document."""
+class Countries(NamedTuple):
+    """The country variables of the Peppol rule file, for one document (a named tuple: it
+    is built for every document, and a frozen dataclass costs twice as much to build)."""
 
     supplier: str  # $supplierCountry: VAT prefix, else tax representative's, else address
     customer: str  # $customerCountry: VAT prefix, else address
@@ -68,83 +71,139 @@ def countries(doc: Document) -> Countries:
 def _derive(doc: Document) -> Countries:
     # Read bottom-up from the tag index: a document has few country codes and tax schemes,
     # while walking down from the parties reads every child of each party and address.
-    vat = _vat_prefixes(doc)
-    supplier_vat = vat[_SUPPLIER]
-    representative_vat = vat[_REPRESENTATIVE]
-    supplier_address = _below_root(doc, _COUNTRY_CODE, (_SUPPLIER, *_PARTY_COUNTRY))
-    customer_address = _below_root(doc, _COUNTRY_CODE, (_CUSTOMER, *_PARTY_COUNTRY))
-    supplier_code = _upper_first(supplier_address)
-    customer_code = _upper_first(customer_address)
-    address = [supplier_code] if supplier_address else []
-    buyer_address = [customer_code] if customer_address else []
+    supplier_vat, customer_vat, representative_vat = _vat_prefixes(doc)
+    supplier_address, customer_address = _address_codes(doc)
+    supplier_code = _normalised(supplier_address)
+    customer_code = _normalised(customer_address)
     # The DK and IS patterns concatenate the paths from the document node, so they only
     # see an Invoice or CreditNote root, and they keep the code as written.
     known_root = doc.kind is not None
     return Countries(
-        supplier=_first_true(supplier_vat, representative_vat, address),
-        customer=_first_true(vat[_CUSTOMER], buyer_address),
-        accounting_supplier=_first_true(supplier_vat, address),
-        supplier_raw=string_value(supplier_address[0]) if known_root and address else "",
-        customer_raw=string_value(customer_address[0]) if known_root and buyer_address else "",
-        supplier_code=supplier_code,
-        customer_code=customer_code,
+        supplier=_first_true(supplier_code, supplier_vat, representative_vat),
+        customer=_first_true(customer_code, customer_vat),
+        accounting_supplier=_first_true(supplier_code, supplier_vat),
+        supplier_raw=(supplier_address or "") if known_root else "",
+        customer_raw=(customer_address or "") if known_root else "",
+        supplier_code=supplier_code or "",
+        customer_code=customer_code or "",
     )
 
 
-def _below_root(doc: Document, tag: str, chain: tuple[str, ...]) -> list[Element]:
-    """``/*/chain/tag`` (``chain`` outermost first), in document order, from the tag index."""
+def _above(el: Element, chain: tuple[str, ...]) -> Element | None:
+    """The ancestor reached from ``el`` through parents with the tags of ``chain`` (nearest
+    first), or None when a parent is missing or has another tag."""
+    node = el.getparent()
+    for tag in chain:
+        if node is None or node.tag != tag:
+            return None
+        node = node.getparent()
+    return node
+
+
+def _address_codes(doc: Document) -> tuple[str | None, str | None]:
+    """The string value of the first ``/*/cac:Accounting(Supplier|Customer)Party/cac:Party/
+    cac:PostalAddress/cac:Country/cbc:IdentificationCode`` of the seller and of the buyer
+    (None where there is none)."""
     root = doc.root
-    found = []
-    for el in doc.all(tag):
-        node = el.getparent()
-        for step in reversed(chain):
-            if node is None or node.tag != step:
-                break
-            node = node.getparent()
-        else:
-            if node is root:
-                found.append(el)
-    return found
+    supplier = customer = None
+    for code in doc.all(_COUNTRY_CODE):
+        role = _above(code, _ADDRESS_CHAIN)
+        if role is None or role.getparent() is not root:
+            continue
+        tag = role.tag
+        if tag == _SUPPLIER and supplier is None:
+            supplier = code
+        elif tag == _CUSTOMER and customer is None:
+            customer = code
+    return (
+        string_value(supplier) if supplier is not None else None,
+        string_value(customer) if customer is not None else None,
+    )
 
 
-def _first_true(*candidates: list[str]) -> str:
-    """``if (a) then upper-case(normalize-space(a)) else if (b) ... else 'XX'``.
-
-    A sequence of strings is true when its first string is not empty; for the address,
-    the element's existence decides (its value is passed already normalised)."""
-    for seq in candidates:
-        if seq and (seq[0] or seq is candidates[-1]):
-            return normalize_space(seq[0]).upper()
-    return "XX"
+def _normalised(code: str | None) -> str | None:
+    """``upper-case(normalize-space(code))``; None when there is no code."""
+    return norm_space(code).upper() if code is not None else None
 
 
-def _upper_first(nodes: list[Element]) -> str:
-    return normalize_space(string_value(nodes[0])).upper() if nodes else ""
+def _first_true(address: str | None, *vat: list[str]) -> str:
+    """``if (vat1) then upper-case(normalize-space(vat1)) else if (vat2) ... else if
+    (address) then ... else 'XX'``.
+
+    A sequence of VAT prefixes is true when its first string is not empty; the address code
+    (already normalised) when its element exists."""
+    for prefixes in vat:
+        if prefixes and prefixes[0]:
+            return norm_space(prefixes[0]).upper()
+    return address if address is not None else "XX"
 
 
-def _vat_prefixes(doc: Document) -> dict[str, list[str]]:
+def _vat_prefixes(doc: Document) -> tuple[list[str], list[str], list[str]]:
     """``/*/party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID,
-    1, 2)`` for the seller, buyer and tax representative, by their root child's tag."""
+    1, 2)`` for the seller, the buyer and the tax representative."""
     root = doc.root
-    prefixes: dict[str, list[str]] = {_SUPPLIER: [], _CUSTOMER: [], _REPRESENTATIVE: []}
+    supplier: list[str] = []
+    customer: list[str] = []
+    representative: list[str] = []
     for scheme in doc.all(_PARTY_TAX_SCHEME):
         role = scheme.getparent()
         if role is None:
             continue
-        if role.tag == _PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
+        tag = role.tag
+        if tag == _PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
             role = role.getparent()
-            if role is None or role.tag == _REPRESENTATIVE:
+            if role is None:
                 continue
-        elif role.tag != _REPRESENTATIVE:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
-            continue
-        found = prefixes.get(role.tag)
+            tag = role.tag
+            found = supplier if tag == _SUPPLIER else customer if tag == _CUSTOMER else None
+        else:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
+            found = representative if tag == _REPRESENTATIVE else None
         if found is None or role.getparent() is not root:
             continue
-        ids = [i for ts in scheme if ts.tag == _TAX_SCHEME for i in ts if i.tag == _ID]
-        if any(string_value(i) == "VAT" for i in ids):
-            company = next((c for c in scheme if c.tag == _COMPANY_ID), None)
-            found.append(string_value(company)[:2])
-    return prefixes
+        prefix = _vat_prefix(scheme)
+        if prefix is not None:
+            found.append(prefix)
+    return supplier, customer, representative
+
+
+def _vat_prefix(scheme: Element) -> str | None:
+    """``substring(cbc:CompanyID, 1, 2)`` of a PartyTaxScheme whose ``cac:TaxScheme/cbc:ID``
+    is 'VAT' as written; None for another scheme. Plain loops: a scheme has two or three
+    children, and generators would cost more than the reading."""
+    company = None
+    vat = False
+    for part in scheme:
+        tag = part.tag
+        if tag == _COMPANY_ID:
+            if company is None:
+                company = part
+        elif tag == _TAX_SCHEME and not vat:
+            for ident in part:
+                if ident.tag == _ID and string_value(ident) == "VAT":
+                    vat = True
+                    break
+    return string_value(company)[:2] if vat else None
+
+
+@lru_cache(maxsize=256)
+def _root_steps(path: str) -> tuple[str, tuple[str, ...]]:
+    """The Clark tags of ``path`` (no ``*``): the first step's, and those of the others."""
+    first, *rest = compile_path(path)
+    return first, tuple(rest)
+
+
+def from_root(doc: Document, path: str) -> list[Element]:
+    """``select(doc.root, path)`` for a path of named steps, the first read from the root's
+    children by tag: the root has dozens of children, and that index is built once per
+    document for every family (``shared_children``). The list may be the index's own:
+    callers must not change it."""
+    first, rest = _root_steps(path)
+    nodes = shared_children(doc, doc.root).get(first, [])
+    for tag in rest:
+        if not nodes:
+            break
+        nodes = [c for node in nodes for c in node if c.tag == tag]
+    return nodes
 
 
 def vat_ids(party: Element, exact: bool) -> list[str]:
@@ -168,8 +227,12 @@ def is_vat_scheme(scheme: Element, exact: bool) -> bool:
 
 def scheme_id(scheme: Element) -> str:
     """``normalize-space(cac:TaxScheme/cbc:ID)`` of a PartyTaxScheme."""
-    ids = select(scheme, "cac:TaxScheme/cbc:ID")
-    return normalize_space(string_value(ids[0])) if ids else ""
+    for tax_scheme in scheme:
+        if tax_scheme.tag == _TAX_SCHEME:
+            ident = child(tax_scheme, _ID)
+            if ident is not None:
+                return norm_space(string_value(ident))
+    return ""
 
 
 def country_of(party: Element) -> list[str]:

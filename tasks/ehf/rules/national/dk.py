@@ -12,6 +12,7 @@ from tasks.ehf.document import (
     Document,
     Element,
     cac,
+    cbc,
     first,
     normalize_space,
     select,
@@ -19,15 +20,22 @@ from tasks.ehf.document import (
     text,
 )
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import shared_children
 from tasks.ehf.rules.national._common import (
     CUSTOMER_PARTY,
     SUPPLIER_PARTY,
     countries,
     first_text,
+    from_root,
     xnumber,
 )
 
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
+_REASON_CODE = cbc("AllowanceChargeReasonCode")
+_CLASSIFICATION_CODE = cbc("ItemClassificationCode")
+_PARTY_IDENTIFICATION = cac("PartyIdentification")
+_LEGAL_ENTITY = cac("PartyLegalEntity")
+_COMPANY_ID = cbc("CompanyID")
 _PAYMENT_MEANS_CODES = " 1 10 31 42 48 49 50 58 59 93 97 "
 _UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
 _GIRO_ACCOUNT = re.compile(r"[0-9]{7,8}")
@@ -54,33 +62,40 @@ def danish_rules(doc: Document, report: Report) -> None:
     c = countries(doc)
     if c.supplier_raw != "DK":
         return
-    _document_level(doc, c.customer_raw == "DK", report)
+    suppliers = from_root(doc, SUPPLIER_PARTY)
+    _document_level(doc, suppliers, c.customer_raw == "DK", report)
     if c.customer_raw != "DK":
         return
-    root = doc.root
-    for party_path in (SUPPLIER_PARTY, CUSTOMER_PARTY):
-        for ident in select(root, f"{party_path}/cac:PartyIdentification"):
+    customers = from_root(doc, CUSTOMER_PARTY)
+    for party in (*suppliers, *customers):
+        for ident in shared_children(doc, party).get(_PARTY_IDENTIFICATION, ()):
             _party_identification(ident, report)
-    for party in select(root, CUSTOMER_PARTY):
-        if _cvr_scheme_wrong(party):
+    for party in customers:
+        if _cvr_scheme_wrong(_legal_ids(doc, party)):
             report("DK-R-017", party)
     if doc.kind == "Invoice":
-        for means in select(root, "cac:PaymentMeans"):
+        for means in from_root(doc, "cac:PaymentMeans"):
             _payment_means(means, report)
-    line_path = "cac:InvoiceLine" if doc.kind == "Invoice" else "cac:CreditNoteLine"
-    for line in select(root, line_path):
-        _line_classification(line, report)
-    for charge in doc.all(_ALLOWANCE_CHARGE):
-        _non_vat_tax(charge, report)
+    # DK-R-003 and DK-R-004 need a TST classification and a ZZZ reason code, which few
+    # documents have: look for them in the tag index before reading lines and charges.
+    if any(code.get("listID") == "TST" for code in doc.all(_CLASSIFICATION_CODE)):
+        line_path = "cac:InvoiceLine" if doc.kind == "Invoice" else "cac:CreditNoteLine"
+        for line in from_root(doc, line_path):
+            _line_classification(line, report)
+    if any(string_value(code) == "ZZZ" for code in doc.all(_REASON_CODE)):
+        for charge in doc.all(_ALLOWANCE_CHARGE):
+            _non_vat_tax(charge, report)
 
 
-def _document_level(doc: Document, customer_dk: bool, report: Report) -> None:
+def _document_level(
+    doc: Document, suppliers: list[Element], customer_dk: bool, report: Report
+) -> None:
     root = doc.root
-    company = first(root, f"{SUPPLIER_PARTY}/cac:PartyLegalEntity/cbc:CompanyID")
+    legal = [_legal_ids(doc, party) for party in suppliers]
+    company = next((ids[0] for ids in legal if ids), None)
     if company is None or normalize_space(company.text) == "":
         report("DK-R-002", root)
-    supplier = first(root, SUPPLIER_PARTY)
-    if supplier is not None and _cvr_scheme_wrong(supplier):
+    if legal and _cvr_scheme_wrong(legal[0]):
         report("DK-R-014", root)
     if doc.kind == "CreditNote" and customer_dk:
         payable = first(root, "cac:LegalMonetaryTotal/cbc:PayableAmount")
@@ -89,9 +104,18 @@ def _document_level(doc: Document, customer_dk: bool, report: Report) -> None:
             report("DK-R-016", root, payable=payable.text)
 
 
-def _cvr_scheme_wrong(party: Element) -> bool:
-    """A legal entity CompanyID is given, but its schemeID is not 0184 (CVR)."""
-    ids = select(party, "cac:PartyLegalEntity/cbc:CompanyID")
+def _legal_ids(doc: Document, party: Element) -> list[Element]:
+    """``cac:PartyLegalEntity/cbc:CompanyID`` of a party, from its shared children index."""
+    return [
+        company
+        for entity in shared_children(doc, party).get(_LEGAL_ENTITY, ())
+        for company in entity
+        if company.tag == _COMPANY_ID
+    ]
+
+
+def _cvr_scheme_wrong(ids: list[Element]) -> bool:
+    """A legal entity CompanyID is given (``ids``), but its schemeID is not 0184 (CVR)."""
     if not ids:
         return False
     schemes = [i.get("schemeID") for i in ids if i.get("schemeID") is not None]
@@ -110,11 +134,6 @@ def _payment_means(means: Element, report: Report) -> None:
     code = codes[0] if codes else ""
     if f" {code} " not in _PAYMENT_MEANS_CODES:
         report("DK-R-005", means, code=code)
-    payment_id = first_text(means, "cbc:PaymentID")
-    prefix = (payment_id or "")[:3]
-    id_length = len(payment_id or "")
-    account = first(means, "cac:PayeeFinancialAccount/cbc:ID")
-    account_text = account.text if account is not None else None
     if ("31" in codes or "42" in codes) and not (
         _filled(means, "cac:PayeeFinancialAccount/cbc:ID")
         and _filled(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")
@@ -125,6 +144,11 @@ def _payment_means(means: Element, report: Report) -> None:
         and _filled(means, "cac:PaymentMandate/cac:PayerFinancialAccount/cbc:ID")
     ):
         report("DK-R-007", means)
+    if "50" not in codes and "93" not in codes:
+        return  # the rest is about the payment id of giro (50) and FIK (93) payments
+    payment_id = first_text(means, "cbc:PaymentID")
+    prefix = (payment_id or "")[:3]
+    id_length = len(payment_id or "")
     if "50" in codes:
         account_value = text(means, "cac:PayeeFinancialAccount/cbc:ID")
         if prefix not in ("01#", "04#", "15#") or not _GIRO_ACCOUNT.fullmatch(account_value):
@@ -132,6 +156,8 @@ def _payment_means(means: Element, report: Report) -> None:
         if prefix in ("04#", "15#") and id_length != 19:
             report("DK-R-009", means, payment_id=payment_id)
     if "93" in codes:
+        account = first(means, "cac:PayeeFinancialAccount/cbc:ID")
+        account_text = account.text if account is not None else None
         if prefix not in ("71#", "73#", "75#") or len(account_text or "") != 8:
             report("DK-R-010", means, payment_id=payment_id)
         if prefix in ("71#", "75#") and id_length not in (18, 19):

@@ -5,17 +5,28 @@ for all rules, plus the buyer's or the tax representative's for some."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, exists, ntext, string_value
+from tasks.ehf.document import (
+    Document,
+    Element,
+    cac,
+    cbc,
+    normalize_space,
+    ntext,
+    string_value,
+)
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.national._common import countries
+from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.rules.national._common import countries, from_root
 from tasks.ehf.xpathfn import to_decimal
 
 _CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
 _MONETARY_TOTAL = cac("LegalMonetaryTotal")
 _PAYMENT_MEANS = cac("PaymentMeans")
 _LINE_ID = cbc("LineID")
+_PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
 _PAYMENT_MEANS_CODES = frozenset({"30", "48", "49", "57", "58", "59"})
 _LEGAL_ID = "cac:PartyLegalEntity/cbc:CompanyID"
+_ADDRESS_PARTS = frozenset({cbc("StreetName"), cbc("CityName"), cbc("PostalZone")})
 
 
 @check(
@@ -34,10 +45,9 @@ def dutch_rules(doc: Document, report: Report) -> None:
     c = countries(doc)
     if c.supplier_code != "NL":
         return
-    root = doc.root
     customer_nl = c.customer_code == "NL"
     for type_code in doc.all(_CREDIT_NOTE_TYPE):
-        if not exists(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"):
+        if not from_root(doc, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"):
             report("NL-R-001", type_code)
     _address(doc, "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress", "NL-R-002", report)
     _legal_id(doc, f"cac:AccountingSupplierParty/cac:Party/{_LEGAL_ID}", "NL-R-003", report)
@@ -45,17 +55,18 @@ def dutch_rules(doc: Document, report: Report) -> None:
         _address(doc, "cac:AccountingCustomerParty/cac:Party/cac:PostalAddress", "NL-R-004", report)
         _legal_id(doc, f"cac:AccountingCustomerParty/cac:Party/{_LEGAL_ID}", "NL-R-005", report)
     representative = "cac:TaxRepresentativeParty/cac:PostalAddress"
-    if ntext(root, f"{representative}/cac:Country/cbc:IdentificationCode").upper() == "NL":
+    country = from_root(doc, f"{representative}/cac:Country/cbc:IdentificationCode")
+    if country and normalize_space(string_value(country[0])).upper() == "NL":
         _address(doc, representative, "NL-R-006", report)
     for total in doc.all(_MONETARY_TOTAL):
         if not _payment_means_given(doc, total):
             report("NL-R-007", total, payable=ntext(total, "cbc:PayableAmount"))
     if customer_nl:
         for means in doc.all(_PAYMENT_MEANS):
-            code = ntext(means, "cbc:PaymentMeansCode")
+            code = norm_space(string_value(child(means, _PAYMENT_MEANS_CODE)))
             if code not in _PAYMENT_MEANS_CODES:
                 report("NL-R-008", means, code=code)
-    if doc.has(_LINE_ID) and not exists(root, "cac:OrderReference/cbc:ID"):
+    if doc.has(_LINE_ID) and not from_root(doc, "cac:OrderReference/cbc:ID"):
         for line_id in doc.context("cac:OrderLineReference/cbc:LineID"):
             report("NL-R-009", line_id)
 
@@ -63,9 +74,7 @@ def dutch_rules(doc: Document, report: Report) -> None:
 def _address(doc: Document, path: str, rule_id: str, report: Report) -> None:
     """Street name, city and post code are present."""
     for address in doc.context(path):
-        if not all(
-            exists(address, part) for part in ("cbc:StreetName", "cbc:CityName", "cbc:PostalZone")
-        ):
+        if not {part.tag for part in address} >= _ADDRESS_PARTS:
             report(rule_id, address)
 
 

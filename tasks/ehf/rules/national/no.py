@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import Document, normalize_space, select, text
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
+from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.national._common import (
     SUPPLIER_PARTY,
     countries,
-    is_vat_scheme,
     mod11_no,
     scheme_id,
 )
 
 _NO_VAT = re.compile(r"[0-9]{9}MVA")
+_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
+_COMPANY_ID = cbc("CompanyID")
 
 
 @check("NO-R-001", "NO-R-002")
@@ -26,14 +28,19 @@ def norwegian_seller(doc: Document, report: Report) -> None:
     if countries(doc).supplier != "NO":
         return
     for party in doc.context(SUPPLIER_PARTY):
-        schemes = select(party, "cac:PartyTaxScheme")
-        tax = [s for s in schemes if scheme_id(s) == "TAX"]
-        registered = normalize_space(text(tax[0], "cbc:CompanyID")) if tax else ""
+        schemes = [(scheme_id(s), s) for s in party if s.tag == _PARTY_TAX_SCHEME]
+        tax = [s for kind, s in schemes if kind == "TAX"]
+        registered = norm_space(_company_id(tax[0])) if tax else ""
         if registered != "Foretaksregisteret":
             report("NO-R-002", party, value=registered)
-        vat_ids = [text(s, "cbc:CompanyID") for s in schemes if is_vat_scheme(s, exact=False)]
+        vat_ids = [_company_id(s) for kind, s in schemes if kind == "VAT"]
         if any(v[:2] == "NO" for v in vat_ids) and not _valid_vat(vat_ids[0]):
             report("NO-R-001", party, vat=vat_ids[0])
+
+
+def _company_id(scheme: Element) -> str:
+    """``string(cbc:CompanyID)`` of a PartyTaxScheme."""
+    return string_value(child(scheme, _COMPANY_ID))
 
 
 def _valid_vat(vat: str) -> bool:
