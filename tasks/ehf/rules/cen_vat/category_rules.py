@@ -74,16 +74,9 @@ def category_total(view: VatView, line_tag: str, code: str, rate: Decimal | None
     """Sum of the document's lines plus charges minus allowances in category ``code``
     (and at ``rate`` when given), as the -08 rules add them up (``../../../cac:...``:
     children of the root only)."""
-    sums = view.line_sums(line_tag)
-    total: Decimal | CastError
-    if rate is None:
-        total = sums.by_code.get(code, ZERO)
-    elif sums.by_rate is not None:
-        total = sums.by_rate.get((code, rate), ZERO)
-    else:
+    total = view.line_sums(line_tag).total(code, rate)
+    if total is None:
         total = _add_up(view.lines(line_tag), code, rate, ZERO)
-    if isinstance(total, CastError):
-        raise total
     return _add_up(view.allowance_charges(), code, rate, total)
 
 

@@ -296,79 +296,92 @@ def _contribution(el: Element, cats: list[Category], amounts: list[str], line: b
     return Contribution(el, cats, codes, amounts, plus, minus, el.getparent() is root)
 
 
-Sum = Decimal | CastError  # a group's running sum, or the cast that stopped it
-
-
 @dataclass(slots=True)
 class LineSums:
-    """The lines' part of the -08 sums, added up once per document in document order.
+    """The lines' part of the -08 sums, added up once per document.
 
     ``by_code``: Σ amounts of document-level lines per category code. ``by_rate`` (per code
     and rate) and ``used`` (code and rate pairs of any line) only when every line with a
     code has one category with a well-formed rate, so that the existential
     ``cats/xs:decimal(cbc:Percent) = $rate`` is a single dictionary key; otherwise None and
-    the rules walk the lines themselves."""
+    the rules walk the lines themselves. ``failed``: the keys of either whose sum meets a
+    malformed amount (the official sum stops there with a dynamic error)."""
 
-    by_code: dict[str, Sum]
-    by_rate: dict[tuple[str, Decimal], Sum] | None
+    by_code: dict[str, Decimal]
+    by_rate: dict[tuple[str, Decimal], Decimal] | None
     used: set[tuple[str, Decimal]] | None
+    failed: set[object]
 
-
-def _amount_or_error(raws: list[str]) -> Sum:
-    """``_amount(raws)``, with a failed cast as the value rather than raised."""
-    try:
-        return _amount(raws)
-    except CastError as exc:
-        return exc
-
-
-def _add(sums: dict, key: object, amount: Sum) -> None:
-    """Add ``amount`` to ``sums[key]``; a failed cast stays as the group's value, as the
-    official sum stops at the first malformed amount of the group."""
-    total = sums.get(key, ZERO)
-    if isinstance(total, CastError):
-        return
-    sums[key] = amount if isinstance(amount, CastError) else total + amount
+    def total(self, code: str, rate: Decimal | None) -> Decimal | None:
+        """The lines' sum for ``code`` (at ``rate`` when given); None when the per-rate sums
+        are not kept, CastError when a summed amount is malformed."""
+        if rate is None:
+            key: object = code
+            total = self.by_code.get(code, ZERO)
+        elif self.by_rate is not None:
+            key = (code, rate)
+            total = self.by_rate.get(key, ZERO)  # type: ignore[call-overload]
+        else:
+            return None
+        if key in self.failed:
+            raise CastError("LineExtensionAmount")
+        return total
 
 
 LineGroups = dict[Element, list[Category]]  # a line and its categories, in document order
 
 
 def line_sums(groups: LineGroups, amounts_of: dict[Element, list[str]], root: Element) -> LineSums:
-    """Group the lines' amounts by category code (and rate), in document order.
+    """Group the lines' amounts by category code (and rate).
 
     Works on the lines' categories directly: building a ``Contribution`` per line costs
     more than the sums themselves on a large invoice."""
-    by_code: dict[str, Sum] = {}
-    by_rate: dict[tuple[str, Decimal], Sum] | None = {}
-    used: set[tuple[str, Decimal]] | None = set()
+    by_code: dict[str, Decimal] = {}
+    by_rate: dict[tuple[str, Decimal], Decimal] = {}
+    used: set[tuple[str, Decimal]] = set()
+    failed: set[object] = set()
+    single = True  # every line so far has one category, with a well-formed rate
     for line, cats in groups.items():
+        cat = cats[0]
         if len(cats) == 1:
-            if not cats[0].raw:
+            if not cat.raw:
                 continue
-            codes: tuple[str, ...] | set[str] = (cats[0].code,)
+            codes: tuple[str, ...] | set[str] = (cat.code,)
         else:
-            codes = {cat.code for cat in cats if cat.raw}
+            codes = {c.code for c in cats if c.raw}
             if not codes:
                 continue
+            single = False
         on_root = line.getparent() is root
-        amount = _amount_or_error(amounts_of[line]) if on_root else ZERO
+        amount: Decimal | None = None
         if on_root:
+            try:
+                amount = _amount(amounts_of[line])
+            except CastError:
+                amount = None  # malformed: fails every sum it is part of
             for code in codes:
-                _add(by_code, code, amount)
-        if by_rate is None or used is None:
+                if amount is None:
+                    failed.add(code)
+                else:
+                    by_code[code] = by_code.get(code, ZERO) + amount
+        if not single:
             continue
-        rate = cats[0].rate()
-        if len(cats) != 1 or rate is _BAD:
-            by_rate = used = None
+        rate = cat.rate()
+        if rate is _BAD:
+            single = False
             continue
         if rate is None:  # no rate: never equal to a breakdown's rate
             continue
-        key = (cats[0].code, rate)
+        key = (cat.code, rate)
         used.add(key)  # type: ignore[arg-type]
         if on_root:
-            _add(by_rate, key, amount)
-    return LineSums(by_code, by_rate, used)
+            if amount is None:
+                failed.add(key)
+            else:
+                by_rate[key] = by_rate.get(key, ZERO) + amount  # type: ignore[index]
+    if not single:
+        return LineSums(by_code, None, None, failed)
+    return LineSums(by_code, by_rate, used, failed)
 
 
 class VatView:
