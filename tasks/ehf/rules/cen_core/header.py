@@ -30,7 +30,7 @@ from tasks.ehf.rules.cen_core._xp import (
     TAX_TOTAL,
     filled,
     first,
-    first_child,
+    first_children,
     has,
     string_value,
 )
@@ -106,7 +106,8 @@ def _named(doc: Document, holder: Element | None) -> bool:
     The holder's first child is its party; a party has many children, but a document has
     few legal entities and registration names, so those are found through the index."""
     party = None if holder is None else child(holder, PARTY)
-    name = first_child(doc, first_child(doc, party, LEGAL_ENTITY), REGISTRATION_NAME)
+    entity = first_children(doc, LEGAL_ENTITY).get(party)  # type: ignore[arg-type]
+    name = first_children(doc, REGISTRATION_NAME).get(entity)  # type: ignore[arg-type]
     return name is not None and not blank(string_value(name))
 
 

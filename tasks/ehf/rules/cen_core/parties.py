@@ -8,8 +8,13 @@ from functools import cache
 from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
 from tasks.ehf.registry import Report, catalogue, check
 from tasks.ehf.rules._shared import (
+    blank,
     child,
+    children_by_tag,
     is_vat_scheme,
+    norm_space,
+    scheme_is_vat,
+    shared_children,
 )
 from tasks.ehf.rules.cen_core._xp import (
     COUNTRY,
@@ -17,9 +22,9 @@ from tasks.ehf.rules.cen_core._xp import (
     IDENTIFICATION_CODE,
     PARTY,
     POSTAL_ADDRESS,
+    first_children,
     has,
     nchild,
-    nchild_path,
     string_value,
 )
 
@@ -45,6 +50,7 @@ COMPANY_ID = cbc("CompanyID")
 BILLING_REFERENCE = cac("BillingReference")
 INVOICE_REFERENCE = cac("InvoiceDocumentReference")
 TAX_REPRESENTATIVE = cac("TaxRepresentativeParty")
+TAX_SCHEME = cac("TaxScheme")
 CREDIT_TRANSFER = ("30", "58")
 
 
@@ -73,8 +79,12 @@ def check_endpoints(doc: Document, report: Report) -> None:
 @check("BR-09", "BR-11", "BR-20", "BR-57")
 def check_address_countries(doc: Document, report: Report) -> None:
     """Seller, buyer, tax representative and delivery addresses name their country."""
+    countries = first_children(doc, COUNTRY)
+    codes = first_children(doc, IDENTIFICATION_CODE)
     for address in doc.all(POSTAL_ADDRESS):
-        if nchild_path(address, COUNTRY, IDENTIFICATION_CODE) != "":
+        # normalize-space(cac:Country/cbc:IdentificationCode), the first child at each step.
+        code = codes.get(countries.get(address))  # type: ignore[arg-type]
+        if code is not None and not blank(string_value(code)):
             continue
         if _parent_is(address, PARTY, SUPPLIER):
             report("BR-09", address)
@@ -106,17 +116,19 @@ def check_payment(doc: Document, report: Report) -> None:
     """Payment instructions (BG-16): a means code, an account for credit transfers, and no
     full card number (BR-51 is a warning)."""
     for means in doc.all(PAYMENT_MEANS):
-        codes = [c for c in means if c.tag == PAYMENT_MEANS_CODE]
+        k = children_by_tag(means)
+        codes = k.get(PAYMENT_MEANS_CODE, [])
         if not codes:
             report("BR-49", means)
-        accounts = [a for a in means if a.tag == PAYEE_ACCOUNT]
-        code = normalize_space(string_value(codes[0])) if codes else ""
-        if code in CREDIT_TRANSFER and not any(has(a, ID) for a in accounts):
+        accounts = k.get(PAYEE_ACCOUNT, [])
+        account_ids = [child(a, ID) for a in accounts]
+        code = norm_space(string_value(codes[0])) if codes else ""
+        if code in CREDIT_TRANSFER and all(i is None for i in account_ids):
             report("BR-61", means, code=code)
         # BR-50's context compares the raw codes, not the normalized one.
         if any(string_value(c) in CREDIT_TRANSFER for c in codes):
-            for account in accounts:
-                if nchild(account, ID) == "":
+            for account, ident in zip(accounts, account_ids, strict=True):
+                if ident is None or blank(string_value(ident)):
                     report("BR-50", account)
     for number in doc.all(CARD_NUMBER):
         if len(normalize_space(string_value(number))) > 10 and _parent_is(
@@ -129,47 +141,59 @@ def check_payment(doc: Document, report: Report) -> None:
 def check_seller_and_payee(doc: Document, report: Report) -> None:
     """The seller can be identified (BR-CO-26); a payee other than the seller is named."""
     for supplier in doc.all(SUPPLIER):
-        if not _seller_identified(supplier):
+        if not _seller_identified(doc, supplier):
             report("BR-CO-26", supplier)
     for payee in doc.all(PAYEE):
-        if not _payee_named(payee):
+        if not _payee_named(doc, payee):
             report("BR-17", payee)
 
 
-def _seller_identified(supplier: Element) -> bool:
-    for party in supplier:
-        if party.tag != PARTY:
-            continue
-        for c in party:
-            if c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has(c, COMPANY_ID):
+def _seller_identified(doc: Document, supplier: Element) -> bool:
+    """``exists(cac:Party/cac:PartyTaxScheme[VAT]/cbc:CompanyID) or
+    exists(cac:Party/cac:PartyIdentification/cbc:ID[@schemeID != 'SEPA']) or
+    exists(cac:Party/cac:PartyLegalEntity/cbc:CompanyID)`` from a seller.
+
+    Found from the document's few company identifiers and party identifications upwards,
+    not through every child of the seller's party."""
+    for company in doc.all(COMPANY_ID):
+        holder = company.getparent()
+        party = None if holder is None else holder.getparent()
+        if party is not None and party.getparent() is supplier and party.tag == PARTY:
+            tag = holder.tag  # type: ignore[union-attr]
+            if tag == LEGAL_ENTITY or (tag == PARTY_TAX_SCHEME and is_vat_scheme(holder)):  # type: ignore[arg-type]
                 return True
-            if c.tag == PARTY_IDENTIFICATION and any(
-                i.tag == ID and i.get("schemeID") != "SEPA" for i in c
-            ):
-                return True
-            if c.tag == LEGAL_ENTITY and has(c, COMPANY_ID):
-                return True
+    for identification in doc.all(PARTY_IDENTIFICATION):
+        party = identification.getparent()
+        if (
+            party is not None
+            and party.getparent() is supplier
+            and party.tag == PARTY
+            and any(i.tag == ID and i.get("schemeID") != "SEPA" for i in identification)
+        ):
+            return True
     return False
 
 
-def _values(el: Element | None, *path: str) -> set[str]:
-    """String values of every node reached from ``el`` by the child path."""
-    nodes = [] if el is None else [el]
+def _values(nodes: list[Element], *path: str) -> set[str]:
+    """String values of every node reached from ``nodes`` by the child path."""
     for tag in path:
         nodes = [c for n in nodes for c in n if c.tag == tag]
     return {string_value(n) for n in nodes}
 
 
-def _payee_named(payee: Element) -> bool:
+def _payee_named(doc: Document, payee: Element) -> bool:
     """BR-17: a payee name, and neither that name nor a payee identifier equals the seller's."""
-    names = _values(payee, PARTY_NAME, NAME)
+    names = _values([payee], PARTY_NAME, NAME)
     if not names:
         return False
     parent = payee.getparent()
-    seller_names = _values(parent, SUPPLIER, PARTY, PARTY_NAME, NAME)
-    seller_ids = _values(parent, SUPPLIER, PARTY, PARTY_IDENTIFICATION, ID)
+    # The sellers through the parent's children index: the parent is the root, normally.
+    sellers = [] if parent is None else shared_children(doc, parent).get(SUPPLIER, [])
+    seller_parties = [c for s in sellers for c in s if c.tag == PARTY]
+    seller_names = _values(seller_parties, PARTY_NAME, NAME)
+    seller_ids = _values(seller_parties, PARTY_IDENTIFICATION, ID)
     return not (names & seller_names) and not (
-        _values(payee, PARTY_IDENTIFICATION, ID) & seller_ids
+        _values([payee], PARTY_IDENTIFICATION, ID) & seller_ids
     )
 
 
@@ -200,10 +224,20 @@ def check_vat_prefix(doc: Document, report: Report) -> None:
 
     As in the release, the test is whether the first two characters occur in the list
     string, so an absent identifier passes (the empty string is always contained)."""
+    prefixes = _vat_prefixes()
     for scheme in doc.all(PARTY_TAX_SCHEME):
-        if not is_vat_scheme(scheme):
+        # One pass over the children for the first CompanyID and the VAT scheme test.
+        company = None
+        vat = False
+        for c in scheme:
+            tag = c.tag
+            if tag == COMPANY_ID:
+                if company is None:
+                    company = c
+            elif tag == TAX_SCHEME and not vat:
+                vat = scheme_is_vat(c)
+        if not vat:
             continue
-        company = child(scheme, COMPANY_ID)
         prefix = "" if company is None else string_value(company)[:2]
-        if prefix not in _vat_prefixes():
+        if prefix not in prefixes:
             report("BR-CO-09", scheme, prefix=prefix)
