@@ -40,15 +40,17 @@ def _exactly_one_breakdown(code: str) -> Callable[[list[Category]], bool]:
     return ok
 
 
-def _some_breakdown(used: tuple[Select, ...], present: Select, absent: Select) -> Callable:
+def _some_breakdown(used: tuple[Select, Select], present: Select, absent: Select) -> Callable:
     """S, L, M: used on lines/allowances/charges <=> a breakdown exists (``> 0``).
 
     The two directions use slightly different breakdown selections in the official rules.
     """
 
     def ok(cats: list[Category]) -> bool:
-        uses = sum(count(cats, s) for s in used)
-        return (uses > 0 and count(cats, present) > 0) or (uses == 0 and count(cats, absent) == 0)
+        # The counts are only compared with zero: existence tests stop at the first match.
+        if any_of(cats, used[0]) or any_of(cats, used[1]):
+            return any_of(cats, present)
+        return not any_of(cats, absent)
 
     return ok
 
