@@ -27,10 +27,16 @@ def split_path(path: str) -> tuple[tuple[str, ...], str | None]:
 
 def child_path(nodes: list[Element], steps: tuple[str, ...]) -> list[Element]:
     """The elements reached from ``nodes`` by the child steps ``steps`` (document order)."""
+    # Plain loops: a comprehension per step costs a function call in Python 3.11.
     for tag in steps:
-        nodes = [c for n in nodes for c in n if c.tag == tag]
-        if not nodes:
-            break
+        found = []
+        for n in nodes:
+            for c in n:
+                if c.tag == tag:
+                    found.append(c)
+        if not found:
+            return found
+        nodes = found
     return nodes
 
 

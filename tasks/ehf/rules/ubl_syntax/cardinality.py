@@ -3,15 +3,16 @@
 Most rules are ``count(path) <= n`` under a Schematron context; they are catalogue data
 (``context``, ``count``, ``max``/``min``). Those under the root and under the lines are
 counted by the walk ``restrictions.structure`` already makes from the root; the others are
-counted bottom-up from the document's tag index, so a rule whose elements are absent costs
-one set test. Rules with predicates or comparisons are functions.
+counted under their context elements, once the tag index shows that they can fail at all (a
+rule whose elements are absent, or fewer than its maximum, costs a lookup or two). Rules with
+predicates or comparisons are functions.
 """
 
 from __future__ import annotations
 
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import charge_indicators
+from tasks.ehf.rules._shared import charge_indicators, child
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     child_path,
@@ -47,42 +48,40 @@ REASON = cbc("AllowanceChargeReason")
 _COUNTS = count_rules()
 
 
-def _context_of(el: Element, rule: CountRule, root: Element) -> Element | None:
-    """The context element ``el`` is counted under for ``rule``, or None if it is not."""
-    node: Element | None = el
-    for tag in reversed(rule.path[:-1]):
-        node = node.getparent() if node is not None else None
-        if node is None or node.tag != tag:
-            return None
-    node = node.getparent() if node is not None else None
-    if node is None:
-        return None
-    if rule.context is None:
-        return node if node is root else None
-    if node.tag != rule.context[-1] or not has_chain(node, rule.context[:-1]):
-        return None
-    return node
-
-
 def _context_elements(doc: Document, rule: CountRule) -> list[Element]:
-    """Every element the rule's context matches (needed only for a minimum)."""
+    """Every element the rule's context matches."""
     if rule.context is None:
         return [doc.root]
     return [el for el in doc.all(rule.context[-1]) if has_chain(el, rule.context[:-1])]
 
 
-def _count_from_index(doc: Document, rule: CountRule, present: set[str]) -> dict[Element, int]:
-    """Count ``rule``'s path under each context element, bottom-up from the tag index."""
-    counted: dict[Element, int] = {}
-    if rule.tags <= present:
-        root = doc.root
-        for el in doc.all(rule.path[-1]):
-            if rule.attr is not None and el.get(rule.attr) is None:
-                continue
-            context = _context_of(el, rule, root)
-            if context is not None:
-                counted[context] = counted.get(context, 0) + 1
-    return counted
+#: Counts by (rule, context element), for the contexts with at least one counted element.
+Counts = dict[tuple[CountRule, Element], int]
+
+
+def _count_under_contexts(doc: Document, rule: CountRule, counts: Counts) -> None:
+    """Count ``rule``'s path under each of its context elements (these are few, with few
+    children: a party, a payment means, an address)."""
+    for context in _context_elements(doc, rule):
+        found = child_path([context], rule.path)
+        n = len(found) if rule.attr is None else sum(el.get(rule.attr) is not None for el in found)
+        if n:
+            counts[(rule, context)] = n
+
+
+def _report_counts(
+    doc: Document, counts: Counts, minima: tuple[CountRule, ...], report: Report
+) -> None:
+    """Report each counted context over its rule's maximum, and for the rules ``minima``
+    (those with a minimum) each context under it, counted or not."""
+    for (rule, context), n in counts.items():
+        if n > rule.high:
+            report(rule.rule_id, context, count=n, maximum=rule.high)
+    for rule in minima:
+        for context in _context_elements(doc, rule):
+            n = counts.get((rule, context), 0)
+            if n < rule.low:
+                report(rule.rule_id, context, count=n, maximum=rule.high)
 
 
 # The root- and line-level rules are counted on the shared walk (``structure``); the line
@@ -90,54 +89,37 @@ def _count_from_index(doc: Document, rule: CountRule, present: set[str]) -> dict
 _ROOT_RULES = tuple(r for r in _COUNTS if r.context is None)
 _LINE_RULES = tuple(r for r in _COUNTS if r.on_line)
 _OTHER_RULES = tuple(r for r in _COUNTS if r.context is not None and not r.on_line)
-
-
-def _report_counts(
-    rule: CountRule, counted: dict[Element, int], contexts: list[Element], report: Report
-) -> None:
-    """Report each context whose count is out of bounds; ``contexts`` are every context
-    element, needed (and given) only when the rule has a minimum."""
-    if rule.low:
-        for context in contexts:
-            n = counted.get(context, 0)
-            if not rule.low <= n <= rule.high:
-                report(rule.rule_id, context, count=n, maximum=rule.high)
-        return
-    for context, n in counted.items():
-        if n > rule.high:
-            report(rule.rule_id, context, count=n, maximum=rule.high)
+_ROOT_MINIMA = tuple(r for r in _ROOT_RULES if r.low)
+_LINE_MINIMA = tuple(r for r in _LINE_RULES if r.low)
+_OTHER_MINIMA = tuple(r for r in _OTHER_RULES if r.low)
 
 
 @check(*dict.fromkeys(c.rule_id for c in _COUNTS))
 def cardinalities(doc: Document, report: Report) -> None:
     """The table UBL-SR rules: an element occurs at most (or exactly) n times."""
-    generic = _OTHER_RULES
-    if doc.kind is None:
-        generic += _LINE_RULES
-    else:
+    generic, minima = _OTHER_RULES + _LINE_RULES, _OTHER_MINIMA + _LINE_MINIMA
+    if doc.kind is not None:
         walked = structure(doc)
-        for rule in _ROOT_RULES:
-            _report_counts(rule, walked.counts.get(rule, {}), [doc.root], report)
         if walked.lines_complete:
-            for rule in _LINE_RULES:
-                contexts = doc.all(rule.context[-1]) if rule.low else []  # type: ignore[index]
-                _report_counts(rule, walked.counts.get(rule, {}), contexts, report)
+            generic, minima = _OTHER_RULES, _OTHER_MINIMA
+            _report_counts(doc, walked.counts, _ROOT_MINIMA + _LINE_MINIMA, report)
         else:
-            generic += _LINE_RULES
-    present = set(doc.tags())
+            at_root = {key: n for key, n in walked.counts.items() if key[0].context is None}
+            _report_counts(doc, at_root, _ROOT_MINIMA, report)
+    counts: Counts = {}
+    elements_of, has = doc.all, doc.has
     for rule in generic:
-        contexts = _context_elements(doc, rule) if rule.low else []
-        _report_counts(rule, _count_from_index(doc, rule, present), contexts, report)
+        # A rule counts elements of its last tag, so it cannot exceed its maximum when the
+        # document has no more of them, nor when a tag of its path or context is absent:
+        # this settles most rules with a lookup or two.
+        if rule.low or (len(elements_of(rule.path[-1])) > rule.high and all(map(has, rule.tags))):
+            _count_under_contexts(doc, rule, counts)
+    _report_counts(doc, counts, minima, report)
 
 
-def _tax_scheme_ids(pts: Element) -> list[str]:
-    """``cac:TaxScheme/upper-case(cbc:ID)``: one value per tax scheme ('' without an ID)."""
-    values = []
-    for scheme in pts:
-        if scheme.tag == TAX_SCHEME:
-            ids = [string_value(i).upper() for i in scheme if i.tag == ID]
-            values.extend(ids or [""])
-    return values
+def _scheme_ids(scheme: Element) -> list[str]:
+    """``upper-case(cbc:ID)`` of one cac:TaxScheme: a value per ID ('' without one)."""
+    return [string_value(i).upper() for i in scheme if i.tag == ID] or [""]
 
 
 def _tax_id_counts(doc: Document) -> dict[tuple[str, bool], int]:
@@ -153,13 +135,33 @@ def _tax_id_counts(doc: Document) -> dict[tuple[str, bool], int]:
         role = party.getparent()
         if role is None or role.getparent() is not root:
             continue
-        schemes = _tax_scheme_ids(pts)
-        n = sum(1 for c in pts if c.tag == COMPANY_ID)
-        for vat in (True, False):
-            if any((s == "VAT") == vat for s in schemes):
-                key = (role.tag, vat)
+        n = 0
+        vat = other = False  # some scheme is VAT / some is not
+        for c in pts:
+            tag = c.tag
+            if tag == COMPANY_ID:
+                n += 1
+            elif tag == TAX_SCHEME:
+                for value in _scheme_ids(c):
+                    if value == "VAT":
+                        vat = True
+                    else:
+                        other = True
+        for key, counted in (((role.tag, True), vat), ((role.tag, False), other)):
+            if counted and n:
                 counts[key] = counts.get(key, 0) + n
     return counts
+
+
+def _sepa_count(doc: Document) -> int:
+    """``count(//cac:PartyIdentification/cbc:ID[upper-case(@schemeID) = 'SEPA'])``: from the
+    party identifications, not from every cbc:ID of the document."""
+    n = 0
+    for ident in doc.all(PARTY_IDENTIFICATION):
+        for i in ident:
+            if i.tag == ID and (i.get("schemeID") or "").upper() == "SEPA":
+                n += 1
+    return n
 
 
 @check("UBL-SR-04", "UBL-SR-12", "UBL-SR-13", "UBL-SR-18", "UBL-SR-29", "UBL-SR-44", "UBL-SR-47")
@@ -188,19 +190,15 @@ def document_level_counts(doc: Document, report: Report) -> None:
             n = tax_ids.get((role, vat), 0)
             if n > 1:
                 report(rule_id, root, count=n)
-    # From the party identifications, not from every cbc:ID of the document.
-    sepa = sum(
-        1
-        for ident in doc.all(PARTY_IDENTIFICATION)
-        for i in ident
-        if i.tag == ID and (i.get("schemeID") or "").upper() == "SEPA"
-    )
+    sepa = _sepa_count(doc)
     if sepa > 1:
         report("UBL-SR-29", root, count=sepa)
     for rule_id, tag in (("UBL-SR-44", PAYMENT_ID), ("UBL-SR-47", PAYMENT_MEANS_CODE)):
-        distinct = set(string_values(doc.all(tag)))
-        if len(distinct) > 1:
-            report(rule_id, root, values=", ".join(sorted(distinct)))
+        elements = doc.all(tag)
+        if len(elements) > 1:  # two distinct values need two elements
+            distinct = set(string_values(elements))
+            if len(distinct) > 1:
+                report(rule_id, root, values=", ".join(sorted(distinct)))
 
 
 @check("UBL-SR-43")
@@ -220,7 +218,14 @@ def document_reference_scheme(doc: Document, report: Report) -> None:
 def tax_scheme_company_id(doc: Document, report: Report) -> None:
     """UBL-SR-53: a party tax scheme states both its scheme id and the company id."""
     for pts in doc.all(PARTY_TAX_SCHEME):
-        if not (child_path([pts], (TAX_SCHEME, ID)) and any(c.tag == COMPANY_ID for c in pts)):
+        company_id = scheme_id = False
+        for c in pts:
+            tag = c.tag
+            if tag == COMPANY_ID:
+                company_id = True
+            elif tag == TAX_SCHEME and not scheme_id:
+                scheme_id = child(c, ID) is not None
+        if not (company_id and scheme_id):
             report("UBL-SR-53", pts)
 
 
@@ -268,14 +273,14 @@ def allowance_charge_reason(doc: Document, report: Report) -> None:
     An element with both a false and a true indicator is an allowance: the allowance rule
     comes first in the pattern and takes the node.
     """
+    if len(doc.all(REASON)) < 2:  # no allowance or charge can hold two reasons
+        return
     for ac in doc.all(ALLOWANCE_CHARGE):
+        n = sum(1 for c in ac if c.tag == REASON)
+        if n < 2:
+            continue
         flags = charge_indicators(ac)
         if False in flags:
-            rule_id = "UBL-SR-30"
+            report("UBL-SR-30", ac, count=n)
         elif True in flags:
-            rule_id = "UBL-SR-31"
-        else:
-            continue
-        n = sum(1 for c in ac if c.tag == REASON)
-        if n > 1:
-            report(rule_id, ac, count=n)
+            report("UBL-SR-31", ac, count=n)

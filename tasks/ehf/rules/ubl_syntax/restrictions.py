@@ -51,10 +51,14 @@ ATTACHMENT = cac("Attachment")
 DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
 
 
+# A UBL-SR count rule as the walk reads it: the rule, the attribute the counted element must
+# carry (if any), and whether its context is the root (else the line the element is in).
+_Count = tuple[CountRule, str | None, bool]
+
 # What an element reached by a trie path triggers: rules firing on it, (attribute, rule)
 # pairs firing when it carries the attribute, UBL-SR count rules whose counted path ends on
 # it, and whether it is a line (a count context).
-_Payload = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[CountRule, ...], bool]
+_Payload = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[_Count, ...], bool]
 
 
 @dataclass
@@ -73,7 +77,8 @@ class _Node:
         for tag, node in self.children.items():
             payload: _Payload | None = None
             if node.rules or node.attrs or node.counts or node.line:
-                payload = (tuple(node.rules), tuple(node.attrs), tuple(node.counts), node.line)
+                counts = tuple((rule, rule.attr, rule.context is None) for rule in node.counts)
+                payload = (tuple(node.rules), tuple(node.attrs), counts, node.line)
             frozen[tag] = (node.freeze() or None, payload)
         return frozen
 
@@ -157,13 +162,14 @@ class Structure:
     """What the walk of the root's trie paths finds in one document (kept in ``doc.memo``).
 
     ``found``: the restriction rules that fire, each with its first offending element.
-    ``counts``: for the root- and line-level UBL-SR count rules, the count under each context
-    element that has at least one. ``lines_complete``: every invoice/credit note line of the
-    document is a child of the root, so the line counts cover every ``//cac:InvoiceLine``.
+    ``counts``: for the root- and line-level UBL-SR count rules, the count by (rule, context
+    element), for the contexts with at least one. ``lines_complete``: every invoice/credit
+    note line of the document is a child of the root, so the line counts cover every
+    ``//cac:InvoiceLine``.
     """
 
     found: dict[str, Element]
-    counts: dict[CountRule, dict[Element, int]]
+    counts: dict[tuple[CountRule, Element], int]
     lines_complete: bool
 
 
@@ -191,7 +197,7 @@ def _attribute_hits(
 def _walk(doc: Document, tables: _Tables) -> Structure:
     """Read the trie and attribute hits off the shared tree scan; add the ``//a/b`` rules."""
     found: dict[str, Element] = {}
-    counts: dict[CountRule, dict[Element, int]] = {}
+    counts: dict[tuple[CountRule, Element], int] = {}
     root = doc.root
     scan = tree_scan(doc)
     for el, keys in scan.attributed:
@@ -207,17 +213,16 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
             for name, rule_id in attrs:
                 if name in keys:
                     found.setdefault(rule_id, el)
-        for rule in count_here:
-            if rule.attr is None or el.get(rule.attr) is not None:
-                key = root if rule.context is None else line
-                per_context = counts.setdefault(rule, {})
-                per_context[key] = per_context.get(key, 0) + 1
+        for rule, attr, at_root in count_here:
+            if attr is None or attr in keys:
+                key = (rule, root if at_root else line)
+                counts[key] = counts.get(key, 0) + 1
     for rule_id, steps in tables.paths:
         for el in doc.all(steps[-1]):
             if has_chain(el, steps[:-1]):
                 found[rule_id] = el
                 break
-    total_lines = sum(len(doc.all(tag)) for tag in LINE_TAGS)
+    total_lines = len(doc.all(LINE_TAGS[0])) + len(doc.all(LINE_TAGS[1]))
     return Structure(found, counts, lines == total_lines)
 
 
