@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, normalize_space
+from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
 from tasks.ehf.document import string_value as string_value
 from tasks.ehf.rules._shared import (
     XML_SPACE,
@@ -26,7 +26,6 @@ from tasks.ehf.rules._shared import (
 from tasks.ehf.rules.cen_vat.model import Category, categories
 from tasks.ehf.xpathfn import decimal_places
 
-ROOTS = (INVOICE, CREDIT_NOTE)
 LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
 
 ALLOWANCE_CHARGE = cac("AllowanceCharge")
@@ -36,7 +35,6 @@ REASON = cbc("AllowanceChargeReason")
 REASON_CODE = cbc("AllowanceChargeReasonCode")
 ID = cbc("ID")
 PERCENT = cbc("Percent")
-TAX_CATEGORY = cac("TaxCategory")
 TAX_TOTAL = cac("TaxTotal")
 TAX_SUBTOTAL = cac("TaxSubtotal")
 TAX_AMOUNT = cbc("TaxAmount")
@@ -58,12 +56,6 @@ _NOTHING: list[Element | None] = [None]
 def first(kids: Kids, tag: str) -> Element | None:
     """The first child with this tag from an ``index``, or None."""
     return (kids.get(tag) or _NOTHING)[0]
-
-
-def ntext(kids: Kids, tag: str) -> str:
-    """``normalize-space(tag)`` of the first such child from an ``index``."""
-    el = first(kids, tag)
-    return "" if el is None else normalize_space(string_value(el))
 
 
 def filled(kids: Kids, tag: str) -> bool:
@@ -93,15 +85,6 @@ def nchild(el: Element, tag: str) -> str:
     """``normalize-space(tag)`` of the first such child ('' when absent)."""
     c = child(el, tag)
     return "" if c is None else normalize_space(string_value(c))
-
-
-def nchild_path(el: Element | None, *tags: str) -> str:
-    """``normalize-space(a/b/c)`` following the first child at each step ('' when absent)."""
-    for tag in tags:
-        if el is None:
-            return ""
-        el = child(el, tag)
-    return "" if el is None else normalize_space(string_value(el))
 
 
 _UNCAST = object()  # an amount not cast yet
