@@ -290,8 +290,8 @@ def _contribution(el: Element, cats: list[Category], amounts: list[str], line: b
     codes = frozenset(cat.code for cat in cats if cat.raw)
     if line:
         plus, minus = True, False
-    else:
-        flags = charge_indicators(el)
+    else:  # the scan read the allowance or charge's indicators for its categories
+        flags = cats[0].charge
         plus, minus = True in flags, False in flags
     return Contribution(el, cats, codes, amounts, plus, minus, el.getparent() is root)
 
