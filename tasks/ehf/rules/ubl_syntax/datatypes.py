@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, Element, cac, string_value
 from tasks.ehf.registry import Report, check
-from tasks.ehf.xpathfn import decimal_places
 
 PRICE = cac("Price")
 ALLOWANCE_CHARGE = cac("AllowanceCharge")
@@ -27,15 +26,14 @@ _KIND: dict[str, int] = {}
 _KIND_LIMIT = 4096
 
 
-def _kind(tag: str) -> int:
-    kind = _KIND.get(tag)
-    if kind is None:
-        if tag.endswith("Amount"):
-            kind = 0 if tag.endswith("PriceAmount") else _AMOUNT
-        else:
-            kind = _BINARY if tag.endswith("BinaryObject") else 0
-        if len(_KIND) < _KIND_LIMIT:
-            _KIND[tag] = kind
+def _learn_kind(tag: str) -> int:
+    """What a tag not yet in ``_KIND`` is (``_AMOUNT``, ``_BINARY`` or 0), remembered there."""
+    if tag.endswith("Amount"):
+        kind = 0 if tag.endswith("PriceAmount") else _AMOUNT
+    else:
+        kind = _BINARY if tag.endswith("BinaryObject") else 0
+    if len(_KIND) < _KIND_LIMIT:
+        _KIND[tag] = kind
     return kind
 
 
@@ -45,12 +43,17 @@ def data_types(doc: Document, report: Report) -> None:
 
     The contexts match by name suffix in any namespace (``ends-with(name(), 'Amount')``).
     """
+    kinds = _KIND
     for tag in doc.tags():
-        kind = _kind(tag)
+        kind = kinds.get(tag)
+        if kind is None:
+            kind = _learn_kind(tag)
         if kind == _AMOUNT:
             for el in doc.all(tag):
                 raw = string_value(el)
-                if "." in raw and decimal_places(raw) > 2 and not _in_price_with_allowance(el):
+                # string-length(substring-after(., '.')) > 2, without a call per amount.
+                dot = raw.find(".")
+                if dot >= 0 and len(raw) - dot > 3 and not _in_price_with_allowance(el):
                     report("UBL-DT-01", el, amount=raw)
         elif kind == _BINARY:
             for el in doc.all(tag):
