@@ -157,9 +157,12 @@ def date_format(doc: Document, report: Report) -> None:
     """Dates are written YYYY-MM-DD and are real calendar dates."""
     for tag in _DATES:
         for el in doc.all(tag):
-            text = own_text(el)
-            if len(text) != 10 or xs_date(element_text(el)) is None:
-                report("PEPPOL-EN16931-F001", el, value=element_text(el))
+            if len(el):  # child elements: its own text and its string value differ
+                text, value = own_text(el), element_text(el)
+            else:
+                text = value = el.text or ""
+            if len(text) != 10 or xs_date(value) is None:
+                report("PEPPOL-EN16931-F001", el, value=value)
 
 
 @check(

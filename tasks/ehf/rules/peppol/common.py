@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc
-from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.document import Document, Element, cbc
+from tasks.ehf.rules._shared import norm_space, shared_children
+from tasks.ehf.rules.national._common import countries
 from tasks.ehf.rules.peppol.values import element_text
 
 _PROFILE_ID = cbc("ProfileID")
-_COUNTRY_PATH = (cac("Party"), cac("PostalAddress"), cac("Country"), cbc("IdentificationCode"))
-_SUPPLIER = cac("AccountingSupplierParty")
-_CUSTOMER = cac("AccountingCustomerParty")
 
 # $profile: the business processes Peppol BIS Billing 3.0 accepts, as '01' or '02'.
 _PROFILES = {
@@ -35,14 +33,13 @@ def descend(el: Element | None, *tags: str) -> Element | None:
 
 def profile(doc: Document) -> str:
     """``$profile``: '01' or '02' for an approved business process, else 'Unknown'."""
-    value = norm_space(element_text(child(doc.root, _PROFILE_ID)))
+    found = shared_children(doc, doc.root).get(_PROFILE_ID)
+    value = norm_space(element_text(found[0])) if found else ""
     return _PROFILES.get(value, "Unknown")
 
 
-def _country(doc: Document, party_tag: str) -> str:
-    return norm_space(element_text(descend(child(doc.root, party_tag), *_COUNTRY_PATH))).upper()
-
-
 def both_german(doc: Document) -> bool:
-    """``$supplierCountryIsDE and $customerCountryIsDE`` (by postal address country)."""
-    return _country(doc, _SUPPLIER) == "DE" and _country(doc, _CUSTOMER) == "DE"
+    """``$supplierCountryIsDE and $customerCountryIsDE`` (by postal address country): the
+    national rules derive these codes for every document, so they are read from there."""
+    found = countries(doc)
+    return found.supplier_code == "DE" and found.customer_code == "DE"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
@@ -134,9 +135,11 @@ def _digits(n: int) -> Callable[[str], bool]:
 
 _NINE, _TEN, _ELEVEN = _digits(9), _digits(10), _digits(11)
 
-# scheme -> (rule id, test on the normalized value or None, test on the raw string value or None)
 Test = Callable[[str], bool]
-_SCHEMES: dict[str, tuple[str, Test | None, Test | None]] = {
+# (rule id, test on the normalized value or None, test on the raw string value or None)
+Rule = tuple[str, Test | None, Test | None]
+# scheme -> its rule
+_SCHEMES: dict[str, Rule] = {
     "0088": ("PEPPOL-COMMON-R040", lambda v: _DIGITS.fullmatch(v) is not None and gln(v), None),
     "0192": ("PEPPOL-COMMON-R041", lambda v: _NINE(v) and mod11(v), None),
     "0184": ("PEPPOL-COMMON-R042", None, _danish_cvr),
@@ -159,9 +162,11 @@ _DUTCH_VAT_RULE = ("PEPPOL-COMMON-R056-2", lambda v: _DUTCH_VAT.fullmatch(v) is 
 _LATE = ("PEPPOL-COMMON-R057", _digits(12), None)
 
 
-def _passes(el: Element, rule: tuple[str, Test | None, Test | None]) -> bool:
+@lru_cache(maxsize=1024)
+def _passes(rule: Rule, raw: str) -> bool:
+    """Whether the string value ``raw`` passes the test of ``rule``. Cached: the parties'
+    identifiers recur from document to document, and check digits cost."""
     _, on_normalized, on_raw = rule
-    raw = element_text(el)
     if on_raw is not None:
         return on_raw(raw)
     assert on_normalized is not None
@@ -181,7 +186,7 @@ def _dutch_vat_context(el: Element) -> bool:
     return norm_space(element_text(scheme_id)) == "VAT"
 
 
-def _rule_for(el: Element) -> tuple[str, Test | None, Test | None] | None:
+def _rule_for(el: Element) -> Rule | None:
     """The first rule of the pattern whose context matches ``el``."""
     scheme = el.get("schemeID")
     rule = _SCHEMES.get(scheme) if scheme is not None else None
@@ -222,5 +227,5 @@ def party_identifiers(doc: Document, report: Report) -> None:
     ]
     for el in candidates:
         rule = _rule_for(el)
-        if rule is not None and not _passes(el, rule):
+        if rule is not None and not _passes(rule, element_text(el)):
             report(rule[0], el, scheme=el.get("schemeID"), value=element_text(el))

@@ -3,7 +3,8 @@
 
 Amounts follow the official arithmetic: ``xs:decimal`` casts, Saxon's decimal division and
 ``round(x * 10 * 10) div 100``. Where the official cast would stop with an error (an empty or
-malformed number), the rule reports a finding instead.
+malformed number), the rule reports a finding instead. Casts go through ``_shared.decimal``,
+which casts each distinct text once.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from decimal import Decimal
 
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space, shared_children
+from tasks.ehf.rules._shared import CastError, Kids, child, decimal, norm_space, shared_children
 from tasks.ehf.rules.peppol.common import kids
 from tasks.ehf.rules.peppol.values import element_text, own_text, slack, xdiv, xmul, xs_date
-from tasks.ehf.xpathfn import round2, to_decimal
+from tasks.ehf.xpathfn import round2
 
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
 _INVOICE_LINE = cac("InvoiceLine")
@@ -44,23 +45,19 @@ _HUNDRED = Decimal(100)
 _LINE_OF = {INVOICE: _INVOICE_LINE, CREDIT_NOTE: _CREDIT_NOTE_LINE}
 
 
-class _Malformed(Exception):
-    """A number the official ``xs:decimal`` cast would reject."""
-
-
 def _dec(el: Element | None) -> Decimal:
-    """``xs:decimal(el)``; an absent element counts as malformed (the test compares to ())."""
-    raw = element_text(el)
-    # The usual plain number (ASCII digits, at most one dot, a sign) is read without the
-    # lexical pattern of to_decimal, which accepts exactly these and more.
-    plain = raw.strip()
-    body = plain[1:] if plain[:1] in ("+", "-") else plain
-    if body.isascii() and body.replace(".", "", 1).isdigit():
-        return Decimal(plain)
-    value = to_decimal(raw)
+    """``xs:decimal(el)``; CastError for a malformed value and for an absent element (the
+    test then compares with the empty sequence, which the official engine rejects)."""
+    value = decimal(el)
     if value is None:
-        raise _Malformed
+        raise CastError("")
     return value
+
+
+def _first(groups: Kids, tag: str) -> Element | None:
+    """The first child with this tag, from a children index."""
+    found = groups.get(tag)
+    return found[0] if found else None
 
 
 def _is_document_or_line_charge(el: Element) -> bool:
@@ -75,14 +72,15 @@ def _is_document_or_line_charge(el: Element) -> bool:
     return grand is not None and _LINE_OF.get(grand.tag) == parent.tag
 
 
-def _charge_amount_matches(el: Element) -> bool:
-    """R040: the amount is base amount × percentage / 100, give or take 0.02."""
+def _charge_amount_matches(charge: Kids) -> bool:
+    """R040: the amount is base amount × percentage / 100, give or take 0.02 (``charge``:
+    the children of the allowance/charge by tag)."""
     try:
-        amount_el = child(el, _AMOUNT)
+        amount_el = _first(charge, _AMOUNT)
         amount = _dec(amount_el) if amount_el is not None else _ZERO
-        base = _dec(child(el, _BASE_AMOUNT))
-        factor = _dec(child(el, _MULTIPLIER))
-    except _Malformed:
+        base = _dec(_first(charge, _BASE_AMOUNT))
+        factor = _dec(_first(charge, _MULTIPLIER))
+    except CastError:
         return False
     return slack(amount, xdiv(xmul(base, factor), _HUNDRED), _SLACK)
 
@@ -94,23 +92,24 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
     for el in doc.all(_ALLOWANCE_CHARGE):
         if not _is_document_or_line_charge(el):
             continue
-        has_factor = child(el, _MULTIPLIER) is not None
-        has_base = child(el, _BASE_AMOUNT) is not None
+        charge = shared_children(doc, el)
+        has_factor = _MULTIPLIER in charge
+        has_base = _BASE_AMOUNT in charge
         if has_factor and not has_base:
             report("PEPPOL-EN16931-R041", el)
             continue
         if has_base and not has_factor:
             report("PEPPOL-EN16931-R042", el)
             continue
-        if has_factor and not _charge_amount_matches(el):
+        if has_factor and not _charge_amount_matches(charge):
             report(
                 "PEPPOL-EN16931-R040",
                 el,
-                amount=element_text(child(el, _AMOUNT)),
-                base=element_text(child(el, _BASE_AMOUNT)),
-                percent=element_text(child(el, _MULTIPLIER)),
+                amount=element_text(_first(charge, _AMOUNT)),
+                base=element_text(_first(charge, _BASE_AMOUNT)),
+                percent=element_text(_first(charge, _MULTIPLIER)),
             )
-        indicator = norm_space(own_text(child(el, _CHARGE_INDICATOR)))
+        indicator = norm_space(own_text(_first(charge, _CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
             report("PEPPOL-EN16931-R043", el, indicator=indicator)
 
@@ -158,40 +157,39 @@ def _sum_rounded(charges: list[Element]) -> Decimal:
     return round2(total)
 
 
-def _first(groups: dict[str, list[Element]], tag: str) -> Element | None:
+def _line_adjustments(line_charges: list[Element]) -> tuple[Decimal, Decimal]:
+    """The rounded sums of a line's charges and of its allowances (R120)."""
+    allowances: list[Element] = []
+    charges: list[Element] = []
+    for ac in line_charges:
+        indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
+        if indicator == "false":
+            allowances.append(ac)
+        elif indicator == "true":
+            charges.append(ac)
+    return _sum_rounded(charges), _sum_rounded(allowances)
+
+
+def _dec_or(groups: Kids, tag: str, default: Decimal) -> Decimal:
+    """``xs:decimal`` of the first child with this tag, ``default`` when there is none."""
     found = groups.get(tag)
-    return found[0] if found else None
+    return _dec(found[0]) if found else default
 
 
-def _line_amount_matches(
-    line: dict[str, list[Element]], price: dict[str, list[Element]], is_invoice: bool
-) -> bool:
+def _line_amount_matches(line: Kids, price: Kids, is_invoice: bool) -> bool:
     """R120: line net amount = quantity × (price / base quantity) + charges − allowances.
 
     ``line`` and ``price`` are the children of the line and of its (first) price by tag."""
     try:
-        extension_el = _first(line, _LINE_EXTENSION)
-        extension = _dec(extension_el) if extension_el is not None else _ZERO
-        quantity_el = _first(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY)
-        quantity = _dec(quantity_el) if quantity_el is not None else _ONE
-        price_el = _first(price, _PRICE_AMOUNT)
-        net_price = _dec(price_el) if price_el is not None else _ZERO
-        base_el = _first(price, _BASE_QUANTITY)
-        base = _dec(base_el) if base_el is not None else _ZERO
-        if base == 0:
-            base = _ONE
-        allowances: list[Element] = []
-        charges: list[Element] = []
-        for ac in line.get(_ALLOWANCE_CHARGE, ()):
-            indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
-            if indicator == "false":
-                allowances.append(ac)
-            elif indicator == "true":
-                charges.append(ac)
-        calculated = (
-            xmul(quantity, xdiv(net_price, base)) + _sum_rounded(charges) - _sum_rounded(allowances)
-        )
-    except _Malformed:
+        extension = _dec_or(line, _LINE_EXTENSION, _ZERO)
+        quantity = _dec_or(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY, _ONE)
+        net_price = _dec_or(price, _PRICE_AMOUNT, _ZERO)
+        base = _dec_or(price, _BASE_QUANTITY, _ZERO) or _ONE
+        charges = allowances = _ZERO
+        if _ALLOWANCE_CHARGE in line:
+            charges, allowances = _line_adjustments(line[_ALLOWANCE_CHARGE])
+        calculated = xmul(quantity, xdiv(net_price, base)) + charges - allowances
+    except CastError:
         return False
     return slack(extension, calculated, _SLACK)
 
@@ -210,7 +208,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
 
     One pass over the lines reads each line's and price's children once for every rule."""
     is_invoice = doc.root.tag == INVOICE
-    units: list[tuple[list[Element], dict[str, list[Element]]]] = []
+    units: list[tuple[list[Element], Kids]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
         line = shared_children(doc, line_el)
         line_prices = line.get(_PRICE, ())
@@ -222,10 +220,8 @@ def invoice_lines(doc: Document, report: Report) -> None:
                 line_amount=element_text(_first(line, _LINE_EXTENSION)),
             )
         base_el = _first(price, _BASE_QUANTITY)
-        if base_el is not None:
-            base = to_decimal(element_text(base_el))
-            if base is None or base <= 0:
-                report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
+        if base_el is not None and not _positive(base_el):
+            report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
         if _BASE_QUANTITY in price:
             units.append((price[_BASE_QUANTITY], line))
         for price_el in line_prices[1:]:  # a second price is malformed, but has its context
@@ -243,9 +239,17 @@ def invoice_lines(doc: Document, report: Report) -> None:
     _line_period_rules(doc, report)
 
 
+def _positive(el: Element) -> bool:
+    """R121: ``xs:decimal(el) > 0``; a malformed number is not."""
+    try:
+        return _dec(el) > 0
+    except CastError:
+        return False
+
+
 def _base_quantity_units(
     doc: Document,
-    on_lines: list[tuple[list[Element], dict[str, list[Element]]]],
+    on_lines: list[tuple[list[Element], Kids]],
     is_invoice: bool,
     report: Report,
 ) -> None:
@@ -280,7 +284,7 @@ def _net_price_matches(ac: Element, price_el: Element) -> bool:
         price = _dec(child(price_el, _PRICE_AMOUNT))
         gross = _dec(child(ac, _BASE_AMOUNT))
         allowance = _dec(child(ac, _AMOUNT))
-    except _Malformed:
+    except CastError:
         return False
     return price == gross - allowance
 

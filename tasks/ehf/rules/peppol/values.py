@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from decimal import Context, Decimal
+from functools import lru_cache
 
 from tasks.ehf.document import Element
 from tasks.ehf.rules._shared import XML_SPACE
@@ -62,10 +63,12 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146097 + doe - 719468
 
 
+@lru_cache(maxsize=1024)
 def xs_date(value: str | None) -> int | None:
     """``xs:date(value)`` as minutes since 1970-01-01T00:00Z, or None where the cast fails.
 
-    A date without a timezone is taken in UTC (the engine's implicit timezone)."""
+    A date without a timezone is taken in UTC (the engine's implicit timezone). Cached per
+    text: a document repeats its dates, and documents share them."""
     if value is None:
         return None
     match = _DATE.fullmatch(value.strip(XML_SPACE))
