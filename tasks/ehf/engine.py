@@ -42,7 +42,7 @@ class _Locator:
         if known is None:
             known = {}
             seen: dict[str, int] = {}
-            for index, child in enumerate(parent):
+            for index, child in enumerate(parent[:]):
                 tag = child.tag
                 if not isinstance(tag, str):
                     continue

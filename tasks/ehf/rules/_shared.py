@@ -54,7 +54,7 @@ def children_by_tag(el: Element) -> Kids:
     lxml element builds a new string each time, so repeated scans of a node cost more than
     one pass and dictionary lookups."""
     kids: Kids = {}
-    for c in el:
+    for c in el[:]:  # a slice is faster to walk than lxml's child iterator
         tag = c.tag
         bucket = kids.get(tag)
         if bucket is None:
@@ -79,7 +79,7 @@ def shared_children(doc: Document, el: Element) -> Kids:
 
 def child(el: Element, tag: str) -> Element | None:
     """The first child of ``el`` with this Clark tag, or None."""
-    for c in el:
+    for c in el[:]:
         if c.tag == tag:
             return c
     return None
