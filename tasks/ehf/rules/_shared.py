@@ -103,15 +103,22 @@ def blank(value: str) -> bool:
 def is_vat_scheme(category: Element) -> bool:
     """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT']`` on a tax category
     (or a PartyTaxScheme): any of its schemes, each by its first ID."""
-    return any(scheme.tag == _TAX_SCHEME and scheme_is_vat(scheme) for scheme in category)
+    # A plain loop, not any() over a generator: this runs for every category and party.
+    for scheme in category[:]:  # noqa: SIM110
+        if scheme.tag == _TAX_SCHEME and scheme_is_vat(scheme):
+            return True
+    return False
 
 
 def scheme_is_vat(scheme: Element) -> bool:
     """``normalize-space(upper-case(cbc:ID)) = 'VAT'`` on one cac:TaxScheme (its first ID).
 
     'VAT' has no inner space, so trimming XML white space equals normalize-space here."""
-    ident = child(scheme, _ID)
-    return ident is not None and string_value(ident).strip(XML_SPACE).upper() == "VAT"
+    for c in scheme[:]:
+        if c.tag == _ID:
+            text = c.text if len(c) == 0 else string_value(c)
+            return text is not None and text.strip(XML_SPACE).upper() == "VAT"
+    return False
 
 
 def charge_indicators(allowance_charge: Element) -> set[bool]:
