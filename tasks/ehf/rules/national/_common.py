@@ -89,7 +89,7 @@ def _derive(doc: Document) -> Countries:
     )
 
 
-def _above(el: Element, chain: tuple[str, ...]) -> Element | None:
+def ancestor(el: Element, chain: tuple[str, ...]) -> Element | None:
     """The ancestor reached from ``el`` through parents with the tags of ``chain`` (nearest
     first), or None when a parent is missing or has another tag."""
     node = el.getparent()
@@ -107,7 +107,7 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
     root = doc.root
     supplier = customer = None
     for code in doc.all(_COUNTRY_CODE):
-        role = _above(code, _ADDRESS_CHAIN)
+        role = ancestor(code, _ADDRESS_CHAIN)
         if role is None or role.getparent() is not root:
             continue
         tag = role.tag
@@ -115,6 +115,8 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
             supplier = code
         elif tag == _CUSTOMER and customer is None:
             customer = code
+        if supplier is not None and customer is not None:
+            break  # the rest are of other parties (delivery, payee) or later duplicates
     return (
         string_value(supplier) if supplier is not None else None,
         string_value(customer) if customer is not None else None,

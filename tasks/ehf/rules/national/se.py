@@ -19,9 +19,7 @@ from tasks.ehf.document import (
 )
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import (
-    CUSTOMER_PARTY,
-    SUPPLIER_PARTY,
-    country_of,
+    ancestor,
     is_number,
     swedish_orgnr,
     vat_ids,
@@ -31,6 +29,10 @@ from tasks.ehf.rules.national._common import (
 _TAX_CATEGORIES = (cac("TaxCategory"), cac("ClassifiedTaxCategory"))
 _PAYMENT_MEANS = cac("PaymentMeans")
 _COUNTRY_CODE = cbc("IdentificationCode")
+_TO_PARTY = (cac("Country"), cac("PostalAddress"))  # from a country code up to its party
+_PARTY = cac("Party")
+_SUPPLIER = cac("AccountingSupplierParty")
+_CUSTOMER = cac("AccountingCustomerParty")
 _STANDARD_RATES = (25.0, 12.0, 6.0)
 _F_SKATT = "GODKÄND FÖR F-SKATT"
 
@@ -52,11 +54,7 @@ _F_SKATT = "GODKÄND FÖR F-SKATT"
 )
 def swedish_rules(doc: Document, report: Report) -> None:
     """All Swedish rules, gated on a seller party with a Swedish postal address."""
-    # A seller's country code is one of the few IdentificationCode elements: without any
-    # "SE" among them, no seller can be Swedish.
-    if not any(string_value(code) == "SE" for code in doc.all(_COUNTRY_CODE)):
-        return
-    sellers = [p for p in doc.context(SUPPLIER_PARTY) if "SE" in country_of(p)]
+    sellers = _parties_in_sweden(doc, _SUPPLIER)
     if not sellers:
         return
     vat_registered = False
@@ -69,6 +67,22 @@ def swedish_rules(doc: Document, report: Report) -> None:
     if vat_registered:
         _vat_rates(doc, report)
     _payment_means(doc, report)
+
+
+def _parties_in_sweden(doc: Document, role: str) -> list[Element]:
+    """The ``{role}/cac:Party`` elements (anywhere) with a postal address country 'SE' as
+    written, in document order: read bottom-up from the country codes, which are few."""
+    parties: list[Element] = []
+    for code in doc.all(_COUNTRY_CODE):
+        if string_value(code) != "SE":
+            continue
+        party = ancestor(code, _TO_PARTY)
+        if party is None or party.tag != _PARTY or party in parties:
+            continue
+        holder = party.getparent()
+        if holder is not None and holder.tag == role:
+            parties.append(party)
+    return parties
 
 
 def _vat_number(party: Element, vat: str, report: Report) -> None:
@@ -114,7 +128,7 @@ def _vat_rates(doc: Document, report: Report) -> None:
 
 
 def _payment_means(doc: Document, report: Report) -> None:
-    buyer_se = any("SE" in country_of(p) for p in doc.context(CUSTOMER_PARTY))
+    buyer_se = bool(_parties_in_sweden(doc, _CUSTOMER))
     for means in doc.all(_PAYMENT_MEANS):
         codes = [string_value(c) for c in select(means, "cbc:PaymentMeansCode")]
         if ntext(means, "cbc:PaymentMeansCode") == "30":
