@@ -173,7 +173,11 @@ def _line_adjustments(line_charges: list[Element]) -> tuple[Decimal, Decimal]:
 def _dec_or(groups: Kids, tag: str, default: Decimal) -> Decimal:
     """``xs:decimal`` of the first child with this tag, ``default`` when there is none."""
     found = groups.get(tag)
-    return _dec(found[0]) if found else default
+    if not found:
+        return default
+    value = decimal(found[0])
+    assert value is not None  # decimal() answers None for an absent element only
+    return value
 
 
 def _line_amount_matches(line: Kids, price: Kids, is_invoice: bool) -> bool:
@@ -224,8 +228,8 @@ def invoice_lines(doc: Document, report: Report) -> None:
             report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
         if _BASE_QUANTITY in price:
             units.append((price[_BASE_QUANTITY], line))
-        for price_el in line_prices[1:]:  # a second price is malformed, but has its context
-            units.append((kids(price_el, _BASE_QUANTITY), line))
+        if len(line_prices) > 1:  # a second price is malformed, but has its context
+            units.extend((kids(price_el, _BASE_QUANTITY), line) for price_el in line_prices[1:])
         references = line.get(_DOCUMENT_REFERENCE, [])
         if len(references) > 1:
             report("PEPPOL-EN16931-R100", line_el, count=len(references))
@@ -274,7 +278,7 @@ def _base_quantity_units(
         if not invoiced and not credited:
             continue
         quantities = (invoiced if is_invoice else credited) or ()
-        if not any(q.get("unitCode") == unit for q in quantities):
+        if unit not in [q.get("unitCode") for q in quantities]:
             report("PEPPOL-EN16931-R130", base, unit=unit)
 
 

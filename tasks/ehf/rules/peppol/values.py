@@ -41,6 +41,8 @@ def own_text(el: Element | None) -> str:
     """``el/text()`` joined: the element's own text nodes ('' when absent)."""
     if el is None:
         return ""
+    if len(el) == 0:  # the usual leaf: no tails to join
+        return el.text or ""
     return (el.text or "") + "".join(c.tail or "" for c in el)
 
 
