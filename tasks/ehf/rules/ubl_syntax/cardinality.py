@@ -204,9 +204,12 @@ def document_level_counts(doc: Document, report: Report) -> None:
 @check("UBL-SR-43")
 def document_reference_scheme(doc: Document, report: Report) -> None:
     """UBL-SR-43: only an invoiced object reference (130, or 50 in a credit note) has a scheme."""
+    references = doc.all(ADR)
+    if not references:
+        return
     # local-name(/*): the root's name in any namespace.
     credit_note = doc.root.tag.rpartition("}")[2] == "CreditNote"
-    for adr in doc.all(ADR):
+    for adr in references:
         codes = [string_value(c) for c in adr if c.tag == DOCUMENT_TYPE_CODE]
         if "130" in codes or (credit_note and "50" in codes):
             continue

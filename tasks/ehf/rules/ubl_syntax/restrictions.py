@@ -5,8 +5,9 @@ root, below each invoice line, or anywhere. They live as data in the catalogue (
 ``path``) and are compiled at import into:
 
 - a trie of child tags from the root (line paths hang below both line tags), whose nodes list
-  the rules that fire when an element reaches them and the attributes forbidden on them;
-- a table of attribute names forbidden anywhere (``//@name``);
+  the rules that fire when an element reaches them;
+- a table of forbidden attribute names: anywhere (``//@name``), on an element at the end of
+  a descendant path (``//a/b/@name``) or of a path from the root (``/*/a/b/@name``);
 - a list of descendant paths (``//a/b``), answered from the document's tag index.
 
 One walk over the document resolves the trie and the attribute table together, so the cost
@@ -18,6 +19,7 @@ offending element. The few rules with predicates or conditions are plain functio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from tasks.ehf.document import (
     Document,
@@ -55,10 +57,9 @@ DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
 # carry (if any), and whether its context is the root (else the line the element is in).
 _Count = tuple[CountRule, str | None, bool]
 
-# What an element reached by a trie path triggers: rules firing on it, (attribute, rule)
-# pairs firing when it carries the attribute, UBL-SR count rules whose counted path ends on
-# it, and whether it is a line (a count context).
-_Payload = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[_Count, ...], bool]
+# What an element reached by a trie path triggers: rules firing on it, UBL-SR count rules
+# whose counted path ends on it, and whether it is a line (a count context).
+_Payload = tuple[tuple[str, ...], tuple[_Count, ...], bool]
 
 
 @dataclass
@@ -67,7 +68,6 @@ class _Node:
 
     children: dict[str, _Node] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
-    attrs: list[tuple[str, str]] = field(default_factory=list)
     counts: list[CountRule] = field(default_factory=list)
     line: bool = False
 
@@ -76,9 +76,9 @@ class _Node:
         frozen: PathTrie = {}
         for tag, node in self.children.items():
             payload: _Payload | None = None
-            if node.rules or node.attrs or node.counts or node.line:
+            if node.rules or node.counts or node.line:
                 counts = tuple((rule, rule.attr, rule.context is None) for rule in node.counts)
-                payload = (tuple(node.rules), tuple(node.attrs), counts, node.line)
+                payload = (tuple(node.rules), counts, node.line)
             frozen[tag] = (node.freeze() or None, payload)
         return frozen
 
@@ -88,7 +88,9 @@ class _AttrRules:
     """The rules an attribute name triggers anywhere in the document."""
 
     anywhere: tuple[str, str | None] | None = None  # (rule, tag it is allowed on)
-    by_tag: dict[str, list[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    # By the tag carrying the attribute: (rule, the tags of its nearest ancestors, innermost
+    # last, and whether the outermost of them is a child of the root).
+    by_tag: dict[str, list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,20 @@ def _node_at(root: _Node, steps: tuple[str, ...]) -> _Node:
     return node
 
 
-def _insert(root: _Node, steps: tuple[str, ...], attr: str | None, rule_id: str) -> None:
-    node = _node_at(root, steps)
+def _insert(
+    root: _Node,
+    attrs: dict[str, _AttrRules],
+    steps: tuple[str, ...],
+    attr: str | None,
+    rule_id: str,
+) -> None:
+    """A rule on the child path ``steps`` from the root: on the trie for an element, in the
+    attribute table for an attribute (every element with one is in the scan anyway)."""
     if attr is None:
-        node.rules.append(rule_id)
+        _node_at(root, steps).rules.append(rule_id)
     else:
-        node.attrs.append((attr, rule_id))
+        by_tag = attrs.setdefault(attr, _AttrRules()).by_tag
+        by_tag.setdefault(steps[-1], []).append((rule_id, steps[:-1], True))
 
 
 def _compile() -> _Tables:
@@ -129,15 +139,15 @@ def _compile() -> _Tables:
         rule_ids.append(rule_id)
         steps, attr = split_path(info.data["path"])
         if context == "root":
-            _insert(root, steps, attr, rule_id)
+            _insert(root, attrs, steps, attr, rule_id)
         elif context == "line":
             for line in LINE_TAGS:
-                _insert(root, (line, *steps), attr, rule_id)
+                _insert(root, attrs, (line, *steps), attr, rule_id)
         elif attr is None:
             paths.append((rule_id, steps))
         elif steps:
             by_tag = attrs.setdefault(attr, _AttrRules()).by_tag
-            by_tag.setdefault(steps[-1], []).append((rule_id, steps[:-1]))
+            by_tag.setdefault(steps[-1], []).append((rule_id, steps[:-1], False))
         else:
             allowed_on = info.data.get("except_on")
             allowed_tag = split_path(allowed_on)[0][0] if allowed_on else None
@@ -157,8 +167,7 @@ _TABLES = _compile()
 watch_root_paths(_TABLES.root, _TABLES.attr_names)
 
 
-@dataclass(frozen=True)
-class Structure:
+class Structure(NamedTuple):
     """What the walk of the root's trie paths finds in one document (kept in ``doc.memo``).
 
     ``found``: the restriction rules that fire, each with its first offending element.
@@ -173,25 +182,43 @@ class Structure:
     lines_complete: bool
 
 
+def _on_path(el: Element, chain: tuple[str, ...], root: Element | None) -> bool:
+    """``el``'s nearest ancestors carry ``chain`` (innermost last), as ``//a/b/el``; with
+    ``root``, the outermost of them is a child of ``root`` (``/*/a/b/el``)."""
+    node: Element | None = el
+    for tag in reversed(chain):
+        node = node.getparent() if node is not None else None
+        if node is None or node.tag != tag:
+            return False
+    return root is None or (node is not None and node.getparent() is root)
+
+
 def _attribute_hits(
-    el: Element, keys: list[str], tables: _Tables, found: dict[str, Element]
+    el: Element,
+    keys: list[str],
+    attrs: dict[str, _AttrRules],
+    root: Element,
+    found: dict[str, Element],
 ) -> None:
-    """The ``//@name`` and ``//a/b/@name`` rules for the attributes of one element."""
+    """The attribute rules (``//@name``, ``//a/b/@name``, ``/*/a/b/@name``) for the
+    attributes of one element."""
+    tag = el.tag
     parent_tag = None
     for name in keys:
-        rules = tables.attrs.get(name)
+        rules = attrs.get(name)
         if rules is None:
             continue
-        if rules.anywhere is not None and el.tag != rules.anywhere[1]:
+        if rules.anywhere is not None and tag != rules.anywhere[1]:
             found.setdefault(rules.anywhere[0], el)
-        for rule_id, chain in rules.by_tag.get(el.tag, ()):
-            if chain:
+        for rule_id, chain, from_root in rules.by_tag.get(tag, ()):
+            if chain:  # most entries fail on the parent's tag: read it once
                 if parent_tag is None:
                     parent = el.getparent()
                     parent_tag = parent.tag if parent is not None else ""
-                if chain[-1] != parent_tag or not has_chain(el, chain):
+                if chain[-1] != parent_tag:
                     continue
-            found.setdefault(rule_id, el)
+            if _on_path(el, chain, root if from_root else None):
+                found.setdefault(rule_id, el)
 
 
 def _walk(doc: Document, tables: _Tables) -> Structure:
@@ -200,19 +227,16 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
     counts: dict[tuple[CountRule, Element], int] = {}
     root = doc.root
     scan = tree_scan(doc)
+    attrs = tables.attrs
     for el, keys in scan.attributed:
-        _attribute_hits(el, keys, tables, found)
+        _attribute_hits(el, keys, attrs, root, found)
     lines = 0
     # The scan is in document order: the first element found for a rule is the first offender.
     for el, payload, line, keys in scan.reached:
-        rules, attrs, count_here, is_line = payload  # type: ignore[misc]
+        rules, count_here, is_line = payload  # type: ignore[misc]
         lines += is_line
         for rule_id in rules:
             found.setdefault(rule_id, el)
-        if attrs and keys:
-            for name, rule_id in attrs:
-                if name in keys:
-                    found.setdefault(rule_id, el)
         for rule, attr, at_root in count_here:
             if attr is None or attr in keys:
                 key = (rule, root if at_root else line)
@@ -251,9 +275,10 @@ def _adr_code_is(adr: Element, code: str) -> bool:
 @check("UBL-CR-002")
 def ubl_version(doc: Document, report: Report) -> None:
     """UBL-CR-002: a UBL version, when given, is 2.1."""
-    if doc.kind is None:
+    if doc.kind is None or not doc.has(UBL_VERSION):
         return
-    versions = [c for c in doc.root if c.tag == UBL_VERSION]
+    root = doc.root
+    versions = [v for v in doc.all(UBL_VERSION) if v.getparent() is root]
     if versions and not any(string_value(v) == "2.1" for v in versions):
         report("UBL-CR-002", doc.root, version=string_value(versions[0]))
 
@@ -271,7 +296,7 @@ def payment_means_due_date(doc: Document, report: Report) -> None:
 @check("UBL-CR-665", "UBL-CR-666", "UBL-CR-673")
 def invoiced_object_reference(doc: Document, report: Report) -> None:
     """UBL-CR-665/666/673: what a document reference may carry next to its type code 130."""
-    if doc.kind is None:
+    if doc.kind is None or not doc.has(ADR):
         return
     hits: dict[str, Element] = {}
     for adr in doc.all(ADR):
