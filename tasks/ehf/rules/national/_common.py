@@ -71,7 +71,8 @@ def countries(doc: Document) -> Countries:
 def _derive(doc: Document) -> Countries:
     # Read bottom-up from the tag index: a document has few country codes and tax schemes,
     # while walking down from the parties reads every child of each party and address.
-    supplier_vat, customer_vat, representative_vat = _vat_prefixes(doc)
+    vat = _vat_prefixes(doc)
+    supplier_vat, customer_vat = vat.get(_SUPPLIER), vat.get(_CUSTOMER)
     supplier_address, customer_address = _address_codes(doc)
     supplier_code = _normalised(supplier_address)
     customer_code = _normalised(customer_address)
@@ -79,7 +80,7 @@ def _derive(doc: Document) -> Countries:
     # see an Invoice or CreditNote root, and they keep the code as written.
     known_root = doc.kind is not None
     return Countries(
-        supplier=_first_true(supplier_code, supplier_vat, representative_vat),
+        supplier=_first_true(supplier_code, supplier_vat, vat.get(_REPRESENTATIVE)),
         customer=_first_true(customer_code, customer_vat),
         accounting_supplier=_first_true(supplier_code, supplier_vat),
         supplier_raw=(supplier_address or "") if known_root else "",
@@ -128,25 +129,24 @@ def _normalised(code: str | None) -> str | None:
     return norm_space(code).upper() if code is not None else None
 
 
-def _first_true(address: str | None, *vat: list[str]) -> str:
+def _first_true(address: str | None, *vat: str | None) -> str:
     """``if (vat1) then upper-case(normalize-space(vat1)) else if (vat2) ... else if
     (address) then ... else 'XX'``.
 
-    A sequence of VAT prefixes is true when its first string is not empty; the address code
-    (already normalised) when its element exists."""
-    for prefixes in vat:
-        if prefixes and prefixes[0]:
-            return norm_space(prefixes[0]).upper()
+    A VAT prefix is true when it is not empty (of a sequence, the first decides); the
+    address code (already normalised) when its element exists."""
+    for prefix in vat:
+        if prefix:
+            return norm_space(prefix).upper()
     return address if address is not None else "XX"
 
 
-def _vat_prefixes(doc: Document) -> tuple[list[str], list[str], list[str]]:
-    """``/*/party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(cbc:CompanyID,
-    1, 2)`` for the seller, the buyer and the tax representative."""
+def _vat_prefixes(doc: Document) -> dict[str, str]:
+    """The first ``/*/party/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID = 'VAT']/substring(
+    cbc:CompanyID, 1, 2)`` of the seller, the buyer and the tax representative, by the tag
+    of their root child: the country variables read only the first of each."""
     root = doc.root
-    supplier: list[str] = []
-    customer: list[str] = []
-    representative: list[str] = []
+    found: dict[str, str] = {}
     for scheme in doc.all(_PARTY_TAX_SCHEME):
         role = scheme.getparent()
         if role is None:
@@ -157,15 +157,16 @@ def _vat_prefixes(doc: Document) -> tuple[list[str], list[str], list[str]]:
             if role is None:
                 continue
             tag = role.tag
-            found = supplier if tag == _SUPPLIER else customer if tag == _CUSTOMER else None
-        else:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
-            found = representative if tag == _REPRESENTATIVE else None
-        if found is None or role.getparent() is not root:
+            if tag != _SUPPLIER and tag != _CUSTOMER:
+                continue
+        elif tag != _REPRESENTATIVE:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
+            continue
+        if tag in found or role.getparent() is not root:
             continue
         prefix = _vat_prefix(scheme)
         if prefix is not None:
-            found.append(prefix)
-    return supplier, customer, representative
+            found[tag] = prefix
+    return found
 
 
 def _vat_prefix(scheme: Element) -> str | None:
