@@ -43,9 +43,9 @@ def data_types(doc: Document, report: Report) -> None:
 
     The contexts match by name suffix in any namespace (``ends-with(name(), 'Amount')``).
     """
-    kinds = _KIND
+    kind_of = _KIND.get
     for tag in doc.tags():
-        kind = kinds.get(tag)
+        kind = kind_of(tag)
         if kind is None:
             kind = _learn_kind(tag)
         if kind == _AMOUNT:
