@@ -11,8 +11,9 @@ Tags are Clark names (``{namespace}LocalName``); ``cbc("ID")`` and ``cac("Party"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -35,6 +36,7 @@ INVOICE = f"{{{NS_INVOICE}}}Invoice"
 CREDIT_NOTE = f"{{{NS_CREDITNOTE}}}CreditNote"
 
 Element = etree._Element
+T = TypeVar("T")
 
 
 def cbc(name: str) -> str:
@@ -177,13 +179,11 @@ def tree_scan(doc: Document) -> TreeScan:
     elements with attributes and the elements on the watched root paths. Rules that need
     every element (empty elements, attributes or paths not used) read it instead of each
     walking the tree: the per-element work of a Python loop over lxml is what costs."""
-    scan = doc.memo.get("tree_scan")
-    if scan is None:
-        scan = doc.memo["tree_scan"] = _scan(doc.root)
-    return scan  # type: ignore[return-value]
+    return doc.derived("tree_scan", _scan)
 
 
-def _scan(root: Element) -> TreeScan:
+def _scan(doc: Document) -> TreeScan:
+    root = doc.root
     scan = TreeScan()
     add_empty = scan.empty.append
     add_attributed = scan.attributed.append
@@ -277,6 +277,21 @@ class Document:
             else:
                 bucket.append(el)
         self._by_tag = by_tag
+
+    def derived(self, key: str, make: Callable[[Document], T]) -> T:
+        """``make(self)``, computed on first use and kept in ``memo`` under ``key`` (named
+        after the family that owns it, e.g. ``"cen_vat.categories"``)."""
+        value = self.memo.get(key)
+        if value is None:
+            value = self.memo[key] = make(self)
+        return value  # type: ignore[return-value]
+
+    def table(self, key: str) -> dict[Any, Any]:
+        """A dictionary kept in ``memo`` under ``key``, for values derived per element."""
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = {}
+        return found  # type: ignore[return-value]
 
     def all(self, tag: str) -> list[Element]:
         """Every element with this Clark tag anywhere in the document (``//tag``)."""

@@ -68,9 +68,7 @@ def shared_children(doc: Document, el: Element) -> Kids:
     """``children_by_tag(el)`` built once per document and shared by every family that reads
     the same node (the root, each line, its price): kept in ``doc.memo``. Callers must not
     change the lists."""
-    memo: dict[Element, Kids] | None = doc.memo.get("children_by_tag")  # type: ignore[assignment]
-    if memo is None:
-        memo = doc.memo["children_by_tag"] = {}
+    memo: dict[Element, Kids] = doc.table("children_by_tag")
     kids = memo.get(el)
     if kids is None:
         kids = memo[el] = children_by_tag(el)

@@ -158,9 +158,7 @@ def first_children(doc: Document, tag: str) -> dict[Element, Element]:
     Built from the document's index: for a tag that occurs a few times in a document,
     asking each occurrence for its parent is cheaper than reading the tag of every child
     of the elements that might hold one (a party, an address)."""
-    memo: dict[str, dict[Element, Element]] | None = doc.memo.get("cen_core.first_children")  # type: ignore[assignment]
-    if memo is None:
-        memo = doc.memo["cen_core.first_children"] = {}
+    memo: dict[str, dict[Element, Element]] = doc.table("cen_core.first_children")
     found = memo.get(tag)
     if found is None:
         # Reversed, so that the first child in document order is the one kept.
@@ -173,9 +171,7 @@ def first_children(doc: Document, tag: str) -> dict[Element, Element]:
 def charge_flags(doc: Document, allowance_charge: Element) -> set[bool]:
     """``charge_indicators`` of an allowance/charge, once per document: the document-level
     ones are read by both the allowance rules and the monetary totals."""
-    memo: dict[Element, set[bool]] | None = doc.memo.get("cen_core.charge_flags")  # type: ignore[assignment]
-    if memo is None:
-        memo = doc.memo["cen_core.charge_flags"] = {}
+    memo: dict[Element, set[bool]] = doc.table("cen_core.charge_flags")
     flags = memo.get(allowance_charge)
     if flags is None:
         flags = memo[allowance_charge] = charge_indicators(allowance_charge)
@@ -186,11 +182,12 @@ def vat_tax_categories(doc: Document, parent: Element) -> list[Category]:
     """``parent/cac:TaxCategory[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']``,
     in document order, from cen_vat's model of every category element (already built for
     BR-CO-04 and the VAT category rules) instead of reading each category's children."""
-    by_parent: dict[Element, list[Category]] | None = doc.memo.get("cen_core.vat_categories")  # type: ignore[assignment]
-    if by_parent is None:
-        by_parent = {}
-        for cat in categories(doc):
-            if cat.vat and not cat.classified:
-                by_parent.setdefault(cat.el.getparent(), []).append(cat)  # type: ignore[arg-type]
-        doc.memo["cen_core.vat_categories"] = by_parent
-    return by_parent.get(parent, [])
+    return doc.derived("cen_core.vat_categories", _vat_categories_by_parent).get(parent, [])
+
+
+def _vat_categories_by_parent(doc: Document) -> dict[Element, list[Category]]:
+    by_parent: dict[Element, list[Category]] = {}
+    for cat in categories(doc):
+        if cat.vat and not cat.classified:
+            by_parent.setdefault(cat.el.getparent(), []).append(cat)  # type: ignore[arg-type]
+    return by_parent

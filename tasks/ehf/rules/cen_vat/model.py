@@ -177,16 +177,10 @@ def scan(doc: Document) -> list[Category]:
     return found
 
 
-_MEMO_KEY = "cen_vat.categories"
-
-
 def categories(doc: Document) -> list[Category]:
     """``scan(doc)``, once per document: the VAT category rules and cen_core's line rules
     (BR-CO-04) both ask about every category element."""
-    found = doc.memo.get(_MEMO_KEY)
-    if found is None:
-        found = doc.memo[_MEMO_KEY] = scan(doc)
-    return found  # type: ignore[return-value]
+    return doc.derived("cen_vat.categories", scan)
 
 
 # --- selections of category elements, as the official XPath expressions make them ---

@@ -62,10 +62,7 @@ class Countries(NamedTuple):
 
 def countries(doc: Document) -> Countries:
     """The country variables of ``doc`` (computed once per document)."""
-    result = doc.memo.get("national.countries")
-    if result is None:
-        result = doc.memo["national.countries"] = _derive(doc)
-    return result  # type: ignore[return-value]
+    return doc.derived("national.countries", _derive)
 
 
 def _derive(doc: Document) -> Countries:

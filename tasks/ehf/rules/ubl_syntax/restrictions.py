@@ -221,13 +221,13 @@ def _attribute_hits(
                 found.setdefault(rule_id, el)
 
 
-def _walk(doc: Document, tables: _Tables) -> Structure:
+def _walk(doc: Document) -> Structure:
     """Read the trie and attribute hits off the shared tree scan; add the ``//a/b`` rules."""
     found: dict[str, Element] = {}
     counts: dict[tuple[CountRule, Element], int] = {}
     root = doc.root
     scan = tree_scan(doc)
-    attrs = tables.attrs
+    attrs = _TABLES.attrs
     for el, keys in scan.attributed:
         _attribute_hits(el, keys, attrs, root, found)
     lines = 0
@@ -241,7 +241,7 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
             if attr is None or attr in keys:
                 key = (rule, root if at_root else line)
                 counts[key] = counts.get(key, 0) + 1
-    for rule_id, steps in tables.paths:
+    for rule_id, steps in _TABLES.paths:
         for el in doc.all(steps[-1]):
             if has_chain(el, steps[:-1]):
                 found[rule_id] = el
@@ -252,10 +252,7 @@ def _walk(doc: Document, tables: _Tables) -> Structure:
 
 def structure(doc: Document) -> Structure:
     """The trie walk of ``doc`` (an Invoice or CreditNote), once per document."""
-    found = doc.memo.get("ubl_syntax.structure")
-    if found is None:
-        found = doc.memo["ubl_syntax.structure"] = _walk(doc, _TABLES)
-    return found  # type: ignore[return-value]
+    return doc.derived("ubl_syntax.structure", _walk)
 
 
 @check(*_TABLES.rule_ids)
