@@ -24,8 +24,8 @@ class _Locator:
     __slots__ = ("_steps", "_names")
 
     def __init__(self) -> None:
-        # parent -> {child: (index among all children, XPath step of the child)}
-        self._steps: dict[Element, dict[Element, tuple[int, str]]] = {}
+        # parent -> {child: (index among all children, its tag, position among that tag)}
+        self._steps: dict[Element, dict[Element, tuple[int, str, int]]] = {}
         self._names: dict[str, str] = {}
 
     def _name(self, tag: str) -> str:
@@ -37,7 +37,7 @@ class _Locator:
             self._names[tag] = name
         return name
 
-    def _children(self, parent: Element) -> dict[Element, tuple[int, str]]:
+    def _children(self, parent: Element) -> dict[Element, tuple[int, str, int]]:
         known = self._steps.get(parent)
         if known is None:
             known = {}
@@ -48,7 +48,8 @@ class _Locator:
                     continue
                 pos = seen.get(tag, 0) + 1
                 seen[tag] = pos
-                known[child] = (index, f"{self._name(tag)}[{pos}]")
+                # The step's text is made only for the nodes on a reported path.
+                known[child] = (index, tag, pos)
             self._steps[parent] = known
         return known
 
@@ -58,8 +59,8 @@ class _Locator:
         order: list[int] = []
         parent = node.getparent()
         while parent is not None:
-            index, step = self._children(parent)[node]
-            steps.append(step)
+            index, tag, pos = self._children(parent)[node]
+            steps.append(f"{self._name(tag)}[{pos}]")
             order.append(index)
             node, parent = parent, parent.getparent()
         steps.append(self._name(node.tag))
