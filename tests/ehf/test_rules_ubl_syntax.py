@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.registry import catalogue
 from tasks.ehf.safexml import parse_bytes
 
 NS = (
     'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
-    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"'
+    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" '
+    'xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"'
 )
 MINE = {i for i, r in catalogue().items() if r.family == "ubl_syntax"}
 
@@ -108,3 +111,42 @@ def test_payee_equal_to_seller_fires() -> None:
     )
     assert {"UBL-SR-19", "UBL-SR-20", "UBL-SR-21"} <= set(fired(seller + payee.format("ACME")))
     assert not {"UBL-SR-19", "UBL-SR-20"} & set(fired(seller + payee.format("Factor AS")))
+
+
+def _table_rules() -> list[tuple[str, str, str]]:
+    return [
+        (rule_id, info.data["context"], info.data["path"])
+        for rule_id, info in sorted(catalogue().items())
+        if info.family == "ubl_syntax" and info.data.get("context") in ("root", "line", "anywhere")
+    ]
+
+
+def _nest(steps: list[str], attribute: str | None) -> str:
+    """``["cac:A", "cbc:B"]`` and ``"x"`` -> ``<cac:A><cbc:B x="1">v</cbc:B></cac:A>``."""
+    if not steps:
+        steps = ["cbc:Note"]  # an attribute forbidden anywhere: any element will do
+    inner = "v"
+    for depth, step in enumerate(reversed(steps)):
+        attr = f' {attribute}="1"' if attribute and depth == 0 else ""
+        inner = f"<{step}{attr}>{inner}</{step}>"
+    return inner
+
+
+@pytest.mark.parametrize(("rule_id", "context", "path"), _table_rules())
+def test_every_table_rule_fires_on_its_element_and_not_without_it(
+    rule_id: str, context: str, path: str
+) -> None:
+    """Each of the ~690 "should not be used" table rules, many without an official unit case:
+    the element (or attribute) at its path makes it fire once, at the root; the same
+    document without that last element (or attribute) does not."""
+    element_path, _, attribute = path.partition("@")
+    steps = [s for s in element_path.split("/") if s]
+    wrap = {
+        "root": "{}",
+        "line": "<cac:InvoiceLine>{}</cac:InvoiceLine>",
+        "anywhere": "<cac:Delivery>{}</cac:Delivery>",  # "anywhere" includes deeper down
+    }[context]
+    with_it = _nest(steps, attribute or None)
+    without = _nest(steps, None) if attribute else _nest(steps[:-1], None) if steps[:-1] else ""
+    assert fired(wrap.format(with_it)).get(rule_id) == ["/ubl:Invoice"]
+    assert rule_id not in fired(wrap.format(without))
