@@ -177,8 +177,10 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
 
     latencies: list[float] = []
     per_file: dict[str, list[float]] = {name: [] for name, _ in docs}
+    windows: list[float] = []  # documents/s of each whole round-robin second
     deadline = time.perf_counter() + seconds
-    loop_start = time.perf_counter()
+    loop_start = window_start = time.perf_counter()
+    window_docs = 0
     while time.perf_counter() < deadline:
         for name, data in docs:
             t0 = time.perf_counter()
@@ -186,6 +188,10 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
             elapsed = time.perf_counter() - t0
             latencies.append(elapsed)
             per_file[name].append(elapsed)
+        window_docs += len(docs)
+        if (now := time.perf_counter()) - window_start >= 1.0:
+            windows.append(window_docs / (now - window_start))
+            window_start, window_docs = now, 0
     total = time.perf_counter() - loop_start
     latencies.sort()
     rounds = len(latencies) // len(docs)
@@ -193,6 +199,11 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
         f"\nexamples: {len(latencies)} validations ({rounds} rounds) in {total:.2f} s "
         f"= {len(latencies) / total:,.0f} documents/s"
     )
+    if len(windows) > 1:  # shows how much the machine's speed moved during the loop
+        click.echo(
+            f"  per second: min {min(windows):,.0f}, median {statistics.median(windows):,.0f}, "
+            f"max {max(windows):,.0f} documents/s"
+        )
     click.echo(
         "latency per document: "
         + ", ".join(f"p{q} {_percentile(latencies, q) * 1000:.3f} ms" for q in (50, 95, 99))
