@@ -127,21 +127,14 @@ def dec_child(el: Element, tag: str) -> Decimal | None:
 _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")
 
 
-def double(el: Element) -> float:
-    """``xs:double(el)`` as a general comparison casts an untyped value; CastError if not."""
-    value = _double(string_value(el))
-    if value is None:
-        raise CastError(string_value(el))
-    return value
-
-
 @lru_cache(maxsize=1024)
-def _double(text: str) -> float | None:
-    """The xs:double value of a text, or None; prices repeat across lines and documents."""
+def _not_negative(text: str) -> bool | None:
+    """``xs:double(text) >= 0``, or None when the cast fails; prices repeat across lines and
+    documents."""
     raw = text.strip(XML_SPACE)
     if not _DOUBLE.fullmatch(raw):
         return None
-    return float(raw)  # Python reads INF and NaN as well
+    return float(raw) >= 0  # Python reads INF and NaN as well; NaN >= 0 is false
 
 
 def any_not_negative(nodes: list[Element]) -> bool:
@@ -149,7 +142,13 @@ def any_not_negative(nodes: list[Element]) -> bool:
 
     An uncastable value met before a passing one is the official engine's dynamic error,
     which we count as the rule failing."""
-    return any(double(node) >= 0 for node in nodes)
+    for node in nodes:
+        verdict = _not_negative(string_value(node))
+        if verdict is None:
+            return False
+        if verdict:
+            return True
+    return False
 
 
 def first_children(doc: Document, tag: str) -> dict[Element, Element]:

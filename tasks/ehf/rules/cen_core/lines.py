@@ -7,7 +7,6 @@ from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
-    Kids,
     blank,
     charge_indicators,
     child,
@@ -29,7 +28,6 @@ from tasks.ehf.rules.cen_core._xp import (
     REASON_CODE,
     START_DATE,
     any_not_negative,
-    first,
     has,
     raw,
     string_value,
@@ -72,43 +70,52 @@ def check_lines(doc: Document, report: Report) -> None:
     # A line's VAT category: line/cac:Item/cac:ClassifiedTaxCategory[VAT] with a cbc:ID.
     categorized = {c.holder for c in categories(doc) if c.where == AT_LINE and c.vat and c.raw}
     for line in all_lines:
-        k = shared_children(doc, line)
-        ident = first(k, ID)
-        if ident is None or blank(string_value(ident)):
+        get = shared_children(doc, line).get
+        ids = get(ID)
+        if ids is None or blank(string_value(ids[0])):
             report("BR-21", line)
-        quantities = k.get(INVOICED_QUANTITY) or k.get(CREDITED_QUANTITY)
-        if quantities is None:
+        invoiced = get(INVOICED_QUANTITY)
+        credited = get(CREDITED_QUANTITY)
+        if invoiced is None and credited is None:
             report("BR-22", line)
             report("BR-23", line)
-        elif not _has_unit(k):
+        elif not (_has_unit(invoiced) or _has_unit(credited)):
             report("BR-23", line)
-        amount = first(k, LINE_EXTENSION_AMOUNT)
-        if amount is None:
+        amounts = get(LINE_EXTENSION_AMOUNT)
+        if amounts is None:
             report("BR-24", line)
-        name = _item_name(k.get(ITEM))
+        items = get(ITEM)
+        name = None if items is None else _item_name(items)
         if name is None or blank(string_value(name)):
             report("BR-25", line)
-        prices, gross = _price_amounts(doc, k.get(PRICE))
-        if not prices:
+        prices = get(PRICE)
+        net, gross = _NO_AMOUNTS if prices is None else _price_amounts(doc, prices)
+        if not net:
             report("BR-26", line)
-        if not _not_negative(prices):
-            report("BR-27", line, price=_first_text(prices))
-        if gross and not _not_negative(gross):
+        if not any_not_negative(net):
+            report("BR-27", line, price=_first_text(net))
+        if gross and not any_not_negative(gross):
             report("BR-28", line, gross_price=_first_text(gross))
         if line not in categorized:
             report("BR-CO-04", line)
-        if amount is not None and decimal_places(string_value(amount)) > 2:
-            report("BR-DEC-23", line, value=string_value(amount))
+        if amounts is not None:
+            text = string_value(amounts[0])
+            if decimal_places(text) > 2:
+                report("BR-DEC-23", line, value=text)
 
 
-def _has_unit(k: Kids) -> bool:
-    """Some invoiced or credited quantity of the line has a unitCode."""
-    return any(q.get("unitCode") is not None for tag in QUANTITIES for q in k.get(tag, ()))
+def _has_unit(quantities: list[Element] | None) -> bool:
+    """Some of these invoiced or credited quantities has a unitCode."""
+    # A loop that stops: cheaper than any() over a generator.
+    for q in quantities or ():  # noqa: SIM110
+        if q.get("unitCode") is not None:
+            return True
+    return False
 
 
-def _item_name(items: list[Element] | None) -> Element | None:
+def _item_name(items: list[Element]) -> Element | None:
     """The first ``cac:Item/cbc:Name`` of the line in document order, or None."""
-    for item in items or ():
+    for item in items:
         for c in item:
             if c.tag == NAME:
                 return c
@@ -118,14 +125,10 @@ def _item_name(items: list[Element] | None) -> Element | None:
 _NO_AMOUNTS: tuple[list[Element], list[Element]] = ([], [])
 
 
-def _price_amounts(
-    doc: Document, prices: list[Element] | None
-) -> tuple[list[Element], list[Element]]:
+def _price_amounts(doc: Document, prices: list[Element]) -> tuple[list[Element], list[Element]]:
     """The line's ``cac:Price/cbc:PriceAmount`` and ``cac:Price/cac:AllowanceCharge/
     cbc:BaseAmount`` elements, in document order. One price is the rule: its list is used
     as it is."""
-    if not prices:
-        return _NO_AMOUNTS
     if len(prices) == 1:
         pk = shared_children(doc, prices[0])
         amounts = pk.get(PRICE_AMOUNT, [])
@@ -135,14 +138,6 @@ def _price_amounts(
         charges = [c for p in prices for c in p if c.tag == ALLOWANCE_CHARGE]
     gross = [c for ac in charges for c in ac if c.tag == BASE_AMOUNT] if charges else []
     return amounts, gross
-
-
-def _not_negative(nodes: list[Element]) -> bool:
-    """``nodes >= 0``; a value that is not a number fails."""
-    try:
-        return any_not_negative(nodes)
-    except CastError:
-        return False
 
 
 def _first_text(nodes: list[Element]) -> str | None:
