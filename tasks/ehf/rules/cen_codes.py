@@ -21,6 +21,7 @@ from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import AMOUNT_NAMES, XML_SPACE, charge_indicators
+from tasks.ehf.rules.currencies import amounts_by_currency
 
 _DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
 _SUPPLIER = cac("AccountingSupplierParty")
@@ -121,10 +122,14 @@ _RULES: tuple[CodeRule, ...] = (
 
 # Rules by tag; a tag shared by several contexts (cbc:ID, IdentificationCode, reason codes)
 # is told apart by the parent element, looked up in a dict rather than tried rule by rule.
+# BR-CL-03 reads the amounts from ``amounts_by_currency``, which Peppol's currency rules share.
+_CURRENCY: dict[str, CodeRule] = {}
 _PLAIN: dict[str, CodeRule] = {}
 _BY_PARENT: dict[str, dict[str, tuple[CodeRule, ...]]] = {}
 for _rule in _RULES:
-    if _rule.parent is None:
+    if _rule.rule_id == "BR-CL-03":
+        _CURRENCY[_rule.tag] = _rule
+    elif _rule.parent is None:
         _PLAIN[_rule.tag] = _rule
     else:
         _parents = _BY_PARENT.setdefault(_rule.tag, {})
@@ -145,6 +150,11 @@ def code_lists(doc: Document, report: Report) -> None:
     Almost every value is a code exactly as listed (no white space to trim), which one set
     lookup settles; only the rest goes through the full rule (``_check_one``)."""
     lists = _lists()
+    allowed = lists["currency"]
+    for currency, elements in amounts_by_currency(doc).items():
+        if currency not in allowed:
+            for el in elements:
+                _check_one(el, currency, _CURRENCY[el.tag], allowed, report)
     elements_of = doc.all
     for tag, rule in _PLAIN.items():
         elements = elements_of(tag)

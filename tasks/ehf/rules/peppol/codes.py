@@ -9,7 +9,8 @@ from __future__ import annotations
 from ehf_schemas.codelists import codes
 from tasks.ehf.document import Document, Element, cac, cbc
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import AMOUNT_NAMES, child, norm_space
+from tasks.ehf.rules._shared import child, norm_space
+from tasks.ehf.rules.currencies import amounts_by_currency
 from tasks.ehf.rules.peppol.common import both_german, profile
 from tasks.ehf.rules.peppol.values import element_text, own_text, xs_date
 
@@ -30,8 +31,6 @@ _TAX_AMOUNT = cbc("TaxAmount")
 _TAX_TOTAL = cac("TaxTotal")
 _TAX_SUBTOTAL = cac("TaxSubtotal")
 _DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
-# Every amount but cbc:TaxAmount, which R051 and CL007 treat differently.
-_AMOUNTS = tuple(cbc(name) for name in AMOUNT_NAMES if name != "TaxAmount")
 _DATES = tuple(
     cbc(name)
     for name in (
@@ -89,29 +88,30 @@ def code_lists(doc: Document, report: Report) -> None:
 def amount_currencies(doc: Document, report: Report) -> None:
     """Every amount's currency is an ISO 4217 code (CL007) and the document currency (R051),
     except that the VAT total in accounting currency (BT-111: a cac:TaxTotal/cbc:TaxAmount
-    whose total has no subtotals) may carry another currency."""
+    whose total has no subtotals) may carry another currency.
+
+    The amounts come grouped by currency, so a document in one currency costs two lookups."""
     valid = codes("peppol", "currency")
     root = doc.root
     document = {element_text(c) for c in doc.all(_DOCUMENT_CURRENCY) if c.getparent() is root}
-    for tag in _AMOUNTS:
-        for el in doc.all(tag):
-            currency = el.get("currencyID")
-            if currency not in valid:
-                report("PEPPOL-EN16931-CL007", el, currency=currency)
-            if currency not in document:
-                report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
-    for el in doc.all(_TAX_AMOUNT):
-        currency = el.get("currencyID")
+    for currency, elements in amounts_by_currency(doc).items():
         if currency not in valid:
-            report("PEPPOL-EN16931-CL007", el, currency=currency)
-        if currency in document:
-            continue
-        parent = el.getparent()
-        if parent is not None and (
-            parent.tag == _TAX_SUBTOTAL
-            or (parent.tag == _TAX_TOTAL and child(parent, _TAX_SUBTOTAL) is not None)
-        ):
-            report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
+            for el in elements:
+                report("PEPPOL-EN16931-CL007", el, currency=currency)
+        if currency not in document:
+            for el in elements:
+                if el.tag != _TAX_AMOUNT or _in_vat_breakdown(el):
+                    report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
+
+
+def _in_vat_breakdown(tax_amount: Element) -> bool:
+    """R051's context for a TaxAmount: ``cac:TaxTotal[cac:TaxSubtotal]/cbc:TaxAmount |
+    cac:TaxSubtotal/cbc:TaxAmount`` (not the VAT total in accounting currency)."""
+    parent = tax_amount.getparent()
+    return parent is not None and (
+        parent.tag == _TAX_SUBTOTAL
+        or (parent.tag == _TAX_TOTAL and child(parent, _TAX_SUBTOTAL) is not None)
+    )
 
 
 def _reason_code(el: Element, report: Report) -> None:
