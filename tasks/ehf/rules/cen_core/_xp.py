@@ -20,11 +20,9 @@ from tasks.ehf.rules._shared import (
     blank,
     charge_indicators,
     child,
-    decimal,
-    shared_children,
 )
 from tasks.ehf.rules.cen_vat.model import Category, categories
-from tasks.ehf.xpathfn import decimal_places
+from tasks.ehf.xpathfn import decimal_places, to_decimal
 
 LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
 
@@ -58,10 +56,10 @@ def first(kids: Kids, tag: str) -> Element | None:
     return (kids.get(tag) or _NOTHING)[0]
 
 
-def filled(kids: Kids, tag: str) -> bool:
-    """``normalize-space(tag) != ''`` on the first such child (no regex: only a test)."""
-    el = first(kids, tag)
-    return el is not None and not blank(string_value(el))
+def filled(found: list[Element] | None) -> bool:
+    """``normalize-space(tag) != ''`` on the first of the children ``found`` with a tag (a
+    children index's entry; None when there is none). No regex: only a test."""
+    return found is not None and not blank(string_value(found[0]))
 
 
 def raw(kids: Kids, tag: str) -> str | None:
@@ -70,10 +68,13 @@ def raw(kids: Kids, tag: str) -> str | None:
     return None if el is None else string_value(el)
 
 
-def too_many_decimals(kids: Kids, tag: str) -> bool:
-    """``string-length(substring-after(tag, '.')) > 2`` on the first such child."""
-    el = first(kids, tag)
-    return el is not None and decimal_places(string_value(el)) > 2
+def too_precise(found: list[Element] | None) -> str | None:
+    """The text of the first of the children ``found`` with a tag when
+    ``string-length(substring-after(tag, '.')) > 2`` (the BR-DEC finding's value), else None."""
+    if found is None:
+        return None
+    text = string_value(found[0])
+    return text if decimal_places(text) > 2 else None
 
 
 def has(el: Element, tag: str) -> bool:
@@ -87,41 +88,39 @@ def nchild(el: Element, tag: str) -> str:
     return "" if c is None else normalize_space(string_value(c))
 
 
-_UNCAST = object()  # an amount not cast yet
+# Amounts repeat within a document and across documents; Decimal values are immutable.
+_cast = lru_cache(maxsize=4096)(to_decimal)
+
+
+def cast_decimal(text: str) -> Decimal:
+    """``xs:decimal(text)``; CastError when malformed."""
+    value = _cast(text)
+    if value is None:
+        raise CastError(text)
+    return value
 
 
 class Amounts:
-    """The children of one context node by tag (``shared_children``), with each first child
-    cast to ``xs:decimal`` at most once (the totals rules read the same amounts several
-    times)."""
+    """The amounts of one context node: the text of its first child with each of ``tags``,
+    read once for the casts and the decimals rules, and cast to ``xs:decimal`` on use."""
 
-    __slots__ = ("kids", "_cast")
+    __slots__ = ("texts",)
 
-    def __init__(self, doc: Document, el: Element) -> None:
-        self.kids = shared_children(doc, el)
-        self._cast: dict[str, object] = {}
+    def __init__(self, kids: Kids, tags: tuple[str, ...]) -> None:
+        #: The text of the first child with each tag present, by tag.
+        self.texts: dict[str, str] = {}
+        for tag in tags:
+            found = kids.get(tag)
+            if found is not None:
+                self.texts[tag] = string_value(found[0])
 
     def __contains__(self, tag: str) -> bool:
-        return tag in self.kids
+        return tag in self.texts
 
     def dec(self, tag: str) -> Decimal | None:
         """``xs:decimal(tag)``: None when absent; raises CastError when malformed."""
-        # .get, not try/except KeyError: raising for every first read costs more than a cast.
-        value = self._cast.get(tag, _UNCAST)
-        if value is _UNCAST:
-            try:
-                value = decimal(first(self.kids, tag))
-            except CastError as exc:
-                value = exc
-            self._cast[tag] = value
-        if isinstance(value, CastError):
-            raise value
-        return value  # type: ignore[return-value]
-
-
-def dec_child(el: Element, tag: str) -> Decimal | None:
-    """``xs:decimal(tag)`` of the first such child (None when absent)."""
-    return decimal(child(el, tag))
+        text = self.texts.get(tag)
+        return None if text is None else cast_decimal(text)
 
 
 _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")

@@ -68,10 +68,11 @@ def check_document(doc: Document, report: Report) -> None:
         return
     root = doc.root
     k = shared_children(doc, root)
+    get = k.get
     for rule_id, tag in _REQUIRED_FIELDS:
-        if not filled(k, tag):
+        if not filled(get(tag)):
             report(rule_id, root, field=tag)
-    if not filled(k, INVOICE_TYPE) and not filled(k, CREDIT_NOTE_TYPE):
+    if not filled(get(INVOICE_TYPE)) and not filled(get(CREDIT_NOTE_TYPE)):
         report("BR-04", root)
     _check_parties(doc, root, k, report)
     if LINES[0] not in k and LINES[1] not in k:

@@ -10,7 +10,6 @@ from tasks.ehf.rules._shared import (
     blank,
     charge_indicators,
     child,
-    children_by_tag,
     date_minutes,
     shared_children,
 )
@@ -29,12 +28,10 @@ from tasks.ehf.rules.cen_core._xp import (
     START_DATE,
     any_not_negative,
     has,
-    raw,
     string_value,
-    too_many_decimals,
+    too_precise,
 )
 from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
-from tasks.ehf.xpathfn import decimal_places
 
 ITEM = cac("Item")
 NAME = cbc("Name")
@@ -98,10 +95,9 @@ def check_lines(doc: Document, report: Report) -> None:
             report("BR-28", line, gross_price=_first_text(gross))
         if line not in categorized:
             report("BR-CO-04", line)
-        if amounts is not None:
-            text = string_value(amounts[0])
-            if decimal_places(text) > 2:
-                report("BR-DEC-23", line, value=text)
+        value = too_precise(amounts)
+        if value is not None:
+            report("BR-DEC-23", line, value=value)
 
 
 def _has_unit(quantities: list[Element] | None) -> bool:
@@ -159,16 +155,19 @@ def check_line_allowances(doc: Document, report: Report) -> None:
             ids = _LINE_CHARGE
         else:
             continue
-        k = children_by_tag(ac)
+        # Shared: peppol reads the same allowances and charges.
+        k = shared_children(doc, ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if REASON not in k and REASON_CODE not in k:
             report(ids[1], ac)
             report(ids[2], ac)
-        if too_many_decimals(k, AMOUNT):
-            report(ids[3], ac, value=raw(k, AMOUNT))
-        if too_many_decimals(k, BASE_AMOUNT):
-            report(ids[4], ac, value=raw(k, BASE_AMOUNT))
+        value = too_precise(k.get(AMOUNT))
+        if value is not None:
+            report(ids[3], ac, value=value)
+        value = too_precise(k.get(BASE_AMOUNT))
+        if value is not None:
+            report(ids[4], ac, value=value)
 
 
 @check("BR-29", "BR-30", "BR-CO-19", "BR-CO-20")

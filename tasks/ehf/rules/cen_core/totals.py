@@ -17,7 +17,6 @@ from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
     Kids,
-    children_by_tag,
     decimal,
     shared_children,
 )
@@ -37,14 +36,14 @@ from tasks.ehf.rules.cen_core._xp import (
     Amounts,
     charge_flags,
     child,
-    dec_child,
     first,
     raw,
-    too_many_decimals,
+    string_value,
+    too_precise,
     vat_tax_categories,
 )
 from tasks.ehf.rules.cen_vat.model import Category
-from tasks.ehf.xpathfn import round2, xpath_round
+from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
 
 MONETARY_TOTAL = cac("LegalMonetaryTotal")
 LINE_TOTAL = cbc("LineExtensionAmount")
@@ -72,6 +71,19 @@ _TOTAL_DECIMALS = (
     ("BR-DEC-17", ROUNDING),
     ("BR-DEC-18", PAYABLE),
 )
+#: The amounts of a cac:LegalMonetaryTotal (BG-22).
+_MONETARY_AMOUNTS = (
+    LINE_TOTAL,
+    ALLOWANCE_TOTAL,
+    CHARGE_TOTAL,
+    TAX_EXCLUSIVE,
+    TAX_INCLUSIVE,
+    PREPAID,
+    ROUNDING,
+    PAYABLE,
+)
+# BR-CO-11/12: a total and the document-level allowances (false) or charges (true) it sums.
+_DOCUMENT_SUMS = (("BR-CO-11", ALLOWANCE_TOTAL, False), ("BR-CO-12", CHARGE_TOTAL, True))
 _REQUIRED_TOTALS = (
     ("BR-12", LINE_TOTAL),
     ("BR-13", TAX_EXCLUSIVE),
@@ -110,7 +122,8 @@ def check_document_allowances(doc: Document, report: Report) -> None:
             decimals = _CHARGE_DECIMALS
         else:
             continue
-        k = children_by_tag(ac)
+        # Shared: peppol reads the same allowances and charges, and BR-CO-11/12 their amounts.
+        k = shared_children(doc, ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if not any(cat.raw for cat in vat_tax_categories(doc, ac)):
@@ -119,8 +132,9 @@ def check_document_allowances(doc: Document, report: Report) -> None:
             report(ids[2], ac)
             report(ids[3], ac)
         for rule_id, tag in decimals:
-            if too_many_decimals(k, tag):
-                report(rule_id, ac, value=raw(k, tag))
+            value = too_precise(k.get(tag))
+            if value is not None:
+                report(rule_id, ac, value=value)
 
 
 @check(
@@ -131,36 +145,27 @@ def check_document_allowances(doc: Document, report: Report) -> None:
 def check_monetary_totals(doc: Document, report: Report) -> None:
     """The document totals (BG-22): presence, sums, and at most two decimals."""
     for total in doc.all(MONETARY_TOTAL):
-        a = Amounts(doc, total)
-        k = a.kids
+        a = Amounts(shared_children(doc, total), _MONETARY_AMOUNTS)
+        texts = a.texts
         for rule_id, tag in _REQUIRED_TOTALS:
-            if tag not in k:
+            if tag not in texts:
                 report(rule_id, total)
         if not holds(_line_sum_matches, doc, a):
-            report("BR-CO-10", total, amount=raw(k, LINE_TOTAL))
+            report("BR-CO-10", total, amount=texts.get(LINE_TOTAL))
         parent = total.getparent()
-        acs = (
-            []
-            if parent is None
-            else [
-                (ac, charge_flags(doc, ac))
-                for ac in shared_children(doc, parent).get(ALLOWANCE_CHARGE, ())
-            ]
-        )
-        for rule_id, tag, flag in (
-            ("BR-CO-11", ALLOWANCE_TOTAL, False),
-            ("BR-CO-12", CHARGE_TOTAL, True),
-        ):
-            chosen = [ac for ac, flags in acs if flag in flags]
-            if not holds(_document_sum_matches, a, tag, chosen):
-                report(rule_id, total, amount=raw(k, tag))
+        charges = None if parent is None else shared_children(doc, parent).get(ALLOWANCE_CHARGE)
+        for rule_id, tag, flag in _DOCUMENT_SUMS:
+            chosen = [ac for ac in charges if flag in charge_flags(doc, ac)] if charges else []
+            if not holds(_document_sum_matches, doc, a, tag, chosen):
+                report(rule_id, total, amount=texts.get(tag))
         if not holds(_exclusive_matches, a):
-            report("BR-CO-13", total, amount=raw(k, TAX_EXCLUSIVE))
+            report("BR-CO-13", total, amount=texts.get(TAX_EXCLUSIVE))
         if not holds(_payable_matches, a):
-            report("BR-CO-16", total, amount=raw(k, PAYABLE))
+            report("BR-CO-16", total, amount=texts.get(PAYABLE))
         for rule_id, tag in _TOTAL_DECIMALS:
-            if too_many_decimals(k, tag):
-                report(rule_id, total, value=raw(k, tag))
+            text = texts.get(tag)
+            if text is not None and decimal_places(text) > 2:
+                report(rule_id, total, value=text)
 
 
 def _line_sum_matches(doc: Document, a: Amounts) -> bool:
@@ -170,24 +175,40 @@ def _line_sum_matches(doc: Document, a: Amounts) -> bool:
 
 
 def _lines_total(doc: Document) -> Decimal:
-    """Σ xs:decimal(BT-131) over every line, from the lines' shared children indexes (built
-    by ``lines.check_lines`` already); CastError for a malformed amount."""
+    """``sum(//(cac:InvoiceLine|cac:CreditNoteLine)/xs:decimal(cbc:LineExtensionAmount))``;
+    CastError for a malformed amount or a line with two (a cast of two values).
+
+    From the document's net amounts upwards, in document order: a parent is cheaper to ask
+    for than each line's children index."""
     total = Decimal(0)
-    for tag in LINES:
-        for line in doc.all(tag):
-            amounts = shared_children(doc, line).get(LINE_EXTENSION_AMOUNT)
-            if amounts is not None:
-                total += decimal(amounts[0])  # type: ignore[operator]
+    summed: set[Element] = set()
+    for amount in doc.all(LINE_EXTENSION_AMOUNT):
+        line = amount.getparent()
+        if line is not None and line.tag in LINES:
+            if line in summed:
+                raise CastError("LineExtensionAmount")
+            summed.add(line)
+            total += decimal(amount)  # type: ignore[operator]
     return total
 
 
-def _document_sum_matches(a: Amounts, tag: str, acs: list[Element]) -> bool:
+def _document_sum_matches(doc: Document, a: Amounts, tag: str, acs: list[Element]) -> bool:
     """BR-CO-11/12: BT-107 (BT-108) = round2(Σ allowance (charge) amounts beside the totals),
     or neither the total nor any such allowance (charge) is there."""
     if tag not in a:
         return not acs
-    amounts = (dec_child(ac, AMOUNT) for ac in acs)
-    return a.dec(tag) == round2(sum((v for v in amounts if v is not None), Decimal(0)))
+    return a.dec(tag) == round2(_sum_of_first(doc, acs, AMOUNT))
+
+
+def _sum_of_first(doc: Document, parents: list[Element], tag: str) -> Decimal:
+    """``sum(parents/xs:decimal(tag))`` over each parent's first such child, from the shared
+    children indexes; CastError for a malformed amount."""
+    total = Decimal(0)
+    for parent in parents:
+        found = shared_children(doc, parent).get(tag)
+        if found is not None:
+            total += decimal(found[0])  # type: ignore[operator]
+    return total
 
 
 def _exclusive_matches(a: Amounts) -> bool:
@@ -229,19 +250,16 @@ def check_vat_total(doc: Document, report: Report) -> None:
     for total in shared_children(doc, doc.root).get(TAX_TOTAL, ()):
         # Shared: the document rules read the same children (BR-CO-15, BR-CO-18).
         k = shared_children(doc, total)
-        if not holds(_vat_total_matches, k):
+        if not holds(_vat_total_matches, doc, k):
             report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
 
-def _vat_total_matches(k: Kids) -> bool:
+def _vat_total_matches(doc: Document, k: Kids) -> bool:
     stated = decimal(first(k, TAX_AMOUNT))
     subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True
-    amounts = (dec_child(s, TAX_AMOUNT) for s in subtotals)
-    return stated is not None and stated == round2(
-        sum((v for v in amounts if v is not None), Decimal(0))
-    )
+    return stated is not None and stated == round2(_sum_of_first(doc, subtotals, TAX_AMOUNT))
 
 
 @check("BR-45", "BR-46", "BR-47", "BR-48", "BR-CO-17", "BR-DEC-19", "BR-DEC-20")
@@ -251,43 +269,56 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
         parent = sub.getparent()
         if parent is None or parent.tag != TAX_TOTAL:
             continue
-        a = Amounts(doc, sub)
-        k = a.kids
-        if TAXABLE_AMOUNT not in k:
+        get = shared_children(doc, sub).get
+        taxable = get(TAXABLE_AMOUNT)
+        tax = get(TAX_AMOUNT)
+        if taxable is None:
             report("BR-45", sub)
-        if TAX_AMOUNT not in k:
+        if tax is None:
             report("BR-46", sub)
-        cats = vat_tax_categories(doc, sub)
-        if not any(c.raw for c in cats):
+        # One pass over the subtotal's VAT categories for BR-47, BR-48 and the rate.
+        coded = outside_scope = False
+        rated: list[Category] = []
+        for cat in vat_tax_categories(doc, sub):
+            coded = coded or bool(cat.raw)
+            outside_scope = outside_scope or cat.code == "O"
+            if cat.percents:
+                rated.append(cat)
+        if not coded:
             report("BR-47", sub)
-        if not any(c.percents for c in cats) and not any(c.code == "O" for c in cats):
+        if not rated and not outside_scope:
             report("BR-48", sub)
-        if not holds(_category_tax_matches, a, cats):
-            report("BR-CO-17", sub, amount=raw(k, TAX_AMOUNT))
-        if too_many_decimals(k, TAXABLE_AMOUNT):
-            report("BR-DEC-19", sub, value=raw(k, TAXABLE_AMOUNT))
-        if too_many_decimals(k, TAX_AMOUNT):
-            report("BR-DEC-20", sub, value=raw(k, TAX_AMOUNT))
+        if not holds(_category_tax_matches, tax, taxable, rated):
+            report("BR-CO-17", sub, amount=None if tax is None else string_value(tax[0]))
+        value = too_precise(taxable)
+        if value is not None:
+            report("BR-DEC-19", sub, value=value)
+        value = too_precise(tax)
+        if value is not None:
+            report("BR-DEC-20", sub, value=value)
 
 
-def _category_tax_matches(a: Amounts, cats: list[Category]) -> bool:
+def _category_tax_matches(
+    tax: list[Element] | None, taxable: list[Element] | None, rated: list[Category]
+) -> bool:
     """BR-CO-17 in the release's three cases: a rate rounding to zero needs a tax rounding
     to zero; another rate needs |tax| within one unit of round2(|base| × rate / 100); no
-    rate at all needs a tax rounding to zero."""
-    with_rate = [c for c in cats if c.percents]
-    if len(with_rate) > 1:  # round() of two values: a dynamic error
-        raise CastError("Percent")
-    rates = [decimal(child(c.el, PERCENT)) for c in with_rate]
-    tax = a.dec(TAX_AMOUNT)
+    rate at all needs a tax rounding to zero.
+
+    ``tax``/``taxable``: the subtotal's TaxAmount/TaxableAmount children (the first is cast);
+    ``rated``: its VAT categories with a cbc:Percent."""
+    if len(rated) > 1 or (rated and len(rated[0].percents) > 1):
+        raise CastError("Percent")  # round() of two values: a dynamic error
+    rate = decimal(child(rated[0].el, PERCENT)) if rated else None
     if tax is None:
         return False
-    if not rates or _rounds_to_zero(rates[0]):  # type: ignore[arg-type]
-        return _rounds_to_zero(tax)
-    base = a.dec(TAXABLE_AMOUNT)
-    if base is None:
+    tax_value: Decimal = decimal(tax[0])  # type: ignore[assignment]
+    if rate is None or _rounds_to_zero(rate):
+        return _rounds_to_zero(tax_value)
+    if taxable is None:
         return False
-    expected = round2(abs(base) * (rates[0] / 100))  # type: ignore[operator]
-    return abs(tax) - _ONE < expected < abs(tax) + _ONE
+    expected = round2(abs(decimal(taxable[0])) * (rate / 100))  # type: ignore[arg-type]
+    return abs(tax_value) - _ONE < expected < abs(tax_value) + _ONE
 
 
 def _rounds_to_zero(value: Decimal) -> bool:
