@@ -130,6 +130,8 @@ def _line_period_rules(doc: Document, report: Report) -> None:
                 periods.append(period)
             elif parent is not None and parent.tag == line_tag and parent.getparent() is root:
                 line_periods.append(period)
+        if not line_periods:  # the usual case: a document period only
+            continue
         for tag, rule, inside in (
             (_START, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
             (_END, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
@@ -146,33 +148,34 @@ def _line_period_rules(doc: Document, report: Report) -> None:
                         report(rule, date, line_date=element_text(date))
 
 
-def _sum_rounded(charges: list[Element]) -> Decimal:
-    """``round(sum(cbc:Amount/xs:decimal(.)) * 10 * 10) div 100`` over these charges."""
-    if not charges:
+def _sum_rounded(amounts: list[Element]) -> Decimal:
+    """``round(sum(cbc:Amount/xs:decimal(.)) * 10 * 10) div 100`` over these amounts."""
+    if not amounts:
         return _ZERO
     total = _ZERO
-    for ac in charges:
-        for amount in kids(ac, _AMOUNT):
-            total += _dec(amount)
+    for amount in amounts:
+        total += _dec(amount)
     return round2(total)
 
 
-def _line_adjustments(line_charges: list[Element]) -> tuple[Decimal, Decimal]:
-    """The rounded sums of a line's charges and of its allowances (R120)."""
+def _line_adjustments(doc: Document, line_charges: list[Element]) -> tuple[Decimal, Decimal]:
+    """The rounded sums of a line's charges and of its allowances (R120). Their children
+    were indexed by ``allowances_and_charges`` (R040-R043), which reads every line's."""
     allowances: list[Element] = []
     charges: list[Element] = []
     for ac in line_charges:
-        indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
+        children = shared_children(doc, ac)
+        indicator = norm_space(element_text(_first(children, _CHARGE_INDICATOR)))
         if indicator == "false":
-            allowances.append(ac)
+            allowances.extend(children.get(_AMOUNT, ()))
         elif indicator == "true":
-            charges.append(ac)
+            charges.extend(children.get(_AMOUNT, ()))
     return _sum_rounded(charges), _sum_rounded(allowances)
 
 
-def _dec_or(groups: Kids, tag: str, default: Decimal) -> Decimal:
-    """``xs:decimal`` of the first child with this tag, ``default`` when there is none."""
-    found = groups.get(tag)
+def _dec_or(found: list[Element] | None, default: Decimal) -> Decimal:
+    """``xs:decimal`` of the first of ``found`` (a children index's list), ``default`` when
+    there is none."""
     if not found:
         return default
     value = decimal(found[0])
@@ -180,22 +183,28 @@ def _dec_or(groups: Kids, tag: str, default: Decimal) -> Decimal:
     return value
 
 
-def _line_amount_matches(line: Kids, price: Kids, is_invoice: bool) -> bool:
+def _line_amount_matches(doc: Document, line: Kids, price: Kids, quantity_tag: str) -> bool:
     """R120: line net amount = quantity × (price / base quantity) + charges − allowances.
 
-    ``line`` and ``price`` are the children of the line and of its (first) price by tag."""
+    ``line`` and ``price`` are the children of the line and of its (first) price by tag;
+    ``quantity_tag`` is the invoiced or credited quantity, by the document's kind."""
+    get = line.get
     try:
-        extension = _dec_or(line, _LINE_EXTENSION, _ZERO)
-        quantity = _dec_or(line, _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY, _ONE)
-        net_price = _dec_or(price, _PRICE_AMOUNT, _ZERO)
-        base = _dec_or(price, _BASE_QUANTITY, _ZERO) or _ONE
-        charges = allowances = _ZERO
-        if _ALLOWANCE_CHARGE in line:
-            charges, allowances = _line_adjustments(line[_ALLOWANCE_CHARGE])
-        calculated = xmul(quantity, xdiv(net_price, base)) + charges - allowances
+        extension = _dec_or(get(_LINE_EXTENSION), _ZERO)
+        quantity = _dec_or(get(quantity_tag), _ONE)
+        net_price = _dec_or(price.get(_PRICE_AMOUNT), _ZERO)
+        base = _dec_or(price.get(_BASE_QUANTITY), _ZERO) or _ONE
+        calculated = xmul(quantity, xdiv(net_price, base))
+        line_charges = get(_ALLOWANCE_CHARGE)
+        if line_charges is not None:
+            charges, allowances = _line_adjustments(doc, line_charges)
+            calculated = calculated + charges - allowances
     except CastError:
         return False
     return slack(extension, calculated, _SLACK)
+
+
+_NO_CHILDREN: Kids = {}
 
 
 @check(
@@ -212,34 +221,42 @@ def invoice_lines(doc: Document, report: Report) -> None:
 
     One pass over the lines reads each line's and price's children once for every rule."""
     is_invoice = doc.root.tag == INVOICE
-    units: list[tuple[list[Element], Kids]] = []
+    quantity_tag = _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY
+    units: list[tuple[Element, Kids]] = []
     for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
         line = shared_children(doc, line_el)
-        line_prices = line.get(_PRICE, ())
-        price = shared_children(doc, line_prices[0]) if line_prices else {}
-        if not _line_amount_matches(line, price, is_invoice):
+        line_prices = line.get(_PRICE)
+        price = shared_children(doc, line_prices[0]) if line_prices else _NO_CHILDREN
+        if not _line_amount_matches(doc, line, price, quantity_tag):
             report(
                 "PEPPOL-EN16931-R120",
                 line_el,
                 line_amount=element_text(_first(line, _LINE_EXTENSION)),
             )
-        base_el = _first(price, _BASE_QUANTITY)
-        if base_el is not None and not _positive(base_el):
-            report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(base_el))
-        if _BASE_QUANTITY in price:
-            units.append((price[_BASE_QUANTITY], line))
-        if len(line_prices) > 1:  # a second price is malformed, but has its context
-            units.extend((kids(price_el, _BASE_QUANTITY), line) for price_el in line_prices[1:])
-        references = line.get(_DOCUMENT_REFERENCE, [])
-        if len(references) > 1:
-            report("PEPPOL-EN16931-R100", line_el, count=len(references))
-        if references and not any(
-            element_text(code) == "130"
-            for ref in references
-            for code in kids(ref, _DOCUMENT_TYPE_CODE)
-        ):
-            report("PEPPOL-EN16931-R101", line_el)
-    _base_quantity_units(doc, units, is_invoice, report)
+        bases = price.get(_BASE_QUANTITY)
+        if bases is not None:
+            if not _positive(bases[0]):
+                report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(bases[0]))
+            units.extend((base, line) for base in bases)
+        if line_prices is not None and len(line_prices) > 1:
+            # A second price is malformed, but has its context.
+            units.extend(
+                (base, line)
+                for price_el in line_prices[1:]
+                for base in kids(price_el, _BASE_QUANTITY)
+            )
+        references = line.get(_DOCUMENT_REFERENCE)
+        if references is not None:
+            if len(references) > 1:
+                report("PEPPOL-EN16931-R100", line_el, count=len(references))
+            if not any(
+                element_text(code) == "130"
+                for ref in references
+                for code in kids(ref, _DOCUMENT_TYPE_CODE)
+            ):
+                report("PEPPOL-EN16931-R101", line_el)
+    if doc.has(_BASE_QUANTITY):
+        _base_quantity_units(doc, units, is_invoice, report)
     _line_period_rules(doc, report)
 
 
@@ -253,7 +270,7 @@ def _positive(el: Element) -> bool:
 
 def _base_quantity_units(
     doc: Document,
-    on_lines: list[tuple[list[Element], Kids]],
+    on_lines: list[tuple[Element, Kids]],
     is_invoice: bool,
     report: Report,
 ) -> None:
@@ -263,7 +280,7 @@ def _base_quantity_units(
     the lines' prices, each with its line's children. A price elsewhere (only in a malformed
     fragment) is read from the tag index."""
     everywhere = doc.all(_BASE_QUANTITY)
-    pairs = [(base, line) for bases, line in on_lines for base in bases]
+    pairs = on_lines
     if len(pairs) != len(everywhere):
         seen = {base for base, _ in pairs}
         for base in everywhere:
