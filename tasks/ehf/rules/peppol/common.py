@@ -32,7 +32,12 @@ def descend(el: Element | None, *tags: str) -> Element | None:
 
 
 def profile(doc: Document) -> str:
-    """``$profile``: '01' or '02' for an approved business process, else 'Unknown'."""
+    """``$profile``: '01' or '02' for an approved business process, else 'Unknown'. Read
+    once per document: the document rules and the type code rules both ask."""
+    return doc.derived("peppol.profile", _profile)
+
+
+def _profile(doc: Document) -> str:
     found = shared_children(doc, doc.root).get(_PROFILE_ID)
     value = norm_space(element_text(found[0])) if found else ""
     return _PROFILES.get(value, "Unknown")
