@@ -135,9 +135,9 @@ def charge_indicators(allowance_charge: Element) -> set[bool]:
     return found
 
 
-# Amounts repeat within a document (a line's net amount is read by several rules) and across
-# documents; Decimal values are immutable, so one cast per distinct text is enough.
-_cast_decimal = lru_cache(maxsize=4096)(to_decimal)
+#: ``xs:decimal(text)`` or None, cached: amounts repeat within a document (a line's net
+#: amount is read by several rules) and across documents, and Decimal values are immutable.
+decimal_of_text = lru_cache(maxsize=4096)(to_decimal)
 
 
 def decimal(el: Element | None) -> Decimal | None:
@@ -145,7 +145,7 @@ def decimal(el: Element | None) -> Decimal | None:
     if el is None:
         return None
     text = string_value(el)
-    value = _cast_decimal(text)
+    value = decimal_of_text(text)
     if value is None:
         raise CastError(text)
     return value

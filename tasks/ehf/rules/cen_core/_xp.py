@@ -20,9 +20,10 @@ from tasks.ehf.rules._shared import (
     blank,
     charge_indicators,
     child,
+    decimal_of_text,
 )
 from tasks.ehf.rules.cen_vat.model import Category, categories
-from tasks.ehf.xpathfn import decimal_places, to_decimal
+from tasks.ehf.xpathfn import decimal_places
 
 LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
 
@@ -88,13 +89,9 @@ def nchild(el: Element, tag: str) -> str:
     return "" if c is None else normalize_space(string_value(c))
 
 
-# Amounts repeat within a document and across documents; Decimal values are immutable.
-_cast = lru_cache(maxsize=4096)(to_decimal)
-
-
 def cast_decimal(text: str) -> Decimal:
     """``xs:decimal(text)``; CastError when malformed."""
-    value = _cast(text)
+    value = decimal_of_text(text)
     if value is None:
         raise CastError(text)
     return value

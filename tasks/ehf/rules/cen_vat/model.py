@@ -12,10 +12,11 @@ from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.rules._shared import (
     CastError,
     charge_indicators,
+    decimal_of_text,
     norm_space,
     scheme_is_vat,
 )
-from tasks.ehf.xpathfn import to_decimal, to_number
+from tasks.ehf.xpathfn import to_number
 
 ID = cbc("ID")
 PERCENT = cbc("Percent")
@@ -48,7 +49,6 @@ AT_OTHER = "other"
 
 
 # Amounts and rates repeat within and across documents; Decimal values are immutable.
-parse_decimal = lru_cache(maxsize=4096)(to_decimal)
 parse_double = lru_cache(maxsize=1024)(to_number)
 
 
@@ -59,7 +59,7 @@ def decimal_of(found: list[Element] | None) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(found[1].tag)
-    value = parse_decimal(string_value(found[0]))
+    value = decimal_of_text(string_value(found[0]))
     if value is None:
         raise CastError(found[0].tag)
     return value
@@ -119,7 +119,7 @@ class Category:
             return None
         if len(self.percents) > 1:
             raise CastError("Percent")
-        value = parse_decimal(self.percents[0])
+        value = decimal_of_text(self.percents[0])
         if value is None:
             raise CastError("Percent")
         return value
@@ -250,7 +250,7 @@ def _amount(raws: list[str]) -> Decimal:
         return ZERO
     if len(raws) > 1:
         raise CastError("Amount")
-    value = parse_decimal(raws[0])
+    value = decimal_of_text(raws[0])
     if value is None:
         raise CastError("Amount")
     return value or ZERO
