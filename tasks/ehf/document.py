@@ -129,39 +129,26 @@ def ntext(el: Element, path: str) -> str:
 _XML_SPACE_CHARS = " \t\r\n"
 
 
-#: A trie of child paths from the root, by Clark tag: each node is (its children or None,
-#: a payload its owner reads). See ``watch_root_paths``.
-PathTrie = dict[str, tuple["PathTrie | None", object]]
-
-_ROOT_PATHS: PathTrie = {}
 _WATCHED_ATTRIBUTES: set[str] = set()
 
 
-def watch_root_paths(trie: PathTrie, attributes: frozenset[str]) -> None:
-    """Have ``tree_scan`` report the elements reached by the child paths of ``trie`` (from
-    the root) whose node has a payload, and the elements carrying any of ``attributes``.
-    Called once, at import, by the rules that read ``TreeScan.reached``/``attributed``."""
-    if _ROOT_PATHS:
-        raise RuntimeError("the root path trie is already registered")
-    _ROOT_PATHS.update(trie)
-    _WATCHED_ATTRIBUTES.update(attributes)
+def watch_attributes(names: frozenset[str]) -> None:
+    """Have ``tree_scan`` report the elements carrying any of the attributes ``names`` (not
+    in a namespace). Called at import by the rules that read ``TreeScan.attributed``."""
+    _WATCHED_ATTRIBUTES.update(names)
 
 
 class TreeScan:
     """What one walk over every element of a document finds, for the rules that would each
     walk the whole tree otherwise (see ``tree_scan``). The lists are in document order."""
 
-    __slots__ = ("empty", "attributed", "reached")
+    __slots__ = ("empty", "attributed")
 
     def __init__(self) -> None:
         #: ``*[not(*) and not(normalize-space())]``: no child element, only white space.
         self.empty: list[Element] = []
         #: Every element that carries a watched attribute, with its attribute names.
         self.attributed: list[tuple[Element, list[str]]] = []
-        #: Every element a path of the watched trie reaches where the trie node has a payload:
-        #: (element, that payload, its ancestor that is a child of the root or itself there,
-        #: its attribute names).
-        self.reached: list[tuple[Element, object, Element, list[str]]] = []
 
 
 def _only_space_inside(el: Element) -> bool:
@@ -175,40 +162,22 @@ def _only_space_inside(el: Element) -> bool:
 
 
 def tree_scan(doc: Document) -> TreeScan:
-    """One pass over every element of ``doc``, kept in ``doc.memo``: the empty elements, the
-    elements with attributes and the elements on the watched root paths. Rules that need
-    every element (empty elements, attributes or paths not used) read it instead of each
-    walking the tree: the per-element work of a Python loop over lxml is what costs."""
+    """One pass over every element of ``doc``, kept in ``doc.memo``: the empty elements and
+    the elements with watched attributes. Rules that need every element read it instead of
+    each walking the tree: the per-element work of a Python loop over lxml is what costs.
+    What the tag index answers (elements by tag, their parents) stays out of it."""
     return doc.derived("tree_scan", _scan)
 
 
 def _scan(doc: Document) -> TreeScan:
-    root = doc.root
     scan = TreeScan()
     add_empty = scan.empty.append
     add_attributed = scan.attributed.append
-    add_reached = scan.reached.append
-    # Trie children of each element placed on a watched path. The walk is in document order,
-    # so a parent is placed before its children, and every element below a child of the root
-    # comes after that child and before the next one: that child is the top-level ancestor.
-    placed: dict[Element, PathTrie] = {root: _ROOT_PATHS}
     watched = _WATCHED_ATTRIBUTES
-    top = root
-    for el in root.iter(etree.Element):
+    for el in doc.root.iter(etree.Element):
         keys = el.keys()
         if keys and not watched.isdisjoint(keys):
             add_attributed((el, keys))
-        parent = el.getparent()
-        trie = placed.get(parent)  # type: ignore[arg-type]
-        if trie is not None:
-            node = trie.get(el.tag)
-            if node is not None:
-                if parent is root:
-                    top = el
-                if node[1] is not None:
-                    add_reached((el, node[1], top, keys))
-                if node[0] is not None:
-                    placed[el] = node[0]
         # Read the text of leaves only: an aggregate's text is its indentation, and building
         # that string costs more than counting the children.
         if len(el) == 0:

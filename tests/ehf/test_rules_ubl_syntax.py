@@ -113,6 +113,84 @@ def test_payee_equal_to_seller_fires() -> None:
     assert not {"UBL-SR-19", "UBL-SR-20"} & set(fired(seller + payee.format("Factor AS")))
 
 
+def findings(body: str, root: str = "Invoice") -> dict[str, list[dict[str, object]]]:
+    """Our rule ids that fire on ``body`` inside a UBL root, with the location and values of
+    each finding."""
+    ns = f"urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
+    xml = f'<{root} xmlns="{ns}" {NS}>{body}</{root}>'.encode()
+    out: dict[str, list[dict[str, object]]] = {}
+    for f in evaluate_rules(parse_bytes(xml)):
+        if f.rule in MINE:
+            out.setdefault(f.rule, []).append({"at": f.location, **f.values})
+    return out
+
+
+def test_table_rule_names_its_first_offender_in_document_order() -> None:
+    # UBL-CR-515 reaches cbc:UUID by two paths (below either line tag): the first UUID of the
+    # document on either path is named, not the first below an invoice line, and a UUID
+    # that is on no path (under a party, under a nested line) does not count.
+    body = (
+        "<cac:AccountingSupplierParty><cbc:UUID>0</cbc:UUID></cac:AccountingSupplierParty>"
+        "<cac:X><cac:InvoiceLine><cbc:UUID>1</cbc:UUID></cac:InvoiceLine></cac:X>"
+        "<cac:InvoiceLine><cbc:ID>1</cbc:ID></cac:InvoiceLine>"
+        "<cac:CreditNoteLine><cbc:UUID>2</cbc:UUID></cac:CreditNoteLine>"
+        "<cac:InvoiceLine><cbc:UUID>3</cbc:UUID></cac:InvoiceLine>"
+    )
+    assert findings(body)["UBL-CR-515"] == [
+        {"at": "/ubl:Invoice", "element": "/ubl:Invoice/cac:CreditNoteLine[1]/cbc:UUID[1]"}
+    ]
+    # Deeper root paths: only an element whose whole chain matches is an offender, the first
+    # of them for each rule (UBL-CR-143 for the seller, UBL-CR-206 for the buyer).
+    party = "<cac:{0}><cac:Party><cbc:WebsiteURI>u</cbc:WebsiteURI></cac:Party></cac:{0}>"
+    roles = ("X", "AccountingCustomerParty", "AccountingSupplierParty", "AccountingSupplierParty")
+    hits = findings("".join(party.format(role) for role in roles))
+    uri = "/ubl:Invoice/cac:{}[1]/cac:Party[1]/cbc:WebsiteURI[1]"
+    assert {rule: hits[rule] for rule in ("UBL-CR-143", "UBL-CR-206")} == {
+        "UBL-CR-143": [{"at": "/ubl:Invoice", "element": uri.format("AccountingSupplierParty")}],
+        "UBL-CR-206": [{"at": "/ubl:Invoice", "element": uri.format("AccountingCustomerParty")}],
+    }
+
+
+def test_counts_at_the_root_and_under_each_line() -> None:
+    names = "<cbc:RegistrationName>{}</cbc:RegistrationName>"
+    seller = "<cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity>{}"
+    seller += "</cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>"
+    twice = seller.format(names.format("A") + names.format("B"))
+    assert findings(twice)["UBL-SR-09"] == [{"at": "/ubl:Invoice", "count": 2, "maximum": 1}]
+    assert "UBL-SR-09" not in findings(seller.format(names.format("A")) * 1)
+    # A count of an attribute: only the codes that carry it.
+    code = "<cac:PaymentMeans><cbc:PaymentMeansCode{}>30</cbc:PaymentMeansCode></cac:PaymentMeans>"
+    assert "UBL-SR-46" in findings(code.format(' name="a"') * 2)
+    assert "UBL-SR-46" not in findings(code.format(' name="a"') + code.format(""))
+    # Line notes are counted per line: the lines with two or three are reported, each with its
+    # own count, the line with one is not.
+    line = "<cac:InvoiceLine>{}<cac:Item><cac:ClassifiedTaxCategory/></cac:Item></cac:InvoiceLine>"
+    notes = [line.format("<cbc:Note>n</cbc:Note>" * n) for n in (2, 1, 3)]
+    assert findings("".join(notes))["UBL-SR-34"] == [
+        {"at": "/ubl:Invoice/cac:InvoiceLine[1]", "count": 2, "maximum": 1},
+        {"at": "/ubl:Invoice/cac:InvoiceLine[3]", "count": 3, "maximum": 1},
+    ]
+
+
+def test_lines_not_under_the_root_are_counted_too() -> None:
+    # The count contexts are //cac:InvoiceLine: a line nested elsewhere is one as well, and a
+    # line without a classified tax category breaks the minimum of UBL-SR-48 wherever it is.
+    item = "<cac:Item><cac:ClassifiedTaxCategory/></cac:Item>"
+    body = (
+        f"<cac:InvoiceLine><cbc:Note>a</cbc:Note>{item}</cac:InvoiceLine>"
+        f"<cac:X><cac:InvoiceLine><cbc:Note>a</cbc:Note><cbc:Note>b</cbc:Note>{item}"
+        "</cac:InvoiceLine><cac:InvoiceLine><cbc:Note>c</cbc:Note></cac:InvoiceLine></cac:X>"
+    )
+    hits = findings(body)
+    assert hits["UBL-SR-34"] == [
+        {"at": "/ubl:Invoice/cac:X[1]/cac:InvoiceLine[1]", "count": 2, "maximum": 1}
+    ]
+    assert hits["UBL-SR-48"] == [
+        {"at": "/ubl:Invoice/cac:X[1]/cac:InvoiceLine[2]", "count": 0, "maximum": 1}
+    ]
+    assert "UBL-SR-34" not in findings(f"<cac:X><cac:InvoiceLine>{item}</cac:InvoiceLine></cac:X>")
+
+
 def _table_rules() -> list[tuple[str, str, str]]:
     return [
         (rule_id, info.data["context"], info.data["path"])

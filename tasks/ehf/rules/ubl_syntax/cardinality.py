@@ -2,7 +2,7 @@
 
 Most rules are ``count(path) <= n`` under a Schematron context; they are catalogue data
 (``context``, ``count``, ``max``/``min``). Those under the root and under the lines are
-counted by the walk ``restrictions.structure`` already makes from the root; the others are
+counted on the root paths ``restrictions.structure`` already resolves; the others are
 counted under their context elements, once the tag index shows that they can fail at all (a
 rule whose elements are absent, or fewer than its maximum, costs a lookup or two). Rules with
 predicates or comparisons are functions.
@@ -84,8 +84,8 @@ def _report_counts(
                 report(rule.rule_id, context, count=n, maximum=rule.high)
 
 
-# The root- and line-level rules are counted on the shared walk (``structure``); the line
-# ones only while every line is a child of the root (a fragment may nest them elsewhere).
+# The root- and line-level rules are counted on the shared root paths (``structure``); the
+# line ones only while every line is a child of the root (a fragment may nest them elsewhere).
 _ROOT_RULES = tuple(r for r in _COUNTS if r.context is None)
 _LINE_RULES = tuple(r for r in _COUNTS if r.on_line)
 _OTHER_RULES = tuple(r for r in _COUNTS if r.context is not None and not r.on_line)

@@ -1,19 +1,20 @@
-"""UBL-CR and the UBL-DT attribute rules: what EN 16931 does not use, in one pass.
+"""UBL-CR and the UBL-DT attribute rules: what EN 16931 does not use, from the tag index.
 
 About 670 rules say "this element (or attribute) should not be used" at a path below the
 root, below each invoice line, or anywhere. They live as data in the catalogue (``context`` and
 ``path``) and are compiled at import into:
 
-- a trie of child tags from the root (line paths hang below both line tags), whose nodes list
-  the rules that fire when an element reaches them;
+- the child paths from the root (line paths below both line tags), grouped by the tag they
+  end on, with the rules that fire when an element is reached by one;
 - a table of forbidden attribute names: anywhere (``//@name``), on an element at the end of
   a descendant path (``//a/b/@name``) or of a path from the root (``/*/a/b/@name``);
 - a list of descendant paths (``//a/b``), answered from the document's tag index.
 
-One walk over the document resolves the trie and the attribute table together, so the cost
-follows the size of the document, not the number of rules. All of these rules have the root
-as their Schematron context, so each fires at most once, at the root, naming the first
-offending element. The few rules with predicates or conditions are plain functions below.
+The root paths are resolved from the tag index: only the elements of a tag some path ends
+on are looked at, and most of those fail on their parent's tag. The attributes come from the
+shared tree scan (``tree_scan``). All of these rules have the root as their Schematron
+context, so each fires at most once, at the root, naming the first offending element. The
+few rules with predicates or conditions are plain functions below.
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from typing import NamedTuple
 from tasks.ehf.document import (
     Document,
     Element,
-    PathTrie,
     cac,
     cbc,
     location,
     string_value,
     tree_scan,
-    watch_root_paths,
+    watch_attributes,
 )
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.ubl_syntax._data import (
@@ -53,34 +53,38 @@ ATTACHMENT = cac("Attachment")
 DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
 
 
-# A UBL-SR count rule as the walk reads it: the rule, the attribute the counted element must
-# carry (if any), and whether its context is the root (else the line the element is in).
+# A UBL-SR count rule as a reached element reads it: the rule, the attribute the counted
+# element must carry (if any), and whether its context is the root (else the line the element
+# is in).
 _Count = tuple[CountRule, str | None, bool]
 
-# What an element reached by a trie path triggers: rules firing on it, UBL-SR count rules
+# What an element reached by a root path triggers: rules firing on it, UBL-SR count rules
 # whose counted path ends on it, and whether it is a line (a count context).
 _Payload = tuple[tuple[str, ...], tuple[_Count, ...], bool]
 
 
 @dataclass
-class _Node:
-    """A trie node while building: an element reached by a child path from the root."""
+class _Reached:
+    """What reaching the end of one child path from the root triggers, while building."""
 
-    children: dict[str, _Node] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     counts: list[CountRule] = field(default_factory=list)
     line: bool = False
 
-    def freeze(self) -> PathTrie:
-        """The children as the trie ``tree_scan`` walks, with payloads only where needed."""
-        frozen: PathTrie = {}
-        for tag, node in self.children.items():
-            payload: _Payload | None = None
-            if node.rules or node.counts or node.line:
-                counts = tuple((rule, rule.attr, rule.context is None) for rule in node.counts)
-                payload = (tuple(node.rules), counts, node.line)
-            frozen[tag] = (node.freeze() or None, payload)
-        return frozen
+    def payload(self) -> _Payload:
+        """The frozen form the per-document resolution reads."""
+        counts = tuple((rule, rule.attr, rule.context is None) for rule in self.counts)
+        return tuple(self.rules), counts, self.line
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """The root paths ending on one tag, keyed by the tags of the ancestors below the root,
+    innermost first (``()`` for a child of the root)."""
+
+    paths: dict[tuple[str, ...], _Payload]
+    parents: frozenset[str]  # the innermost of those tags: where an element's parent must be
+    depth: int  # the most ancestors below the root a path has
 
 
 @dataclass
@@ -97,38 +101,48 @@ class _AttrRules:
 class _Tables:
     """The restriction tables, compiled from the catalogue."""
 
-    root: PathTrie
+    endings: dict[str, _Ending]  # root paths by the tag they end on
     attrs: dict[str, _AttrRules]  # attribute name -> its ``//...@name`` rules
     attr_names: frozenset[str]
     paths: tuple[tuple[str, tuple[str, ...]], ...]  # ``//a/b`` element rules: (rule, steps)
     rule_ids: tuple[str, ...]
 
 
-def _node_at(root: _Node, steps: tuple[str, ...]) -> _Node:
-    node = root
-    for tag in steps:
-        node = node.children.setdefault(tag, _Node())
-    return node
-
-
 def _insert(
-    root: _Node,
+    reached: dict[tuple[str, ...], _Reached],
     attrs: dict[str, _AttrRules],
     steps: tuple[str, ...],
     attr: str | None,
     rule_id: str,
 ) -> None:
-    """A rule on the child path ``steps`` from the root: on the trie for an element, in the
-    attribute table for an attribute (every element with one is in the scan anyway)."""
+    """A rule on the child path ``steps`` from the root: on the root paths for an element, in
+    the attribute table for an attribute (every element with one is in the scan anyway)."""
     if attr is None:
-        _node_at(root, steps).rules.append(rule_id)
+        reached.setdefault(steps, _Reached()).rules.append(rule_id)
     else:
         by_tag = attrs.setdefault(attr, _AttrRules()).by_tag
         by_tag.setdefault(steps[-1], []).append((rule_id, steps[:-1], True))
 
 
+def _endings(reached: dict[tuple[str, ...], _Reached]) -> dict[str, _Ending]:
+    """The root paths grouped by their last tag. A rule's paths all end on one tag (a line
+    rule's two differ in their first), so the elements of that tag in document order meet
+    its first offender first."""
+    by_end: dict[str, dict[tuple[str, ...], _Payload]] = {}
+    ends_of: dict[str, str] = {}
+    for steps, what in reached.items():
+        for rule_id in what.rules:
+            if ends_of.setdefault(rule_id, steps[-1]) != steps[-1]:
+                raise ValueError(f"{rule_id}: its paths end on different tags")
+        by_end.setdefault(steps[-1], {})[steps[-2::-1]] = what.payload()
+    return {
+        tag: _Ending(paths, frozenset(chain[0] for chain in paths if chain), max(map(len, paths)))
+        for tag, paths in by_end.items()
+    }
+
+
 def _compile() -> _Tables:
-    root = _Node()
+    reached: dict[tuple[str, ...], _Reached] = {}
     attrs: dict[str, _AttrRules] = {}
     paths = []
     rule_ids = []
@@ -139,10 +153,10 @@ def _compile() -> _Tables:
         rule_ids.append(rule_id)
         steps, attr = split_path(info.data["path"])
         if context == "root":
-            _insert(root, attrs, steps, attr, rule_id)
+            _insert(reached, attrs, steps, attr, rule_id)
         elif context == "line":
             for line in LINE_TAGS:
-                _insert(root, attrs, (line, *steps), attr, rule_id)
+                _insert(reached, attrs, (line, *steps), attr, rule_id)
         elif attr is None:
             paths.append((rule_id, steps))
         elif steps:
@@ -152,23 +166,24 @@ def _compile() -> _Tables:
             allowed_on = info.data.get("except_on")
             allowed_tag = split_path(allowed_on)[0][0] if allowed_on else None
             attrs.setdefault(attr, _AttrRules()).anywhere = (rule_id, allowed_tag)
-    # The root- and line-level UBL-SR counts ride on the same walk (see ``Structure``).
+    # The root- and line-level UBL-SR counts are counted on the same elements (see
+    # ``Structure``).
     for rule in count_rules():
         if rule.context is None:
-            _node_at(root, rule.path).counts.append(rule)
+            reached.setdefault(rule.path, _Reached()).counts.append(rule)
         elif rule.on_line:
-            _node_at(root, (*rule.context, *rule.path)).counts.append(rule)
+            reached.setdefault((*rule.context, *rule.path), _Reached()).counts.append(rule)
     for line in LINE_TAGS:
-        _node_at(root, (line,)).line = True
-    return _Tables(root.freeze(), attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
+        reached.setdefault((line,), _Reached()).line = True
+    return _Tables(_endings(reached), attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
 
 
 _TABLES = _compile()
-watch_root_paths(_TABLES.root, _TABLES.attr_names)
+watch_attributes(_TABLES.attr_names)
 
 
 class Structure(NamedTuple):
-    """What the walk of the root's trie paths finds in one document (kept in ``doc.memo``).
+    """What the root paths and attribute tables find in one document (kept in ``doc.memo``).
 
     ``found``: the restriction rules that fire, each with its first offending element.
     ``counts``: for the root- and line-level UBL-SR count rules, the count by (rule, context
@@ -221,26 +236,61 @@ def _attribute_hits(
                 found.setdefault(rule_id, el)
 
 
-def _walk(doc: Document) -> Structure:
-    """Read the trie and attribute hits off the shared tree scan; add the ``//a/b`` rules."""
+def _ancestry(parent: Element, root: Element, depth: int) -> tuple[tuple[str, ...], Element] | None:
+    """The tags of ``parent`` and its ancestors below ``root``, innermost first, and the
+    outermost of them (a child of ``root``); None when there are more than ``depth`` of them
+    (no path is that long) or ``root`` is not above."""
+    tags = [parent.tag]
+    top = parent
+    node = parent.getparent()
+    while node is not root:
+        if node is None or len(tags) == depth:
+            return None
+        tags.append(node.tag)
+        top = node
+        node = node.getparent()
+    return tuple(tags), top
+
+
+def _resolve(doc: Document) -> Structure:
+    """Resolve the root paths from the tag index and the attribute rules from the tree scan;
+    add the ``//a/b`` rules."""
     found: dict[str, Element] = {}
     counts: dict[tuple[CountRule, Element], int] = {}
     root = doc.root
-    scan = tree_scan(doc)
     attrs = _TABLES.attrs
-    for el, keys in scan.attributed:
+    for el, keys in tree_scan(doc).attributed:
         _attribute_hits(el, keys, attrs, root, found)
     lines = 0
-    # The scan is in document order: the first element found for a rule is the first offender.
-    for el, payload, line, keys in scan.reached:
-        rules, count_here, is_line = payload  # type: ignore[misc]
-        lines += is_line
-        for rule_id in rules:
-            found.setdefault(rule_id, el)
-        for rule, attr, at_root in count_here:
-            if attr is None or attr in keys:
-                key = (rule, root if at_root else line)
-                counts[key] = counts.get(key, 0) + 1
+    endings = _TABLES.endings
+    for tag in doc.tags():
+        ending = endings.get(tag)
+        if ending is None:
+            continue
+        paths, parents, depth = ending.paths, ending.parents, ending.depth
+        # In document order: the first element found for a rule is its first offender.
+        for el in doc.all(tag):
+            parent = el.getparent()
+            if parent is root:
+                chain, top = (), el
+            elif parent.tag in parents:  # most elements of the tag fail here
+                above = _ancestry(parent, root, depth)
+                if above is None:
+                    continue
+                chain, top = above
+            else:
+                continue
+            payload = paths.get(chain)
+            if payload is None:
+                continue
+            rules, count_here, is_line = payload
+            lines += is_line
+            for rule_id in rules:
+                found.setdefault(rule_id, el)
+            for rule, attr, at_root in count_here:
+                if attr is None or el.get(attr) is not None:
+                    key = (rule, root if at_root else top)
+                    counts[key] = counts.get(key, 0) + 1
     for rule_id, steps in _TABLES.paths:
         for el in doc.all(steps[-1]):
             if has_chain(el, steps[:-1]):
@@ -251,8 +301,9 @@ def _walk(doc: Document) -> Structure:
 
 
 def structure(doc: Document) -> Structure:
-    """The trie walk of ``doc`` (an Invoice or CreditNote), once per document."""
-    return doc.derived("ubl_syntax.structure", _walk)
+    """The root paths and attribute rules of ``doc`` (an Invoice or CreditNote), once per
+    document."""
+    return doc.derived("ubl_syntax.structure", _resolve)
 
 
 @check(*_TABLES.rule_ids)
