@@ -11,8 +11,9 @@ import pytest
 from tasks.ehf.document import Document
 from tasks.ehf.registry import Collector
 from tasks.ehf.rules.peppol import codes, header, identifiers, lines
-from tasks.ehf.rules.peppol.values import xdiv, xs_date
+from tasks.ehf.rules.peppol.values import xdiv
 from tasks.ehf.safexml import parse_bytes
+from tasks.ehf.xpathfn import xs_date
 
 NS = (
     'xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '

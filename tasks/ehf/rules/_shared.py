@@ -7,13 +7,11 @@ They work on lxml elements without XPath. A cast the official engine would rejec
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
 from tasks.ehf.document import NS_CAC, NS_CBC, Document, Element, string_value
-from tasks.ehf.xpathfn import to_decimal
+from tasks.ehf.xpathfn import to_decimal, xs_date
 
 #: The characters XPath ``normalize-space`` (and the xs: lexical forms) treat as white space.
 XML_SPACE = " \t\r\n"
@@ -151,26 +149,11 @@ def decimal(el: Element | None) -> Decimal | None:
     return value
 
 
-_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(Z|[+-](\d\d):(\d\d))?")
-
-
 def date_minutes(el: Element) -> int:
-    """``xs:date(el)`` as minutes since 0001-01-01 UTC, comparable across time zones.
-
-    A date without a time zone is taken as UTC (the implicit zone; both sides of the rules'
-    comparisons use the same one). Raises CastError for anything that is not a date."""
-    raw = string_value(el).strip()
-    m = _DATE.fullmatch(raw)
-    if m is None:
+    """``xs:date(el)`` in minutes (``xpathfn.xs_date``), comparable across time zones; a date
+    without a time zone is taken as UTC. Raises CastError for anything that is not a date."""
+    raw = string_value(el)
+    minutes = xs_date(raw)
+    if minutes is None:
         raise CastError(raw)
-    try:
-        day = date(int(m[1]), int(m[2]), int(m[3])).toordinal()
-    except ValueError as exc:
-        raise CastError(raw) from exc
-    offset = 0
-    if m[4] and m[4] != "Z":
-        hours, minutes = int(m[5]), int(m[6])
-        if hours > 14 or minutes > 59 or (hours == 14 and minutes):
-            raise CastError(raw)
-        offset = (hours * 60 + minutes) * (1 if m[4][0] == "+" else -1)
-    return day * 1440 - offset
+    return minutes

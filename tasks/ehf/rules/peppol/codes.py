@@ -7,12 +7,13 @@ reason-code rules, where a ``false`` charge indicator wins), so each is a plain 
 from __future__ import annotations
 
 from ehf_schemas.codelists import codes
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.currencies import amounts_by_currency
 from tasks.ehf.rules.peppol.common import both_german, profile
-from tasks.ehf.rules.peppol.values import element_text, own_text, xs_date
+from tasks.ehf.rules.peppol.values import own_text
+from tasks.ehf.xpathfn import xs_date
 
 _EMBEDDED = cbc("EmbeddedDocumentBinaryObject")
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
@@ -93,7 +94,7 @@ def amount_currencies(doc: Document, report: Report) -> None:
     The amounts come grouped by currency, so a document in one currency costs two lookups."""
     valid = codes("peppol", "currency")
     root = doc.root
-    document = {element_text(c) for c in doc.all(_DOCUMENT_CURRENCY) if c.getparent() is root}
+    document = {string_value(c) for c in doc.all(_DOCUMENT_CURRENCY) if c.getparent() is root}
     for currency, elements in amounts_by_currency(doc).items():
         if currency not in valid:
             for el in elements:
@@ -119,7 +120,7 @@ def _reason_code(el: Element, report: Report) -> None:
     parent = el.getparent()
     if parent is None or parent.tag != _ALLOWANCE_CHARGE:
         return
-    indicators = {element_text(c) for c in parent if c.tag == _CHARGE_INDICATOR}
+    indicators = {string_value(c) for c in parent if c.tag == _CHARGE_INDICATOR}
     code = norm_space(own_text(el))
     if "false" in indicators:
         if code not in codes("peppol", "allowance_reason"):
@@ -144,7 +145,7 @@ def type_codes(doc: Document, report: Report) -> None:
         code = norm_space(own_text(el))
         if known_profile and code not in codes("peppol", "invoice_type"):
             report("PEPPOL-EN16931-P0100", el, code=code)
-        if norm_space(element_text(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
+        if norm_space(string_value(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
             report("PEPPOL-EN16931-P0112", el, code=code)
     for el in credit_types:
         code = norm_space(own_text(el))
@@ -158,7 +159,7 @@ def date_format(doc: Document, report: Report) -> None:
     for tag in _DATES:
         for el in doc.all(tag):
             if len(el):  # child elements: its own text and its string value differ
-                text, value = own_text(el), element_text(el)
+                text, value = own_text(el), string_value(el)
             else:
                 text = value = el.text or ""
             if len(text) != 10 or xs_date(value) is None:
@@ -181,6 +182,6 @@ def exemption_categories(doc: Document, report: Report) -> None:
         reason = child(category, _EXEMPTION_CODE)
         if reason is None:
             continue
-        expected = _EXEMPTIONS.get(element_text(reason).upper())
-        if expected is not None and norm_space(element_text(child(category, _ID))) != expected[1]:
-            report(expected[0], category, reason=element_text(reason), category=expected[1])
+        expected = _EXEMPTIONS.get(string_value(reason).upper())
+        if expected is not None and norm_space(string_value(child(category, _ID))) != expected[1]:
+            report(expected[0], category, reason=string_value(reason), category=expected[1])

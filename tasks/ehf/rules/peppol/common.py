@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc
+from tasks.ehf.document import Document, Element, cbc, string_value
 from tasks.ehf.rules._shared import norm_space, shared_children
 from tasks.ehf.rules.national._common import countries
-from tasks.ehf.rules.peppol.values import element_text
 
 _PROFILE_ID = cbc("ProfileID")
 
@@ -39,7 +38,7 @@ def profile(doc: Document) -> str:
 
 def _profile(doc: Document) -> str:
     found = shared_children(doc, doc.root).get(_PROFILE_ID)
-    value = norm_space(element_text(found[0])) if found else ""
+    value = norm_space(string_value(found[0])) if found else ""
     return _PROFILES.get(value, "Unknown")
 
 

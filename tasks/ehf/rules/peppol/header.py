@@ -3,11 +3,20 @@ tax totals, parties, payment mandates and currencies (PEPPOL-EN16931-R001…R080
 
 from __future__ import annotations
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, tree_scan
+from tasks.ehf.document import (
+    CREDIT_NOTE,
+    INVOICE,
+    Document,
+    Element,
+    cac,
+    cbc,
+    string_value,
+    tree_scan,
+)
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import child, norm_space, shared_children
 from tasks.ehf.rules.peppol.common import both_german, descend, kids, profile
-from tasks.ehf.rules.peppol.values import element_text, own_text
+from tasks.ehf.rules.peppol.values import own_text
 from tasks.ehf.xpathfn import to_number
 
 _CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -49,7 +58,7 @@ def one_project_reference(doc: Document, report: Report) -> None:
         projects = [
             ref
             for ref in kids(note, _ADDITIONAL_DOCUMENT)
-            if any(element_text(c) == "50" for c in kids(ref, _DOCUMENT_TYPE_CODE))
+            if any(string_value(c) == "50" for c in kids(ref, _DOCUMENT_TYPE_CODE))
         ]
         if len(projects) > 1:
             report("PEPPOL-EN16931-R080", note, count=len(projects))
@@ -61,7 +70,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
     by_document: list[float] = []
     for total in totals:
         for amount in kids(total, _TAX_AMOUNT):
-            value = to_number(element_text(amount))
+            value = to_number(string_value(amount))
             if value is None:  # the official cast would stop; count it as no evidence
                 continue
             currency = amount.get("currencyID")
@@ -84,7 +93,7 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
     if _PROFILE_ID not in groups:
         report("PEPPOL-EN16931-R001", el)
     if profile(doc) == "Unknown":
-        report("PEPPOL-EN16931-R007", el, profile=element_text(child(doc.root, _PROFILE_ID)))
+        report("PEPPOL-EN16931-R007", el, profile=string_value(child(doc.root, _PROFILE_ID)))
     notes = len(groups.get(_NOTE, ()))
     if notes > 1 and not both_german(doc):
         report("PEPPOL-EN16931-R002", el, count=notes)
@@ -108,8 +117,8 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
     if without != (1 if tax_currency is not None else 0):
         report("PEPPOL-EN16931-R054", el, count=without)
     if tax_currency is not None:
-        currency = norm_space(element_text(tax_currency))
-        document_currency = norm_space(element_text(first(_DOCUMENT_CURRENCY)))
+        currency = norm_space(string_value(tax_currency))
+        document_currency = norm_space(string_value(first(_DOCUMENT_CURRENCY)))
         if not _same_sign(totals, currency, document_currency):
             report("PEPPOL-EN16931-R055", el, tax_currency=currency)
 
@@ -146,7 +155,7 @@ def document_level(doc: Document, report: Report) -> None:
         if rule is not None and party not in with_endpoint:
             report(rule, party)
     for means in doc.all(_PAYMENT_MEANS):
-        code = norm_space(element_text(child(means, _PAYMENT_MEANS_CODE)))
+        code = norm_space(string_value(child(means, _PAYMENT_MEANS_CODE)))
         if code in ("49", "59") and descend(means, _PAYMENT_MANDATE, _ID) is None:
             report("PEPPOL-EN16931-R061", means, code=code)
 

@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import norm_space
-from tasks.ehf.rules.peppol.values import castable_integer, element_text
+from tasks.ehf.rules.peppol.values import castable_integer
 
 _ENDPOINT = cbc("EndpointID")
 _ID = cbc("ID")
@@ -176,14 +176,14 @@ def _passes(rule: Rule, raw: str) -> bool:
 def _dutch_vat_context(el: Element) -> bool:
     """``cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID``
     whose value starts with ``NL``."""
-    text = element_text(el)
+    text = string_value(el)
     if "NL" not in text or not norm_space(text).startswith("NL"):
         return False
     parent = el.getparent()
     if parent is None or parent.tag != _PARTY_TAX_SCHEME:
         return False
     scheme_id = next((c for s in parent if s.tag == _TAX_SCHEME for c in s if c.tag == _ID), None)
-    return norm_space(element_text(scheme_id)) == "VAT"
+    return norm_space(string_value(scheme_id)) == "VAT"
 
 
 def _rule_for(el: Element) -> Rule | None:
@@ -227,5 +227,5 @@ def party_identifiers(doc: Document, report: Report) -> None:
     ]
     for el in candidates:
         rule = _rule_for(el)
-        if rule is not None and not _passes(rule, element_text(el)):
-            report(rule[0], el, scheme=el.get("schemeID"), value=element_text(el))
+        if rule is not None and not _passes(rule, string_value(el)):
+            report(rule[0], el, scheme=el.get("schemeID"), value=string_value(el))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc
+from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import CastError, Kids, child, decimal, norm_space, shared_children
 from tasks.ehf.rules.peppol.common import kids
-from tasks.ehf.rules.peppol.values import element_text, own_text, slack, xdiv, xmul, xs_date
-from tasks.ehf.xpathfn import round2
+from tasks.ehf.rules.peppol.values import own_text, slack, xdiv, xmul
+from tasks.ehf.xpathfn import round2, xs_date
 
 _ALLOWANCE_CHARGE = cac("AllowanceCharge")
 _INVOICE_LINE = cac("InvoiceLine")
@@ -105,9 +105,9 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
             report(
                 "PEPPOL-EN16931-R040",
                 el,
-                amount=element_text(_first(charge, _AMOUNT)),
-                base=element_text(_first(charge, _BASE_AMOUNT)),
-                percent=element_text(_first(charge, _MULTIPLIER)),
+                amount=string_value(_first(charge, _AMOUNT)),
+                base=string_value(_first(charge, _BASE_AMOUNT)),
+                percent=string_value(_first(charge, _MULTIPLIER)),
             )
         indicator = norm_space(own_text(_first(charge, _CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
@@ -140,12 +140,12 @@ def _line_period_rules(doc: Document, report: Report) -> None:
             if not bounds:
                 continue
             # xs:date() of more than one invoice period date stops the official engine.
-            whole = xs_date(element_text(bounds[0])) if len(bounds) == 1 else None
+            whole = xs_date(string_value(bounds[0])) if len(bounds) == 1 else None
             for period in line_periods:
                 for date in kids(period, tag):
                     value = xs_date(own_text(date))
                     if value is None or whole is None or not inside(value, whole):
-                        report(rule, date, line_date=element_text(date))
+                        report(rule, date, line_date=string_value(date))
 
 
 def _sum_rounded(amounts: list[Element]) -> Decimal:
@@ -165,7 +165,7 @@ def _line_adjustments(doc: Document, line_charges: list[Element]) -> tuple[Decim
     charges: list[Element] = []
     for ac in line_charges:
         children = shared_children(doc, ac)
-        indicator = norm_space(element_text(_first(children, _CHARGE_INDICATOR)))
+        indicator = norm_space(string_value(_first(children, _CHARGE_INDICATOR)))
         if indicator == "false":
             allowances.extend(children.get(_AMOUNT, ()))
         elif indicator == "true":
@@ -231,12 +231,12 @@ def invoice_lines(doc: Document, report: Report) -> None:
             report(
                 "PEPPOL-EN16931-R120",
                 line_el,
-                line_amount=element_text(_first(line, _LINE_EXTENSION)),
+                line_amount=string_value(_first(line, _LINE_EXTENSION)),
             )
         bases = price.get(_BASE_QUANTITY)
         if bases is not None:
             if not _positive(bases[0]):
-                report("PEPPOL-EN16931-R121", line_el, base_quantity=element_text(bases[0]))
+                report("PEPPOL-EN16931-R121", line_el, base_quantity=string_value(bases[0]))
             units.extend((base, line) for base in bases)
         if line_prices is not None and len(line_prices) > 1:
             # A second price is malformed, but has its context.
@@ -250,7 +250,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
             if len(references) > 1:
                 report("PEPPOL-EN16931-R100", line_el, count=len(references))
             if not any(
-                element_text(code) == "130"
+                string_value(code) == "130"
                 for ref in references
                 for code in kids(ref, _DOCUMENT_TYPE_CODE)
             ):
@@ -317,7 +317,7 @@ def prices(doc: Document, report: Report) -> None:
         parent = ac.getparent()
         if parent is None or parent.tag != _PRICE:
             continue
-        indicator = norm_space(element_text(child(ac, _CHARGE_INDICATOR)))
+        indicator = norm_space(string_value(child(ac, _CHARGE_INDICATOR)))
         if indicator != "false":
             report("PEPPOL-EN16931-R044", ac, indicator=indicator)
         if child(ac, _BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):
