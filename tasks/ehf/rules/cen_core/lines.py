@@ -21,7 +21,6 @@ from tasks.ehf.rules.cen_core._xp import (
     END_DATE,
     ID,
     INVOICE_PERIOD,
-    LINE_EXTENSION_AMOUNT,
     LINES,
     REASON,
     REASON_CODE,
@@ -32,6 +31,8 @@ from tasks.ehf.rules.cen_core._xp import (
     too_precise,
 )
 from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
+from tasks.ehf.rules.lines_model import Line, lines
+from tasks.ehf.xpathfn import decimal_places
 
 ITEM = cac("Item")
 NAME = cbc("Name")
@@ -59,45 +60,45 @@ _LINE_CHARGE = ("BR-43", "BR-44", "BR-CO-24", "BR-DEC-27", "BR-DEC-28")
 def check_lines(doc: Document, report: Report) -> None:
     """Each line: identifier, quantity and unit, net amount, item name, price, VAT category.
 
-    Each line's and price's children come from ``shared_children``: peppol reads the same
-    indexes, so the lines are scanned once per document for both families."""
-    all_lines = doc.all(LINES[0]) + doc.all(LINES[1])
+    The lines come from ``lines_model``: peppol and BR-CO-10 read the same children, prices
+    and net amounts, so each line is read once per document for every family."""
+    all_lines = lines(doc)
     if not all_lines:
         return
     # A line's VAT category: line/cac:Item/cac:ClassifiedTaxCategory[VAT] with a cbc:ID.
     categorized = {c.holder for c in categories(doc) if c.where == AT_LINE and c.vat and c.raw}
     for line in all_lines:
-        get = shared_children(doc, line).get
+        el = line.el
+        get = line.kids.get
         ids = get(ID)
         if ids is None or blank(string_value(ids[0])):
-            report("BR-21", line)
+            report("BR-21", el)
         invoiced = get(INVOICED_QUANTITY)
         credited = get(CREDITED_QUANTITY)
         if invoiced is None and credited is None:
-            report("BR-22", line)
-            report("BR-23", line)
+            report("BR-22", el)
+            report("BR-23", el)
         elif not (_has_unit(invoiced) or _has_unit(credited)):
-            report("BR-23", line)
-        amounts = get(LINE_EXTENSION_AMOUNT)
-        if amounts is None:
-            report("BR-24", line)
+            report("BR-23", el)
+        net = line.net
+        if net is None:
+            report("BR-24", el)
         items = get(ITEM)
         name = None if items is None else _item_name(items)
         if name is None or blank(string_value(name)):
-            report("BR-25", line)
+            report("BR-25", el)
         prices = get(PRICE)
-        net, gross = _NO_AMOUNTS if prices is None else _price_amounts(doc, prices)
-        if not net:
-            report("BR-26", line)
-        if not any_not_negative(net):
-            report("BR-27", line, price=_first_text(net))
+        net_prices, gross = _NO_AMOUNTS if prices is None else _price_amounts(line, prices)
+        if not net_prices:
+            report("BR-26", el)
+        if not any_not_negative(net_prices):
+            report("BR-27", el, price=_first_text(net_prices))
         if gross and not any_not_negative(gross):
-            report("BR-28", line, gross_price=_first_text(gross))
-        if line not in categorized:
-            report("BR-CO-04", line)
-        value = too_precise(amounts)
-        if value is not None:
-            report("BR-DEC-23", line, value=value)
+            report("BR-28", el, gross_price=_first_text(gross))
+        if el not in categorized:
+            report("BR-CO-04", el)
+        if net is not None and decimal_places(net) > 2:
+            report("BR-DEC-23", el, value=net)
 
 
 def _has_unit(quantities: list[Element] | None) -> bool:
@@ -121,14 +122,13 @@ def _item_name(items: list[Element]) -> Element | None:
 _NO_AMOUNTS: tuple[list[Element], list[Element]] = ([], [])
 
 
-def _price_amounts(doc: Document, prices: list[Element]) -> tuple[list[Element], list[Element]]:
+def _price_amounts(line: Line, prices: list[Element]) -> tuple[list[Element], list[Element]]:
     """The line's ``cac:Price/cbc:PriceAmount`` and ``cac:Price/cac:AllowanceCharge/
     cbc:BaseAmount`` elements, in document order. One price is the rule: its list is used
     as it is."""
     if len(prices) == 1:
-        pk = shared_children(doc, prices[0])
-        amounts = pk.get(PRICE_AMOUNT, [])
-        charges = pk.get(ALLOWANCE_CHARGE)
+        amounts = line.price.get(PRICE_AMOUNT, [])
+        charges = line.price.get(ALLOWANCE_CHARGE)
     else:
         amounts = [c for p in prices for c in p if c.tag == PRICE_AMOUNT]
         charges = [c for p in prices for c in p if c.tag == ALLOWANCE_CHARGE]

@@ -25,7 +25,6 @@ from tasks.ehf.rules.cen_core._xp import (
     AMOUNT,
     BASE_AMOUNT,
     LINE_EXTENSION_AMOUNT,
-    LINES,
     PERCENT,
     REASON,
     REASON_CODE,
@@ -43,6 +42,7 @@ from tasks.ehf.rules.cen_core._xp import (
     vat_tax_categories,
 )
 from tasks.ehf.rules.cen_vat.model import Category
+from tasks.ehf.rules.lines_model import lines
 from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
 
 MONETARY_TOTAL = cac("LegalMonetaryTotal")
@@ -178,17 +178,15 @@ def _lines_total(doc: Document) -> Decimal:
     """``sum(//(cac:InvoiceLine|cac:CreditNoteLine)/xs:decimal(cbc:LineExtensionAmount))``;
     CastError for a malformed amount or a line with two (a cast of two values).
 
-    From the document's net amounts upwards, in document order: a parent is cheaper to ask
-    for than each line's children index."""
+    From ``lines_model``, whose net amounts check_lines and peppol have already cast."""
     total = Decimal(0)
-    summed: set[Element] = set()
-    for amount in doc.all(LINE_EXTENSION_AMOUNT):
-        line = amount.getparent()
-        if line is not None and line.tag in LINES:
-            if line in summed:
-                raise CastError("LineExtensionAmount")
-            summed.add(line)
-            total += decimal(amount)  # type: ignore[operator]
+    for line in lines(doc):
+        if line.net is None:
+            continue
+        amount = line.amount
+        if amount is None or len(line.kids[LINE_EXTENSION_AMOUNT]) > 1:
+            raise CastError("LineExtensionAmount")
+        total += amount
     return total
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import CastError, Kids, child, decimal, norm_space, shared_children
+from tasks.ehf.rules.lines_model import Line, lines
 from tasks.ehf.rules.peppol.common import kids
 from tasks.ehf.rules.peppol.values import own_text, slack, xdiv, xmul
 from tasks.ehf.xpathfn import round2, xs_date
@@ -29,7 +30,6 @@ _MULTIPLIER = cbc("MultiplierFactorNumeric")
 _BASE_AMOUNT = cbc("BaseAmount")
 _AMOUNT = cbc("Amount")
 _CHARGE_INDICATOR = cbc("ChargeIndicator")
-_LINE_EXTENSION = cbc("LineExtensionAmount")
 _INVOICED_QUANTITY = cbc("InvoicedQuantity")
 _CREDITED_QUANTITY = cbc("CreditedQuantity")
 _PRICE_AMOUNT = cbc("PriceAmount")
@@ -183,14 +183,20 @@ def _dec_or(found: list[Element] | None, default: Decimal) -> Decimal:
     return value
 
 
-def _line_amount_matches(doc: Document, line: Kids, price: Kids, quantity_tag: str) -> bool:
+def _line_amount_matches(doc: Document, line: Line, quantity_tag: str) -> bool:
     """R120: line net amount = quantity × (price / base quantity) + charges − allowances.
 
-    ``line`` and ``price`` are the children of the line and of its (first) price by tag;
-    ``quantity_tag`` is the invoiced or credited quantity, by the document's kind."""
-    get = line.get
+    The price is the line's first; ``quantity_tag`` is the invoiced or credited quantity, by
+    the document's kind."""
+    get = line.kids.get
+    price = line.price
     try:
-        extension = _dec_or(get(_LINE_EXTENSION), _ZERO)
+        if line.net is None:
+            extension = _ZERO
+        elif line.amount is None:
+            raise CastError(line.net)
+        else:
+            extension = line.amount
         quantity = _dec_or(get(quantity_tag), _ONE)
         net_price = _dec_or(price.get(_PRICE_AMOUNT), _ZERO)
         base = _dec_or(price.get(_BASE_QUANTITY), _ZERO) or _ONE
@@ -202,9 +208,6 @@ def _line_amount_matches(doc: Document, line: Kids, price: Kids, quantity_tag: s
     except CastError:
         return False
     return slack(extension, calculated, _SLACK)
-
-
-_NO_CHILDREN: Kids = {}
 
 
 @check(
@@ -219,25 +222,21 @@ _NO_CHILDREN: Kids = {}
 def invoice_lines(doc: Document, report: Report) -> None:
     """Line amounts, base quantities and their units, invoiced objects and line periods.
 
-    One pass over the lines reads each line's and price's children once for every rule."""
+    One pass over the lines of ``lines_model``, which cen_core reads too."""
     is_invoice = doc.root.tag == INVOICE
     quantity_tag = _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY
     units: list[tuple[Element, Kids]] = []
-    for line_el in (*doc.all(_INVOICE_LINE), *doc.all(_CREDIT_NOTE_LINE)):
-        line = shared_children(doc, line_el)
-        line_prices = line.get(_PRICE)
-        price = shared_children(doc, line_prices[0]) if line_prices else _NO_CHILDREN
-        if not _line_amount_matches(doc, line, price, quantity_tag):
-            report(
-                "PEPPOL-EN16931-R120",
-                line_el,
-                line_amount=string_value(_first(line, _LINE_EXTENSION)),
-            )
-        bases = price.get(_BASE_QUANTITY)
+    for model in lines(doc):
+        line_el = model.el
+        line = model.kids
+        if not _line_amount_matches(doc, model, quantity_tag):
+            report("PEPPOL-EN16931-R120", line_el, line_amount=model.net or "")
+        bases = model.price.get(_BASE_QUANTITY)
         if bases is not None:
             if not _positive(bases[0]):
                 report("PEPPOL-EN16931-R121", line_el, base_quantity=string_value(bases[0]))
             units.extend((base, line) for base in bases)
+        line_prices = line.get(_PRICE)
         if line_prices is not None and len(line_prices) > 1:
             # A second price is malformed, but has its context.
             units.extend(
