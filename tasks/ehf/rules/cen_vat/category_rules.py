@@ -18,7 +18,6 @@ from tasks.ehf.rules.cen_vat.model import (
     TAXABLE_AMOUNT,
     ZERO,
     Category,
-    Contribution,
     VatView,
     decimal_of,
     percent_compare,
@@ -70,42 +69,6 @@ def rate_ok(cat: Category, rule: str) -> bool:
     return not cat.percents  # not(cbc:Percent)
 
 
-def category_total(view: VatView, line_tag: str, code: str, rate: Decimal | None) -> Decimal:
-    """Sum of the document's lines plus charges minus allowances in category ``code``
-    (and at ``rate`` when given), as the -08 rules add them up (``../../../cac:...``:
-    children of the root only)."""
-    total = view.line_sums(line_tag).total(code, rate)
-    if total is None:
-        total = _add_up(view.lines(line_tag), code, rate, ZERO)
-    return _add_up(view.allowance_charges(), code, rate, total)
-
-
-def _add_up(parts: list[Contribution], code: str, rate: Decimal | None, total: Decimal) -> Decimal:
-    """``total`` plus the document-level ``parts`` of category ``code`` (at ``rate``)."""
-    for part in parts:
-        if not part.on_root or code not in part.codes:
-            continue
-        if rate is not None and not part.has_rate(rate):
-            continue
-        if part.plus:
-            total += part.amount()
-        if part.minus:
-            total -= part.amount()
-    return total
-
-
-def _used_at_rate(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
-    """BR-S-08's guard: some line, allowance or charge anywhere has this code and rate."""
-    used = view.line_sums(line_tag).used
-    if used is not None:
-        if (code, rate) in used:
-            return True
-        parts: list[Contribution] = view.allowance_charges()
-    else:
-        parts = [*view.lines(line_tag), *view.allowance_charges()]
-    return any(code in part.codes and part.has_rate(rate) for part in parts)
-
-
 def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     """BR-AF-08 / BR-AG-08's guard: the document has lines of this kind at all."""
     return view.doc.has(line_tag)
@@ -120,8 +83,7 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
         if not rules.by_rate:
             taxable = decimal_of(amounts.get(TAXABLE_AMOUNT))
             return taxable is not None and any(
-                doc.has(tag) and taxable == category_total(view, tag, rules.code, None)
-                for tag in LINE_TAGS
+                doc.has(tag) and taxable == view.total(tag, rules.code, None) for tag in LINE_TAGS
             )
         rate = cat.percent()
         if rate is None:
@@ -132,10 +94,9 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
             return False
         low, high = bounds
         # S asks for a line, allowance or charge at this rate; L and M for any line.
-        used = _used_at_rate if rules.code == "S" else _has_lines
+        used = VatView.used_at_rate if rules.code == "S" else _has_lines
         return any(
-            used(view, tag, rules.code, rate)
-            and low < category_total(view, tag, rules.code, rate) < high
+            used(view, tag, rules.code, rate) and low < view.total(tag, rules.code, rate) < high
             for tag in LINE_TAGS
         )
     except CastError:

@@ -5,101 +5,139 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, cac, cbc, select, string_value, text
+from tasks.ehf.document import Document, Element, cac, cbc, select, string_value, text
 from tasks.ehf.registry import Report
 from tasks.ehf.rules._shared import is_vat_scheme
 from tasks.ehf.rules.cen_vat.model import (
     AT_ALLOWANCE_CHARGE,
     AT_SUBTOTAL,
     Category,
-    Select,
     VatView,
-    allowance_charge,
-    any_of,
-    breakdown,
-    classified,
-    count,
-    tax_category,
 )
 
 IDENTIFICATION_CODE = cbc("IdentificationCode")
 
 
+# --- where each category code is used: what the document-level rules select ---
+
+
+@dataclass(slots=True)
+class CodeUse:
+    """Where one category code occurs in the document, as the document-level rules select
+    category elements (``[VAT]``: ``[cac:TaxScheme/normalize-space(upper-case(cbc:ID))='VAT']``).
+
+    The plain fields compare ``normalize-space(cbc:ID)`` (of the first ID) with the code,
+    the ``raw_`` ones each ID as written (``cbc:ID = 'L'``)."""
+
+    tax_category_vat: bool = False  # //cac:TaxCategory[VAT]
+    line: bool = False  # //cac:ClassifiedTaxCategory
+    line_vat: bool = False  # //cac:ClassifiedTaxCategory[VAT]
+    allowance_charge: bool = False  # //cac:AllowanceCharge/cac:TaxCategory
+    allowance_charge_vat: bool = False  # //cac:AllowanceCharge/cac:TaxCategory[VAT]
+    allowance_vat: bool = False  # //cac:AllowanceCharge[cbc:ChargeIndicator=false()]/...[VAT]
+    charge_vat: bool = False  # //cac:AllowanceCharge[cbc:ChargeIndicator=true()]/...[VAT]
+    root_allowance_vat: bool = False  # the same, document-level allowances only
+    root_charge_vat: bool = False  # the same, document-level charges only
+    breakdown: bool = False  # cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory (of the root)
+    breakdowns_vat: int = 0  # how many of those are [VAT]
+    raw_any: bool = False  # //cac:TaxCategory | //cac:ClassifiedTaxCategory
+    raw_split: bool = False  # a breakdown, a document-level allowance/charge, or any line's
+    raw_breakdown: bool = False
+    raw_breakdown_vat: bool = False
+    raw_charge_vat: bool = False  # //cac:AllowanceCharge[...=true()]/cac:TaxCategory[VAT]
+
+
+_UNUSED = CodeUse()
+
+
+def code_uses(cats: list[Category]) -> dict[str, CodeUse]:
+    """Where each code (trimmed, and as written) is used, in one pass over the categories."""
+    uses: dict[str, CodeUse] = {}
+    # The lines of a large invoice repeat a few categories: each one is looked at once.
+    seen_on_lines: set[tuple[tuple[str, ...], bool]] = set()
+    for cat in cats:
+        raw, vat, where = cat.raw, cat.vat, cat.where
+        if cat.classified:
+            seen = (raw, vat)
+            if seen in seen_on_lines:
+                continue
+            seen_on_lines.add(seen)
+        use = uses.get(cat.code)
+        if use is None:
+            use = uses[cat.code] = CodeUse()
+        if cat.classified:
+            use.line = True
+            use.line_vat = use.line_vat or vat
+        else:
+            use.tax_category_vat = use.tax_category_vat or vat
+            if where == AT_SUBTOTAL:
+                use.breakdown = True
+                use.breakdowns_vat += vat
+            elif where == AT_ALLOWANCE_CHARGE:
+                use.allowance_charge = True
+                if vat:
+                    allowance, charge = False in cat.charge, True in cat.charge
+                    use.allowance_charge_vat = True
+                    use.allowance_vat = use.allowance_vat or allowance
+                    use.charge_vat = use.charge_vat or charge
+                    use.root_allowance_vat = use.root_allowance_vat or (allowance and cat.on_root)
+                    use.root_charge_vat = use.root_charge_vat or (charge and cat.on_root)
+        for code in raw:
+            use = uses.get(code)
+            if use is None:
+                use = uses[code] = CodeUse()
+            use.raw_any = True
+            if cat.classified or where == AT_SUBTOTAL or cat.on_root:
+                use.raw_split = True
+            if where == AT_SUBTOTAL:
+                use.raw_breakdown = True
+                use.raw_breakdown_vat = use.raw_breakdown_vat or vat
+            elif where == AT_ALLOWANCE_CHARGE and vat and True in cat.charge:
+                use.raw_charge_vat = True
+    return uses
+
+
 # --- document level: -01 (the category needs its breakdown) ---
 
 
-def _exactly_one_breakdown(code: str) -> Callable[[list[Category]], bool]:
+def _exactly_one_breakdown(use: CodeUse) -> bool:
     """AE, E, G, K, O, Z: used anywhere (VAT) => exactly one VAT breakdown of the category."""
-    used_tc, used_ctc, own = tax_category(code), classified(code), breakdown(code)
-
-    def ok(cats: list[Category]) -> bool:
-        if not (any_of(cats, used_tc) or any_of(cats, used_ctc)):
-            return True
-        return count(cats, own) == 1
-
-    return ok
+    return not (use.tax_category_vat or use.line_vat) or use.breakdowns_vat == 1
 
 
-def _some_breakdown(used: tuple[Select, Select], present: Select, absent: Select) -> Callable:
-    """S, L, M: used on lines/allowances/charges <=> a breakdown exists (``> 0``).
-
-    The two directions use slightly different breakdown selections in the official rules.
-    """
-
-    def ok(cats: list[Category]) -> bool:
-        # The counts are only compared with zero: existence tests stop at the first match.
-        if any_of(cats, used[0]) or any_of(cats, used[1]):
-            return any_of(cats, present)
-        return not any_of(cats, absent)
-
-    return ok
+def _standard_rate(use: CodeUse) -> bool:
+    """BR-S-01: used on lines/allowances/charges (any scheme) <=> an S breakdown (``> 0``)."""
+    return (use.allowance_charge or use.line) == use.breakdown
 
 
-BREAKDOWN_RULES: tuple[tuple[str, Callable[[list[Category]], bool]], ...] = (
-    ("BR-AE-01", _exactly_one_breakdown("AE")),
-    ("BR-E-01", _exactly_one_breakdown("E")),
-    ("BR-G-01", _exactly_one_breakdown("G")),
-    ("BR-IC-01", _exactly_one_breakdown("K")),
-    ("BR-O-01", _exactly_one_breakdown("O")),
-    ("BR-Z-01", _exactly_one_breakdown("Z")),
-    (
-        "BR-S-01",  # no VAT-scheme test at all
-        _some_breakdown(
-            (allowance_charge("S", None, vat=False), classified("S", vat=False)),
-            breakdown("S", vat=False),
-            breakdown("S", vat=False),
-        ),
-    ),
-    (
-        "BR-AF-01",  # the 'present' side compares the raw ID and skips the scheme
-        _some_breakdown(
-            (allowance_charge("L", None), classified("L")),
-            breakdown("L", vat=False, raw=True),
-            breakdown("L"),
-        ),
-    ),
-    (
-        "BR-AG-01",  # the 'present' side compares the raw ID
-        _some_breakdown(
-            (allowance_charge("M", None), classified("M")),
-            breakdown("M", raw=True),
-            breakdown("M"),
-        ),
-    ),
+def _igic(use: CodeUse) -> bool:
+    """BR-AF-01: as S, but VAT only, and the 'present' side compares the raw ID and skips
+    the scheme."""
+    if use.allowance_charge_vat or use.line_vat:
+        return use.raw_breakdown
+    return not use.breakdowns_vat
+
+
+def _ipsi(use: CodeUse) -> bool:
+    """BR-AG-01: as S, but VAT only, and the 'present' side compares the raw ID."""
+    if use.allowance_charge_vat or use.line_vat:
+        return use.raw_breakdown_vat
+    return not use.breakdowns_vat
+
+
+BREAKDOWN_RULES: tuple[tuple[str, Callable[[CodeUse], bool]], ...] = (
+    ("BR-AE-01", _exactly_one_breakdown),
+    ("BR-E-01", _exactly_one_breakdown),
+    ("BR-G-01", _exactly_one_breakdown),
+    ("BR-IC-01", _exactly_one_breakdown),
+    ("BR-O-01", _exactly_one_breakdown),
+    ("BR-Z-01", _exactly_one_breakdown),
+    ("BR-S-01", _standard_rate),
+    ("BR-AF-01", _igic),
+    ("BR-AG-01", _ipsi),
 )
 
 # --- document level: -02..-04 (VAT identifiers of the parties) ---
-
-
-@dataclass(frozen=True)
-class Parties:
-    """Which VAT / legal identifiers the document's parties have."""
-
-    seller_any: bool  # seller PartyTaxScheme/CompanyID, any scheme
-    seller_vat: bool  # seller PartyTaxScheme[VAT]/CompanyID
-    representative_vat: bool
-    buyer_vat: bool
-    buyer_legal: bool  # buyer PartyLegalEntity/CompanyID
 
 
 COMPANY_ID = cbc("CompanyID")
@@ -111,28 +149,65 @@ BUYER = cac("AccountingCustomerParty")
 REPRESENTATIVE = cac("TaxRepresentativeParty")
 
 
-def _parties(doc: Document) -> Parties:
-    """One pass over the CompanyIDs: ``//cac:AccountingSupplierParty/cac:Party/
-    cac:PartyTaxScheme/cbc:CompanyID`` and the like, anywhere in the document."""
-    seller_any = seller_vat = representative_vat = buyer_vat = buyer_legal = False
-    for el in doc.all(COMPANY_ID):
-        holder = el.getparent()
-        party = holder.getparent()
-        if party is None:
-            continue
-        role = party.getparent()
-        role_tag = role.tag if role is not None and party.tag == PARTY else None
-        if holder.tag == PARTY_TAX_SCHEME:
-            if party.tag == REPRESENTATIVE:
-                representative_vat = representative_vat or is_vat_scheme(holder)
-            elif role_tag == SELLER:
-                seller_any = True
-                seller_vat = seller_vat or is_vat_scheme(holder)
-            elif role_tag == BUYER:
-                buyer_vat = buyer_vat or is_vat_scheme(holder)
-        elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == BUYER:
-            buyer_legal = True
-    return Parties(seller_any, seller_vat, representative_vat, buyer_vat, buyer_legal)
+def _any_vat(schemes: list[Element]) -> bool:
+    """Some of these PartyTaxSchemes is ``[cac:TaxScheme/(normalize-space(upper-case(cbc:ID))
+    = 'VAT')]``."""
+    for scheme in schemes:  # noqa: SIM110 - a loop that stops, without a generator
+        if is_vat_scheme(scheme):
+            return True
+    return False
+
+
+class Parties:
+    """The party tax schemes that hold a CompanyID, by role (``//cac:AccountingSupplierParty/
+    cac:Party/cac:PartyTaxScheme/cbc:CompanyID`` and the like, anywhere in the document),
+    read in one pass over the CompanyIDs. Whether they are VAT schemes is asked only where a
+    rule needs it: most documents only need the seller's id of any scheme."""
+
+    __slots__ = ("seller", "representative", "buyer", "buyer_legal")
+
+    def __init__(self, doc: Document) -> None:
+        self.seller: list[Element] = []
+        self.representative: list[Element] = []
+        self.buyer: list[Element] = []
+        #: The buyer has a PartyLegalEntity/CompanyID.
+        self.buyer_legal = False
+        for el in doc.all(COMPANY_ID):
+            holder = el.getparent()
+            party = holder.getparent()
+            if party is None:
+                continue
+            role = party.getparent()
+            role_tag = role.tag if role is not None and party.tag == PARTY else None
+            if holder.tag == PARTY_TAX_SCHEME:
+                if party.tag == REPRESENTATIVE:
+                    self.representative.append(holder)
+                elif role_tag == SELLER:
+                    self.seller.append(holder)
+                elif role_tag == BUYER:
+                    self.buyer.append(holder)
+            elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == BUYER:
+                self.buyer_legal = True
+
+    @property
+    def seller_any(self) -> bool:
+        """Seller PartyTaxScheme/CompanyID, any scheme."""
+        return bool(self.seller)
+
+    @property
+    def seller_vat(self) -> bool:
+        """Seller PartyTaxScheme[VAT]/CompanyID."""
+        return _any_vat(self.seller)
+
+    @property
+    def representative_vat(self) -> bool:
+        """Tax representative PartyTaxScheme[VAT]/CompanyID."""
+        return _any_vat(self.representative)
+
+    @property
+    def buyer_vat(self) -> bool:
+        """Buyer PartyTaxScheme[VAT]/CompanyID."""
+        return _any_vat(self.buyer)
 
 
 def seller_id(p: Parties) -> bool:
@@ -162,67 +237,67 @@ def no_vat_ids(p: Parties) -> bool:
 
 @dataclass(frozen=True)
 class PartyRule:
-    """Where ``trigger`` elements exist, ``guard`` elements must too and ``ids`` hold."""
+    """Where ``trigger`` categories exist, ``guard`` ones must too and ``ids`` hold (both
+    name a ``CodeUse`` field of the rule's code)."""
 
     rule_id: str
-    trigger: Select
+    trigger: str
     ids: Callable[[Parties], bool]
-    guard: Select | None = None  # defaults to the trigger
+    guard: str | None = None  # defaults to the trigger
 
 
-def _party_rules(prefix: str, code: str, ids: Callable[[Parties], bool]) -> list[PartyRule]:
+def _party_rules(prefix: str, ids: Callable[[Parties], bool]) -> list[PartyRule]:
     """The regular -02 (lines), -03 (allowances), -04 (charges) of one category."""
     return [
-        PartyRule(f"{prefix}-02", classified(code), ids),
-        PartyRule(f"{prefix}-03", allowance_charge(code, False), ids),
-        PartyRule(f"{prefix}-04", allowance_charge(code, True), ids),
+        PartyRule(f"{prefix}-02", "line_vat", ids),
+        PartyRule(f"{prefix}-03", "allowance_vat", ids),
+        PartyRule(f"{prefix}-04", "charge_vat", ids),
     ]
 
 
 PARTY_RULES: tuple[PartyRule, ...] = (
-    *_party_rules("BR-AE", "AE", reverse_charge_ids),
-    *_party_rules("BR-E", "E", seller_id),
-    *_party_rules("BR-G", "G", seller_vat_id),
-    *_party_rules("BR-IC", "K", intra_community_ids),
-    *_party_rules("BR-Z", "Z", seller_id),
-    *_party_rules("BR-AG", "M", seller_id),
+    *_party_rules("BR-AE", reverse_charge_ids),
+    *_party_rules("BR-E", seller_id),
+    *_party_rules("BR-G", seller_vat_id),
+    *_party_rules("BR-IC", intra_community_ids),
+    *_party_rules("BR-Z", seller_id),
+    *_party_rules("BR-AG", seller_id),
     # S-02 fires on an S line of any scheme unless a VAT-scheme S line exists.
-    PartyRule("BR-S-02", classified("S", vat=False), seller_id, guard=classified("S")),
-    *_party_rules("BR-S", "S", seller_id)[1:],
-    *_party_rules("BR-AF", "L", seller_id)[:2],
+    PartyRule("BR-S-02", "line", seller_id, guard="line_vat"),
+    *_party_rules("BR-S", seller_id)[1:],
+    *_party_rules("BR-AF", seller_id)[:2],
     # AF-04 is triggered by the raw code 'L' only.
-    PartyRule("BR-AF-04", allowance_charge("L", True, raw=True), seller_id,
-              guard=allowance_charge("L", True)),
-    PartyRule("BR-O-02", classified("O"), no_vat_ids),
+    PartyRule("BR-AF-04", "raw_charge_vat", seller_id, guard="charge_vat"),
+    PartyRule("BR-O-02", "line_vat", no_vat_ids),
     # O-03/04 look at document-level allowances and charges only.
-    PartyRule("BR-O-03", allowance_charge("O", False, on_root=True), no_vat_ids),
-    PartyRule("BR-O-04", allowance_charge("O", True, on_root=True), no_vat_ids),
-)  # fmt: skip
+    PartyRule("BR-O-03", "root_allowance_vat", no_vat_ids),
+    PartyRule("BR-O-04", "root_charge_vat", no_vat_ids),
+)
 
 
 # --- document level: the rest of O, K and B ---
 
 
-def _not_subject_only(cats: list[Category]) -> list[str]:
+def _not_subject_only(uses: dict[str, CodeUse]) -> list[str]:
     """BR-O-11..14: with an O breakdown, no other VAT category anywhere."""
-    if not any_of(cats, breakdown("O")):
+    if not uses["O"].breakdowns_vat:
         return []
+    others = [use for code, use in uses.items() if code != "O"]
     failed = []
-    others: tuple[tuple[str, Select], ...] = (
-        ("BR-O-11", lambda c: c.where == AT_SUBTOTAL),
-        ("BR-O-12", lambda c: c.classified),
-        ("BR-O-13", lambda c: c.where == AT_ALLOWANCE_CHARGE and False in c.charge),
-        ("BR-O-14", lambda c: c.where == AT_ALLOWANCE_CHARGE and True in c.charge),
-    )
-    for rule_id, where in others:
-        if any(c.vat and c.code != "O" and where(c) for c in cats):
-            failed.append(rule_id)
+    if any(use.breakdowns_vat for use in others):
+        failed.append("BR-O-11")
+    if any(use.line_vat for use in others):
+        failed.append("BR-O-12")
+    if any(use.allowance_vat for use in others):
+        failed.append("BR-O-13")
+    if any(use.charge_vat for use in others):
+        failed.append("BR-O-14")
     return failed
 
 
-def _intra_community_delivery(doc: Document, cats: list[Category]) -> list[str]:
+def _intra_community_delivery(doc: Document, uses: dict[str, CodeUse]) -> list[str]:
     """BR-IC-11/12: a K breakdown needs a delivery date or period, and a delivery country."""
-    if not any_of(cats, breakdown("K")):
+    if not uses["K"].breakdowns_vat:
         return []
     root = doc.root
     failed = []
@@ -238,20 +313,15 @@ def _intra_community_delivery(doc: Document, cats: list[Category]) -> list[str]:
     return failed
 
 
-def _split_payment(doc: Document, cats: list[Category]) -> list[str]:
+def _split_payment(doc: Document, uses: dict[str, CodeUse]) -> list[str]:
     """BR-B-01 (split payment only in Italy) and BR-B-02 (not mixed with S)."""
     failed = []
-    if any("B" in c.raw for c in cats):
+    split = uses["B"]
+    if split.raw_any:
         codes = doc.all(IDENTIFICATION_CODE)
         if any(string_value(el) != "IT" for el in codes):
             failed.append("BR-B-01")
-
-    def used(code: str) -> bool:
-        return any(
-            code in c.raw and (c.classified or c.where == AT_SUBTOTAL or c.on_root) for c in cats
-        )
-
-    if used("B") and used("S"):
+    if split.raw_split and uses.get("S", _UNUSED).raw_split:
         failed.append("BR-B-02")
     return failed
 
@@ -282,27 +352,29 @@ DOCUMENT_RULE_IDS = (
 
 def document_findings(view: VatView, report: Report) -> None:
     """The document-level rules of the VAT categories (context: the Invoice/CreditNote)."""
-    doc, cats = view.doc, view.cats
+    doc = view.doc
     root = doc.root
+    uses = code_uses(view.cats)
     parties: Parties | None = None
     for code in CODE_OF_PREFIX.values():
-        if code not in view.codes:
-            continue
+        use = uses.get(code)
+        if use is None:
+            continue  # a code the document does not use fails none of its rules
         rule_id, ok = _BREAKDOWN_BY_CODE[code]
-        if not ok(cats):
+        if not ok(use):
             report(rule_id, root)
         for rule in _PARTY_RULES_BY_CODE[code]:
-            if not any_of(cats, rule.trigger):
+            if not getattr(use, rule.trigger):
                 continue
-            parties = parties or _parties(doc)
-            if not (any_of(cats, rule.guard or rule.trigger) and rule.ids(parties)):
+            parties = parties or Parties(doc)
+            if not (getattr(use, rule.guard or rule.trigger) and rule.ids(parties)):
                 report(rule.rule_id, root)
     failed: list[str] = []
-    if "O" in view.codes:
-        failed += _not_subject_only(cats)
-    if "K" in view.codes:
-        failed += _intra_community_delivery(doc, cats)
-    if "B" in view.codes:
-        failed += _split_payment(doc, cats)
+    if "O" in uses:
+        failed += _not_subject_only(uses)
+    if "K" in uses:
+        failed += _intra_community_delivery(doc, uses)
+    if "B" in uses:
+        failed += _split_payment(doc, uses)
     for rule_id in failed:
         report(rule_id, root)

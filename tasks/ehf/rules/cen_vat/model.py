@@ -3,7 +3,7 @@ value rules they use (casts, normalize-space, the VAT-scheme test)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -67,15 +67,25 @@ def decimal_of(found: list[Element] | None) -> Decimal | None:
 
 def within_one(found: list[Element] | None) -> tuple[Decimal, Decimal] | None:
     """``xs:decimal(x - 1)`` and ``xs:decimal(x + 1)`` of a child path that reached ``found``
-    (None when absent): the arithmetic runs in xs:double first (so ``1e3`` is accepted),
-    then each double converts exactly to a decimal, as Saxon does."""
+    (None when absent; CastError when it fails)."""
     if not found:
         return None
     if len(found) > 1:
         raise CastError(found[1].tag)
-    value = parse_double(string_value(found[0]))
-    if value is None:
+    bounds = _bounds(string_value(found[0]))
+    if bounds is None:
         raise CastError(found[0].tag)
+    return bounds
+
+
+@lru_cache(maxsize=1024)
+def _bounds(text: str) -> tuple[Decimal, Decimal] | None:
+    """``within_one`` of a text, cached as the casts are: the arithmetic runs in xs:double
+    first (so ``1e3`` is accepted), then each double converts exactly to a decimal, as
+    Saxon does."""
+    value = to_number(text)
+    if value is None:
+        return None
     number = float(value)
     return Decimal(number - 1), Decimal(number + 1)
 
@@ -187,59 +197,6 @@ def categories(doc: Document) -> list[Category]:
     return doc.derived("cen_vat.categories", scan)
 
 
-# --- selections of category elements, as the official XPath expressions make them ---
-
-Select = Callable[[Category], bool]
-
-
-def tax_category(code: str, vat: bool = True) -> Select:
-    """``//cac:TaxCategory[normalize-space(cbc:ID) = code]`` (optionally [VAT])."""
-    return lambda c: not c.classified and c.code == code and (c.vat or not vat)
-
-
-def classified(code: str, vat: bool = True) -> Select:
-    """``//cac:ClassifiedTaxCategory[normalize-space(cbc:ID) = code]`` (optionally [VAT])."""
-    return lambda c: c.classified and c.code == code and (c.vat or not vat)
-
-
-def allowance_charge(
-    code: str, charge: bool | None, vat: bool = True, raw: bool = False, on_root: bool = False
-) -> Select:
-    """``//cac:AllowanceCharge[cbc:ChargeIndicator = charge]/cac:TaxCategory[...]``.
-
-    ``charge=None`` takes allowances and charges; ``raw`` compares the untrimmed ID
-    (``cbc:ID = 'L'``); ``on_root`` keeps document-level ones only.
-    """
-
-    def select(c: Category) -> bool:
-        return (
-            c.where == AT_ALLOWANCE_CHARGE
-            and (charge is None or charge in c.charge)
-            and (code in c.raw if raw else c.code == code)
-            and (c.vat or not vat)
-            and (c.on_root or not on_root)
-        )
-
-    return select
-
-
-def breakdown(code: str, vat: bool = True, raw: bool = False) -> Select:
-    """``cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory[...]`` of the document."""
-    return lambda c: (
-        c.where == AT_SUBTOTAL and (code in c.raw if raw else c.code == code) and (c.vat or not vat)
-    )
-
-
-def count(cats: list[Category], select: Select) -> int:
-    """How many of ``cats`` are selected."""
-    return sum(map(select, cats))
-
-
-def any_of(cats: list[Category], select: Select) -> bool:
-    """Whether any of ``cats`` is selected."""
-    return any(map(select, cats))
-
-
 # --- what the -08 sums add up: lines, and allowances and charges ---
 
 
@@ -256,156 +213,147 @@ def _amount(raws: list[str]) -> Decimal:
     return value or ZERO
 
 
-@dataclass(slots=True)
-class Contribution:
-    """A line, allowance or charge: its categories, amount and sign in the -08 sums."""
+def _rates(cats: list[Category]) -> tuple[tuple[Decimal, ...], bool]:
+    """What ``cats/xs:decimal(cbc:Percent) = $rate`` can be true for: the distinct rates of
+    ``cats`` in order up to the first malformed percent, and whether there is one (the
+    comparison then raises for any other rate, as it reaches that percent)."""
+    if len(cats) == 1:  # the common case, without a list
+        rate = cats[0].rate()
+        if rate is _BAD:
+            return (), True
+        return ((), False) if rate is None else ((rate,), False)  # type: ignore[return-value]
+    rates: list[Decimal] = []
+    for cat in cats:
+        rate = cat.rate()
+        if rate is _BAD:
+            return tuple(rates), True
+        if rate is not None and rate not in rates:
+            rates.append(rate)  # type: ignore[arg-type]
+    return tuple(rates), False
 
-    el: Element
-    cats: list[Category]  # its ClassifiedTaxCategory / TaxCategory elements
-    codes: frozenset[str]  # their normalize-space(cbc:ID)
-    amounts: list[str]  # string values of its amount elements (LineExtensionAmount, Amount)
-    plus: bool  # a line, or a charge
+
+@dataclass(slots=True)
+class Part:
+    """An allowance or charge with a tax category, as the -08 sums and BR-S-08 see it."""
+
+    rates: tuple[Decimal, ...]  # see ``_rates``
+    malformed: bool
+    amounts: list[str]  # string values of its cbc:Amount children
+    plus: bool  # a charge
     minus: bool  # an allowance (an element saying both is counted both ways)
     on_root: bool  # a child of the document root
 
     def has_rate(self, rate: Decimal) -> bool:
-        """``cats/xs:decimal(cbc:Percent) = $rate`` (a malformed percent raises CastError)."""
-        for cat in self.cats:
-            value = cat.rate()
-            if value is _BAD:
-                raise CastError("Percent")
-            if value == rate:
-                return True
+        """``cac:TaxCategory/xs:decimal(cbc:Percent) = $rate`` (CastError where a malformed
+        percent comes first)."""
+        if rate in self.rates:
+            return True
+        if self.malformed:
+            raise CastError("Percent")
         return False
 
-    def amount(self) -> Decimal:
-        """``xs:decimal`` of its amount; absent counts as nothing in ``sum()``."""
-        return _amount(self.amounts)
 
-
-def _contribution(el: Element, cats: list[Category], amounts: list[str], line: bool,
-                  root: Element) -> Contribution:  # fmt: skip
-    codes = frozenset(cat.code for cat in cats if cat.raw)
-    if line:
-        plus, minus = True, False
-    else:  # the scan read the allowance or charge's indicators for its categories
-        flags = cats[0].charge
-        plus, minus = True in flags, False in flags
-    return Contribution(el, cats, codes, amounts, plus, minus, el.getparent() is root)
+Key = tuple[str, Decimal | None]  # a category code, and a rate or None for every rate
 
 
 @dataclass(slots=True)
 class LineSums:
-    """The lines' part of the -08 sums, added up once per document.
+    """The lines of one kind as the -08 rules see them, summed once per document.
 
-    ``by_code``: Σ amounts of document-level lines per category code. ``by_rate`` (per code
-    and rate) and ``used`` (code and rate pairs of any line) only when every line with a
-    code has one category with a well-formed rate, so that the existential
-    ``cats/xs:decimal(cbc:Percent) = $rate`` is a single dictionary key; otherwise None and
-    the rules walk the lines themselves. ``failed``: the keys of either whose sum meets a
-    malformed amount (the official sum stops there with a dynamic error)."""
+    ``totals``: Σ net amounts of the document-level lines by (code, None) and by (code,
+    rate); ``failed``: the keys whose sum meets a malformed amount (the official sum stops
+    there with a dynamic error). ``first``: the position of the first line anywhere with a
+    code and rate (BR-S-08's ``exists``). ``risky``: per code, the lines with a malformed
+    percent (position, document level or not, the rates before it): asking them for
+    another rate raises."""
 
-    by_code: dict[str, Decimal]
-    by_rate: dict[tuple[str, Decimal], Decimal] | None
-    used: set[tuple[str, Decimal]] | None
-    failed: set[object]
+    totals: dict[Key, Decimal]
+    failed: set[Key]
+    first: dict[tuple[str, Decimal], int]
+    risky: dict[str, list[tuple[int, bool, tuple[Decimal, ...]]]]
 
-    def total(self, code: str, rate: Decimal | None) -> Decimal | None:
-        """The lines' sum for ``code`` (at ``rate`` when given); None when the per-rate sums
-        are not kept, CastError when a summed amount is malformed."""
-        if rate is None:
-            key: object = code
-            total = self.by_code.get(code, ZERO)
-        elif self.by_rate is not None:
-            key = (code, rate)
-            total = self.by_rate.get(key, ZERO)  # type: ignore[call-overload]
-        else:
-            return None
+    def total(self, code: str, rate: Decimal | None) -> Decimal:
+        """The document-level lines' sum for ``code`` (at ``rate`` when given); CastError
+        when it meets a malformed amount or percent."""
+        key = (code, rate)
         if key in self.failed:
             raise CastError("LineExtensionAmount")
-        return total
+        if rate is not None:
+            for _, on_root, rates in self.risky.get(code, ()):
+                if on_root and rate not in rates:
+                    raise CastError("Percent")
+        return self.totals.get(key, ZERO)
+
+    def used(self, code: str, rate: Decimal) -> bool:
+        """Some line anywhere has ``code`` and ``rate``; CastError when a line with a
+        malformed percent comes first."""
+        position = self.first.get((code, rate))
+        risky = self.risky.get(code)
+        if risky and (position is None or risky[0][0] < position):
+            raise CastError("Percent")
+        return position is not None
 
 
-LineGroups = dict[Element, list[Category]]  # a line and its categories, in document order
-
-
-def line_sums(groups: LineGroups, amounts_of: dict[Element, list[str]], root: Element) -> LineSums:
-    """Group the lines' amounts by category code (and rate).
-
-    Works on the lines' categories directly: building a ``Contribution`` per line costs
-    more than the sums themselves on a large invoice."""
-    by_code: dict[str, Decimal] = {}
-    by_rate: dict[tuple[str, Decimal], Decimal] = {}
-    used: set[tuple[str, Decimal]] = set()
-    failed: set[object] = set()
-    single = True  # every line so far has one category, with a well-formed rate
-    for line, cats in groups.items():
-        cat = cats[0]
-        if len(cats) == 1:
-            if not cat.raw:
-                continue
-            codes: tuple[str, ...] | set[str] = (cat.code,)
+def line_sums(groups: dict[Element, list[Category]], amounts_of: dict[Element, list[str]],
+              root: Element) -> LineSums:  # fmt: skip
+    """Sum the lines' net amounts by category code, and by code and rate."""
+    totals: dict[Key, Decimal] = {}
+    failed: set[Key] = set()
+    first: dict[tuple[str, Decimal], int] = {}
+    risky: dict[str, list[tuple[int, bool, tuple[Decimal, ...]]]] = {}
+    get = totals.get
+    for position, (line, cats) in enumerate(groups.items()):
+        # cac:Item/cac:ClassifiedTaxCategory/normalize-space(cbc:ID) = $code: a category
+        # without an ID gives no code.
+        if len(cats) == 1:  # the common case, without a set
+            codes: Collection[str] = (cats[0].code,) if cats[0].raw else ()
         else:
-            codes = {c.code for c in cats if c.raw}
-            if not codes:
-                continue
-            single = False
+            codes = {cat.code for cat in cats if cat.raw}
+        if not codes:
+            continue
+        rates, malformed = _rates(cats)
         on_root = line.getparent() is root
-        amount: Decimal | None = None
-        if on_root:
-            try:
-                amount = _amount(amounts_of[line])
-            except CastError:
-                amount = None  # malformed: fails every sum it is part of
+        for code in codes:
+            for rate in rates:
+                if (code, rate) not in first:
+                    first[code, rate] = position
+            if malformed:
+                risky.setdefault(code, []).append((position, on_root, rates))
+        if not on_root:
+            continue
+        try:
+            amount = _amount(amounts_of[line])
+        except CastError:
             for code in codes:
-                if amount is None:
-                    failed.add(code)
-                else:
-                    by_code[code] = by_code.get(code, ZERO) + amount
-        if not single:
+                failed.add((code, None))
+                failed.update((code, rate) for rate in rates)
             continue
-        rate = cat.rate()
-        if rate is _BAD:
-            single = False
-            continue
-        if rate is None:  # no rate: never equal to a breakdown's rate
-            continue
-        key = (cat.code, rate)
-        used.add(key)  # type: ignore[arg-type]
-        if on_root:
-            if amount is None:
-                failed.add(key)
-            else:
-                by_rate[key] = by_rate.get(key, ZERO) + amount  # type: ignore[index]
-    if not single:
-        return LineSums(by_code, None, None, failed)
-    return LineSums(by_code, by_rate, used, failed)
+        for code in codes:
+            totals[code, None] = get((code, None), ZERO) + amount
+            for rate in rates:
+                totals[code, rate] = get((code, rate), ZERO) + amount
+    return LineSums(totals, failed, first, risky)
 
 
 class VatView:
-    """One document's category elements, and (computed on first use) its lines,
-    allowances and charges, shared by all the VAT category rules."""
+    """One document's category elements, and (computed on first use) the sums of its
+    lines, allowances and charges, shared by all the VAT category rules."""
 
-    __slots__ = ("doc", "cats", "codes", "_groups_of", "_lines", "_line_sums", "_allowance_charges")
+    __slots__ = ("doc", "cats", "_line_sums", "_allowance_charges")
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.cats = categories(doc)
-        #: Every category code used (trimmed and as written): a code not here has no rule
-        #: that can fail.
-        self.codes = {c.code for c in self.cats} | {raw for c in self.cats for raw in c.raw}
-        self._groups_of: dict[str, tuple[LineGroups, dict[Element, list[str]]]] = {}
-        self._lines: dict[str, list[Contribution]] = {}
         self._line_sums: dict[str, LineSums] = {}
-        self._allowance_charges: list[Contribution] | None = None
+        self._allowance_charges: dict[str, list[Part]] | None = None
 
-    def _groups(self, line_tag: str) -> tuple[LineGroups, dict[Element, list[str]]]:
-        """The lines of this kind that have a ``cac:Item/cac:ClassifiedTaxCategory``, with
-        their categories and the string values of their net amounts."""
-        found = self._groups_of.get(line_tag)
-        if found is None:
+    def line_sums(self, line_tag: str) -> LineSums:
+        """The ``//cac:InvoiceLine`` (or CreditNoteLine) that have a
+        ``cac:Item/cac:ClassifiedTaxCategory`` (a line without one adds to no sum), summed."""
+        sums = self._line_sums.get(line_tag)
+        if sums is None:
             doc = self.doc
-            groups: LineGroups = {}
+            groups: dict[Element, list[Category]] = {}
             if doc.has(line_tag):
                 # Read each line's tag only where both kinds of line are present.
                 mixed = doc.has(INVOICE_LINE) and doc.has(CREDIT_NOTE_LINE)
@@ -421,45 +369,52 @@ class VatView:
             amounts_of: dict[Element, list[str]] = {line: [] for line in groups}
             if groups:
                 for amount in doc.all(LINE_AMOUNT):
-                    found_amounts = amounts_of.get(amount.getparent())  # type: ignore[arg-type]
-                    if found_amounts is not None:
-                        found_amounts.append(string_value(amount))
-            found = self._groups_of[line_tag] = (groups, amounts_of)
-        return found
-
-    def lines(self, line_tag: str) -> list[Contribution]:
-        """Every ``//cac:InvoiceLine`` (or CreditNoteLine) of the document that has a
-        ``cac:Item/cac:ClassifiedTaxCategory`` (a line without one adds to no sum)."""
-        found = self._lines.get(line_tag)
-        if found is None:
-            root = self.doc.root
-            groups, amounts_of = self._groups(line_tag)
-            found = [
-                _contribution(line, cats, amounts_of[line], True, root)
-                for line, cats in groups.items()
-            ]
-            self._lines[line_tag] = found
-        return found
-
-    def line_sums(self, line_tag: str) -> LineSums:
-        """The lines' amounts by category code and rate (see ``LineSums``)."""
-        sums = self._line_sums.get(line_tag)
-        if sums is None:
-            groups, amounts_of = self._groups(line_tag)
-            sums = self._line_sums[line_tag] = line_sums(groups, amounts_of, self.doc.root)
+                    found = amounts_of.get(amount.getparent())  # type: ignore[arg-type]
+                    if found is not None:
+                        found.append(string_value(amount))
+            sums = self._line_sums[line_tag] = line_sums(groups, amounts_of, doc.root)
         return sums
 
-    def allowance_charges(self) -> list[Contribution]:
-        """Every ``//cac:AllowanceCharge`` that has a tax category."""
-        if self._allowance_charges is None:
-            root = self.doc.root
+    def allowance_charges(self, code: str) -> list[Part]:
+        """The ``//cac:AllowanceCharge`` with a ``cac:TaxCategory`` of this code, in
+        document order."""
+        by_code = self._allowance_charges
+        if by_code is None:
+            by_code = self._allowance_charges = {}
             cats_of: dict[Element, list[Category]] = {}
             for cat in self.cats:
                 if cat.where == AT_ALLOWANCE_CHARGE:
-                    cats_of.setdefault(cat.holder, []).append(cat)
-            self._allowance_charges = [
-                _contribution(ac, cats, [string_value(c) for c in ac if c.tag == AMOUNT], False,
-                              root)
-                for ac, cats in cats_of.items()
-            ]  # fmt: skip
-        return self._allowance_charges
+                    cats_of.setdefault(cat.holder, []).append(cat)  # type: ignore[arg-type]
+            for ac, cats in cats_of.items():
+                # The scan read the allowance or charge's indicators for its categories.
+                flags, on_root = cats[0].charge, cats[0].on_root
+                amounts = [string_value(c) for c in ac if c.tag == AMOUNT]
+                part = Part(*_rates(cats), amounts, True in flags, False in flags, on_root)
+                for code_of_ac in {cat.code for cat in cats if cat.raw}:
+                    by_code.setdefault(code_of_ac, []).append(part)
+        return by_code.get(code, [])
+
+    def total(self, line_tag: str, code: str, rate: Decimal | None) -> Decimal:
+        """Sum of the document's lines plus charges minus allowances in category ``code``
+        (and at ``rate`` when given), as the -08 rules add them up (``../../../cac:...``:
+        children of the root only); CastError where the official sum fails."""
+        total = self.line_sums(line_tag).total(code, rate)
+        for part in self.allowance_charges(code):
+            if not part.on_root or (rate is not None and not part.has_rate(rate)):
+                continue
+            if part.plus:
+                total += _amount(part.amounts)
+            if part.minus:
+                total -= _amount(part.amounts)
+        return total
+
+    def used_at_rate(self, line_tag: str, code: str, rate: Decimal) -> bool:
+        """BR-S-08's guard: some line of this kind, allowance or charge anywhere has this
+        code and rate (CastError where a malformed percent comes first)."""
+        if self.line_sums(line_tag).used(code, rate):
+            return True
+        # A loop that stops at the first match, as ``exists`` may.
+        for part in self.allowance_charges(code):  # noqa: SIM110
+            if part.has_rate(rate):
+                return True
+        return False
