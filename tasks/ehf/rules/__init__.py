@@ -6,6 +6,9 @@
 - ``cen_codes``: BR-CL-* (code lists)
 - ``peppol``: PEPPOL-EN16931-*, PEPPOL-COMMON-*
 - ``national``: NO-R, DK-R, SE-R, IT-R, GR-R/S, NL-R, DE-R, IS-R
+
+What several families read is derived once per document and shared: ``_shared`` (casts, the
+children of a node by tag), ``currencies`` (amounts by currency), ``lines_model`` (the lines).
 """
 
 from tasks.ehf.rules import cen_codes, cen_core, cen_vat, national, peppol, ubl_syntax
