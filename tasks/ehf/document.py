@@ -70,19 +70,26 @@ def children(el: Element, tag: str) -> list[Element]:
     return [c for c in el[:] if c.tag == tag]
 
 
+def follow(nodes: list[Element], steps: tuple[str, ...]) -> list[Element]:
+    """The elements reached from ``nodes`` by the child steps ``steps`` (Clark tags, ``*``
+    for any element), in document order."""
+    # Plain loops over ``n[:]`` (one C call building a list): a comprehension per step costs
+    # a function call, and lxml's child iterator more than the slice.
+    for tag in steps:
+        found = []
+        for n in nodes:
+            for c in n[:]:
+                if c.tag == tag or (tag == "*" and isinstance(c.tag, str)):
+                    found.append(c)
+        if not found:
+            return found
+        nodes = found
+    return nodes
+
+
 def select(el: Element, path: str) -> list[Element]:
     """All elements reached from ``el`` by the relative child path ``path``."""
-    nodes = [el]
-    for tag in compile_path(path):
-        nodes = [
-            c
-            for n in nodes
-            for c in n[:]
-            if c.tag == tag or (tag == "*" and isinstance(c.tag, str))
-        ]
-        if not nodes:
-            break
-    return nodes
+    return follow([el], compile_path(path))
 
 
 def first(el: Element, path: str) -> Element | None:

@@ -17,6 +17,7 @@ from tasks.ehf.document import (
     cac,
     cbc,
     compile_path,
+    follow,
     select,
     string_value,
     text,
@@ -199,11 +200,7 @@ def from_root(doc: Document, path: str) -> list[Element]:
     callers must not change it."""
     first, rest = _root_steps(path)
     nodes = shared_children(doc, doc.root).get(first, [])
-    for tag in rest:
-        if not nodes:
-            break
-        nodes = [c for node in nodes for c in node if c.tag == tag]
-    return nodes
+    return follow(nodes, rest)
 
 
 def vat_ids(party: Element, exact: bool) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc, string_value
+from tasks.ehf.document import Document, Element, cbc, follow, string_value
 from tasks.ehf.rules._shared import norm_space, shared_children
 from tasks.ehf.rules.national._common import countries
 
@@ -24,10 +24,8 @@ def kids(el: Element, tag: str) -> list[Element]:
 
 def descend(el: Element | None, *tags: str) -> Element | None:
     """The first element reached from ``el`` by the child path ``tags`` (document order)."""
-    nodes = [el] if el is not None else []
-    for tag in tags:
-        nodes = [c for n in nodes for c in n if c.tag == tag]
-    return nodes[0] if nodes else None
+    found = follow([el], tags) if el is not None else []
+    return found[0] if found else None
 
 
 def profile(doc: Document) -> str:

@@ -25,21 +25,6 @@ def split_path(path: str) -> tuple[tuple[str, ...], str | None]:
     return (compile_path(steps) if steps else ()), (attr or None)
 
 
-def child_path(nodes: list[Element], steps: tuple[str, ...]) -> list[Element]:
-    """The elements reached from ``nodes`` by the child steps ``steps`` (document order)."""
-    # Plain loops: a comprehension per step costs a function call in Python 3.11.
-    for tag in steps:
-        found = []
-        for n in nodes:
-            for c in n:
-                if c.tag == tag:
-                    found.append(c)
-        if not found:
-            return found
-        nodes = found
-    return nodes
-
-
 def has_chain(el: Element, steps: tuple[str, ...]) -> bool:
     """True when ``el``'s nearest ancestors carry ``steps`` (innermost last), as ``//a/b/el``."""
     node: Element | None = el

@@ -10,12 +10,11 @@ predicates or comparisons are functions.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element, cac, cbc, follow, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import charge_indicators, child
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
-    child_path,
     count_rules,
     has_chain,
     string_values,
@@ -63,7 +62,7 @@ def _count_under_contexts(doc: Document, rule: CountRule, counts: Counts) -> Non
     """Count ``rule``'s path under each of its context elements (these are few, with few
     children: a party, a payment means, an address)."""
     for context in _context_elements(doc, rule):
-        found = child_path([context], rule.path)
+        found = follow([context], rule.path)
         n = len(found) if rule.attr is None else sum(el.get(rule.attr) is not None for el in found)
         if n:
             counts[(rule, context)] = n
@@ -236,7 +235,7 @@ def tax_scheme_company_id(doc: Document, report: Report) -> None:
 def preceding_invoice_number(doc: Document, report: Report) -> None:
     """UBL-SR-07: a billing reference gives the preceding invoice number."""
     for ref in doc.all(BILLING_REFERENCE):
-        if not child_path([ref], (INVOICE_DOCUMENT_REFERENCE, ID)):
+        if not follow([ref], (INVOICE_DOCUMENT_REFERENCE, ID)):
             report("UBL-SR-07", ref)
 
 
@@ -244,10 +243,10 @@ def preceding_invoice_number(doc: Document, report: Report) -> None:
 def payee(doc: Document, report: Report) -> None:
     """UBL-SR-19/20/21: payee details occur once, and the payee differs from the seller."""
     for payee_party in doc.all(PAYEE_PARTY):
-        names = string_values(child_path([payee_party], (PARTY_NAME, NAME)))
+        names = string_values(follow([payee_party], (PARTY_NAME, NAME)))
         parent = payee_party.getparent()
         seller = string_values(
-            child_path(
+            follow(
                 [parent] if parent is not None else [],
                 (SUPPLIER, PARTY, PARTY_LEGAL_ENTITY, REGISTRATION_NAME),
             )
@@ -256,13 +255,13 @@ def payee(doc: Document, report: Report) -> None:
         differs = any(a != b for a in names for b in seller)
         identifiers = [
             i
-            for i in child_path([payee_party], (PARTY_IDENTIFICATION, ID))
+            for i in follow([payee_party], (PARTY_IDENTIFICATION, ID))
             if (i.get("schemeID") or "").upper() != "SEPA"
         ]
         counts = (
             ("UBL-SR-19", len(names)),
             ("UBL-SR-20", len(identifiers)),
-            ("UBL-SR-21", len(child_path([payee_party], (PARTY_LEGAL_ENTITY, COMPANY_ID)))),
+            ("UBL-SR-21", len(follow([payee_party], (PARTY_LEGAL_ENTITY, COMPANY_ID)))),
         )
         for rule_id, n in counts:
             if n > 1 or not differs:

@@ -27,6 +27,7 @@ from tasks.ehf.document import (
     Element,
     cac,
     cbc,
+    follow,
     location,
     string_value,
     tree_scan,
@@ -36,7 +37,6 @@ from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.ubl_syntax._data import (
     LINE_TAGS,
     CountRule,
-    child_path,
     count_rules,
     family_rules,
     has_chain,
@@ -336,7 +336,7 @@ def payment_means_due_date(doc: Document, report: Report) -> None:
     """UBL-CR-412: an invoice (not a credit note) has no due date inside a payment means."""
     if doc.kind != "Invoice" or not doc.has(PAYMENT_DUE_DATE):
         return
-    dates = child_path([doc.root], (PAYMENT_MEANS, PAYMENT_DUE_DATE))
+    dates = follow([doc.root], (PAYMENT_MEANS, PAYMENT_DUE_DATE))
     if dates:
         report("UBL-CR-412", doc.root, element=location(dates[0]))
 
