@@ -196,6 +196,18 @@ def _scan(doc: Document) -> TreeScan:
     return scan
 
 
+def chain_top(el: Element, steps: tuple[str, ...]) -> Element | None:
+    """The outermost element of ``steps/el`` walking up from ``el``: its ancestors carry the
+    tags of ``steps`` (XPath order, innermost last; ``*`` for any element). ``el`` itself for
+    no steps; None where a parent is missing or has another tag."""
+    node: Element | None = el
+    for tag in reversed(steps):
+        node = node.getparent()  # type: ignore[union-attr]
+        if node is None or (tag != "*" and node.tag != tag):
+            return None
+    return node
+
+
 def ancestors(el: Element) -> Iterator[Element]:
     """The ancestors of ``el``, nearest first."""
     parent = el.getparent()
@@ -289,15 +301,7 @@ class Document:
         steps = compile_path(path.lstrip("/"))
         found = []
         for el in self.all(steps[-1]) if steps[-1] != "*" else self.root.iter(etree.Element):
-            node: Element | None = el
-            ok = True
-            for tag in reversed(steps[:-1]):
-                node = node.getparent() if node is not None else None
-                if node is None or (tag != "*" and node.tag != tag):
-                    ok = False
-                    break
-            if ok and absolute and (node is None or node.getparent() is not None):
-                ok = False
-            if ok:
+            top = chain_top(el, steps[:-1])
+            if top is not None and (not absolute or top.getparent() is None):
                 found.append(el)
         return found

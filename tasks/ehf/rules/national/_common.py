@@ -16,6 +16,7 @@ from tasks.ehf.document import (
     Element,
     cac,
     cbc,
+    chain_top,
     compile_path,
     follow,
     select,
@@ -37,7 +38,7 @@ _ID = cbc("ID")
 _COMPANY_ID = cbc("CompanyID")
 _COUNTRY_CODE = cbc("IdentificationCode")
 # From a postal address country code up to the party's role (AccountingSupplierParty...).
-_ADDRESS_CHAIN = (cac("Country"), cac("PostalAddress"), _PARTY)
+_ADDRESS_CHAIN = (_PARTY, cac("PostalAddress"), cac("Country"))
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -89,14 +90,10 @@ def _derive(doc: Document) -> Countries:
 
 
 def ancestor(el: Element, chain: tuple[str, ...]) -> Element | None:
-    """The ancestor reached from ``el`` through parents with the tags of ``chain`` (nearest
-    first), or None when a parent is missing or has another tag."""
-    node = el.getparent()
-    for tag in chain:
-        if node is None or node.tag != tag:
-            return None
-        node = node.getparent()
-    return node
+    """The parent of ``chain/el`` (``chain`` in XPath order, innermost last), or None when
+    a parent on the way is missing or has another tag."""
+    top = chain_top(el, chain)
+    return None if top is None else top.getparent()
 
 
 def _address_codes(doc: Document) -> tuple[str | None, str | None]:

@@ -29,7 +29,7 @@ from tasks.ehf.rules.national._common import (
 _TAX_CATEGORIES = (cac("TaxCategory"), cac("ClassifiedTaxCategory"))
 _PAYMENT_MEANS = cac("PaymentMeans")
 _COUNTRY_CODE = cbc("IdentificationCode")
-_TO_PARTY = (cac("Country"), cac("PostalAddress"))  # from a country code up to its party
+_TO_PARTY = (cac("PostalAddress"), cac("Country"))  # a country code's path below its party
 _PARTY = cac("Party")
 _SUPPLIER = cac("AccountingSupplierParty")
 _CUSTOMER = cac("AccountingCustomerParty")

@@ -25,16 +25,6 @@ def split_path(path: str) -> tuple[tuple[str, ...], str | None]:
     return (compile_path(steps) if steps else ()), (attr or None)
 
 
-def has_chain(el: Element, steps: tuple[str, ...]) -> bool:
-    """True when ``el``'s nearest ancestors carry ``steps`` (innermost last), as ``//a/b/el``."""
-    node: Element | None = el
-    for tag in reversed(steps):
-        node = node.getparent() if node is not None else None
-        if node is None or node.tag != tag:
-            return False
-    return True
-
-
 def string_values(nodes: list[Element]) -> list[str]:
     """XPath string values of ``nodes``."""
     return [string_value(n) for n in nodes]

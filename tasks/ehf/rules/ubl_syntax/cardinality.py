@@ -10,13 +10,12 @@ predicates or comparisons are functions.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, follow, string_value
+from tasks.ehf.document import Document, Element, cac, cbc, chain_top, follow, string_value
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import charge_indicators, child
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     count_rules,
-    has_chain,
     string_values,
 )
 from tasks.ehf.rules.ubl_syntax.restrictions import structure
@@ -51,7 +50,7 @@ def _context_elements(doc: Document, rule: CountRule) -> list[Element]:
     """Every element the rule's context matches."""
     if rule.context is None:
         return [doc.root]
-    return [el for el in doc.all(rule.context[-1]) if has_chain(el, rule.context[:-1])]
+    return [el for el in doc.all(rule.context[-1]) if chain_top(el, rule.context[:-1]) is not None]
 
 
 #: Counts by (rule, context element), for the contexts with at least one counted element.

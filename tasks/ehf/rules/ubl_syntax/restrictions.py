@@ -27,6 +27,7 @@ from tasks.ehf.document import (
     Element,
     cac,
     cbc,
+    chain_top,
     follow,
     location,
     string_value,
@@ -39,7 +40,6 @@ from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     count_rules,
     family_rules,
-    has_chain,
     split_path,
 )
 
@@ -200,12 +200,8 @@ class Structure(NamedTuple):
 def _on_path(el: Element, chain: tuple[str, ...], root: Element | None) -> bool:
     """``el``'s nearest ancestors carry ``chain`` (innermost last), as ``//a/b/el``; with
     ``root``, the outermost of them is a child of ``root`` (``/*/a/b/el``)."""
-    node: Element | None = el
-    for tag in reversed(chain):
-        node = node.getparent() if node is not None else None
-        if node is None or node.tag != tag:
-            return False
-    return root is None or (node is not None and node.getparent() is root)
+    top = chain_top(el, chain)
+    return top is not None and (root is None or top.getparent() is root)
 
 
 def _attribute_hits(
@@ -293,7 +289,7 @@ def _resolve(doc: Document) -> Structure:
                     counts[key] = counts.get(key, 0) + 1
     for rule_id, steps in _TABLES.paths:
         for el in doc.all(steps[-1]):
-            if has_chain(el, steps[:-1]):
+            if chain_top(el, steps[:-1]) is not None:
                 found[rule_id] = el
                 break
     total_lines = len(doc.all(LINE_TAGS[0])) + len(doc.all(LINE_TAGS[1]))
