@@ -217,7 +217,7 @@ def ancestors(el: Element) -> Iterator[Element]:
 
 
 @lru_cache(maxsize=1024)
-def _step_name(tag: str) -> str:
+def step_name(tag: str) -> str:
     """``prefix:LocalName`` of a Clark tag (the bare local name outside the UBL namespaces)."""
     qname = etree.QName(tag)
     prefix = _PREFIX_OF.get(qname.namespace or "", "")
@@ -232,12 +232,12 @@ def location(el: Element) -> str:
         tag = node.tag
         parent = node.getparent()
         if parent is None:
-            steps.append(_step_name(tag))
+            steps.append(step_name(tag))
         else:
             # Counted by libxml2 over the preceding siblings with this tag, not by a list of
             # every child of the parent searched with Python comparisons.
             position = sum(1 for _ in node.itersiblings(tag, preceding=True)) + 1
-            steps.append(f"{_step_name(tag)}[{position}]")
+            steps.append(f"{step_name(tag)}[{position}]")
         node = parent
     return "/" + "/".join(reversed(steps))
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import etree
-
-from tasks.ehf.document import PREFIXES, Document, Element
+from tasks.ehf.document import Document, Element, step_name
 from tasks.ehf.findings import Finding
 from tasks.ehf.registry import Collector, RuleInfo, catalogue, checks
-
-_PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
 
 
 class _Locator:
@@ -21,21 +17,11 @@ class _Locator:
     siblings instead of one pass per finding.
     """
 
-    __slots__ = ("_steps", "_names")
+    __slots__ = ("_steps",)
 
     def __init__(self) -> None:
         # parent -> {child: (index among all children, its tag, position among that tag)}
         self._steps: dict[Element, dict[Element, tuple[int, str, int]]] = {}
-        self._names: dict[str, str] = {}
-
-    def _name(self, tag: str) -> str:
-        name = self._names.get(tag)
-        if name is None:
-            qname = etree.QName(tag)
-            prefix = _PREFIX_OF.get(qname.namespace or "", "")
-            name = f"{prefix}:{qname.localname}" if prefix else qname.localname
-            self._names[tag] = name
-        return name
 
     def _children(self, parent: Element) -> dict[Element, tuple[int, str, int]]:
         known = self._steps.get(parent)
@@ -60,10 +46,10 @@ class _Locator:
         parent = node.getparent()
         while parent is not None:
             index, tag, pos = self._children(parent)[node]
-            steps.append(f"{self._name(tag)}[{pos}]")
+            steps.append(f"{step_name(tag)}[{pos}]")
             order.append(index)
             node, parent = parent, parent.getparent()
-        steps.append(self._name(node.tag))
+        steps.append(step_name(node.tag))
         steps.reverse()
         order.reverse()
         return "/" + "/".join(steps), tuple(order)
