@@ -39,15 +39,6 @@ def path_for(archive: Path, sha256: str) -> Path:
     return archive / sha256[:2] / sha256[2:4] / sha256
 
 
-def sha256_of_file(path: Path) -> str:
-    """Hex SHA-256 of the file at ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def store(archive: Path, data: bytes) -> Stored:
     """Store ``data`` unless a blob with its hash is already there."""
     digest = sha256_of(data)

@@ -58,9 +58,10 @@ class ReceiptKeywords:
         Returns ``sha256``, ``size`` and ``gjentatt`` (True when these exact bytes were
         received before: the re-delivery is audited and otherwise ignored).
         """
-        # Hashed and copied in chunks: a hostile multi-gigabyte file is kept, not loaded.
-        source = self.home / path
-        digest = archive.sha256_of_file(source)
+        # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not loaded.
+        # Content-addressed, so a re-delivery's copy is already there and nothing is added.
+        stored = archive.store_file(self.ctx.settings.archive, self.home / path)
+        digest = stored.sha256
         item_id, _ = current_item()
         with transaction(self.ctx.settings.database_url) as session:
             again = invoices.received_before(session, digest, work_item_id=item_id)
@@ -80,10 +81,8 @@ class ReceiptKeywords:
                 )
         remember(sha256=digest)
         if again:
-            return {"sha256": digest, "size": source.stat().st_size, "gjentatt": True}
-        stored = self._record(
-            archive.store_file(self.ctx.settings.archive, source), file_name, "original"
-        )
+            return {"sha256": digest, "size": stored.size, "gjentatt": True}
+        self._record(stored, file_name, "original")
         return {"sha256": stored.sha256, "size": stored.size, "gjentatt": False}
 
     @keyword("Les faktura")
