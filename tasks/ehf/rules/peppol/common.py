@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc, follow, string_value
+from tasks.ehf.document import Document, Element, cbc, string_value
 from tasks.ehf.rules._shared import norm_space, shared_children
 from tasks.ehf.rules.national._common import countries
 
@@ -20,12 +20,6 @@ _PROFILES = {
 def kids(el: Element, tag: str) -> list[Element]:
     """The children of ``el`` with this Clark tag."""
     return [c for c in el if c.tag == tag]
-
-
-def descend(el: Element | None, *tags: str) -> Element | None:
-    """The first element reached from ``el`` by the child path ``tags`` (document order)."""
-    found = follow([el], tags) if el is not None else []
-    return found[0] if found else None
 
 
 def profile(doc: Document) -> str:

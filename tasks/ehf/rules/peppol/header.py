@@ -10,12 +10,13 @@ from tasks.ehf.document import (
     Element,
     cac,
     cbc,
+    follow,
     string_value,
     tree_scan,
 )
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import child, norm_space, shared_children
-from tasks.ehf.rules.peppol.common import both_german, descend, kids, profile
+from tasks.ehf.rules.peppol.common import both_german, kids, profile
 from tasks.ehf.rules.peppol.values import own_text
 from tasks.ehf.xpathfn import to_number
 
@@ -156,7 +157,7 @@ def document_level(doc: Document, report: Report) -> None:
             report(rule, party)
     for means in doc.all(_PAYMENT_MEANS):
         code = norm_space(string_value(child(means, _PAYMENT_MEANS_CODE)))
-        if code in ("49", "59") and descend(means, _PAYMENT_MANDATE, _ID) is None:
+        if code in ("49", "59") and not follow([means], (_PAYMENT_MANDATE, _ID)):
             report("PEPPOL-EN16931-R061", means, code=code)
 
 
