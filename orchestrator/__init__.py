@@ -1,0 +1,64 @@
+"""The Kommune-RPA runtime: database, work queue, robot runs, exception log, audit trail, CLI.
+
+Robots (the keyword libraries in ``tasks/``) reach it through one API only,
+:mod:`orchestrator.robot_api`, whose public names are listed here::
+
+    from orchestrator import robot_api
+
+    ctx = robot_api.context()
+    robot_api.store_ehf_warnings(ctx, invoice_id, warnings)
+
+Everything else in this package (models, queue, services, commands …) is the runtime's own.
+"""
+
+from orchestrator.robot_api import (
+    AttachmentRecord,
+    EarlierInvoice,
+    InvoiceRecord,
+    Registration,
+    RobotContext,
+    WorkItemRef,
+    context,
+    current_item,
+    earlier_invoice,
+    forget,
+    hold_for_approval,
+    load_invoice,
+    overridden_codes,
+    prepared_voucher,
+    queue_backed,
+    record_posting,
+    record_redelivery,
+    record_stored_file,
+    register_invoice,
+    remember,
+    store_ehf_warnings,
+    store_prepared_voucher,
+    vouchers_in_flight,
+)
+
+__all__ = [
+    "AttachmentRecord",
+    "EarlierInvoice",
+    "InvoiceRecord",
+    "Registration",
+    "RobotContext",
+    "WorkItemRef",
+    "context",
+    "current_item",
+    "earlier_invoice",
+    "forget",
+    "hold_for_approval",
+    "load_invoice",
+    "overridden_codes",
+    "prepared_voucher",
+    "queue_backed",
+    "record_posting",
+    "record_redelivery",
+    "record_stored_file",
+    "register_invoice",
+    "remember",
+    "store_ehf_warnings",
+    "store_prepared_voucher",
+    "vouchers_in_flight",
+]

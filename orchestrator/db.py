@@ -18,11 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """True when ``engine`` talks to SQLite."""
-    return engine.dialect.name == "sqlite"
-
-
 def _normalise_url(url: str) -> str:
     # psycopg 3 is the installed driver; a plain postgresql:// URL would pick psycopg2.
     if url.startswith("postgresql://") or url.startswith("postgres://"):

@@ -1,7 +1,7 @@
-"""The robots ``kommunerpa process --once`` runs, in order.
+"""One pass of ``kommunerpa process --once``: every step's robot, in order.
 
-Adding a step's robot is one line here (e.g. ``"control"``), plus ``robots/control.robot``
-consuming the work items the step before creates.
+The steps are ``orchestrator.steps.STEPS``; adding one is a line there, plus
+``robots/<step>.robot`` consuming the work items the step before creates.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from orchestrator.intake import feed_inbox
 from orchestrator.migrate import upgrade
 from orchestrator.models import Run
 from orchestrator.runner import run_robot, runner_name
-
-ROBOTS: tuple[str, ...] = ("receipt", "control", "matching", "posting")
+from orchestrator.steps import STEPS
 
 
 @dataclass
@@ -34,7 +33,7 @@ def prepare(settings: Settings) -> None:
     upgrade(settings.database_url)
 
 
-def process_once(settings: Settings, robots: tuple[str, ...] = ROBOTS) -> PassResult:
+def process_once(settings: Settings, robots: tuple[str, ...] = STEPS) -> PassResult:
     """Take back dead runners' items, claim the inbox, run each robot that has work
     (``robots``: all of the pipeline unless a caller wants only some steps)."""
     result = PassResult()

@@ -19,11 +19,14 @@ STATUS_AFTER: dict[str, str] = {
 #: work item keeps them (an invoice without an order waits for its approver).
 HOLD_STATUSES = frozenset({"awaiting_approval"})
 
-#: Invoice statuses after which nothing more happens automatically.
-FINAL_STATUSES = frozenset({"posted", "rejected"})
-
 
 def next_step(step: str) -> str | None:
     """The step after ``step``, or ``None`` after the last one."""
     index = STEPS.index(step)
     return STEPS[index + 1] if index + 1 < len(STEPS) else None
+
+
+def status_before(step: str) -> str:
+    """The invoice status in which ``step`` takes it up (after the step before it)."""
+    index = STEPS.index(step)
+    return STATUS_AFTER[STEPS[index - 1]] if index > 0 else "received"

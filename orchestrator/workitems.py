@@ -4,7 +4,8 @@ The runner sets ``RPA_WORKITEMS_ADAPTER=orchestrator.workitems.QueueAdapter`` fo
 so suites use the standard keywords (``For Each Input Work Item``, ``Create Output Work
 Item``, ``Release Input Work Item    FAILED    exception_type=BUSINESS    code=…``) and no
 cloud service is involved. Input items are the robot's step (``KOMMUNERPA_STEP``); output
-items go to the next step of the same invoice.
+items go to the next step of the same invoice. A failed item's evidence is what the keyword
+library left in its payload (``tasks.errors``), exactly as with rpaframework's ``FileAdapter``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from orchestrator import queue
 from orchestrator.db import transaction
 from orchestrator.models import WorkItem
-from orchestrator.robotlib import context
+from orchestrator.robot_api import EXCEPTION_KEY, context
 from orchestrator.steps import next_step
 
 
@@ -32,19 +33,6 @@ class QueueAdapter(BaseAdapter):
         self.ctx = context()
         self.url = self.ctx.settings.database_url
         self.runner = f"{socket.gethostname()}:{os.getpid()}"
-        self._evidence: dict[str, dict[str, Any]] = {}
-        self._more: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-
-    def attach_evidence(
-        self,
-        item_id: str,
-        evidence: dict[str, Any],
-        more: list[tuple[str, dict[str, Any]]] | None = None,
-    ) -> None:
-        """Evidence for the exception the next ``release_input`` of ``item_id`` records, and
-        further business deviations (code, evidence) found on the same item."""
-        self._evidence[str(item_id)] = evidence
-        self._more[str(item_id)] = list(more or [])
 
     def _files_dir(self, item_id: str) -> Path:
         return self.ctx.settings.home / "workitems" / str(item_id)
@@ -66,13 +54,17 @@ class QueueAdapter(BaseAdapter):
     def release_input(
         self, item_id: str, state: State, exception: dict[str, Any] | None = None
     ) -> None:
-        """Complete the item, or fail it as a business or system exception."""
+        """Complete the item, or fail it as a business or system exception, with the
+        evidence and further deviations the keyword library left in the payload."""
         with transaction(self.url) as session:
             item = session.get(WorkItem, int(item_id))
             if state is State.DONE:
                 queue.complete(session, item, actor=self.ctx.actor)
                 return
             exception = exception or {}
+            coded = (item.payload or {}).get(EXCEPTION_KEY) or {}
+            if coded.get("code") != exception.get("code"):
+                coded = {}  # not the exception this release is about
             queue.fail(
                 session,
                 item,
@@ -81,8 +73,8 @@ class QueueAdapter(BaseAdapter):
                 business=exception.get("type") == "BUSINESS",
                 code=exception.get("code") or "ROBOT-ERROR",
                 message=exception.get("message"),
-                evidence=self._evidence.pop(str(item_id), None),
-                more=self._more.pop(str(item_id), None),
+                evidence=coded.get("evidence"),
+                more=[(code, evidence) for code, evidence in coded.get("more", [])],
             )
 
     def create_output(self, parent_id: str, payload: Any = None) -> str:

@@ -19,7 +19,7 @@ Motta faktura
     ${fil}=    Get Work Item Variable    path
     ${filnavn}=    Get Work Item Variable    file
     ${original}=    Arkiver original    ${fil}    ${filnavn}
-    IF    ${original}[gjentatt]
+    IF    ${original}[redelivered]
         Log    ${filnavn} er mottatt før med nøyaktig samme innhold, og hoppes over.
         RETURN
     END

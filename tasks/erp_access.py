@@ -1,5 +1,8 @@
-"""ERP access for keyword libraries: one pooled client per robot process, and ERP failures
-turned into the system exceptions the work-item wrapper retries."""
+"""ERP failures turned into the system exceptions the work-item wrapper retries.
+
+Keyword libraries get their ERP from ``connectors.erp.connect`` (one pooled client per robot
+process, typed as the ``Erp`` protocol) and wrap each call in ``erp_call``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from connectors.erp.base import ErpError
-from connectors.erp.rest import RestErp
 from tasks.errors import SystemException
 
 T = TypeVar("T")
@@ -20,8 +22,3 @@ def erp_call(call: Callable[[], T]) -> T:
         return call()
     except ErpError as exc:
         raise SystemException(exc.code, str(exc), {"reason": str(exc), **exc.details}) from exc
-
-
-def connect(url: str) -> RestErp:
-    """The ERP client for ``url`` (KOMMUNERPA_ERP_URL)."""
-    return RestErp(url)

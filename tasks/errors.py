@@ -2,8 +2,13 @@
 
 Each carries a catalogue code (``orchestrator/exception_codes.toml``), a short message for
 the robot log, and the evidence (values compared, rule ids, locations) that fills the bokmål
-and English catalogue messages. The ``Behandle arbeidsoppgave`` keyword (orchestrator.robotlib)
-releases the work item with the matching ``exception_type``:
+and English catalogue messages.
+
+Robot Framework passes only an exception's text up through nested keywords, so the code and
+the evidence travel in the work item instead: a keyword library marked ``@reports_failures``
+writes them into the current input work item's payload (key ``exception``) as the exception
+leaves the keyword. The ``Behandle arbeidsoppgave`` keyword (orchestrator.robotlib) reads
+them there and releases the work item with the matching ``exception_type``:
 
 - ``BusinessException``: the document or master data is wrong; never retried, waits for a person.
 - ``SystemException``: a system is down or misbehaves (ERP-UNAVAILABLE …); retried with back-off.
@@ -11,9 +16,13 @@ releases the work item with the matching ``exception_type``:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import functools
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 from tasks.deviations import Deviation
+
+C = TypeVar("C", bound=type)
 
 
 class ProcessException(Exception):
@@ -29,10 +38,16 @@ class ProcessException(Exception):
         self.code = code
         self.message = message
         self.evidence = dict(evidence or {})
-        # Robot Framework passes only the message text up through ``Run Keyword``; the latest
-        # instance is kept so the work-item wrapper can recover the code and the evidence.
-        # A robot process runs one keyword at a time, so one slot is enough.
-        _latest[0] = self
+
+    def as_record(self) -> dict[str, Any]:
+        """What the work item keeps of this exception (JSON)."""
+        return {
+            "type": self.exception_type,
+            "code": self.code,
+            "message": self.message,
+            "evidence": self.evidence,
+            "more": [list(each) for each in getattr(self, "more", [])],
+        }
 
 
 class BusinessException(ProcessException):
@@ -73,10 +88,35 @@ class SystemException(ProcessException):
     exception_type = "APPLICATION"
 
 
-_latest: list[ProcessException | None] = [None]
+def reports_failures(library: C) -> C:
+    """Class decorator for a keyword library: a ``ProcessException`` leaving any of its
+    keywords is first written into the current work item (payload key ``exception``)."""
+    for name in dir(library):
+        member = getattr(library, name)
+        if hasattr(member, "robot_name") and not hasattr(member, "__reports_failures__"):
+            setattr(library, name, _reporting(member))
+    return library
 
 
-def latest_matching(message: str) -> ProcessException | None:
-    """The most recent coded exception whose text is ``message``, if any."""
-    exc = _latest[0]
-    return exc if exc is not None and str(exc) == message else None
+def _reporting(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def keyword(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except ProcessException as exc:
+            record_in_work_item(exc)
+            raise
+
+    keyword.__reports_failures__ = True  # type: ignore[attr-defined]
+    return keyword
+
+
+def record_in_work_item(exc: ProcessException) -> None:
+    """Write ``exc`` into the current input work item; noted on ``exc`` if that fails."""
+    # Imported here: the pure modules raising these exceptions need no orchestrator.
+    from orchestrator import robot_api
+
+    try:
+        robot_api.remember(**{robot_api.EXCEPTION_KEY: exc.as_record()})
+    except Exception as failure:  # noqa: BLE001  (never hide the exception being reported)
+        exc.add_note(f"not recorded in the work item: {failure}")

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestrator.config import Settings
-from orchestrator.db import transaction
-from orchestrator.models import Invoice as InvoiceRow
+from orchestrator import robot_api
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.receipt import archive
 from tasks.receipt.classify import classify
@@ -22,14 +20,10 @@ class ReceivedInvoice:
     invoice: Invoice
 
 
-def load(settings: Settings, invoice_id: int | str) -> ReceivedInvoice:
+def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:
     """The invoice with this id, parsed from its unchanged original in the archive."""
-    with transaction(settings.database_url) as session:
-        row = session.get(InvoiceRow, int(invoice_id))
-        if row is None:
-            raise LookupError(f"invoice {invoice_id} does not exist")
-        sha256, file_name = row.sha256, row.file_name
-    original = archive.read(settings.archive, sha256)
+    record = robot_api.load_invoice(ctx, invoice_id)
+    original = archive.read(ctx.settings.archive, record.sha256)
     return ReceivedInvoice(
-        int(invoice_id), sha256, original, parse_invoice(classify(original, file_name).root)
+        record.id, record.sha256, original, parse_invoice(classify(original, record.file_name).root)
     )

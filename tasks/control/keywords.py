@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 
 from robot.api.deco import keyword, library
 
-from orchestrator import exceptions
-from orchestrator.db import transaction
-from orchestrator.models import Invoice as InvoiceRow
-from orchestrator.robotlib import context
+from connectors.erp import Erp, connect
+from orchestrator import robot_api
 from tasks import invoice_source
 from tasks.control import checks
 from tasks.control.settings import ControlSettings, tenant_settings
@@ -24,8 +22,8 @@ from tasks.deviations import Deviation
 from tasks.ehf.findings import ValidationResult
 from tasks.ehf.model import Invoice
 from tasks.ehf.validate import validate_bytes
-from tasks.erp_access import connect, erp_call
-from tasks.errors import BusinessException
+from tasks.erp_access import erp_call
+from tasks.errors import BusinessException, reports_failures
 from tasks.invoice_source import ReceivedInvoice
 
 
@@ -45,14 +43,26 @@ class _Case:
         return self.received.invoice
 
 
+@reports_failures
 @library(scope="GLOBAL", auto_keywords=False)
 class ControlKeywords(SettingsKeywords):
-    """Fakturakontroll: EHF-reglene, stamdata i økonomisystemet og kommunens innstillinger."""
+    """Fakturakontroll: EHF-reglene, stamdata i økonomisystemet og kommunens innstillinger.
+
+    Hver kontroll samler det den finner; ``Avslutt kontroll`` melder alle avvik samlet, hvert
+    som sitt eget forretningsavvik, og bare en faktura uten åpne avvik går videre.
+
+    Eksempel:
+    | `Hent faktura` | ${faktura_id} |
+    | `Valider EHF` |
+    | `Hent stamdata` |
+    | `Kontroller leverandør` |
+    | `Avslutt kontroll` |
+    """
 
     def __init__(self) -> None:
-        self.ctx = context()
-        super().__init__(self.ctx)
-        self.erp = connect(self.ctx.settings.erp_url)
+        self.ctx = robot_api.context()
+        super().__init__(self.ctx.settings.home)
+        self.erp: Erp = connect(self.ctx.settings.erp_url)
         self._case: _Case | None = None
 
     @property
@@ -62,27 +72,44 @@ class ControlKeywords(SettingsKeywords):
         return self._case
 
     @keyword("Hent faktura")
-    def hent_faktura(self, invoice_id: int | str) -> None:
-        """Read the invoice's archived original and parse it."""
-        received = invoice_source.load(self.ctx.settings, invoice_id)
+    def load_invoice(self, invoice_id: int | str) -> None:
+        """Leser fakturaens arkiverte original og tolker den.
+
+        Eksempel:
+        | ${faktura_id}= | `Get Work Item Variable` | invoice_id |
+        | Hent faktura | ${faktura_id} |
+        """
+        received = invoice_source.load(self.ctx, invoice_id)
         self._case = _Case(received, self.book.default)
 
     @keyword("Valider EHF")
-    def valider_ehf(self) -> None:
-        """EHF-INVALID when the document breaks the EHF rules; warnings are kept on the invoice."""
+    def validate_ehf(self) -> None:
+        """EHF-INVALID når dokumentet bryter EHF-reglene; advarsler lagres på fakturaen og
+        stopper den ikke.
+
+        Eksempel:
+        | Hent faktura | ${faktura_id} |
+        | Valider EHF |
+        """
         case = self.case
         case.validation = validate_bytes(case.received.original)
         warnings = [
             {"rule": f.rule, "location": f.location, "message": f.message}
             for f in case.validation.warnings
         ]
-        with transaction(self.ctx.settings.database_url) as session:
-            session.get(InvoiceRow, case.received.invoice_id).ehf_warnings = warnings
+        robot_api.store_ehf_warnings(self.ctx, case.received.invoice_id, warnings)
         case.found += checks.ehf_valid(case.validation)
 
     @keyword("Hent stamdata")
-    def hent_stamdata(self) -> None:
-        """Look up the buyer (tenant), the supplier and its framework agreements in the ERP."""
+    def load_master_data(self) -> None:
+        """Slår opp kjøperen (oppdragsgiveren), leverandøren og leverandørens rammeavtaler i
+        økonomisystemet. Feiler med ERP-UNAVAILABLE / ERP-ERROR (prøves igjen) når
+        økonomisystemet ikke svarer.
+
+        Eksempel:
+        | Hent faktura | ${faktura_id} |
+        | Hent stamdata |
+        """
         case = self.case
         buyer, supplier = case.invoice.buyer.orgnr, case.invoice.supplier.orgnr
         tenant = erp_call(lambda: self.erp.tenant(buyer)) if buyer else None
@@ -92,66 +119,119 @@ class ControlKeywords(SettingsKeywords):
         case.settings = tenant_settings(self.book, buyer, tenant)
 
     @keyword("Kontroller kjøper")
-    def kontroller_kjoper(self) -> None:
-        """BUYER-UNKNOWN: the buyer is not a tenant in the ERP."""
+    def check_buyer(self) -> None:
+        """BUYER-UNKNOWN: kjøperen er ikke en oppdragsgiver i økonomisystemet.
+
+        Eksempel:
+        | Hent stamdata |
+        | Kontroller kjøper |
+        """
         self.case.found += checks.buyer_known(self.case.invoice, self.case.data.tenant)
 
     @keyword("Kontroller leverandør")
-    def kontroller_leverandor(self) -> None:
-        """SUPPLIER-UNKNOWN / SUPPLIER-BLOCKED against the supplier register."""
+    def check_supplier(self) -> None:
+        """SUPPLIER-UNKNOWN / SUPPLIER-BLOCKED: leverandøren mot leverandørregisteret.
+
+        Eksempel:
+        | Hent stamdata |
+        | Kontroller leverandør |
+        """
         self.case.found += checks.supplier_known(self.case.invoice, self.case.data.supplier)
 
     @keyword("Kontroller kontonummer")
-    def kontroller_kontonummer(self) -> None:
-        """BANK-ACCOUNT-INVALID / BANK-ACCOUNT-MISMATCH against the supplier's accounts."""
+    def check_bank_account(self) -> None:
+        """BANK-ACCOUNT-INVALID / BANK-ACCOUNT-MISMATCH: kontonummeret mot leverandørens
+        registrerte kontoer.
+
+        Eksempel:
+        | Hent stamdata |
+        | Kontroller kontonummer |
+        """
         self.case.found += checks.bank_account(self.case.invoice, self.case.data.supplier)
 
     @keyword("Kontroller KID")
-    def kontroller_kid(self) -> None:
-        """KID-INVALID: a payment id that is not a valid KID."""
+    def check_kid(self) -> None:
+        """KID-INVALID: en betalingsreferanse som ikke er en gyldig KID (MOD10 eller MOD11).
+
+        Eksempel:
+        | Kontroller KID |
+        """
         self.case.found += checks.kid(self.case.invoice)
 
     @keyword("Kontroller merverdiavgift")
-    def kontroller_mva(self) -> None:
-        """VAT-NOT-REGISTERED: VAT charged by a supplier not registered for VAT."""
+    def check_vat(self) -> None:
+        """VAT-NOT-REGISTERED: merverdiavgift fra en leverandør som ikke er mva-registrert.
+
+        Eksempel:
+        | Hent stamdata |
+        | Kontroller merverdiavgift |
+        """
         self.case.found += checks.vat_registration(self.case.invoice, self.case.data.supplier)
 
     @keyword("Kontroller referanse")
-    def kontroller_referanse(self) -> None:
-        """REFERENCE-MISSING: neither order nor buyer reference, where the tenant requires one."""
+    def check_reference(self) -> None:
+        """REFERENCE-MISSING: verken bestillingsnummer eller kjøpers referanse, der
+        oppdragsgiveren krever en.
+
+        Eksempel:
+        | Kontroller referanse |
+        """
         self.case.found += checks.reference(self.case.invoice, self.case.settings)
 
     @keyword("Kontroller valuta")
-    def kontroller_valuta(self) -> None:
-        """CURRENCY-UNEXPECTED: a currency the tenant does not accept."""
+    def check_currency(self) -> None:
+        """CURRENCY-UNEXPECTED: en valuta oppdragsgiveren ikke tar imot.
+
+        Eksempel:
+        | Kontroller valuta |
+        """
         self.case.found += checks.currency(self.case.invoice, self.case.settings)
 
     @keyword("Kontroller forfallsdato")
-    def kontroller_forfall(self) -> None:
-        """DUE-DATE-INVALID: due before issue, or terms shorter than the tenant's minimum."""
+    def check_due_date(self) -> None:
+        """DUE-DATE-INVALID: forfall før fakturadato, eller kortere betalingsfrist enn
+        oppdragsgiverens minimum.
+
+        Eksempel:
+        | Kontroller forfallsdato |
+        """
         self.case.found += checks.due_date(self.case.invoice, self.case.settings)
 
     @keyword("Kontroller beløpsgrense")
-    def kontroller_belop(self) -> None:
-        """AMOUNT-ABOVE-LIMIT: above the tenant's limit for automatic processing."""
+    def check_amount_limit(self) -> None:
+        """AMOUNT-ABOVE-LIMIT: over oppdragsgiverens grense for automatisk behandling.
+
+        Eksempel:
+        | Kontroller beløpsgrense |
+        """
         self.case.found += checks.amount_limit(self.case.invoice, self.case.settings)
 
     @keyword("Kontroller rammeavtale")
-    def kontroller_rammeavtale(self) -> None:
-        """AGREEMENT-MISSING: no valid framework agreement, where the tenant requires one."""
+    def check_agreement(self) -> None:
+        """AGREEMENT-MISSING: ingen gyldig rammeavtale, der oppdragsgiveren krever en.
+
+        Eksempel:
+        | Hent stamdata |
+        | Kontroller rammeavtale |
+        """
         case = self.case
         case.found += checks.agreement(case.invoice, case.data, case.settings)
 
     @keyword("Avslutt kontroll")
-    def avslutt_kontroll(self) -> None:
-        """Report every deviation found (each its own business exception) or pass the invoice.
+    def finish_control(self) -> None:
+        """Melder alle avvik kontrollene fant (hvert sitt forretningsavvik), eller slipper
+        fakturaen videre.
 
-        Deviations a person has already overridden for this invoice are accepted, not raised
-        again when the control runs anew.
+        Avvik en saksbehandler allerede har overstyrt for fakturaen, er godtatt og meldes
+        ikke på nytt når kontrollen kjøres igjen.
+
+        Eksempel:
+        | Kontroller leverandør |
+        | Avslutt kontroll |
+        | Send til neste steg | ${faktura_id} |
         """
         case, self._case = self.case, None
-        with transaction(self.ctx.settings.database_url) as session:
-            accepted = exceptions.overridden_codes(session, case.received.invoice_id, "control")
+        accepted = robot_api.overridden_codes(self.ctx, case.received.invoice_id, "control")
         open_deviations = [d for d in case.found if d.code not in accepted]
         if open_deviations:
             raise BusinessException.from_deviations(open_deviations)

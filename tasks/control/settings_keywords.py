@@ -6,26 +6,33 @@ suites call ``Kontroller innstillinger`` as their suite setup, which fails the w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from robot.api.deco import keyword
 
-from orchestrator.robotlib import RobotContext
 from tasks.control.settings import ControlSettings, SettingsBook, SettingsError, load_settings
 
 
 class SettingsKeywords:
     """Loads ``$KOMMUNERPA_HOME/controls.toml`` once per robot process."""
 
-    def __init__(self, ctx: RobotContext) -> None:
+    def __init__(self, home: Path) -> None:
         self._settings_error: SettingsError | None = None
         try:
-            self.book: SettingsBook = load_settings(ctx.settings.home / "controls.toml")
+            self.book: SettingsBook = load_settings(home / "controls.toml")
         except SettingsError as exc:
             self._settings_error = exc
             self.book = SettingsBook(ControlSettings(), {})
 
     @keyword("Kontroller innstillinger")
-    def kontroller_innstillinger(self) -> None:
-        """Fail the run, before any invoice, when controls.toml has unknown keys or bad values."""
+    def check_settings(self) -> None:
+        """Stopper kjøringen, før den første fakturaen, når ``controls.toml`` har ukjente
+        nøkler eller ugyldige verdier.
+
+        Eksempel:
+        | *** Settings *** |
+        | Suite Setup | Kontroller innstillinger |
+        """
         if self._settings_error is not None:
             raise SettingsError(
                 f"controls.toml is invalid, nothing was processed: {self._settings_error}"

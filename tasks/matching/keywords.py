@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from robot.api.deco import keyword, library
 
+from connectors.erp import Erp, connect
 from connectors.erp.base import Voucher
 from connectors.erp.mapping import from_json, to_json
-from orchestrator.db import transaction
-from orchestrator.exceptions import overridden_codes
-from orchestrator.invoices import vouchers_in_flight
-from orchestrator.models import Invoice as InvoiceRow
-from orchestrator.robotlib import context
+from orchestrator import robot_api
 from tasks import invoice_source
 from tasks.control.settings import tenant_settings
 from tasks.control.settings_keywords import SettingsKeywords
-from tasks.erp_access import connect, erp_call
-from tasks.errors import BusinessException
+from tasks.erp_access import erp_call
+from tasks.errors import BusinessException, reports_failures
 from tasks.invoice_source import ReceivedInvoice
 from tasks.matching.decide import Decision, MatchingData, decide
 from tasks.posting.keys import idempotency_key
@@ -26,14 +23,24 @@ from tasks.posting.voucher import build_voucher
 ROUTES = {"post": "bokføring", "approval": "attestering", "stop": "avvik"}
 
 
+@reports_failures
 @library(scope="GLOBAL", auto_keywords=False)
 class MatchingKeywords(SettingsKeywords):
-    """Matching mot bestilling, varemottak og rammeavtale."""
+    """Matching mot bestilling, varemottak og rammeavtale, og bilaget klargjort for bokføring.
+
+    Eksempel:
+    | `Hent faktura` | ${faktura_id} |
+    | `Hent bestilling, varemottak og avtaler` |
+    | ${rute}= | `Match mot bestilling` |
+    | IF | '${rute}' == 'attestering' |
+    | | `Send til attestering` |
+    | END |
+    """
 
     def __init__(self) -> None:
-        self.ctx = context()
-        super().__init__(self.ctx)
-        self.erp = connect(self.ctx.settings.erp_url)
+        self.ctx = robot_api.context()
+        super().__init__(self.ctx.settings.home)
+        self.erp: Erp = connect(self.ctx.settings.erp_url)
         self._received: ReceivedInvoice | None = None
         self._data = MatchingData()
         self._settings = self.book.default
@@ -45,16 +52,26 @@ class MatchingKeywords(SettingsKeywords):
         return self._received
 
     @keyword("Hent faktura")
-    def hent_faktura(self, invoice_id: int | str) -> None:
-        """Read the invoice's archived original and parse it."""
-        self._received = invoice_source.load(self.ctx.settings, invoice_id)
+    def load_invoice(self, invoice_id: int | str) -> None:
+        """Leser fakturaens arkiverte original og tolker den.
+
+        Eksempel:
+        | ${faktura_id}= | `Get Work Item Variable` | invoice_id |
+        | Hent faktura | ${faktura_id} |
+        """
+        self._received = invoice_source.load(self.ctx, invoice_id)
         self._data = MatchingData()
 
     @keyword("Hent bestilling, varemottak og avtaler")
-    def hent_bestilling(self) -> None:
-        """Fetch what matching needs from the ERP: the order, its goods receipts, what was
-        invoiced on it before, the supplier's agreements; for a credit note the invoices it
-        credits; for an invoice without an order, its approver."""
+    def load_order(self) -> None:
+        """Henter det matchingen trenger fra økonomisystemet: bestillingen, varemottakene,
+        det som er fakturert på den før og leverandørens rammeavtaler; for en kreditnota
+        fakturaene den krediterer; for en faktura uten bestilling attestanten.
+
+        Eksempel:
+        | Hent faktura | ${faktura_id} |
+        | Hent bestilling, varemottak og avtaler |
+        """
         invoice = self.received.invoice
         supplier, tenant = invoice.supplier.orgnr, invoice.buyer.orgnr
         known = erp_call(lambda: self.erp.tenant(tenant)) if tenant else None
@@ -88,18 +105,23 @@ class MatchingKeywords(SettingsKeywords):
 
     def _in_flight(self, po_id: str, posted_keys: set[str]) -> list[Voucher]:
         """Vouchers of invoices on this order matched here but not yet posted to the ERP."""
-        with transaction(self.ctx.settings.database_url) as session:
-            prepared = vouchers_in_flight(session, po_id, exclude_invoice=self.received.invoice_id)
+        prepared = robot_api.vouchers_in_flight(
+            self.ctx, po_id, exclude_invoice=self.received.invoice_id
+        )
         vouchers = [from_json(Voucher, data) for data in prepared]
         return [v for v in vouchers if v.idempotency_key not in posted_keys]
 
     @keyword("Match mot bestilling")
-    def match_mot_bestilling(self) -> str:
-        """Match and decide; returns ``bokføring``, ``attestering`` or fails with the
-        deviations (each its own business exception, with all the numbers as evidence).
+    def match_order(self) -> str:
+        """Matcher og avgjør; returnerer ``bokføring`` eller ``attestering``, eller feiler med
+        avvikene (hvert sitt forretningsavvik, med alle tallene som bevis).
 
-        The prepared voucher is stored on the invoice either way, so that a person who
-        overrides a deviation sends exactly that voucher to posting.
+        Det klargjorte bilaget lagres på fakturaen uansett, så en saksbehandler som
+        overstyrer et avvik, sender nøyaktig det bilaget til bokføring.
+
+        Eksempel:
+        | ${rute}= | Match mot bestilling |
+        | Should Be Equal | ${rute} | bokføring |
         """
         received = self.received
         invoice = received.invoice
@@ -112,8 +134,7 @@ class MatchingKeywords(SettingsKeywords):
             own_key=idempotency_key(received),
         )
         self._store(decision)
-        with transaction(self.ctx.settings.database_url) as session:
-            accepted = overridden_codes(session, received.invoice_id, "matching")
+        accepted = robot_api.overridden_codes(self.ctx, received.invoice_id, "matching")
         deviations = [d for d in decision.deviations if d.code not in accepted]
         if deviations:
             raise BusinessException.from_deviations(deviations)
@@ -129,16 +150,21 @@ class MatchingKeywords(SettingsKeywords):
             idempotency_key=idempotency_key(received),
             source_invoice_id=str(received.invoice_id),
         )
-        with transaction(self.ctx.settings.database_url) as session:
-            row = session.get(InvoiceRow, received.invoice_id)
-            row.prepared_voucher = to_json(voucher)
-            if decision.route == "approval" and decision.approver is not None:
-                row.approver = decision.approver.name
+        approver = decision.approver if decision.route == "approval" else None
+        robot_api.store_prepared_voucher(
+            self.ctx,
+            received.invoice_id,
+            to_json(voucher),
+            approver=approver.name if approver is not None else None,
+        )
 
     @keyword("Send til attestering")
-    def send_til_attestering(self) -> str:
-        """Leave the invoice waiting for its approver (``kommunerpa invoices approve``)."""
-        with transaction(self.ctx.settings.database_url) as session:
-            row = session.get(InvoiceRow, self.received.invoice_id)
-            row.status = "awaiting_approval"
-            return row.approver or ""
+    def send_for_approval(self) -> str:
+        """Lar fakturaen vente på attestanten (``kommunerpa invoices approve``); returnerer
+        attestantens navn.
+
+        Eksempel:
+        | ${attestant}= | Send til attestering |
+        | Log | Fakturaen venter på attestasjon av ${attestant}. |
+        """
+        return robot_api.hold_for_approval(self.ctx, self.received.invoice_id)

@@ -4,50 +4,51 @@ from __future__ import annotations
 
 from robot.api.deco import keyword, library
 
+from connectors.erp import Erp, connect
 from connectors.erp.base import Voucher
 from connectors.erp.mapping import from_json
-from orchestrator import audit
-from orchestrator.db import transaction
-from orchestrator.models import Invoice as InvoiceRow
-from orchestrator.robotlib import context
+from orchestrator import robot_api
 from tasks.chaos import crash_point
-from tasks.erp_access import connect, erp_call
+from tasks.erp_access import erp_call
+from tasks.errors import reports_failures
 
 #: Chaos point: right after the ERP answered, before the local commit (posting again must
 #: never create a second voucher).
 CRASH_AFTER_POST = "after-post"
 
 
+@reports_failures
 @library(scope="GLOBAL", auto_keywords=False)
 class PostingKeywords:
-    """Bokføring i økonomisystemets inngående fakturajournal."""
+    """Bokføring i økonomisystemets inngående fakturajournal.
+
+    Eksempel:
+    | ${bilag}= | `Bokfør faktura` | ${faktura_id} |
+    """
 
     def __init__(self) -> None:
-        self.ctx = context()
-        self.erp = connect(self.ctx.settings.erp_url)
+        self.ctx = robot_api.context()
+        self.erp: Erp = connect(self.ctx.settings.erp_url)
 
     @keyword("Bokfør faktura")
-    def bokfor_faktura(self, invoice_id: int | str) -> str:
-        """Post the voucher the matching step prepared; store the ERP's voucher id."""
-        with transaction(self.ctx.settings.database_url) as session:
-            row = session.get(InvoiceRow, int(invoice_id))
-            if row is None or row.prepared_voucher is None:
-                raise RuntimeError(f"invoice {invoice_id} has no prepared voucher")
-            voucher = from_json(Voucher, row.prepared_voucher)
+    def post_invoice(self, invoice_id: int | str) -> str:
+        """Bokfører bilaget matchingen klargjorde og lagrer bilagsnummeret fra
+        økonomisystemet. Kan gjentas trygt: samme faktura gir alltid det samme bilaget.
+
+        Eksempel:
+        | ${bilag}= | Bokfør faktura | ${faktura_id} |
+        | Log | Faktura ${faktura_id} er bokført som bilag ${bilag}. |
+        """
+        voucher = from_json(Voucher, robot_api.prepared_voucher(self.ctx, invoice_id))
         posted = erp_call(lambda: self.erp.post_voucher(voucher))
         crash_point(CRASH_AFTER_POST)
-        with transaction(self.ctx.settings.database_url) as session:
-            session.get(InvoiceRow, int(invoice_id)).voucher_id = posted.voucher_id
-            audit.append(
-                session,
-                actor=self.ctx.actor,
-                action="invoice.posted",
-                object_type="invoice",
-                object_id=int(invoice_id),
-                details={
-                    "voucher_id": posted.voucher_id,
-                    "idempotency_key": voucher.idempotency_key,
-                    "payable": str(voucher.payable_amount),
-                },
-            )
+        robot_api.record_posting(
+            self.ctx,
+            int(invoice_id),
+            voucher_id=posted.voucher_id,
+            details={
+                "idempotency_key": voucher.idempotency_key,
+                "payable": str(voucher.payable_amount),
+            },
+        )
         return posted.voucher_id or ""

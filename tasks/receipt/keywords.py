@@ -1,8 +1,8 @@
 """Keyword library of the receipt robot: thin glue from Robot Framework to tasks.receipt.
 
-The domain work is in pure functions (archive, classify, sbdh); this class adds the
-orchestrator records (archived files, the invoice row, audit entries) and the work-item
-links that tie an exception to its file and invoice.
+The domain work is in pure functions (archive, classify, sbdh); this class records what it
+did through the orchestrator's robot API (archived files, the invoice, re-deliveries) and
+remembers on the work item what ties an exception to its file and invoice.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ from typing import Any
 
 from robot.api.deco import keyword, library
 
-from orchestrator import invoices, queue
-from orchestrator.db import transaction
-from orchestrator.models import Invoice as InvoiceRow
-from orchestrator.robotlib import context, current_item, remember
+from orchestrator import robot_api
 from tasks.chaos import crash_point
 from tasks.ehf.model import Invoice, parse_invoice
-from tasks.errors import BusinessException
+from tasks.errors import BusinessException, reports_failures
 from tasks.receipt import archive
 from tasks.receipt.classify import classify, refuse_oversize
 
@@ -25,141 +22,120 @@ from tasks.receipt.classify import classify, refuse_oversize
 CRASH_AFTER_REGISTER = "after-register"
 
 
+@reports_failures
 @library(scope="GLOBAL", auto_keywords=False)
 class ReceiptKeywords:
-    """Motta, arkiver, les og registrer EHF-fakturaer."""
+    """Mottak: arkiver, les og registrer EHF-fakturaer fra aksesspunktet.
+
+    Eksempel:
+    | ${original}= | `Arkiver original` | ${fil} | ${filnavn} |
+    | ${faktura}= | `Les faktura` | ${original} | ${filnavn} |
+    | ${faktura_id}= | `Registrer faktura` | ${faktura} | ${original} | ${filnavn} |
+    """
 
     def __init__(self) -> None:
-        self.ctx = context()
+        self.ctx = robot_api.context()
         self.home = self.ctx.settings.home
 
     def _archive(self, data: bytes, name: str, kind: str) -> archive.Stored:
         return self._record(archive.store(self.ctx.settings.archive, data), name, kind)
 
     def _record(self, stored: archive.Stored, name: str, kind: str) -> archive.Stored:
-        """Record a blob in the database the first time it is archived."""
-        with transaction(self.ctx.settings.database_url) as session:
-            if invoices.stored_file(session, stored.sha256) is None:
-                invoices.record_stored_file(
-                    session,
-                    sha256=stored.sha256,
-                    size=stored.size,
-                    name=name,
-                    path=str(stored.path.relative_to(self.home)),
-                    kind=kind,
-                    actor=self.ctx.actor,
-                )
+        robot_api.record_stored_file(
+            self.ctx, sha256=stored.sha256, size=stored.size, path=stored.path, name=name, kind=kind
+        )
         return stored
 
     @keyword("Arkiver original")
-    def arkiver_original(self, path: str, file_name: str) -> dict[str, Any]:
-        """Store the received file unchanged under its SHA-256.
+    def archive_original(self, path: str, file_name: str) -> dict[str, Any]:
+        """Lagrer den mottatte filen uendret under sin SHA-256.
 
-        Returns ``sha256``, ``size`` and ``gjentatt`` (True when these exact bytes were
-        received before: the re-delivery is audited and otherwise ignored).
+        ``path`` er filens sti i hjemmemappen (``received/…``). Returnerer ``sha256``,
+        ``size`` og ``redelivered``: sann når nøyaktig de samme bytene er mottatt før; en slik
+        gjentatt levering føres i revisjonssporet og hoppes ellers over.
+
+        Eksempel:
+        | ${original}= | Arkiver original | received/2026-05-04/faktura.xml | faktura.xml |
+        | IF | ${original}[redelivered] | RETURN |
         """
         # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not loaded.
         # Content-addressed, so a re-delivery's copy is already there and nothing is added.
         stored = archive.store_file(self.ctx.settings.archive, self.home / path)
-        digest = stored.sha256
-        item_id, _ = current_item()
-        with transaction(self.ctx.settings.database_url) as session:
-            again = invoices.received_before(session, digest, work_item_id=item_id)
-            if again:
-                earlier = invoices.stored_file(session, digest)
-                invoices.audit.append(
-                    session,
-                    actor=self.ctx.actor,
-                    action="file.redelivered",
-                    object_type="file",
-                    object_id=digest,
-                    details={
-                        "name": file_name,
-                        "first_name": earlier.first_name if earlier else None,
-                        "path": path,
-                    },
-                )
-        remember(sha256=digest)
-        if again:
-            return {"sha256": digest, "size": stored.size, "gjentatt": True}
-        self._record(stored, file_name, "original")
-        return {"sha256": stored.sha256, "size": stored.size, "gjentatt": False}
+        item = robot_api.current_item()
+        redelivered = robot_api.record_redelivery(
+            self.ctx, sha256=stored.sha256, item=item, file_name=file_name, path=path
+        )
+        robot_api.remember(sha256=stored.sha256)
+        if not redelivered:
+            self._record(stored, file_name, "original")
+        return {"sha256": stored.sha256, "size": stored.size, "redelivered": redelivered}
 
     @keyword("Les faktura")
-    def les_faktura(self, original: dict[str, Any], file_name: str) -> Invoice:
-        """Parse the archived original safely (SBDH unwrapped) into the invoice's key fields.
+    def read_invoice(self, original: dict[str, Any], file_name: str) -> Invoice:
+        """Leser den arkiverte originalen trygt (SBDH-konvolutten pakkes ut) til fakturaens
+        nøkkelfelt.
 
-        Fails with NOT-XML or UNSUPPORTED-DOCUMENT when it is not an invoice we handle.
+        Feiler med NOT-XML eller UNSUPPORTED-DOCUMENT når filen ikke er en faktura vi
+        behandler.
+
+        Eksempel:
+        | ${faktura}= | Les faktura | ${original} | faktura.xml |
         """
         refuse_oversize(original["size"], file_name)
         data = archive.read(self.ctx.settings.archive, original["sha256"])
         return parse_invoice(classify(data, file_name).root)
 
     @keyword("Registrer faktura")
-    def registrer_faktura(self, faktura: Invoice, original: dict[str, Any], file_name: str) -> int:
-        """Create the invoice record (status ``received``) with its attachments unpacked.
+    def register_invoice(self, invoice: Invoice, original: dict[str, Any], file_name: str) -> int:
+        """Oppretter fakturaen (status ``received``) med vedleggene pakket ut; returnerer id.
 
-        A different file with the same supplier and invoice number as an earlier invoice is
-        recorded too, then fails with DUPLICATE-INVOICE so a person decides.
+        En annen fil med samme leverandør og fakturanummer som en tidligere faktura blir
+        også registrert, og feiler så med DUPLICATE-INVOICE, så en saksbehandler avgjør.
+
+        Eksempel:
+        | ${faktura_id}= | Registrer faktura | ${faktura} | ${original} | faktura.xml |
         """
-        key_fields = faktura.key_fields()
-        item_id, payload = current_item()
-        if payload.get("invoice_id"):
+        item = robot_api.current_item()
+        if item.payload.get("invoice_id"):
             # A retry after a crash that came after the invoice was registered: go on with it.
-            return self._registered_before(faktura, int(payload["invoice_id"]), file_name)
+            invoice_id = int(item.payload["invoice_id"])
+            earlier = robot_api.earlier_invoice(self.ctx, invoice_id, invoice.number)
+            self._fail_if_duplicate(invoice, earlier, file_name)
+            return invoice_id
         attachments = [
-            (a, self._archive(a.content, a.filename or a.id or "attachment", "attachment"))
-            for a in faktura.attachments
+            robot_api.AttachmentRecord(
+                self._archive(a.content, a.filename or a.id or "attachment", "attachment").sha256,
+                a.id,
+                a.filename,
+                a.mime_code,
+            )
+            for a in invoice.attachments
         ]
-        with transaction(self.ctx.settings.database_url) as session:
-            earlier = invoices.find_duplicate(
-                session, supplier=key_fields["supplier"], invoice_number=faktura.number
-            )
-            invoice = invoices.create_invoice(
-                session,
-                file_name=file_name,
-                sha256=original["sha256"],
-                key_fields=key_fields,
-                status="received",
-                actor=self.ctx.actor,
-            )
-            for attachment, stored in attachments:
-                invoices.add_attachment(
-                    session,
-                    invoice.id,
-                    sha256=stored.sha256,
-                    document_id=attachment.id,
-                    filename=attachment.filename,
-                    mime_code=attachment.mime_code,
-                )
-            invoice_id = invoice.id
-            queue.link_invoice(session, item_id, invoice_id)
-        crash_point(CRASH_AFTER_REGISTER)
-        remember(invoice_id=invoice_id)
-        self._fail_if_duplicate(faktura, earlier, file_name)
-        return invoice_id
-
-    def _registered_before(self, faktura: Invoice, invoice_id: int, file_name: str) -> int:
-        with transaction(self.ctx.settings.database_url) as session:
-            supplier = session.get(InvoiceRow, invoice_id).key_fields["supplier"]
-            earlier = invoices.find_duplicate(
-                session, supplier=supplier, invoice_number=faktura.number
-            )
-        self._fail_if_duplicate(
-            faktura, earlier if earlier and earlier.id < invoice_id else None, file_name
+        registered = robot_api.register_invoice(
+            self.ctx,
+            item=item,
+            file_name=file_name,
+            sha256=original["sha256"],
+            key_fields=invoice.key_fields(),
+            attachments=attachments,
         )
-        return invoice_id
+        crash_point(CRASH_AFTER_REGISTER)
+        robot_api.remember(invoice_id=registered.invoice_id)
+        self._fail_if_duplicate(invoice, registered.duplicate_of, file_name)
+        return registered.invoice_id
 
-    def _fail_if_duplicate(self, faktura: Invoice, earlier: Any, file_name: str) -> None:
+    def _fail_if_duplicate(
+        self, invoice: Invoice, earlier: robot_api.EarlierInvoice | None, file_name: str
+    ) -> None:
         if earlier is not None:
             raise BusinessException(
                 "DUPLICATE-INVOICE",
-                f"invoice {faktura.number} from {earlier.supplier_key} was received before "
+                f"invoice {invoice.number} from {earlier.supplier_key} was received before "
                 f"as invoice {earlier.id} ({earlier.file_name})",
                 {
                     "file": file_name,
-                    "invoice_number": faktura.number,
-                    "supplier_orgnr": faktura.supplier.orgnr or earlier.supplier_key,
+                    "invoice_number": invoice.number,
+                    "supplier_orgnr": invoice.supplier.orgnr or earlier.supplier_key,
                     "existing_invoice_id": earlier.id,
                     "existing_file": earlier.file_name,
                     "existing_sha256": earlier.sha256,

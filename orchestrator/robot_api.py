@@ -1,0 +1,366 @@
+"""The orchestrator as the robots see it: the one API keyword libraries use.
+
+Keyword libraries (``tasks/*/keywords.py``) import this module and nothing else of the
+orchestrator. Each function says what a robot means to do ("register the invoice", "store
+the prepared voucher", "hold it for approval"); the tables, transactions, queue and audit
+trail behind it stay the orchestrator's business. Each call is one transaction.
+
+Robot identity and the current work item::
+
+    ctx = robot_api.context()            # settings, step, run; ctx.actor signs audit entries
+    item = robot_api.current_item()      # queue id (None outside the queue) and payload
+    robot_api.remember(invoice_id=7)     # saved on the work item
+
+Records, by step:
+
+- receipt: :func:`record_stored_file`, :func:`record_redelivery`, :func:`register_invoice`,
+  :func:`earlier_invoice`
+- control: :func:`load_invoice`, :func:`store_ehf_warnings`, :func:`overridden_codes`
+- matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
+  :func:`hold_for_approval`
+- posting: :func:`prepared_voucher`, :func:`record_posting`
+
+Run alone (``python -m robot robots/<step>.robot`` with rpaframework's ``FileAdapter``), a
+step gets a temporary home with its own SQLite database, see ``orchestrator.standalone``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator import audit, exceptions, invoices, queue
+from orchestrator.config import Settings, load_settings
+from orchestrator.db import transaction
+from orchestrator.models import Invoice
+
+#: The rpaframework adapter the runner gives every robot it starts.
+QUEUE_ADAPTER = "orchestrator.workitems.QueueAdapter"
+#: The rpaframework work-items library every suite imports (``robots/common.resource``).
+WORKITEMS_LIBRARY = "RPA.Robocorp.WorkItems"
+#: Payload key under which a failed keyword leaves its code and evidence.
+EXCEPTION_KEY = "exception"
+
+
+@dataclass(frozen=True)
+class RobotContext:
+    """The settings, step and run of the current robot process."""
+
+    settings: Settings
+    step: str
+    run_id: int | None
+
+    @property
+    def actor(self) -> str:
+        """How this robot signs audit entries."""
+        return f"robot:{self.step}"
+
+
+def queue_backed() -> bool:
+    """True when the orchestrator's runner started this robot on its queue; False for a
+    step run alone (rpaframework's ``FileAdapter`` on sample work items)."""
+    return os.environ.get("RPA_WORKITEMS_ADAPTER") == QUEUE_ADAPTER
+
+
+def context() -> RobotContext:
+    """The context from the environment the runner set (``KOMMUNERPA_STEP``,
+    ``KOMMUNERPA_RUN_ID``, the ``KOMMUNERPA_*`` settings). A step run alone is given a
+    temporary home first (``orchestrator.standalone``)."""
+    if not queue_backed():
+        from orchestrator import standalone  # only a step run alone needs it
+
+        standalone.prepare()
+    run_id = os.environ.get("KOMMUNERPA_RUN_ID")
+    return RobotContext(
+        settings=load_settings(),
+        step=os.environ.get("KOMMUNERPA_STEP", "unknown"),
+        run_id=int(run_id) if run_id else None,
+    )
+
+
+# ------------------------------------------------------------------ the current work item
+
+
+@dataclass(frozen=True)
+class WorkItemRef:
+    """The input work item being processed: its queue id (``None`` when the item is not
+    from the orchestrator's queue) and a copy of its payload."""
+
+    queue_id: int | None
+    payload: dict[str, Any]
+
+
+def _workitems() -> Any:
+    from robot.libraries.BuiltIn import BuiltIn
+
+    return BuiltIn().get_library_instance(WORKITEMS_LIBRARY)
+
+
+def current_item() -> WorkItemRef:
+    """The input work item the robot is processing."""
+    current = _workitems().active_input
+    queue_id = int(current.id) if queue_backed() else None
+    return WorkItemRef(queue_id, dict(current.payload or {}))
+
+
+def remember(**values: Any) -> None:
+    """Store values on the current input work item (``invoice_id``, ``sha256`` …): the
+    orchestrator links exceptions to the invoice and the archived file through them."""
+    current = _workitems().active_input
+    for name, value in values.items():
+        current.payload[name] = json.loads(json.dumps(value, default=str))
+    current.save()
+
+
+def forget(name: str) -> Any:
+    """Remove ``name`` from the current input work item's payload; returns its value."""
+    current = _workitems().active_input
+    if name not in (current.payload or {}):
+        return None
+    value = current.payload.pop(name)
+    current.save()
+    return value
+
+
+# ------------------------------------------------------------------ receipt
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """An attachment of an invoice, archived under ``sha256``."""
+
+    sha256: str
+    document_id: str | None
+    filename: str | None
+    mime_code: str | None
+
+
+@dataclass(frozen=True)
+class EarlierInvoice:
+    """An invoice received before with the same supplier and invoice number."""
+
+    id: int
+    file_name: str
+    sha256: str
+    supplier_key: str | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A registered invoice, and the earlier invoice it duplicates, if any."""
+
+    invoice_id: int
+    duplicate_of: EarlierInvoice | None
+
+
+def _earlier(row: Invoice | None) -> EarlierInvoice | None:
+    if row is None:
+        return None
+    return EarlierInvoice(row.id, row.file_name, row.sha256, row.supplier_key)
+
+
+def record_stored_file(
+    ctx: RobotContext, *, sha256: str, size: int, path: Path, name: str, kind: str
+) -> None:
+    """Record a blob archived at ``path`` (``original`` or ``attachment``) the first time
+    it is stored, with its audit entry; a blob stored before is left as it is."""
+    with transaction(ctx.settings.database_url) as session:
+        if invoices.stored_file(session, sha256) is None:
+            invoices.record_stored_file(
+                session,
+                sha256=sha256,
+                size=size,
+                name=name,
+                path=str(path.relative_to(ctx.settings.home)),
+                kind=kind,
+                actor=ctx.actor,
+            )
+
+
+def record_redelivery(
+    ctx: RobotContext, *, sha256: str, item: WorkItemRef, file_name: str, path: str
+) -> bool:
+    """True, with a ``file.redelivered`` audit entry, when these exact bytes were received
+    and dealt with by another work item; False for new bytes or a retry of the same item."""
+    with transaction(ctx.settings.database_url) as session:
+        again = invoices.received_before(session, sha256, work_item_id=item.queue_id or 0)
+        if again:
+            earlier = invoices.stored_file(session, sha256)
+            audit.append(
+                session,
+                actor=ctx.actor,
+                action="file.redelivered",
+                object_type="file",
+                object_id=sha256,
+                details={
+                    "name": file_name,
+                    "first_name": earlier.first_name if earlier else None,
+                    "path": path,
+                },
+            )
+    return again
+
+
+def register_invoice(
+    ctx: RobotContext,
+    *,
+    item: WorkItemRef,
+    file_name: str,
+    sha256: str,
+    key_fields: dict[str, Any],
+    attachments: Sequence[AttachmentRecord] = (),
+    status: str = "received",
+) -> Registration:
+    """Create the invoice record (with its attachments and audit entry) and tie the work
+    item to it, in one transaction, so no crash leaves an invoice its item does not know.
+
+    ``status`` is for a step run alone, which seeds its temporary home with the invoice of
+    each sample work item as the step before would have left it.
+    """
+    with transaction(ctx.settings.database_url) as session:
+        supplier = key_fields.get("supplier") or {}
+        duplicate = invoices.find_duplicate(
+            session, supplier=supplier, invoice_number=key_fields.get("number")
+        )
+        row = invoices.create_invoice(
+            session,
+            file_name=file_name,
+            sha256=sha256,
+            key_fields=key_fields,
+            status=status,
+            actor=ctx.actor,
+        )
+        for attachment in attachments:
+            invoices.add_attachment(
+                session,
+                row.id,
+                sha256=attachment.sha256,
+                document_id=attachment.document_id,
+                filename=attachment.filename,
+                mime_code=attachment.mime_code,
+            )
+        if item.queue_id is not None:
+            queue.link_invoice(session, item.queue_id, row.id)
+        return Registration(row.id, _earlier(duplicate))
+
+
+def earlier_invoice(
+    ctx: RobotContext, invoice_id: int, invoice_number: str | None
+) -> EarlierInvoice | None:
+    """The invoice registered before ``invoice_id`` with the same supplier and number."""
+    with transaction(ctx.settings.database_url) as session:
+        row = _invoice(session, invoice_id)
+        earlier = invoices.find_duplicate(
+            session, supplier=row.key_fields.get("supplier") or {}, invoice_number=invoice_number
+        )
+        return _earlier(earlier) if earlier is not None and earlier.id < invoice_id else None
+
+
+# ------------------------------------------------------------------ control and matching
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """What the orchestrator holds about an invoice that later steps read."""
+
+    id: int
+    file_name: str
+    sha256: str
+    status: str
+    approver: str | None
+    prepared_voucher: dict[str, Any] | None
+    voucher_id: str | None
+
+
+def _invoice(session: Any, invoice_id: int | str) -> Invoice:
+    row = session.get(Invoice, int(invoice_id))
+    if row is None:
+        raise LookupError(f"invoice {invoice_id} does not exist")
+    return row
+
+
+def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
+    """The record of invoice ``invoice_id``; ``LookupError`` when there is none."""
+    with transaction(ctx.settings.database_url) as session:
+        row = _invoice(session, invoice_id)
+        return InvoiceRecord(
+            row.id,
+            row.file_name,
+            row.sha256,
+            row.status,
+            row.approver,
+            row.prepared_voucher,
+            row.voucher_id,
+        )
+
+
+def store_ehf_warnings(ctx: RobotContext, invoice_id: int, warnings: list[dict[str, Any]]) -> None:
+    """Keep the EHF warnings (rule, location, message) on the invoice: they do not stop it."""
+    with transaction(ctx.settings.database_url) as session:
+        _invoice(session, invoice_id).ehf_warnings = warnings
+
+
+def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:
+    """Codes a person has overridden for this invoice and step: accepted, not raised again."""
+    with transaction(ctx.settings.database_url) as session:
+        return exceptions.overridden_codes(session, invoice_id, step)
+
+
+def vouchers_in_flight(
+    ctx: RobotContext, po_id: str, *, exclude_invoice: int
+) -> list[dict[str, Any]]:
+    """Prepared vouchers (JSON) of other invoices on order ``po_id``, matched but not yet
+    posted: matching counts them, so two invoices cannot both take the same quantity."""
+    with transaction(ctx.settings.database_url) as session:
+        return invoices.vouchers_in_flight(session, po_id, exclude_invoice=exclude_invoice)
+
+
+def store_prepared_voucher(
+    ctx: RobotContext, invoice_id: int, voucher: dict[str, Any], *, approver: str | None = None
+) -> None:
+    """Keep the voucher matching prepared (JSON), and who approves it when it has no order:
+    posting sends exactly this voucher, also after a person overrides a deviation."""
+    with transaction(ctx.settings.database_url) as session:
+        row = _invoice(session, invoice_id)
+        row.prepared_voucher = voucher
+        if approver is not None:
+            row.approver = approver
+
+
+def hold_for_approval(ctx: RobotContext, invoice_id: int) -> str:
+    """Leave the invoice waiting for its approver; returns the approver's name."""
+    with transaction(ctx.settings.database_url) as session:
+        row = _invoice(session, invoice_id)
+        row.status = "awaiting_approval"
+        return row.approver or ""
+
+
+# ------------------------------------------------------------------ posting
+
+
+def prepared_voucher(ctx: RobotContext, invoice_id: int | str) -> dict[str, Any]:
+    """The voucher matching prepared for the invoice; ``LookupError`` when there is none."""
+    voucher = load_invoice(ctx, invoice_id).prepared_voucher
+    if voucher is None:
+        raise LookupError(f"invoice {invoice_id} has no prepared voucher")
+    return voucher
+
+
+def record_posting(
+    ctx: RobotContext, invoice_id: int, *, voucher_id: str | None, details: dict[str, Any]
+) -> None:
+    """Store the ERP's voucher id on the invoice, with an ``invoice.posted`` audit entry."""
+    with transaction(ctx.settings.database_url) as session:
+        _invoice(session, invoice_id).voucher_id = voucher_id
+        audit.append(
+            session,
+            actor=ctx.actor,
+            action="invoice.posted",
+            object_type="invoice",
+            object_id=invoice_id,
+            details={"voucher_id": voucher_id, **details},
+        )
