@@ -35,11 +35,12 @@ bench: setup
 # Keyword documentation of the robots' libraries (Robot Framework libdoc), in docs/keywords/.
 KEYWORD_LIBRARIES := tasks.receipt.keywords.ReceiptKeywords tasks.control.keywords.ControlKeywords \
 	tasks.matching.keywords.MatchingKeywords tasks.posting.keywords.PostingKeywords \
-	connectors.erp.keywords.ErpKeywords orchestrator.robotlib.Arbeidsoppgaver
+	orchestrator.robotlib.WorkItemKeywords
 docs: setup
 	mkdir -p docs/keywords
 	for lib in $(KEYWORD_LIBRARIES); do \
-		KOMMUNERPA_HOME=$$(mktemp -d) $(BIN)/python -m robot.libdoc $$lib docs/keywords/$${lib##*.}.html; \
+		KOMMUNERPA_HOME=$$(mktemp -d) RPA_WORKITEMS_ADAPTER=orchestrator.workitems.QueueAdapter \
+			$(BIN)/python -m robot.libdoc $$lib docs/keywords/$${lib##*.}.html; \
 	done
 
 clean:

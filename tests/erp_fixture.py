@@ -1,7 +1,7 @@
-"""The real ERP stub for tests in any folder: started as a subprocess on a free loopback port.
+"""The real ERP stub for tests: started as a subprocess on a free loopback port.
 
-Use the session fixture from a conftest.py (``from tests.erp_fixture import erp_stub  # noqa``)
-or the functions directly::
+The root conftest's ``erp_stub`` session fixture runs one for all tests; a test that needs
+its own (other serve options) uses the functions directly::
 
     url, process = start_erp_stub(tmp_path)
     load_seed_file(url, DEMO_SEED, reset=True)
@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from connectors.erp_stub import process as stub_process
 
@@ -50,11 +47,3 @@ def load_seed_file(
     return subprocess.run(
         command, cwd=REPO, capture_output=True, text=True, check=check, timeout=120
     )
-
-
-@pytest.fixture(scope="session")
-def erp_stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of a real ERP stub running for the whole test session (empty database)."""
-    url, process = start_erp_stub(tmp_path_factory.mktemp("erp-stub"))
-    yield url
-    stop_erp_stub(process)

@@ -1,16 +1,14 @@
-"""Fixtures for the connector tests: the real ERP stub, demo data, a fast-retrying client."""
+"""Fixtures for the connector tests: a plain client on the stub and a fast-retrying
+connector on the demo data (the stub and ``demo`` are the root conftest's)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from connectors.erp.rest import RestErp
-from connectors.erp_stub import DEMO_SEED
-from tests.erp_fixture import erp_stub  # noqa: F401  (the session fixture)
 
 # Short timeouts and waits: the faults are injected, no need to wait like in production.
 CLIENT = {
@@ -23,7 +21,7 @@ CLIENT = {
 
 
 @pytest.fixture
-def admin(erp_stub: str) -> Iterator[httpx.Client]:  # noqa: F811
+def admin(erp_stub: str) -> Iterator[httpx.Client]:
     """A plain HTTP client on the stub; faults are switched off again after the test."""
     with httpx.Client(base_url=erp_stub, timeout=10) as client:
         yield client
@@ -31,15 +29,7 @@ def admin(erp_stub: str) -> Iterator[httpx.Client]:  # noqa: F811
 
 
 @pytest.fixture
-def demo(admin: httpx.Client) -> httpx.Client:
-    """The stub holding exactly the demo data set (loaded over the API, after a reset)."""
-    seed = json.loads(DEMO_SEED.read_text(encoding="utf-8"))
-    admin.post("/admin/seed", params={"reset": True}, json=seed).raise_for_status()
-    return admin
-
-
-@pytest.fixture
-def erp(erp_stub: str, demo: httpx.Client) -> Iterator[RestErp]:  # noqa: F811
+def erp(erp_stub: str, demo: httpx.Client) -> Iterator[RestErp]:
     """The REST connector on the demo data, retrying fast."""
     with RestErp(erp_stub, **CLIENT) as client:
         yield client

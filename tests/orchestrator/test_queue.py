@@ -13,7 +13,7 @@ from orchestrator import queue
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import ExceptionEntry, WorkItem, utcnow
-from tests.orchestrator.conftest import make_settings
+from tests.conftest import make_settings
 
 ACTOR = "test"
 

@@ -126,10 +126,10 @@ def test_each_control_raises_exactly_its_codes(home: Settings) -> None:
     assert "BR-CO-16" in {f["rule"] for f in fatal}
 
 
-def test_fixed_master_data_then_retry_passes(home: Settings, erp: httpx.Client) -> None:
+def test_fixed_master_data_then_retry_passes(home: Settings, demo: httpx.Client) -> None:
     rows = control(home, {"supplier-unknown.xml": CASES["supplier-unknown.xml"][0]})
     (exception,) = rows["supplier-unknown.xml"]["exceptions"]
-    erp.post(
+    demo.post(
         "/suppliers",
         json={
             "orgnr": STRANGER.orgnr,

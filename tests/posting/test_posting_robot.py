@@ -41,11 +41,11 @@ def open_codes(row: dict) -> set[str]:
     return {e["code"] for e in row["exceptions"] if e["state"] == "open"}
 
 
-def vouchers(erp: httpx.Client, **query: str) -> list[dict]:
-    return erp.get("/posted-invoices", params=query).json()
+def vouchers(demo: httpx.Client, **query: str) -> list[dict]:
+    return demo.get("/posted-invoices", params=query).json()
 
 
-def test_scenarios_end_as_expected_and_post_once(home: Settings, erp: httpx.Client) -> None:
+def test_scenarios_end_as_expected_and_post_once(home: Settings, demo: httpx.Client) -> None:
     by_day: dict[int, dict[str, bytes]] = {}
     for scenario in scenarios():
         by_day.setdefault(scenario.day, {})[scenario.file] = scenario.content
@@ -65,7 +65,7 @@ def test_scenarios_end_as_expected_and_post_once(home: Settings, erp: httpx.Clie
         "fjordvik-kontor-0008.xml": ("posted", set()),
     }
     assert {f: (r["status"], open_codes(r)) for f, r in rows.items()} == expected
-    posted = vouchers(erp, supplier_orgnr="921122330")
+    posted = vouchers(demo, supplier_orgnr="921122330")
     assert sorted(v["invoice_number"] for v in posted) == [
         "KN-2025-0001",
         "KN-2025-0008",
@@ -82,7 +82,7 @@ def test_scenarios_end_as_expected_and_post_once(home: Settings, erp: httpx.Clie
     assert credit["credits_invoice_number"] == "KN-2025-0001"
     # A second pass changes nothing and posts nothing more.
     assert deliver(home, {}) == rows
-    assert len(vouchers(erp, supplier_orgnr="921122330")) == 3
+    assert len(vouchers(demo, supplier_orgnr="921122330")) == 3
 
 
 def test_price_deviation_evidence_in_numbers(home: Settings) -> None:
@@ -101,7 +101,7 @@ def test_price_deviation_evidence_in_numbers(home: Settings) -> None:
     assert row["status"] == "exception"
 
 
-def test_approval_then_posting(home: Settings, erp: httpx.Client) -> None:
+def test_approval_then_posting(home: Settings, demo: httpx.Client) -> None:
     waiting = next(s for s in scenarios() if "uten-bestilling" in s.file)
     rows = deliver(home, {waiting.file: waiting.content})
     row = rows[waiting.file]
@@ -112,12 +112,12 @@ def test_approval_then_posting(home: Settings, erp: httpx.Client) -> None:
     assert answer.exit_code == 0, answer.output
     rows = deliver(home, {})
     assert rows[waiting.file]["status"] == "posted"
-    (voucher,) = vouchers(erp, invoice_number="KN-2025-0002")
+    (voucher,) = vouchers(demo, invoice_number="KN-2025-0002")
     assert voucher["voucher_id"] == rows[waiting.file]["voucher_id"]
 
 
 def test_killed_after_the_erp_answered_posts_only_once(
-    home: Settings, erp: httpx.Client, monkeypatch: pytest.MonkeyPatch
+    home: Settings, demo: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     document = build_document(kontor_invoice("KN-2025-0100", (PAPER,)))
     (home.inbox / "kill.xml").write_bytes(document)
@@ -125,25 +125,25 @@ def test_killed_after_the_erp_answered_posts_only_once(
     result = process_once(home)
     assert [run.robot for run in result.runs] == ["receipt", "control", "matching", "posting"]
     assert result.runs[-1].state == "failed"  # killed with SIGKILL after the ERP's answer
-    assert len(vouchers(erp, invoice_number="KN-2025-0100")) == 1
+    assert len(vouchers(demo, invoice_number="KN-2025-0100")) == 1
     assert listing()["kill.xml"]["voucher_id"] is None  # the local commit never happened
     monkeypatch.delenv(CRASH_AT)
     process_once(home)  # the crashed item is retried (a system failure)
     row = listing()["kill.xml"]
-    (voucher,) = vouchers(erp, invoice_number="KN-2025-0100")
+    (voucher,) = vouchers(demo, invoice_number="KN-2025-0100")
     assert row["status"] == "posted" and row["voucher_id"] == voucher["voucher_id"]
 
 
 def test_erp_outage_is_a_system_exception_retried_then_left_for_a_person(
-    home: Settings, erp: httpx.Client
+    home: Settings, demo: httpx.Client
 ) -> None:
     document = build_document(kontor_invoice("KN-2025-0200", (PAPER,)))
-    erp.put("/admin/faults", json={"outage": True}).raise_for_status()
+    demo.put("/admin/faults", json={"outage": True}).raise_for_status()
     rows = deliver(home, {"outage.xml": document})
     for _attempt in range(2):  # max_attempts is 3, back-off 0 in tests
         rows = deliver(home, {})
     row = rows["outage.xml"]
     assert row["status"] == "exception"
     assert [(e["code"], e["type"]) for e in row["exceptions"]] == [("ERP-UNAVAILABLE", "system")]
-    erp.delete("/admin/faults").raise_for_status()
-    assert vouchers(erp, invoice_number="KN-2025-0200") == []  # nothing half-written
+    demo.delete("/admin/faults").raise_for_status()
+    assert vouchers(demo, invoice_number="KN-2025-0200") == []  # nothing half-written
