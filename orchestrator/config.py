@@ -1,14 +1,7 @@
 """Settings from environment variables, each with a documented default.
 
-| Variable                          | Default                               |
-|-----------------------------------|---------------------------------------|
-| ``KOMMUNERPA_HOME``               | ``./var``                             |
-| ``KOMMUNERPA_DATABASE_URL``       | ``sqlite:///$KOMMUNERPA_HOME/kommunerpa.db`` |
-| ``KOMMUNERPA_ERP_URL``            | ``http://127.0.0.1:8700``             |
-| ``KOMMUNERPA_MAX_ATTEMPTS``       | ``3`` (system failures, then a person)|
-| ``KOMMUNERPA_RETRY_BACKOFF``      | ``30`` seconds, doubled per attempt   |
-| ``KOMMUNERPA_LEASE_SECONDS``      | ``900``: a claim older than this is a dead runner's |
-| ``KOMMUNERPA_POLL_SECONDS``       | ``10``: how often ``kommunerpa run`` looks at the inbox |
+The variables and their defaults are listed once, in the README's configuration table
+(``tests/test_configuration.py`` keeps the two equal).
 """
 
 from __future__ import annotations

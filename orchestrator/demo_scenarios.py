@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal as D
 
 from tasks.control.payment import kid_mod10
-from tasks.ehf.generate import InvoiceSpec, LineSpec, PartySpec, build_document
+from tasks.ehf.samples.generate import InvoiceSpec, LineSpec, PartySpec, build_document
 
 FJORDVIK = PartySpec("940123453", "Fjordvik kommune", "Rådhusplassen 1", "Fjordvik", "6900", False)
 TESTDAL = PartySpec("976543211", "Testdal kommune", "Kirkegata 2", "Testdal", "2600", False)

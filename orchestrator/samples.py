@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tasks.ehf.envelope import SBDH_NS
-from tasks.ehf.generate import BIS3, InvoiceSpec, LineSpec, PartySpec, build_document
+from tasks.ehf.samples.generate import BIS3, InvoiceSpec, LineSpec, PartySpec, build_document
 
 EHF2 = (
     "urn:www.cenbii.eu:transaction:biitrns010:ver2.0:extended:"

@@ -19,9 +19,9 @@ import click
 
 from tasks.ehf.document import Document
 from tasks.ehf.engine import evaluate_rules
-from tasks.ehf.generate import generate_invoice
 from tasks.ehf.registry import Collector, catalogue, checks
 from tasks.ehf.safexml import parse_bytes
+from tasks.ehf.samples.generate import generate_invoice
 from tasks.ehf.schema import schemas, validate_schema
 from tasks.ehf.validate import validate_bytes
 

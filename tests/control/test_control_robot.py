@@ -8,7 +8,6 @@ import io
 import json
 from dataclasses import replace
 from decimal import Decimal as D
-from pathlib import Path
 
 import httpx
 from click.testing import CliRunner
@@ -19,7 +18,7 @@ from orchestrator.commands.invoices import invoices as invoices_cli
 from orchestrator.config import Settings
 from orchestrator.demo_scenarios import BYGG, RASK, TESTDAL, kontor_invoice
 from orchestrator.pipeline import process_once
-from tasks.ehf.generate import LineSpec, PartySpec, build_document, org_number
+from tasks.ehf.samples.generate import LineSpec, PartySpec, build_document, org_number
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
 SCROOGE = PartySpec("999999999", "Ebeneser Scrooge AS")
@@ -191,9 +190,12 @@ def test_bad_controls_toml_stops_the_robot_before_any_invoice(home: Settings) ->
     assert rows[0]["status"] == "received"  # untouched: still waiting for a working control
 
 
-def test_ehf_warnings_are_recorded_but_do_not_stop(home: Settings, conformance_dir: Path) -> None:
-    official = (conformance_dir / "examples" / "Norwegian-example-1.xml").read_bytes()
-    row = control(home, {"norwegian.xml": official})["norwegian.xml"]
-    assert row["ehf_warnings"] == ["UBL-CR-679"]  # the official verdict's one warning
-    # The example's KID fails its check digits; its EHF is valid, so no EHF-INVALID.
-    assert open_codes(row) == {"KID-INVALID"}
+def test_ehf_warnings_are_recorded_but_do_not_stop(home: Settings) -> None:
+    # A schemeID on the line's tax category: allowed by UBL, a warning in EN 16931.
+    warned = invoice("C-0100").replace(
+        b"<cac:ClassifiedTaxCategory><cbc:ID>",
+        b'<cac:ClassifiedTaxCategory><cbc:ID schemeID="UNCL5305">',
+    )
+    row = control(home, {"warned.xml": warned})["warned.xml"]
+    assert row["ehf_warnings"] == ["UBL-CR-679"]
+    assert open_codes(row) == set() and row["status"] == "controlled"

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tasks.ehf.cli import ehf
-from tasks.ehf.generate import generate_invoice
 from tasks.ehf.registry import catalogue
+from tasks.ehf.samples.generate import generate_invoice
 
 KEYS = {"file", "document", "customization_id", "schema_valid", "valid", "findings"}
 FINDING_KEYS = {"rule", "severity", "location", "message"}

@@ -16,7 +16,7 @@ from tasks.ehf import schema
 from tasks.ehf.document import Document, location
 from tasks.ehf.engine import _Locator
 from tasks.ehf.envelope import SBDH_NS as NS_SBDH
-from tasks.ehf.generate import generate_invoice, org_number
+from tasks.ehf.samples.generate import generate_invoice, org_number
 from tasks.ehf.validate import NOT_XML, UNSUPPORTED_DOCUMENT, validate_bytes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -187,7 +187,7 @@ def test_large_generated_invoice_is_valid() -> None:
 
 _DETERMINISM = """
 import json, sys
-from tasks.ehf.generate import generate_invoice
+from tasks.ehf.samples.generate import generate_invoice
 from tasks.ehf.validate import validate_bytes
 docs = [generate_invoice(7), generate_invoice(7).replace(b"NOK", b"XXX"),
         generate_invoice(2).replace(b"<cbc:ID>GEN-1</cbc:ID>", b""), b"<x/>", b""]

@@ -18,7 +18,7 @@ from orchestrator.config import Settings
 from orchestrator.demo_scenarios import kontor_invoice, scenarios
 from orchestrator.pipeline import process_once
 from tasks.chaos import CRASH_AT
-from tasks.ehf.generate import LineSpec, build_document
+from tasks.ehf.samples.generate import LineSpec, build_document
 from tasks.posting.keywords import CRASH_AFTER_POST
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
