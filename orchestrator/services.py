@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from orchestrator import audit, exceptions, invoices, queue, runs
+from orchestrator import audit, audit_heads, exceptions, invoices, queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, Run, WorkItem
@@ -217,17 +217,22 @@ def _status_before(step: str) -> str:
 
 
 def verify_audit(settings: Settings, head: tuple[int, str] | None = None) -> audit.Verdict:
-    """Check the audit chain; with ``head`` (seq, hash) recorded earlier, also that the chain
-    still reaches it unchanged (which detects deleted newest entries)."""
+    """Check the audit chain, against the heads anchored in the archive and the invoice and
+    exception rows; with ``head`` (seq, hash) an auditor recorded, also that the chain still
+    reaches it unchanged."""
     with transaction(settings.database_url) as session:
-        verdict = audit.verify(session)
+        verdict = audit.verify(session, settings.archive / audit_heads.FOLDER)
         return audit.check_head(session, verdict, *head) if head else verdict
 
 
-def export_audit(settings: Settings, out: Any) -> int:
-    """Write the audit trail as CSV to ``out``; returns the number of entries."""
+def export_audit(settings: Settings, out: Any) -> tuple[int, int, str]:
+    """Write the audit trail as CSV to ``out``; returns the number of entries and the head
+    exported (seq, hash), which is anchored in the archive too."""
     with transaction(settings.database_url) as session:
-        return audit.export_csv(session, out)
+        count, seq, digest = audit.export_csv(session, out)
+    if count:
+        audit_heads.write(settings.archive / audit_heads.FOLDER, seq, digest)
+    return count, seq, digest
 
 
 def summary(settings: Settings) -> dict[str, Any]:
@@ -246,6 +251,12 @@ def summary(settings: Settings) -> dict[str, Any]:
                 ExceptionEntry.invoice_id.is_(None)
             )
         )
+        # Inbox entries refused at intake (empty, a link, a folder) have no work item.
+        refused_at_intake = session.scalar(
+            select(func.count()).where(
+                ExceptionEntry.invoice_id.is_(None), ExceptionEntry.work_item_id.is_(None)
+            )
+        )
         redeliveries = session.scalar(
             select(func.count())
             .select_from(AuditEntry)
@@ -255,6 +266,6 @@ def summary(settings: Settings) -> dict[str, Any]:
         "invoices": sum(by_status.values()),
         "invoices_by_status": by_status,
         "exceptions_by_code": by_code,
-        "files_without_invoice": without_invoice or 0,
+        "files_without_invoice": (without_invoice or 0) + (refused_at_intake or 0),
         "redeliveries": redeliveries or 0,
     }

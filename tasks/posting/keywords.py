@@ -9,9 +9,10 @@ from connectors.erp.mapping import from_json
 from orchestrator import audit
 from orchestrator.db import transaction
 from orchestrator.models import Invoice as InvoiceRow
-from orchestrator.robotlib import context
+from orchestrator.robotlib import context, current_item, remember
 from tasks.chaos import crash_point
 from tasks.erp_access import connect, erp_call
+from tasks.posting.duplicates import refuse_duplicate, register_query
 
 #: Chaos point: right after the ERP answered, before the local commit (posting again must
 #: never create a second voucher).
@@ -34,6 +35,9 @@ class PostingKeywords:
             if row is None or row.prepared_voucher is None:
                 raise RuntimeError(f"invoice {invoice_id} has no prepared voucher")
             voucher = from_json(Voucher, row.prepared_voucher)
+        register = erp_call(lambda: self.erp.posted_invoices(**register_query(voucher)))
+        refuse_duplicate(voucher, register, own_attempt=current_item()[1].get("posting_key"))
+        remember(posting_key=voucher.idempotency_key)  # a retry knows its own voucher
         posted = erp_call(lambda: self.erp.post_voucher(voucher))
         crash_point(CRASH_AFTER_POST)
         with transaction(self.ctx.settings.database_url) as session:

@@ -58,6 +58,7 @@ def _invoice_with_exception(settings: Settings, step: str = "control") -> tuple[
                 "invoice_number": "7",
                 "supplier_orgnr": "923609016",
                 "existing_invoice_id": 1,
+                "existing_nb": "faktura-id 1",
             },
         )
         entry_id = exceptions.list_exceptions(session)[0].id
@@ -119,7 +120,13 @@ def test_reject_ends_the_invoice_and_is_audited(settings: Settings) -> None:
     services.resolve_exception(settings, entry_id, action="reject", user="ola", comment="dup")
     assert _status(settings, invoice_id) == "rejected"
     with transaction(settings.database_url) as session:
-        last = session.query(AuditEntry).order_by(AuditEntry.seq.desc()).first()
+        *_, last, changed = session.query(AuditEntry).order_by(AuditEntry.seq)
+        # The invoice's new status is recorded, by the same person, right after the decision.
+        assert (changed.actor, changed.action, changed.details["status"]) == (
+            "user:ola",
+            "invoice.changed",
+            "rejected",
+        )
         assert (last.actor, last.action, last.details["comment"]) == (
             "user:ola",
             "exception.reject",
