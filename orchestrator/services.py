@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, audit_heads, exceptions, invoices, queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
+from orchestrator.listing import supplier_label
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, Run, WorkItem
 from orchestrator.steps import STATUS_AFTER, STEPS, next_step
 
@@ -57,9 +58,22 @@ def exception_dict(entry: ExceptionEntry) -> dict[str, Any]:
 
 
 def list_exceptions(settings: Settings, *, open_only: bool = False) -> list[dict[str, Any]]:
-    """Exceptions as dicts, oldest first."""
+    """Exceptions as dicts, oldest first, each with its invoice's number and supplier."""
     with transaction(settings.database_url) as session:
-        return [exception_dict(e) for e in exceptions.list_exceptions(session, open_only=open_only)]
+        entries = exceptions.list_exceptions(session, open_only=open_only)
+        ids = {e.invoice_id for e in entries if e.invoice_id is not None}
+        known = {row.id: row for row in session.scalars(select(Invoice).where(Invoice.id.in_(ids)))}
+        return [_with_invoice(exception_dict(e), known.get(e.invoice_id or 0)) for e in entries]
+
+
+def _with_invoice(row: dict[str, Any], invoice: Invoice | None) -> dict[str, Any]:
+    return {
+        **row,
+        "invoice_number": invoice.invoice_number if invoice else None,
+        "supplier": supplier_label(invoice.supplier_name, invoice.supplier_orgnr)
+        if invoice
+        else None,
+    }
 
 
 def list_runs(settings: Settings) -> list[Run]:

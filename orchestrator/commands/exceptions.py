@@ -10,6 +10,7 @@ import click
 
 from orchestrator import services
 from orchestrator.commands import ready_settings
+from orchestrator.listing import local_time, table
 from orchestrator.spreadsheet import safe_row
 
 CSV_COLUMNS = (
@@ -48,12 +49,44 @@ def list_(open_only: bool, fmt: str | None) -> None:
         writer = csv.writer(sys.stdout)
         writer.writerow(CSV_COLUMNS)
         writer.writerows(safe_row(row[column] for column in CSV_COLUMNS) for row in rows)
+    elif not rows:
+        click.echo("no open exceptions" if open_only else "no exceptions recorded")
     else:
-        for row in rows:
-            click.echo(
-                f"{row['id']:>5}  {row['state']:<8} {row['type']:<8} {row['code']:<22} "
-                f"{row['message_nb']}"
+        click.echo(
+            table(
+                EXCEPTION_COLUMNS,
+                [
+                    (
+                        row["id"],
+                        row["state"],
+                        row["type"],
+                        row["code"],
+                        row["step"],
+                        row["invoice_number"],
+                        row["supplier"],
+                        row["file"],
+                        local_time(row["created_at"]),
+                        row["message_nb"],
+                    )
+                    for row in rows
+                ],
+                (None, None, None, None, None, 20, 30, 40, None, None),
             )
+        )
+
+
+EXCEPTION_COLUMNS = (
+    "ID",
+    "STATE",
+    "TYPE",
+    "CODE",
+    "STEP",
+    "INVOICE NO",
+    "SUPPLIER",
+    "FILE",
+    "CREATED",
+    "MESSAGE",
+)
 
 
 @exceptions.command()
