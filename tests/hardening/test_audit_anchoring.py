@@ -15,7 +15,7 @@ from orchestrator.commands.audit import audit as audit_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import AuditEntry
-from tests.orchestrator.test_exceptions import _invoice_with_exception
+from tests.orchestrator.records import invoice_with_exception
 
 
 def _sql(settings: Settings, statement: str, **params: object) -> None:
@@ -25,7 +25,7 @@ def _sql(settings: Settings, statement: str, **params: object) -> None:
 
 
 def test_every_commit_anchors_the_head_outside_the_database(settings: Settings) -> None:
-    _, entry_id = _invoice_with_exception(settings)
+    _, entry_id = invoice_with_exception(settings)
     services.resolve_exception(settings, entry_id, action="reject", user="ola", comment="dup")
     verdict = services.verify_audit(settings)
     assert verdict.ok and verdict.anchored_heads == 2
@@ -34,7 +34,7 @@ def test_every_commit_anchors_the_head_outside_the_database(settings: Settings) 
 
 
 def test_a_rechained_trail_is_caught(settings: Settings) -> None:
-    _invoice_with_exception(settings)
+    invoice_with_exception(settings)
     # Rewrite entry 2 and every later one with fresh, consistent hashes.
     with transaction(settings.database_url) as session:
         entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
@@ -53,7 +53,7 @@ def test_a_rechained_trail_is_caught(settings: Settings) -> None:
 
 
 def test_an_edited_invoice_amount_is_caught(cli_env: Settings) -> None:
-    invoice_id, _ = _invoice_with_exception(cli_env)
+    invoice_id, _ = invoice_with_exception(cli_env)
     assert services.verify_audit(cli_env).ok
     _sql(cli_env, "UPDATE invoices SET payable = '1.00' WHERE id = :i", i=invoice_id)
     broken = CliRunner().invoke(audit_cli, ["verify"])
@@ -62,7 +62,7 @@ def test_an_edited_invoice_amount_is_caught(cli_env: Settings) -> None:
 
 
 def test_an_edited_resolution_is_caught(settings: Settings) -> None:
-    _, entry_id = _invoice_with_exception(settings)
+    _, entry_id = invoice_with_exception(settings)
     services.resolve_exception(settings, entry_id, action="reject", user="ola", comment="dup")
     assert services.verify_audit(settings).ok
     _sql(settings, "UPDATE exceptions SET resolution = 'override' WHERE id = :i", i=entry_id)
@@ -72,7 +72,7 @@ def test_an_edited_resolution_is_caught(settings: Settings) -> None:
 
 
 def test_a_deleted_exception_is_caught(settings: Settings) -> None:
-    _, entry_id = _invoice_with_exception(settings)
+    _, entry_id = invoice_with_exception(settings)
     _sql(settings, "DELETE FROM exceptions WHERE id = :i", i=entry_id)
     verdict = services.verify_audit(settings)
     assert f"exception {entry_id} was deleted" in " ".join(verdict.problems)

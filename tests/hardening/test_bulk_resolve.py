@@ -10,49 +10,18 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from orchestrator import invoices, queue, services
+from orchestrator import services
 from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import AuditEntry, StoredFile
+from orchestrator.models import AuditEntry
+from tests.orchestrator.records import failed_invoice
 
 
 def _failed_invoice(settings: Settings, number: int, step: str, codes: list[str]) -> list[int]:
-    """An invoice whose ``step`` work item failed with the business exceptions ``codes``;
-    returns the exception ids."""
-    sha = f"{number:064x}"
-    with transaction(settings.database_url) as session:
-        session.add(StoredFile(sha256=sha, size=1, first_name="f", path="p", kind="original"))
-        session.flush()
-        invoice = invoices.create_invoice(
-            session,
-            file_name=f"f{number}.xml",
-            sha256=sha,
-            key_fields={"document": "Invoice", "number": str(number), "supplier": {}},
-            status="received",
-            actor="robot:receipt",
-        )
-        queue.enqueue(
-            session,
-            step=step,
-            actor="test",
-            payload={"invoice_id": invoice.id},
-            invoice_id=invoice.id,
-        )
-        item = queue.claim(session, step=step, runner="r", lease_seconds=60)
-        first, *more = codes
-        queue.fail(
-            session,
-            item,
-            settings=settings,
-            actor=f"robot:{step}",
-            business=True,
-            code=first,
-            message="test",
-            evidence={},
-            more=[(code, {}) for code in more],
-        )
-    return [e["id"] for e in services.list_exceptions(settings) if e["invoice_id"] == invoice.id]
+    """The exception ids of an invoice whose ``step`` failed with ``codes``."""
+    failures = tuple((code, {}) for code in codes)
+    return failed_invoice(settings, number=str(number), step=step, failures=failures)[1]
 
 
 def _audited(settings: Settings, action: str) -> dict[str, AuditEntry]:

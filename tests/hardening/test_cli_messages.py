@@ -24,7 +24,7 @@ from tasks.errors import BusinessException
 from tasks.receipt.classify import classify
 from tests.erp_fixture import KOMMUNERPA
 from tests.hardening.bounded import run_bounded
-from tests.orchestrator.test_exceptions import _invoice_with_exception
+from tests.orchestrator.records import invoice_with_exception
 
 _IMPORTED = (
     "import sys; from orchestrator.cli import cli\n"
@@ -47,7 +47,7 @@ def test_help_lists_every_command_group() -> None:
 
 
 def test_lists_have_headers_and_the_columns_a_person_needs(cli_env: Settings) -> None:
-    _invoice_with_exception(cli_env)
+    invoice_with_exception(cli_env)
     listing = CliRunner().invoke(invoices_cli, ["list"]).output.splitlines()
     header = listing[0].split()
     for column in ("INVOICE", "SUPPLIER", "FILE", "AMOUNT", "DUE", "VOUCHER", "APPROVER"):
