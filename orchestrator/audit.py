@@ -4,9 +4,20 @@ Each entry has a sequence number ``seq`` (1, 2, 3 … without gaps), the hash of
 before it, and its own hash: SHA-256 over the canonical JSON of its fields plus that
 previous hash. ``verify`` walks the chain and names the first entry that was altered
 (its hash no longer matches), inserted (its link to the previous entry is wrong) or after
-a deletion (a gap in ``seq``). Deleting the newest entries leaves a valid shorter chain; the
-head (``seq`` and hash, printed by ``kommunerpa audit verify``) is what an auditor writes down
-to detect that too.
+a deletion (a gap in ``seq``).
+
+Deleting the newest entries, or rebuilding the chain from some point on, leaves a chain that
+verifies on its own; so every commit that adds entries anchors the new head outside the
+database (``orchestrator.audit_heads``), and ``verify`` holds the chain against every head
+anchored there.
+
+The tables an auditor relies on are covered too: an entry about an invoice or an exception
+carries ``row_digest``, the SHA-256 of that row's audited fields (an invoice's status, amount
+and voucher; an exception's state and resolution …) as they were when the entry was written.
+Whenever a transaction changes such a row and no entry of that transaction already describes
+its new state, one ``<type>.changed`` entry is added before the commit. So the newest digest
+per row always matches the row, and ``verify`` reports a row edited behind the application's
+back, or deleted.
 """
 
 from __future__ import annotations
@@ -16,12 +27,15 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from orchestrator.models import AuditEntry, utcnow
+from orchestrator import audit_heads
+from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, utcnow
+from orchestrator.spreadsheet import safe_row
 
 GENESIS = "0" * 64
 #: Any constant: the PostgreSQL advisory lock that serialises appends across runners.
@@ -51,7 +65,63 @@ def entry_hash(entry: AuditEntry) -> str:
             "details": entry.details,
         }
     )
+    if entry.row_digest is not None:  # entries from before row digests hash as they did
+        content += entry.row_digest
     return hashlib.sha256((content + entry.prev_hash).encode()).hexdigest()
+
+
+#: The rows whose state the trail vouches for: object type -> (model, audited fields).
+TRACKED: dict[str, tuple[type, tuple[str, ...]]] = {
+    "invoice": (
+        Invoice,
+        (
+            "document",
+            "supplier_orgnr",
+            "invoice_number",
+            "sha256",
+            "currency",
+            "payable",
+            "status",
+            "approver",
+            "voucher_id",
+        ),
+    ),
+    "exception": (
+        ExceptionEntry,
+        (
+            "code",
+            "type",
+            "step",
+            "invoice_id",
+            "state",
+            "resolved_by",
+            "resolved_at",
+            "resolution",
+            "comment",
+        ),
+    ),
+}
+_TYPE_OF = {model: name for name, (model, _) in TRACKED.items()}
+
+
+def row_fields(row: Any) -> dict[str, Any]:
+    """The audited fields of an invoice or exception row, JSON-safe."""
+    _, fields = TRACKED[_TYPE_OF[type(row)]]
+    values = {name: getattr(row, name) for name in fields}
+    return {k: _timestamp(v) if isinstance(v, datetime) else v for k, v in values.items()}
+
+
+def row_digest(row: Any) -> str:
+    """SHA-256 of a tracked row's audited fields (and its id)."""
+    identity = {"type": _TYPE_OF[type(row)], "id": row.id, **row_fields(row)}
+    return hashlib.sha256(canonical_json(identity).encode()).hexdigest()
+
+
+def _described_row(session: Session, object_type: str, object_id: object) -> Any:
+    tracked = TRACKED.get(object_type)
+    if tracked is None or object_id is None or not str(object_id).isdigit():
+        return None
+    return session.get(tracked[0], int(str(object_id)))
 
 
 def append(
@@ -81,15 +151,92 @@ def append(
         details=json.loads(canonical_json(details or {})),
         prev_hash=head.hash if head else GENESIS,
     )
+    row = _described_row(session, object_type, entry.object_id)
+    if row is not None:
+        entry.row_digest = row_digest(row)
+        session.info.setdefault("audit_digests", {})[(object_type, entry.object_id)] = (
+            entry.row_digest
+        )
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
+    session.info["audit_head"] = (entry.seq, entry.hash)
+    session.info["audit_actor"] = actor
     return entry
+
+
+# ------------------------------------------------------------------ session hooks
+
+
+@event.listens_for(Session, "after_flush")
+def _note_tracked_rows(session: Session, _context: Any) -> None:
+    """Remember the invoices and exceptions this transaction wrote (pre-flush lists)."""
+    touched = session.info.setdefault("audit_touched", {})
+    for row in (*session.new, *session.dirty):
+        if type(row) in _TYPE_OF:
+            touched[id(row)] = row
+
+
+@event.listens_for(Session, "before_commit")
+def _describe_changed_rows(session: Session) -> None:
+    """Add a ``<type>.changed`` entry for each tracked row whose new state no entry of this
+    transaction describes yet, so the newest digest per row always matches the row."""
+    session.flush()
+    touched = session.info.pop("audit_touched", {})
+    digests = session.info.setdefault("audit_digests", {})
+    for row in touched.values():
+        object_type = _TYPE_OF[type(row)]
+        key = (object_type, str(row.id))
+        current = row_digest(row)
+        last = digests.get(key) or _latest_digest(session, *key)
+        if last != current:
+            append(
+                session,
+                actor=session.info.get("audit_actor", "system"),
+                action=f"{object_type}.changed",
+                object_type=object_type,
+                object_id=row.id,
+                details=row_fields(row),
+            )
+    session.info.pop("audit_touched", None)  # the entries just added touched no row
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor_head(session: Session) -> None:
+    """Write the head this transaction committed to the home's head file."""
+    head = session.info.pop("audit_head", None)
+    _forget(session)
+    folder = audit_heads.folder_for(session.get_bind().url) if head else None
+    if head and folder is not None:
+        audit_heads.write(folder, *head)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    for key in ("audit_head", "audit_actor", "audit_touched", "audit_digests"):
+        session.info.pop(key, None)
+
+
+def _latest_digest(session: Session, object_type: str, object_id: str) -> str | None:
+    return session.scalar(
+        select(AuditEntry.row_digest)
+        .where(
+            AuditEntry.object_type == object_type,
+            AuditEntry.object_id == object_id,
+            AuditEntry.row_digest.is_not(None),
+        )
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The result of ``verify``: intact, or the first broken entry and why."""
+    """The result of ``verify``: intact, or the first broken entry and why.
+
+    ``problems`` are the findings beyond the chain itself: anchored heads it no longer
+    reaches, rows that differ from what the trail last recorded. ``notes`` are rows older
+    than the row digests (nothing to compare them with), which do not fail the check."""
 
     ok: bool
     entries: int
@@ -98,29 +245,101 @@ class Verdict:
     broken_seq: int | None = None
     broken_id: int | None = None
     reason: str = ""
+    problems: tuple[str, ...] = ()
+    anchored_heads: int = 0
+    rows_checked: int = 0
+    notes: tuple[str, ...] = ()
 
 
-def verify(session: Session) -> Verdict:
-    """Walk the whole chain in ``seq`` order; stop at the first broken entry."""
+def verify(session: Session, anchors: Path | None = None) -> Verdict:
+    """Walk the whole chain in ``seq`` order and stop at the first broken entry; hold it
+    against the heads anchored in ``anchors``; compare the tracked rows with their newest
+    digests."""
+    heads: dict[int, list[tuple[str, str]]] = {}
+    for seq, digest, where in audit_heads.recorded(anchors) if anchors else ():
+        heads.setdefault(seq, []).append((digest, where))
+    latest: dict[tuple[str, str], tuple[int, str]] = {}
+    problems: list[str] = []
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(500):
         count += 1
-        reason = ""
-        if entry.seq != expected_seq:
-            reason = (
-                f"sequence jumps from {expected_seq - 1} to {entry.seq}: "
-                f"entries {expected_seq}..{entry.seq - 1} were deleted"
-                if entry.seq > expected_seq
-                else f"sequence number {entry.seq} repeated or out of order"
-            )
-        elif entry.prev_hash != prev_hash:
-            reason = "link to the previous entry is wrong: inserted or re-chained"
-        elif entry_hash(entry) != entry.hash:
-            reason = "content does not match its hash: altered"
+        reason = _link_problem(entry, expected_seq, prev_hash)
         if reason:
             return Verdict(False, count, expected_seq - 1, prev_hash, entry.seq, entry.id, reason)
+        for digest, where in heads.get(entry.seq, ()):
+            if digest != entry.hash:
+                problems.append(
+                    f"entry {entry.seq} differs from the head anchored in {where}: "
+                    "the chain was rewritten from there or earlier"
+                )
+        if entry.row_digest is not None:
+            latest[(entry.object_type, entry.object_id or "")] = (entry.seq, entry.row_digest)
         prev_hash, expected_seq = entry.hash, entry.seq + 1
-    return Verdict(True, count, expected_seq - 1, prev_hash)
+    head_seq = expected_seq - 1
+    problems += [
+        f"the head {seq} anchored in {places[0][1]} is gone: entries after {head_seq} were deleted"
+        for seq, places in sorted(heads.items())
+        if seq > head_seq
+    ]
+    rows, row_problems, notes = _check_rows(session, latest)
+    return Verdict(
+        not problems and not row_problems,
+        count,
+        head_seq,
+        prev_hash,
+        problems=tuple(problems + row_problems),
+        anchored_heads=sum(len(places) for places in heads.values()),
+        rows_checked=rows,
+        notes=tuple(notes),
+    )
+
+
+def _link_problem(entry: AuditEntry, expected_seq: int, prev_hash: str) -> str:
+    """Why ``entry`` does not continue the chain, or ``""``."""
+    if entry.seq != expected_seq:
+        return (
+            f"sequence jumps from {expected_seq - 1} to {entry.seq}: "
+            f"entries {expected_seq}..{entry.seq - 1} were deleted"
+            if entry.seq > expected_seq
+            else f"sequence number {entry.seq} repeated or out of order"
+        )
+    if entry.prev_hash != prev_hash:
+        return "link to the previous entry is wrong: inserted or re-chained"
+    if entry_hash(entry) != entry.hash:
+        return "content does not match its hash: altered"
+    return ""
+
+
+def _check_rows(
+    session: Session, latest: dict[tuple[str, str], tuple[int, str]]
+) -> tuple[int, list[str], list[str]]:
+    """Compare every tracked row with the newest digest the trail holds for it: returns the
+    number of rows, the problems and the notes (rows from before the row digests)."""
+    checked, problems, notes = 0, [], []
+    for object_type, (model, _) in TRACKED.items():
+        digested = [int(i) for (t, i) in latest if t == object_type and i.isdigit()]
+        first_digested = min(digested, default=None)
+        present: set[str] = set()
+        for row in session.scalars(select(model).order_by(model.id)).yield_per(500):
+            checked += 1
+            present.add(str(row.id))
+            recorded = latest.get((object_type, str(row.id)))
+            if recorded is None:
+                if first_digested is not None and row.id > first_digested:
+                    problems.append(f"{object_type} {row.id} has no audit entry: added outside")
+                else:
+                    notes.append(f"{object_type} {row.id} is older than the row digests")
+            elif recorded[1] != row_digest(row):
+                problems.append(
+                    f"{object_type} {row.id} differs from what audit entry {recorded[0]} "
+                    "recorded: changed outside the application"
+                )
+        problems += [
+            f"{object_type} {object_id} was deleted (last described by audit entry {seq})"
+            for (t, object_id), (seq, _) in latest.items()
+            if t == object_type and object_id not in present
+        ]
+    return checked, problems, notes
 
 
 def check_head(session: Session, verdict: Verdict, seq: int, expected_hash: str) -> Verdict:
@@ -164,27 +383,30 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_csv(session: Session, out: IO[str]) -> int:
-    """Write the whole trail as CSV (UTC times, details as canonical JSON); return the count."""
+def export_csv(session: Session, out: IO[str]) -> tuple[int, int, str]:
+    """Write the whole trail as CSV (UTC times, details as canonical JSON, every cell safe to
+    open in a spreadsheet); return the count and the head exported (``seq``, hash)."""
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    count = 0
+    count, head_seq, head_hash = 0, 0, GENESIS
     for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(500):
         writer.writerow(
-            [
-                entry.seq,
-                _timestamp(entry.at),
-                entry.actor,
-                entry.action,
-                entry.object_type,
-                entry.object_id or "",
-                canonical_json(entry.details),
-                entry.prev_hash,
-                entry.hash,
-            ]
+            safe_row(
+                [
+                    entry.seq,
+                    _timestamp(entry.at),
+                    entry.actor,
+                    entry.action,
+                    entry.object_type,
+                    entry.object_id or "",
+                    canonical_json(entry.details),
+                    entry.prev_hash,
+                    entry.hash,
+                ]
+            )
         )
-        count += 1
-    return count
+        count, head_seq, head_hash = count + 1, entry.seq, entry.hash
+    return count, head_seq, head_hash
 
 
 def count(session: Session) -> int:

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator import audit_heads
+
 DEFAULT_ERP_URL = "http://127.0.0.1:8700"
 
 
@@ -44,6 +46,10 @@ class Settings:
     def runs(self) -> Path:
         """One output folder per robot run."""
         return self.home / "runs"
+
+    def __post_init__(self) -> None:
+        # Commits on this database anchor the audit chain's head in this home's archive.
+        audit_heads.register(self.database_url, self.archive)
 
     def ensure_folders(self) -> None:
         """Create the home's folders (idempotent)."""

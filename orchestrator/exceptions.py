@@ -153,6 +153,16 @@ def overridden_codes(session: Session, invoice_id: int, step: str) -> set[str]:
     return set(rows)
 
 
+def open_matching(session: Session, *, code: str, step: str | None) -> list[ExceptionEntry]:
+    """The open exceptions with ``code`` (and, given, ``step``), oldest first."""
+    query = select(ExceptionEntry).where(
+        ExceptionEntry.code == code, ExceptionEntry.state == "open"
+    )
+    if step is not None:
+        query = query.where(ExceptionEntry.step == step)
+    return list(session.scalars(query.order_by(ExceptionEntry.id)))
+
+
 def list_exceptions(session: Session, *, open_only: bool = False) -> list[ExceptionEntry]:
     """All exceptions, oldest first; only the open ones with ``open_only``."""
     query = select(ExceptionEntry).order_by(ExceptionEntry.id)

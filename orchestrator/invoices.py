@@ -184,6 +184,7 @@ def list_invoices(session: Session) -> list[dict[str, Any]]:
             "supplier_name": inv.supplier_name,
             "invoice_number": inv.invoice_number,
             "issue_date": inv.issue_date,
+            "due_date": (inv.key_fields or {}).get("due_date"),
             "currency": inv.currency,
             "payable": inv.payable,
             "status": inv.status,

@@ -177,6 +177,7 @@ class AuditEntry(Base):
     """One robot or human action; hash-chained by ``seq`` (see ``orchestrator.audit``)."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -188,3 +189,5 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the described invoice's or exception's audited fields (migration 0003).
+    row_digest: Mapped[str | None] = mapped_column(String(64))

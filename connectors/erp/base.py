@@ -179,6 +179,7 @@ class Erp(Protocol):
         supplier_orgnr: str | None = None,
         invoice_number: str | None = None,
         po_id: str | None = None,
+        document_type: str | None = None,
     ) -> list[Voucher]: ...
 
     def post_voucher(self, voucher: Voucher) -> Voucher: ...

@@ -138,12 +138,15 @@ class RestErp:
         supplier_orgnr: str | None = None,
         invoice_number: str | None = None,
         po_id: str | None = None,
+        document_type: str | None = None,
     ) -> list[Voucher]:
-        """Posted vouchers matching every filter given, in posting order."""
+        """Posted vouchers matching every filter given, in posting order (``document_type``:
+        ``Invoice`` or ``CreditNote``)."""
         params = {
             "supplier_orgnr": supplier_orgnr,
             "invoice_number": invoice_number,
             "po_id": po_id,
+            "document_type": document_type,
         }
         return self._get_list(
             Voucher, "/posted-invoices", {k: v for k, v in params.items() if v is not None}

@@ -279,9 +279,12 @@ def list_vouchers(
     supplier_orgnr: str | None,
     invoice_number: str | None,
     po_id: str | None,
+    document_type: str | None = None,
 ) -> list[Voucher]:
     """Posted vouchers in posting order; ``po_id`` keeps those with a line on that order."""
     query = select(VoucherRow).order_by(VoucherRow.id)
+    if document_type is not None:
+        query = query.where(VoucherRow.document_type == document_type)
     if supplier_orgnr is not None:
         query = query.where(VoucherRow.supplier_orgnr == supplier_orgnr)
     if invoice_number is not None:

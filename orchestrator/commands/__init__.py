@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from orchestrator.config import Settings, load_settings
+from orchestrator.listing import OSLO
 from orchestrator.pipeline import prepare
 
-OSLO = ZoneInfo("Europe/Oslo")
+__all__ = ["OSLO", "ready_settings"]
 
 
 def ready_settings() -> Settings:

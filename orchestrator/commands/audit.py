@@ -9,6 +9,9 @@ import click
 from orchestrator import services
 from orchestrator.commands import ready_settings
 
+#: Exit codes of ``audit verify`` (2, "could not check", comes from the CLI's database guard).
+EXIT_INTACT, EXIT_BROKEN = 0, 1
+
 
 @click.group()
 def audit() -> None:
@@ -32,34 +35,43 @@ def _head(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tu
     help="A head recorded by an earlier verify: fail if the chain no longer reaches it.",
 )
 def verify(head: tuple[int, str] | None) -> None:
-    """Exit 0 when the chain is intact; 1 naming the first broken entry.
+    """Exit 0 when the trail is intact; 1 naming what is broken; 2 when it could not be
+    checked (the database is locked, missing or corrupt).
 
-    Keep the printed head (SEQ:HASH) outside the database; passing it back with ``--head``
-    also detects entries deleted from the end of the chain."""
+    The chain is held against every head anchored in $KOMMUNERPA_HOME/archive/audit-heads/
+    (written at each commit), so deleted newest entries and a re-chained trail are caught;
+    invoices and exceptions are compared with the digests the trail recorded for them."""
     verdict = services.verify_audit(ready_settings(), head)
+    for note in verdict.notes[:5]:
+        click.echo(f"note: {note}", err=True)
     if verdict.ok:
         click.echo(
-            f"audit trail intact: {verdict.entries} entries, "
-            f"head {verdict.head_seq}:{verdict.head_hash}"
+            f"audit trail intact: {verdict.entries} entries, head "
+            f"{verdict.head_seq}:{verdict.head_hash}; {verdict.anchored_heads} anchored heads "
+            f"and {verdict.rows_checked} invoice and exception rows checked"
         )
         return
-    click.echo(
-        f"audit trail BROKEN at entry seq {verdict.broken_seq} (id {verdict.broken_id}): "
-        f"{verdict.reason}; intact up to seq {verdict.head_seq}",
-        err=True,
-    )
-    sys.exit(1)
+    if verdict.broken_seq is not None:
+        click.echo(
+            f"audit trail BROKEN at entry seq {verdict.broken_seq} (id {verdict.broken_id}): "
+            f"{verdict.reason}; intact up to seq {verdict.head_seq}",
+            err=True,
+        )
+    for problem in verdict.problems:
+        click.echo(f"audit trail BROKEN: {problem}", err=True)
+    sys.exit(EXIT_BROKEN)
 
 
 @audit.command()
-@click.option("--csv", "as_csv", is_flag=True, required=True, help="CSV (the only format).")
+@click.option("--csv", "as_csv", is_flag=True, default=True, help="CSV (the default format).")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), default="-")
 def export(as_csv: bool, file: str) -> None:
-    """Write the audit trail to FILE (default: standard output)."""
+    """Write the audit trail as CSV to FILE (default: standard output) and print its head."""
     settings = ready_settings()
     if file == "-":
-        services.export_audit(settings, sys.stdout)
-        return
-    with open(file, "w", newline="", encoding="utf-8") as out:
-        count = services.export_audit(settings, out)
-    click.echo(f"{count} entries written to {file}", err=True)
+        count, seq, digest = services.export_audit(settings, sys.stdout)
+    else:
+        with open(file, "w", newline="", encoding="utf-8") as out:
+            count, seq, digest = services.export_audit(settings, out)
+    where = "standard output" if file == "-" else file
+    click.echo(f"{count} entries written to {where}; head {seq}:{digest}", err=True)

@@ -10,6 +10,8 @@ import click
 
 from orchestrator import services
 from orchestrator.commands import ready_settings
+from orchestrator.listing import local_time, table
+from orchestrator.spreadsheet import safe_row
 
 CSV_COLUMNS = (
     "id",
@@ -44,28 +46,87 @@ def list_(open_only: bool, fmt: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, CSV_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(sys.stdout)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows(safe_row(row[column] for column in CSV_COLUMNS) for row in rows)
+    elif not rows:
+        click.echo("no open exceptions" if open_only else "no exceptions recorded")
     else:
-        for row in rows:
-            click.echo(
-                f"{row['id']:>5}  {row['state']:<8} {row['type']:<8} {row['code']:<22} "
-                f"{row['message_nb']}"
+        click.echo(
+            table(
+                EXCEPTION_COLUMNS,
+                [
+                    (
+                        row["id"],
+                        row["state"],
+                        row["type"],
+                        row["code"],
+                        row["step"],
+                        row["invoice_number"],
+                        row["supplier"],
+                        row["file"],
+                        local_time(row["created_at"]),
+                        row["message_nb"],
+                    )
+                    for row in rows
+                ],
+                (None, None, None, None, None, 20, 30, 40, None, None),
             )
+        )
+
+
+EXCEPTION_COLUMNS = (
+    "ID",
+    "STATE",
+    "TYPE",
+    "CODE",
+    "STEP",
+    "INVOICE NO",
+    "SUPPLIER",
+    "FILE",
+    "CREATED",
+    "MESSAGE",
+)
 
 
 @exceptions.command()
-@click.argument("exception_id", type=int)
+@click.argument("exception_id", type=int, required=False)
+@click.option("--code", help="Resolve every open exception with this code (instead of an ID).")
+@click.option("--step", help="With --code: only those of this step (receipt, control …).")
 @click.option("--action", type=click.Choice(services.ACTIONS), required=True)
 @click.option("--user", required=True, help="Who decides (recorded in the audit trail).")
 @click.option("--comment", default="", help="Why (mandatory for override).")
-def resolve(exception_id: int, action: str, user: str, comment: str) -> None:
-    """Retry the step, override and continue, or reject the invoice."""
+def resolve(
+    exception_id: int | None,
+    code: str | None,
+    step: str | None,
+    action: str,
+    user: str,
+    comment: str,
+) -> None:
+    """Retry the step, override and continue, or reject the invoice: one exception by ID,
+    or all open ones with --code [--step], each audited."""
+    if (exception_id is None) == (code is None):
+        raise click.UsageError("give either an exception ID or --code")
+    if step is not None and code is None:
+        raise click.UsageError("--step goes with --code")
     try:
-        row = services.resolve_exception(
-            ready_settings(), exception_id, action=action, user=user, comment=comment
+        if exception_id is not None:
+            row = services.resolve_exception(
+                ready_settings(), exception_id, action=action, user=user, comment=comment
+            )
+            click.echo(f"exception {row['id']} ({row['code']}) resolved: {action} by {user}")
+            return
+        resolved, refused = services.resolve_matching(
+            ready_settings(), code=code or "", step=step, action=action, user=user, comment=comment
         )
     except services.ResolveError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"exception {row['id']} ({row['code']}) resolved: {action} by {user}")
+    for row in resolved:
+        click.echo(f"exception {row['id']} ({row['code']}) resolved: {action} by {user}")
+    for refused_id, reason in refused:
+        click.echo(f"exception {refused_id} not resolved: {reason}", err=True)
+    where = f" in step {step}" if step else ""
+    click.echo(f"{len(resolved)} open {code} exception(s){where} resolved, {len(refused)} not")
+    if refused:
+        sys.exit(1)

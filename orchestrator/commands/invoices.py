@@ -8,6 +8,7 @@ import click
 
 from orchestrator import services
 from orchestrator.commands import ready_settings
+from orchestrator.listing import local_time, supplier_label, table
 
 
 @click.group()
@@ -23,13 +24,48 @@ def list_(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    for row in rows:
-        codes = ",".join(f"{e['code']}({e['state']})" for e in row["exceptions"]) or "-"
-        click.echo(
-            f"{row['id']:>5}  {row['status']:<12} {row['document']:<10} "
-            f"{row['supplier_orgnr'] or '-':<12} {row['invoice_number'] or '-':<20} "
-            f"{row['file']}  {codes}"
+    if not rows:
+        click.echo("no invoices received yet")
+        return
+    click.echo(
+        table(
+            INVOICE_COLUMNS,
+            [
+                (
+                    row["id"],
+                    row["status"],
+                    row["document"],
+                    row["invoice_number"],
+                    supplier_label(row["supplier_name"], row["supplier_orgnr"]),
+                    row["file"],
+                    f"{row['payable']} {row['currency'] or ''}" if row["payable"] else None,
+                    row["due_date"],
+                    row["voucher_id"],
+                    row["approver"],
+                    local_time(row["received_at"]),
+                    ", ".join(f"{e['code']} ({e['state']})" for e in row["exceptions"]),
+                )
+                for row in rows
+            ],
+            (None, None, None, 20, 30, 40, None, None, None, 20, None, None),
         )
+    )
+
+
+INVOICE_COLUMNS = (
+    "ID",
+    "STATUS",
+    "TYPE",
+    "INVOICE NO",
+    "SUPPLIER",
+    "FILE",
+    "AMOUNT",
+    "DUE",
+    "VOUCHER",
+    "APPROVER",
+    "RECEIVED",
+    "EXCEPTIONS",
+)
 
 
 @invoices.command()

@@ -49,6 +49,8 @@ def _print_report(file: Path, result: ValidationResult) -> None:
         click.echo(f"  schema   XSD        {error}")
     for f in result.findings:
         click.echo(f"  {f.severity:<8} {f.rule:<10} {f.location}: {f.message}")
+        if "reason" in f.values:  # why the file never reached the rules (parser's words)
+            click.echo(f"  {'':<8} {'':<10} {f.values['reason']}")
 
 
 @ehf.command("validate")

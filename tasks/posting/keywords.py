@@ -11,6 +11,7 @@ from orchestrator import robot_api
 from tasks.chaos import crash_point
 from tasks.erp_access import erp_call
 from tasks.errors import reports_failures
+from tasks.posting.duplicates import refuse_duplicate, register_query
 
 #: Chaos point: right after the ERP answered, before the local commit (posting again must
 #: never create a second voucher).
@@ -40,6 +41,10 @@ class PostingKeywords:
         | Log | Faktura ${faktura_id} er bokført som bilag ${bilag}. |
         """
         voucher = from_json(Voucher, robot_api.prepared_voucher(self.ctx, invoice_id))
+        register = erp_call(lambda: self.erp.posted_invoices(**register_query(voucher)))
+        own_attempt = robot_api.current_item().payload.get("posting_key")
+        refuse_duplicate(voucher, register, own_attempt=own_attempt)
+        robot_api.remember(posting_key=voucher.idempotency_key)  # a retry knows its own voucher
         posted = erp_call(lambda: self.erp.post_voucher(voucher))
         crash_point(CRASH_AFTER_POST)
         robot_api.record_posting(

@@ -37,8 +37,19 @@ def _child_text(root: etree._Element, name: str) -> str | None:
 
 
 def _not_xml(exc: UnsafeOrMalformedXML, file_name: str, size: int) -> BusinessException:
+    # The staff messages say what is wrong in their words; the parser's English stays in
+    # the exception's detail (the message here) and in ``parser``.
     return BusinessException(
-        "NOT-XML", str(exc), {"file": file_name, "reason": str(exc), "size": size}
+        "NOT-XML",
+        str(exc),
+        {
+            "file": file_name,
+            "problem": exc.problem,
+            "reason_nb": exc.reason_nb,
+            "reason_en": exc.reason_en,
+            "parser": str(exc),
+            "size": size,
+        },
     )
 
 

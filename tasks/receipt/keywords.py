@@ -139,5 +139,7 @@ class ReceiptKeywords:
                     "existing_invoice_id": earlier.id,
                     "existing_file": earlier.file_name,
                     "existing_sha256": earlier.sha256,
+                    "existing_nb": f"faktura-id {earlier.id}",
+                    "existing_en": f"invoice id {earlier.id}",
                 },
             )

@@ -121,10 +121,11 @@ def test_cli_verify_exit_codes_and_export(cli_env: Settings) -> None:
     ok = runner.invoke(audit_cli, ["verify"])
     assert ok.exit_code == 0, ok.output
     assert "intact: 5 entries" in ok.output
-    exported = runner.invoke(audit_cli, ["export", "--csv"])
+    exported = runner.invoke(audit_cli, ["export"])  # CSV without asking
     assert exported.exit_code == 0
-    lines = exported.output.strip().splitlines()
+    lines = exported.stdout.strip().splitlines()
     assert lines[0].startswith("seq,at,actor") and len(lines) == 6
+    assert "head 5:" in exported.stderr
     _sql(cli_env, "UPDATE audit_entries SET action = 'invoice.deleted' WHERE seq = 4")
     broken = runner.invoke(audit_cli, ["verify"])
     assert broken.exit_code == 1
@@ -135,12 +136,14 @@ def test_recorded_head_detects_deleted_newest_entries(cli_env: Settings) -> None
     _write(cli_env)
     runner = CliRunner()
     first = runner.invoke(audit_cli, ["verify"])
-    head = first.output.split("head ")[1].strip()  # SEQ:HASH, kept by the auditor
+    head = first.output.split("head ")[1].split(";")[0]  # SEQ:HASH, kept by the auditor
     assert runner.invoke(audit_cli, ["verify", "--head", head]).exit_code == 0
     _write(cli_env, 2)  # the trail grows: the old head is still in it
     assert runner.invoke(audit_cli, ["verify", "--head", head]).exit_code == 0
     _sql(cli_env, "DELETE FROM audit_entries WHERE seq >= 5")
-    assert runner.invoke(audit_cli, ["verify"]).exit_code == 0  # on its own it looks intact
+    # The heads anchored in the archive at each commit catch it without the auditor's head.
+    anchored = runner.invoke(audit_cli, ["verify"])
+    assert anchored.exit_code == 1 and "entries after 4 were deleted" in anchored.output
     truncated = runner.invoke(audit_cli, ["verify", "--head", head])
     assert truncated.exit_code == 1 and "deleted" in truncated.output
     bad = runner.invoke(audit_cli, ["verify", "--head", "5:abc"])

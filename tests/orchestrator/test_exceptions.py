@@ -7,11 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from orchestrator import exceptions, invoices, queue, services
+from orchestrator import exceptions, services
 from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import AuditEntry, Invoice, StoredFile, WorkItem
+from orchestrator.models import AuditEntry, Invoice, WorkItem
+from tests.orchestrator.records import invoice_with_exception
 
 
 def test_catalogue_has_the_receipt_and_system_codes() -> None:
@@ -21,47 +22,6 @@ def test_catalogue_has_the_receipt_and_system_codes() -> None:
     for code in ("ERP-UNAVAILABLE", "ERP-ERROR", "ROBOT-ERROR", "ROBOT-CRASH"):
         assert codes[code].type == "system"
     assert all(c.nb and c.en for c in codes.values())
-
-
-def _invoice_with_exception(settings: Settings, step: str = "control") -> tuple[int, int]:
-    """An invoice whose ``step`` work item failed with a business exception."""
-    with transaction(settings.database_url) as session:
-        session.add(
-            StoredFile(sha256="a" * 64, size=1, first_name="f.xml", path="p", kind="original")
-        )
-        session.flush()
-        invoice = invoices.create_invoice(
-            session,
-            file_name="f.xml",
-            sha256="a" * 64,
-            key_fields={"document": "Invoice", "number": "7", "supplier": {"orgnr": "923609016"}},
-            status="received",
-            actor="robot:receipt",
-        )
-        item = queue.enqueue(
-            session,
-            step=step,
-            actor="robot:receipt",
-            payload={"invoice_id": invoice.id},
-            invoice_id=invoice.id,
-        )
-        item = queue.claim(session, step=step, runner="r", lease_seconds=60)
-        queue.fail(
-            session,
-            item,
-            settings=settings,
-            actor=f"robot:{step}",
-            business=True,
-            code="DUPLICATE-INVOICE",
-            message="seen before",
-            evidence={
-                "invoice_number": "7",
-                "supplier_orgnr": "923609016",
-                "existing_invoice_id": 1,
-            },
-        )
-        entry_id = exceptions.list_exceptions(session)[0].id
-        return invoice.id, entry_id
 
 
 def _status(settings: Settings, invoice_id: int) -> str:
@@ -75,7 +35,7 @@ def _items(settings: Settings) -> list[tuple[str, str]]:
 
 
 def test_record_fills_both_languages_from_the_evidence(settings: Settings) -> None:
-    invoice_id, entry_id = _invoice_with_exception(settings)
+    invoice_id, entry_id = invoice_with_exception(settings)
     [row] = services.list_exceptions(settings)
     assert row["message_nb"] == (
         "Faktura 7 fra leverandør 923609016 er allerede mottatt (faktura-id 1)"
@@ -92,7 +52,7 @@ def test_unknown_code_is_kept_as_robot_error(settings: Settings) -> None:
 
 
 def test_retry_requeues_the_step(settings: Settings) -> None:
-    invoice_id, entry_id = _invoice_with_exception(settings)
+    invoice_id, entry_id = invoice_with_exception(settings)
     row = services.resolve_exception(
         settings, entry_id, action="retry", user="kari", comment="supplier registered"
     )
@@ -102,7 +62,7 @@ def test_retry_requeues_the_step(settings: Settings) -> None:
 
 
 def test_override_needs_a_comment_and_moves_on(settings: Settings) -> None:
-    invoice_id, entry_id = _invoice_with_exception(settings)
+    invoice_id, entry_id = invoice_with_exception(settings)
     with pytest.raises(services.ResolveError, match="comment"):
         services.resolve_exception(settings, entry_id, action="override", user="kari", comment="")
     services.resolve_exception(
@@ -115,11 +75,17 @@ def test_override_needs_a_comment_and_moves_on(settings: Settings) -> None:
 
 
 def test_reject_ends_the_invoice_and_is_audited(settings: Settings) -> None:
-    invoice_id, entry_id = _invoice_with_exception(settings)
+    invoice_id, entry_id = invoice_with_exception(settings)
     services.resolve_exception(settings, entry_id, action="reject", user="ola", comment="dup")
     assert _status(settings, invoice_id) == "rejected"
     with transaction(settings.database_url) as session:
-        last = session.query(AuditEntry).order_by(AuditEntry.seq.desc()).first()
+        *_, last, changed = session.query(AuditEntry).order_by(AuditEntry.seq)
+        # The invoice's new status is recorded, by the same person, right after the decision.
+        assert (changed.actor, changed.action, changed.details["status"]) == (
+            "user:ola",
+            "invoice.changed",
+            "rejected",
+        )
         assert (last.actor, last.action, last.details["comment"]) == (
             "user:ola",
             "exception.reject",
@@ -129,7 +95,7 @@ def test_reject_ends_the_invoice_and_is_audited(settings: Settings) -> None:
 
 
 def test_cli_list_and_resolve(cli_env: Settings) -> None:
-    _invoice_with_exception(cli_env)
+    invoice_with_exception(cli_env)
     runner = CliRunner()
     listed = runner.invoke(exceptions_cli, ["list", "--open", "--json"])
     [row] = json.loads(listed.output)

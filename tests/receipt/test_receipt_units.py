@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.inbox.folder import claim, ready_files
+from connectors.inbox.folder import REGULAR, claim, ready_entries
 from orchestrator.samples import broken_files, invoice, wrap_in_sbdh
 from tasks.ehf.model import parse_invoice
 from tasks.ehf.safexml import MAX_DOCUMENT_BYTES
@@ -89,8 +89,8 @@ def test_inbox_skips_unfinished_files_and_claims_once(tmp_path: Path) -> None:
     inbox.mkdir()
     for name in ("a.xml", ".hidden.xml", "b.xml.part", "c.tmp"):
         (inbox / name).write_bytes(b"<x/>")
-    [ready] = ready_files(inbox)
-    assert ready.name == "a.xml"
-    claimed = claim(ready, received)
+    [ready] = ready_entries(inbox)
+    assert (ready.path.name, ready.kind) == ("a.xml", REGULAR)
+    claimed = claim(ready.path, received)
     assert claimed.name == "a.xml" and claimed.path.read_bytes() == b"<x/>"
-    assert claim(ready, received) is None, "a second runner finds it gone"
+    assert claim(ready.path, received) is None, "a second runner finds it gone"

@@ -26,10 +26,12 @@ def list_posted_invoices(
     supplier_orgnr: str | None = None,
     invoice_number: str | None = None,
     po_id: str | None = None,
+    document_type: str | None = None,
 ) -> JSONResponse:
-    """Posted vouchers in posting order, filtered by supplier, invoice number and/or order
-    (a voucher matches ``po_id`` when one of its lines refers to that order)."""
-    return answer(store.list_vouchers(db, supplier_orgnr, invoice_number, po_id))
+    """Posted vouchers in posting order, filtered by supplier, invoice number, order and/or
+    document type (a voucher matches ``po_id`` when one of its lines refers to that order;
+    ``document_type`` is ``Invoice`` or ``CreditNote``)."""
+    return answer(store.list_vouchers(db, supplier_orgnr, invoice_number, po_id, document_type))
 
 
 @router.get("/{voucher_id:path}", response_model=Voucher)

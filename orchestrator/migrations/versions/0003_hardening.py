@@ -1,4 +1,4 @@
-"""hardening (issue 10): audit anchoring, row digests, original file names
+"""hardening (issue 10): audit entries carry the digest of the row they describe
 
 Revision ID: 0003
 Revises: 0002
@@ -7,7 +7,8 @@ Create Date: 2026-12-02 02:00:00
 
 from __future__ import annotations
 
-from alembic import op  # noqa: F401  (used once this revision has operations)
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
@@ -16,8 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("audit_entries") as table:
+        table.add_column(sa.Column("row_digest", sa.String(64), nullable=True))
+    # The newest digest of a row is looked up on every commit that changes the row.
+    op.create_index("ix_audit_entries_object", "audit_entries", ["object_type", "object_id", "seq"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_audit_entries_object", table_name="audit_entries")
+    with op.batch_alter_table("audit_entries") as table:
+        table.drop_column("row_digest")
