@@ -21,18 +21,17 @@ from orchestrator.demo_scenarios import kontor_invoice
 from orchestrator.pipeline import process_once
 from tasks.ehf.samples.generate import LineSpec, build_document
 from tasks.posting.duplicates import already_posted
-from tests.orchestrator.conftest import make_settings
-from tests.pipeline.conftest import erp  # noqa: F401  (the stub with the demo data set)
+from tests.conftest import make_settings
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
 
 
 def test_same_bytes_through_two_installations_make_one_voucher(
-    erp: httpx.Client,  # noqa: F811
+    demo: httpx.Client,
     tmp_path: Path,
 ) -> None:
     document = build_document(kontor_invoice("KN-2025-0300", (PAPER,)))
-    url = str(erp.base_url).rstrip("/")
+    url = str(demo.base_url).rstrip("/")
     homes = [
         make_settings(tmp_path / name, retry_backoff_seconds=0, erp_url=url)
         for name in ("kommune-a", "kommune-b")
@@ -41,7 +40,7 @@ def test_same_bytes_through_two_installations_make_one_voucher(
         (home.inbox / "faktura.xml").write_bytes(document)
         process_once(home)
 
-    [voucher] = erp.get("/posted-invoices", params={"invoice_number": "KN-2025-0300"}).json()
+    [voucher] = demo.get("/posted-invoices", params={"invoice_number": "KN-2025-0300"}).json()
     [first] = services.list_invoices(homes[0])
     assert (first["status"], first["voucher_id"]) == ("posted", voucher["voucher_id"])
     [second] = services.list_invoices(homes[1])
@@ -89,8 +88,8 @@ def test_the_own_earlier_attempt_is_no_duplicate() -> None:
     assert already_posted(replace(_voucher("Invoice"), voucher_id=None), register, own_attempt="x")
 
 
-def test_the_register_filters_by_document_type(erp: httpx.Client) -> None:  # noqa: F811
-    with RestErp(str(erp.base_url).rstrip("/")) as client:
+def test_the_register_filters_by_document_type(demo: httpx.Client) -> None:
+    with RestErp(str(demo.base_url).rstrip("/")) as client:
         posted = client.post_voucher(_voucher("Invoice", number="DT-1", key="dt-1"))
         assert client.posted_invoices(invoice_number="DT-1", document_type="CreditNote") == []
         [found] = client.posted_invoices(invoice_number="DT-1", document_type="Invoice")
