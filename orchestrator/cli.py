@@ -23,6 +23,8 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.demo:demo",
     "orchestrator.commands.run:run",
     "orchestrator.commands.db:db",
+    "orchestrator.commands.users:users",
+    "orchestrator.commands.serve:serve",
 )
 
 

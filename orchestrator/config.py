@@ -9,12 +9,14 @@
 | ``KOMMUNERPA_RETRY_BACKOFF``      | ``30`` seconds, doubled per attempt   |
 | ``KOMMUNERPA_LEASE_SECONDS``      | ``900``: a claim older than this is a dead runner's |
 | ``KOMMUNERPA_POLL_SECONDS``       | ``10``: how often ``kommunerpa run`` looks at the inbox |
+| ``KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE`` | ``10``: minutes a person spends per invoice |
+| ``KOMMUNERPA_SECRET_KEY``         | session key; else ``$KOMMUNERPA_HOME/secret.key`` |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ERP_URL = "http://127.0.0.1:8700"
@@ -31,6 +33,8 @@ class Settings:
     retry_backoff_seconds: int
     lease_seconds: int
     poll_seconds: int
+    manual_minutes_per_invoice: int = 10
+    secret_key: str | None = field(default=None, repr=False)  # never printed
 
     @property
     def inbox(self) -> Path:
@@ -52,6 +56,11 @@ class Settings:
         """One output folder per robot run."""
         return self.home / "runs"
 
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the control room's session key is kept when the environment has none."""
+        return self.home / "secret.key"
+
     def ensure_folders(self) -> None:
         """Create the home's folders (idempotent)."""
         for folder in (self.inbox, self.received, self.archive, self.runs):
@@ -70,4 +79,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retry_backoff_seconds=int(env.get("KOMMUNERPA_RETRY_BACKOFF") or 30),
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
+        manual_minutes_per_invoice=int(env.get("KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE") or 10),
+        secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
     )

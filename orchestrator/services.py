@@ -158,58 +158,6 @@ def resolve_exception(
         return exception_dict(entry)
 
 
-def approve_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str = "") -> int:
-    """A person approves (attesterer) an invoice without an order: it goes on to posting.
-    Returns the posting work item's id."""
-    if not user.strip():
-        raise ResolveError("the approving person must be named (--user)")
-    with transaction(settings.database_url) as session:
-        invoice = _awaiting_approval(session, invoice_id)
-        invoice.status = STATUS_AFTER["matching"]
-        item = queue.enqueue(
-            session,
-            step="posting",
-            actor=f"user:{user}",
-            payload={"invoice_id": invoice.id},
-            invoice_id=invoice.id,
-        )
-        audit.append(
-            session,
-            actor=f"user:{user}",
-            action="invoice.approved",
-            object_type="invoice",
-            object_id=invoice.id,
-            details={"approver": invoice.approver, "comment": comment, "work_item_id": item.id},
-        )
-        return item.id
-
-
-def reject_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str) -> None:
-    """A person rejects an invoice awaiting approval: it ends as ``rejected``."""
-    if not user.strip() or not comment.strip():
-        raise ResolveError("rejecting needs the person (--user) and a reason (--comment)")
-    with transaction(settings.database_url) as session:
-        invoice = _awaiting_approval(session, invoice_id)
-        invoice.status = "rejected"
-        audit.append(
-            session,
-            actor=f"user:{user}",
-            action="invoice.rejected",
-            object_type="invoice",
-            object_id=invoice.id,
-            details={"approver": invoice.approver, "comment": comment},
-        )
-
-
-def _awaiting_approval(session: Any, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise ResolveError(f"invoice {invoice_id} does not exist")
-    if invoice.status != "awaiting_approval":
-        raise ResolveError(f"invoice {invoice_id} is {invoice.status}, not awaiting approval")
-    return invoice
-
-
 def _status_before(step: str) -> str:
     # While a step is being redone the invoice is back where the previous step left it.
     index = STEPS.index(step)
@@ -258,3 +206,27 @@ def summary(settings: Settings) -> dict[str, Any]:
         "files_without_invoice": without_invoice or 0,
         "redeliveries": redeliveries or 0,
     }
+
+
+def assign_exceptions(settings: Settings, exception_ids: list[int], *, user: str) -> int:
+    """``user`` takes the open exceptions ``exception_ids`` to work on (audited); returns how
+    many were assigned."""
+    if not user.strip():
+        raise ResolveError("the person must be named")
+    assigned = 0
+    with transaction(settings.database_url) as session:
+        for exception_id in exception_ids:
+            entry = session.get(ExceptionEntry, exception_id)
+            if entry is None or entry.state != "open":
+                continue
+            previous, entry.assigned_to = entry.assigned_to, user
+            audit.append(
+                session,
+                actor=f"user:{user}",
+                action="exception.assigned",
+                object_type="exception",
+                object_id=entry.id,
+                details={"assigned_to": user, "previous": previous},
+            )
+            assigned += 1
+    return assigned

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from orchestrator import services
+from orchestrator import services, users
 from orchestrator.commands import ready_settings
 
 CSV_COLUMNS = (
@@ -63,6 +63,7 @@ def list_(open_only: bool, fmt: str | None) -> None:
 def resolve(exception_id: int, action: str, user: str, comment: str) -> None:
     """Retry the step, override and continue, or reject the invoice."""
     try:
+        users.require_user(ready_settings(), user, "operator")
         row = services.resolve_exception(
             ready_settings(), exception_id, action=action, user=user, comment=comment
         )
