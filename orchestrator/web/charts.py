@@ -67,8 +67,43 @@ def grouped_bars(groups: list[tuple[str, list[int]]]) -> Chart:
                 )
             )
         labels.append((round(MARGIN_LEFT + index * slot + slot / 2, 1), label))
-    ticks = [
-        (round(HEIGHT - MARGIN_BOTTOM - plot_height * fraction, 1), round(top * fraction))
-        for fraction in (0, 0.5, 1)
-    ]
+    # Whole numbers only: an axis up to 1 has no middle tick.
+    values = sorted({0, top // 2, top})
+    ticks = [(round(HEIGHT - MARGIN_BOTTOM - plot_height * v / top, 1), v) for v in values]
     return Chart(bars, labels, ticks)
+
+
+#: Horizontal bars: room for the label on the left, one row per label.
+LABEL_WIDTH, ROW_HEIGHT = 230, 26
+
+
+@dataclass(frozen=True)
+class Row:
+    """One horizontal bar: its label, value, vertical position and length."""
+
+    label: str
+    value: int
+    y: float
+    length: float
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Horizontal bars, one per label (long labels such as exception codes stay readable)."""
+
+    rows: list[Row]
+    width: int
+    height: int
+    left: int = LABEL_WIDTH
+    bar_height: int = ROW_HEIGHT - 8
+
+
+def horizontal_bars(items: list[tuple[str, int]]) -> Rows:
+    """One bar per ``(label, value)``, the longest reaching the right edge."""
+    largest = max((value for _, value in items), default=0) or 1
+    room = WIDTH - LABEL_WIDTH - 40  # space for the value after the bar
+    rows = [
+        Row(label, value, 4 + index * ROW_HEIGHT, round(room * value / largest, 1))
+        for index, (label, value) in enumerate(items)
+    ]
+    return Rows(rows, WIDTH, 8 + len(items) * ROW_HEIGHT)

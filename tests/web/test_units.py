@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator.export import csv_bytes, safe_cell
 from orchestrator.web import app as web_app
-from orchestrator.web.charts import axis_top, grouped_bars
+from orchestrator.web.charts import axis_top, grouped_bars, horizontal_bars
 from orchestrator.web.i18n import EN
 from orchestrator.web.routes.approvals import REFUSALS
 
@@ -47,7 +47,11 @@ def test_axis_and_bars() -> None:
     tallest = max(chart.bars, key=lambda b: b.height)
     assert tallest.value == 10 and tallest.y == 10  # reaches the top margin exactly
     assert [b.series for b in chart.bars] == [0, 1, 0, 1]
-    assert chart.ticks[-1][1] == 10
+    assert [value for _, value in chart.ticks] == [0, 5, 10]
+    assert [value for _, value in grouped_bars([("a", [1])]).ticks] == [0, 1]
+    rows = horizontal_bars([("PRICE-DEVIATION", 4), ("PO-CLOSED", 1)])
+    assert [r.length for r in rows.rows] == [370.0, 92.5]
+    assert rows.height == 8 + 2 * 26
 
 
 def test_every_text_of_the_pages_has_its_english() -> None:

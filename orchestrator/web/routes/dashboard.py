@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from orchestrator import reports
 from orchestrator.web.access import Reader, settings_of
-from orchestrator.web.charts import grouped_bars
+from orchestrator.web.charts import grouped_bars, horizontal_bars
 from orchestrator.web.templating import render
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
 def dashboard(request: Request, user: Reader) -> Response:
     """Figures, charts, robots and invoices near their due date."""
     figures = reports.dashboard(settings_of(request))
-    by_code = grouped_bars([(code, [n]) for code, n in figures["open_by_code"]])
+    by_code = horizontal_bars(figures["open_by_code"])
     throughput = grouped_bars(
         [
             (day.strftime("%d.%m"), [received, posted])
