@@ -22,4 +22,6 @@ def serve(host: str, port: int) -> None:
     if password is not None:
         click.echo(f"first admin created: admin / {password}  (shown once; keep it safe)")
     click.echo(f"Control room: http://{host}:{port}/login  (Ctrl-C stops)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", server_header=False
+    )
