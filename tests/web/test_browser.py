@@ -33,6 +33,7 @@ from orchestrator.config import Settings, load_settings
 from orchestrator.demo_scenarios import scenarios
 from orchestrator.pipeline import prepare, process_once
 from tests.erp_fixture import KOMMUNERPA, REPO, erp_stub  # noqa: F401  (session fixture)
+from tests.web.seed import PASSWORD, PEOPLE
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,15 +45,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "browser test password"
-#: login -> (role, full name); Kari Nordmann is the ERP's approver for 4100oppv.
-PEOPLE = {
-    "ola": ("operator", "Ola Operatør"),
-    "kari": ("operator", "Kari Nordmann"),
-    "per": ("operator", "Per Økonomisjef"),
-    "uten": ("operator", "Uten Fullmakt"),
-    "revisor": ("auditor", "Randi Revisor"),
-}
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists() and not os.environ.get("CI"),
@@ -158,6 +150,19 @@ def log_in(browser, room: ControlRoom, name: str):  # type: ignore[no-untyped-de
     return page
 
 
+def approve_in_page(page, row_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the row's approve button; the row leaves this person's list."""
+    page.locator(f"{row_id} >> text=Godkjenn").click()
+    page.wait_for_url("**/godkjenning")
+    assert page.locator(row_id).count() == 0
+
+
+def forged_post(page, path: str):  # type: ignore[no-untyped-def]
+    """POST ``path`` outside the forms, with the page's own CSRF token."""
+    token = page.locator("input[name=csrf]").first.get_attribute("value")
+    return page.request.post(path, form={"csrf": token or ""})
+
+
 def row_of(page, code: str):  # type: ignore[no-untyped-def]
     return page.locator("#exception-queue tbody tr", has_text=code).first
 
@@ -210,13 +215,8 @@ def test_auditor_filters_exports_and_changes_nothing(browser, control_room: Cont
         assert page.locator("main form[method=post]").count() == 0, path
         assert page.locator("main input[name=ids]").count() == 0, path
     # A forged POST, even with the auditor's own CSRF token, is refused and changes nothing.
-    token = page.locator("input[name=csrf]").first.get_attribute("value")
     open_before = len(services.list_exceptions(control_room.settings, open_only=True))
-    forged = page.request.post(
-        "/avvik/behandle",
-        form={"ids": "1", "action": "reject", "comment": "forged", "csrf": token or ""},
-    )
-    assert forged.status == 403
+    assert forged_post(page, "/avvik/behandle?ids=1&action=reject").status == 403
     assert page.request.post("/avvik/behandle", form={"ids": "1", "action": "reject"}).status == 403
     assert len(services.list_exceptions(control_room.settings, open_only=True)) == open_before
     page.context.close()
@@ -235,28 +235,22 @@ def test_attestation_then_authorisation_then_posting(browser, control_room: Cont
     outsider = log_in(browser, control_room, "uten")
     outsider.goto("/godkjenning")
     assert outsider.locator(row_id).count() == 0
-    token = outsider.locator("input[name=csrf]").first.get_attribute("value")
-    refused = outsider.request.post(approve, form={"csrf": token or ""})
+    refused = forged_post(outsider, approve)
     assert refused.status == 403 and "godkjenningsfullmakt" in refused.text()
     outsider.context.close()
 
     kari = log_in(browser, control_room, "kari")
     kari.goto("/godkjenning")
     kari.locator(f"{row_id} input[name=comment]").first.fill("Varene er mottatt")
-    kari.locator(f"{row_id} >> text=Godkjenn").click()
-    kari.wait_for_url(f"{control_room.url}/godkjenning")
-    assert kari.locator(row_id).count() == 0  # her step is done
-    token = kari.locator("input[name=csrf]").first.get_attribute("value")
-    twice = kari.request.post(approve, form={"csrf": token or ""})
+    approve_in_page(kari, row_id)
+    twice = forged_post(kari, approve)
     assert twice.status == 403 and "to forskjellige personer" in twice.text()
     kari.context.close()
 
     per = log_in(browser, control_room, "per")
     per.goto("/godkjenning")
     assert "attestasjon: kari" in per.locator(row_id).inner_text()
-    per.locator(f"{row_id} >> text=Godkjenn").click()
-    per.wait_for_url(f"{control_room.url}/godkjenning")
-    assert per.locator(row_id).count() == 0
+    approve_in_page(per, row_id)
 
     process_once(control_room.settings, robots=("posting",))
     per.goto(f"/fakturaer/{invoice['id']}")

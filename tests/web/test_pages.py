@@ -110,6 +110,8 @@ def test_reject_needs_a_reason(client_for: ClientFor, seeded: Seeded) -> None:
     kari = client_for("kari")
     path = f"/godkjenning/{seeded.awaiting}/avvis"
     assert kari.post(path, data={"csrf": csrf_of(kari)}).status_code == 409
+    unknown = f"/godkjenning/{seeded.awaiting}/slett"
+    assert kari.post(unknown, data={"csrf": csrf_of(kari)}).status_code == 404
     assert (
         kari.post(path, data={"csrf": csrf_of(kari), "comment": "ikke bestilt"}).status_code == 303
     )

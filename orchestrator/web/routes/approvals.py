@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from orchestrator import approvals, reports
@@ -44,31 +44,24 @@ def _refused(request: Request, exc: approvals.ApprovalError) -> Response:
     )
 
 
-@router.post("/godkjenning/{invoice_id}/godkjenn")
-def approve(
+#: The decisions a form may post: approve (the next step) or reject (a reason required).
+DECISIONS = {"godkjenn": approvals.approve_invoice, "avvis": approvals.reject_invoice}
+
+
+@router.post("/godkjenning/{invoice_id}/{decision}")
+def decide(
     request: Request,
     user: Operator,
     invoice_id: int,
+    decision: str,
     comment: Annotated[str, Form()] = "",
 ) -> Response:
-    """The next approval step by the logged-in user."""
+    """The logged-in user approves (their step) or rejects the invoice."""
+    act = DECISIONS.get(decision)
+    if act is None:
+        raise HTTPException(status_code=404)
     try:
-        approvals.approve_invoice(settings_of(request), invoice_id, user=user.name, comment=comment)
-    except approvals.ApprovalError as exc:
-        return _refused(request, exc)
-    return RedirectResponse("/godkjenning", status_code=303)
-
-
-@router.post("/godkjenning/{invoice_id}/avvis")
-def reject(
-    request: Request,
-    user: Operator,
-    invoice_id: int,
-    comment: Annotated[str, Form()] = "",
-) -> Response:
-    """Reject with a reason."""
-    try:
-        approvals.reject_invoice(settings_of(request), invoice_id, user=user.name, comment=comment)
+        act(settings_of(request), invoice_id, user=user.name, comment=comment)
     except approvals.ApprovalError as exc:
         return _refused(request, exc)
     return RedirectResponse("/godkjenning", status_code=303)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from orchestrator import reports
+from orchestrator.config import Settings
 from orchestrator.web.access import Reader, settings_of
 from orchestrator.web.forms import as_date, as_decimal
 from orchestrator.web.templating import render
@@ -61,13 +63,18 @@ def vat_breakdown(invoice: Invoice) -> list[tuple[str, Decimal | None, Decimal]]
     return [(category, percent, amount) for (category, percent), amount in totals.items()]
 
 
+def _page_or_404(settings: Settings, invoice_id: int) -> dict[str, Any]:
+    page = reports.invoice_page(settings, invoice_id)
+    if page is None:
+        raise HTTPException(status_code=404)
+    return page
+
+
 @router.get("/fakturaer/{invoice_id}")
 def invoice_page(request: Request, invoice_id: int, user: Reader) -> Response:
     """One invoice: the EHF rendered, attachments, findings, exceptions, voucher, timeline."""
     settings = settings_of(request)
-    page = reports.invoice_page(settings, invoice_id)
-    if page is None:
-        raise HTTPException(status_code=404)
+    page = _page_or_404(settings, invoice_id)
     try:
         document = invoice_source.load(settings, invoice_id).invoice
     except Exception:  # noqa: BLE001  (a broken archive must not hide the rest of the page)
@@ -124,9 +131,7 @@ def attachment(
 def original(request: Request, invoice_id: int, user: Reader) -> Response:
     """The unchanged original as it was received (a download)."""
     settings = settings_of(request)
-    page = reports.invoice_page(settings, invoice_id)
-    if page is None:
-        raise HTTPException(status_code=404)
+    page = _page_or_404(settings, invoice_id)
     data = archive.read(settings.archive, page["sha256"])
     headers = {"Content-Disposition": _disposition("attachment", page["summary"]["file"])}
     return Response(data, media_type="application/octet-stream", headers=headers)

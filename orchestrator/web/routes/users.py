@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -29,6 +30,15 @@ def users_page(request: Request, admin: Admin) -> Response:
     return _page(request)
 
 
+def _change(request: Request, change: Callable[[], object]) -> Response:
+    """Do ``change``; back to the page, with the reason when it was refused."""
+    try:
+        change()
+    except user_store.UserError as exc:
+        return _page(request, str(exc), 400)
+    return RedirectResponse("/brukere", status_code=303)
+
+
 @router.post("/brukere")
 def add_user(
     request: Request,
@@ -39,18 +49,13 @@ def add_user(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """Register a user."""
-    try:
-        user_store.add_user(
-            settings_of(request),
-            name,
-            role=role,
-            password=password,
-            full_name=full_name,
-            actor=f"user:{admin.name}",
-        )
-    except user_store.UserError as exc:
-        return _page(request, str(exc), 400)
-    return RedirectResponse("/brukere", status_code=303)
+    settings, actor = settings_of(request), f"user:{admin.name}"
+    return _change(
+        request,
+        lambda: user_store.add_user(
+            settings, name, role=role, password=password, full_name=full_name, actor=actor
+        ),
+    )
 
 
 @router.post("/brukere/fullmakt")
@@ -62,14 +67,10 @@ def grant(
     reference: Annotated[str, Form()] = "",
 ) -> Response:
     """Give a user approval authority for a tenant (one reference, or all)."""
-    try:
-        user_store.grant_authority(
-            settings_of(request),
-            name,
-            tenant=tenant,
-            reference=reference,
-            actor=f"user:{admin.name}",
-        )
-    except user_store.UserError as exc:
-        return _page(request, str(exc), 400)
-    return RedirectResponse("/brukere", status_code=303)
+    settings, actor = settings_of(request), f"user:{admin.name}"
+    return _change(
+        request,
+        lambda: user_store.grant_authority(
+            settings, name, tenant=tenant, reference=reference, actor=actor
+        ),
+    )
