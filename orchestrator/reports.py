@@ -421,6 +421,7 @@ def exception_rows(
             {
                 **exception_dict(entry),
                 "assigned_to": entry.assigned_to,
+                "created": entry.created_at,  # aware, for display in Europe/Oslo
                 "age_days": (now - entry.created_at).days,
                 "invoice": _invoice_summary(invoice) if invoice is not None else None,
             }
