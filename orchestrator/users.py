@@ -101,6 +101,7 @@ def add_user(
         raise UserError("a user name is 1-100 characters without spaces or ':'")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    password_hash = _hasher.hash(password)  # slow by design: before the transaction
     with transaction(settings.database_url) as session:
         if find(session, name) is not None:
             raise UserError(f"user {name} already exists")
@@ -108,7 +109,7 @@ def add_user(
             name=name,
             full_name=(full_name or "").strip() or None,
             role=role,
-            password_hash=_hasher.hash(password),
+            password_hash=password_hash,
             active=True,
         )
         session.add(row)
@@ -224,19 +225,22 @@ def authenticate(settings: Settings, name: str, password: str, *, client: str) -
             .where(or_(LoginFailure.user_name == name, LoginFailure.client == client))
             .where(LoginFailure.at >= since)
         )
-        blocked = failures >= MAX_FAILURES
         row = find(session, name) if name else None
-        valid = not blocked and _verify(row.password_hash if row else _DUMMY_HASH, password)
-        if row is not None and valid and row.active:
+        person, password_hash = (_person(row), row.password_hash) if row else (None, _DUMMY_HASH)
+    blocked = failures >= MAX_FAILURES
+    # The slow hash check runs outside the transaction: no write lock is held meanwhile.
+    valid = not blocked and _verify(password_hash, password)
+    with transaction(settings.database_url) as session:
+        if person is not None and valid and person.active:
             audit.append(
                 session,
-                actor=f"user:{row.name}",
+                actor=f"user:{person.name}",
                 action="user.login",
                 object_type="user",
-                object_id=row.name,
+                object_id=person.name,
                 details={"client": client},
             )
-            return _person(row)
+            return person
         session.add(LoginFailure(user_name=name, client=client))
         audit.append(
             session,

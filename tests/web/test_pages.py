@@ -240,6 +240,18 @@ def test_failed_logins_are_rate_limited_and_audited(
     assert "feil" not in str([f.details for f in failures])  # never the password
 
 
+def test_guessing_names_from_one_address_is_rate_limited(
+    seeded: Seeded, web_settings: Settings
+) -> None:
+    for n in range(users.MAX_FAILURES):
+        with pytest.raises(users.UserError):
+            users.authenticate(web_settings, f"navn{n}", "feil", client="10.0.0.9")
+    with pytest.raises(users.TooManyAttempts):
+        users.authenticate(web_settings, "ola", PASSWORD, client="10.0.0.9")
+    # Another address is not blocked by it.
+    assert users.authenticate(web_settings, "ola", PASSWORD, client="10.0.0.10").name == "ola"
+
+
 def test_dashboard_figures(seeded: Seeded, web_settings: Settings) -> None:
     figures = reports.dashboard(web_settings, datetime.now(UTC))
     assert (figures["today"].received, figures["today"].posted) == (3, 1)
