@@ -4,9 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint bench docs clean
+.PHONY: setup run demo test lint bench docs clean browser
 
-setup: $(STAMP)
+setup: $(STAMP) browser
+
+# The browser tests drive Debian's Chromium (never a downloaded browser build); as root,
+# install it when it is missing. Without it those tests skip with a reason.
+browser:
+	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 # Reinstall only when the dependency declarations change.
 $(STAMP): pyproject.toml requirements.lock

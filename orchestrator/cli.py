@@ -35,6 +35,8 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.demo:demo",
     "orchestrator.commands.run:run",
     "orchestrator.commands.db:db",
+    "orchestrator.commands.users:users",
+    "orchestrator.commands.serve:serve",
 )
 
 #: Exit code of any command that could not reach its database (``audit verify``: "could

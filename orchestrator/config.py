@@ -7,7 +7,7 @@ The variables and their defaults are listed once, in the README's configuration 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestrator import audit_heads
@@ -26,6 +26,8 @@ class Settings:
     retry_backoff_seconds: int
     lease_seconds: int
     poll_seconds: int
+    manual_minutes_per_invoice: int = 10
+    secret_key: str | None = field(default=None, repr=False)  # never printed
 
     @property
     def inbox(self) -> Path:
@@ -51,6 +53,11 @@ class Settings:
         # Commits on this database anchor the audit chain's head in this home's archive.
         audit_heads.register(self.database_url, self.archive)
 
+    @property
+    def secret_key_file(self) -> Path:
+        """Where the control room's session key is kept when the environment has none."""
+        return self.home / "secret.key"
+
     def ensure_folders(self) -> None:
         """Create the home's folders (idempotent)."""
         for folder in (self.inbox, self.received, self.archive, self.runs):
@@ -69,4 +76,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retry_backoff_seconds=int(env.get("KOMMUNERPA_RETRY_BACKOFF") or 30),
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
+        manual_minutes_per_invoice=int(env.get("KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE") or 10),
+        secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
     )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -171,6 +173,8 @@ class ExceptionEntry(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(String(20))  # retry | override | reject
     comment: Mapped[str | None] = mapped_column(Text)
+    # The person working on it (a user name), set by "assign to me" in the control room.
+    assigned_to: Mapped[str | None] = mapped_column(String(100))
 
 
 class AuditEntry(Base):
@@ -191,3 +195,56 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
     # SHA-256 of the described invoice's or exception's audited fields (migration 0003).
     row_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class User(Base):
+    """A person who logs in to the control room or is named by ``--user`` in the CLI."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # the login name
+    full_name: Mapped[str | None] = mapped_column(String(300))  # as the ERP names approvers
+    role: Mapped[str] = mapped_column(String(20))  # operator | auditor | admin
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApprovalGrant(Base):
+    """Approval authority given to a user for a tenant (all its references, or one)."""
+
+    __tablename__ = "approval_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tenant: Mapped[str] = mapped_column(String(50))  # the buyer's organisation number
+    reference: Mapped[str | None] = mapped_column(String(200))  # None: every reference
+    granted_by: Mapped[str] = mapped_column(String(100))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvoiceApproval(Base):
+    """One approval step done on an invoice: ``approval`` alone, or ``attestation`` then
+    ``authorisation`` (attestasjon, anvisning) by two different persons."""
+
+    __tablename__ = "invoice_approvals"
+    __table_args__ = (UniqueConstraint("invoice_id", "step", name="uq_invoice_approvals_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    step: Mapped[str] = mapped_column(String(20))
+    user_name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginFailure(Base):
+    """A failed login, kept to rate-limit guessing by user name and by client address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    client: Mapped[str] = mapped_column(String(100), index=True)

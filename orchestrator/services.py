@@ -16,7 +16,7 @@ from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.listing import supplier_label
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, Run, WorkItem
-from orchestrator.steps import STATUS_AFTER, STEPS, next_step
+from orchestrator.steps import STATUS_AFTER, next_step, status_before
 
 ACTIONS = ("retry", "override", "reject")
 #: Longest name a person may act under (the audit trail's actor column holds 200).
@@ -202,7 +202,7 @@ def _retry(session: Session, entry: ExceptionEntry, user: str, comment: str) -> 
     )
     invoice = session.get(Invoice, entry.invoice_id) if entry.invoice_id else None
     if invoice is not None:
-        invoice.status = _status_before(entry.step)
+        invoice.status = status_before(entry.step)
     return {"work_item_id": item.id, "step": entry.step}
 
 
@@ -242,64 +242,6 @@ _ACTIONS: dict[str, Callable[[Session, ExceptionEntry, str, str], dict[str, Any]
     "override": _override,
     "reject": _reject,
 }
-
-
-def approve_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str = "") -> int:
-    """A person approves (attesterer) an invoice without an order: it goes on to posting.
-    Returns the posting work item's id."""
-    user = person(user)
-    with transaction(settings.database_url) as session:
-        invoice = _awaiting_approval(session, invoice_id)
-        invoice.status = STATUS_AFTER["matching"]
-        item = queue.enqueue(
-            session,
-            step="posting",
-            actor=f"user:{user}",
-            payload={"invoice_id": invoice.id},
-            invoice_id=invoice.id,
-        )
-        audit.append(
-            session,
-            actor=f"user:{user}",
-            action="invoice.approved",
-            object_type="invoice",
-            object_id=invoice.id,
-            details={"approver": invoice.approver, "comment": comment, "work_item_id": item.id},
-        )
-        return item.id
-
-
-def reject_invoice(settings: Settings, invoice_id: int, *, user: str, comment: str) -> None:
-    """A person rejects an invoice awaiting approval: it ends as ``rejected``."""
-    user = person(user)
-    if not comment.strip():
-        raise ResolveError("rejecting needs a reason (--comment)")
-    with transaction(settings.database_url) as session:
-        invoice = _awaiting_approval(session, invoice_id)
-        invoice.status = "rejected"
-        audit.append(
-            session,
-            actor=f"user:{user}",
-            action="invoice.rejected",
-            object_type="invoice",
-            object_id=invoice.id,
-            details={"approver": invoice.approver, "comment": comment},
-        )
-
-
-def _awaiting_approval(session: Any, invoice_id: int) -> Invoice:
-    invoice = session.get(Invoice, invoice_id)
-    if invoice is None:
-        raise ResolveError(f"invoice {invoice_id} does not exist")
-    if invoice.status != "awaiting_approval":
-        raise ResolveError(f"invoice {invoice_id} is {invoice.status}, not awaiting approval")
-    return invoice
-
-
-def _status_before(step: str) -> str:
-    # While a step is being redone the invoice is back where the previous step left it.
-    index = STEPS.index(step)
-    return STATUS_AFTER[STEPS[index - 1]] if index > 0 else "received"
 
 
 def verify_audit(settings: Settings, head: tuple[int, str] | None = None) -> audit.Verdict:
@@ -355,3 +297,27 @@ def summary(settings: Settings) -> dict[str, Any]:
         "files_without_invoice": (without_invoice or 0) + (refused_at_intake or 0),
         "redeliveries": redeliveries or 0,
     }
+
+
+def assign_exceptions(settings: Settings, exception_ids: list[int], *, user: str) -> int:
+    """``user`` takes the open exceptions ``exception_ids`` to work on (audited); returns how
+    many were assigned."""
+    if not user.strip():
+        raise ResolveError("the person must be named")
+    assigned = 0
+    with transaction(settings.database_url) as session:
+        for exception_id in exception_ids:
+            entry = session.get(ExceptionEntry, exception_id)
+            if entry is None or entry.state != "open":
+                continue
+            previous, entry.assigned_to = entry.assigned_to, user
+            audit.append(
+                session,
+                actor=f"user:{user}",
+                action="exception.assigned",
+                object_type="exception",
+                object_id=entry.id,
+                details={"assigned_to": user, "previous": previous},
+            )
+            assigned += 1
+    return assigned

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from orchestrator import services
+from orchestrator import services, users
 from orchestrator.commands import ready_settings
 from orchestrator.listing import local_time, table
 from orchestrator.spreadsheet import safe_row
@@ -111,6 +111,7 @@ def resolve(
     if step is not None and code is None:
         raise click.UsageError("--step goes with --code")
     try:
+        users.require_user(ready_settings(), user, "operator")
         if exception_id is not None:
             row = services.resolve_exception(
                 ready_settings(), exception_id, action=action, user=user, comment=comment

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from orchestrator import services
+from orchestrator import approvals, services
 from orchestrator.commands import ready_settings
 from orchestrator.listing import local_time, supplier_label, table
 
@@ -70,15 +70,31 @@ INVOICE_COLUMNS = (
 
 @invoices.command()
 @click.argument("invoice_id", type=int)
-@click.option("--user", required=True, help="Who approves (attesterer).")
+@click.option(
+    "--user",
+    required=True,
+    help="Who approves: the ERP's named approver or a registered user with approval authority.",
+)
 @click.option("--comment", default="", help="Optional note for the audit trail.")
 def approve(invoice_id: int, user: str, comment: str) -> None:
-    """Approve an invoice without an order; it goes on to posting."""
+    """Approve an invoice without an order; after the last step it goes on to posting.
+
+    Where the tenant asks for two steps, the first approval is the attestation and a second,
+    different person authorises (anvisning)."""
     try:
-        item = services.approve_invoice(ready_settings(), invoice_id, user=user, comment=comment)
+        done = approvals.approve_invoice(ready_settings(), invoice_id, user=user, comment=comment)
     except services.ResolveError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"invoice {invoice_id} approved by {user}; posting work item {item}")
+    if done["complete"]:
+        click.echo(
+            f"invoice {invoice_id} approved ({done['step']}) by {user}; "
+            f"posting work item {done['work_item_id']}"
+        )
+    else:
+        click.echo(
+            f"invoice {invoice_id}: {done['step']} by {user}; "
+            "waiting for authorisation by another person"
+        )
 
 
 @invoices.command()
@@ -88,7 +104,7 @@ def approve(invoice_id: int, user: str, comment: str) -> None:
 def reject(invoice_id: int, user: str, comment: str) -> None:
     """Reject an invoice awaiting approval."""
     try:
-        services.reject_invoice(ready_settings(), invoice_id, user=user, comment=comment)
+        approvals.reject_invoice(ready_settings(), invoice_id, user=user, comment=comment)
     except services.ResolveError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"invoice {invoice_id} rejected by {user}")

@@ -35,6 +35,9 @@ class ControlSettings:
     price_tolerance_percent: Decimal = Decimal("1.0")
     price_tolerance_amount: Decimal = Decimal("1.00")
     quantity_tolerance: Decimal = Decimal("0")
+    # Approval of invoices without an order in two steps by two persons (attestasjon, then
+    # anvisning); read by orchestrator.approvals.
+    two_step_approval: bool = False
 
     def price_tolerance(self, reference_price: Decimal) -> Decimal:
         """The allowed price deviation: the larger of the percentage and the amount, in øre."""
@@ -55,7 +58,7 @@ def _decimal(where: str, value: Any) -> Decimal:
 
 
 def _convert(where: str, key: str, value: Any) -> Any:
-    if key in ("require_reference", "require_agreement"):
+    if key in ("require_reference", "require_agreement", "two_step_approval"):
         if not isinstance(value, bool):
             raise SettingsError(f"{where}: expected true or false, got {value!r}")
         return value

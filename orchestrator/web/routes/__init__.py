@@ -1,0 +1,23 @@
+"""One router per page of the control room."""
+
+from orchestrator.web.routes import (
+    approvals,
+    audit,
+    dashboard,
+    exceptions,
+    invoices,
+    login,
+    runs,
+    users,
+)
+
+ROUTERS = (
+    login.router,
+    dashboard.router,
+    invoices.router,
+    exceptions.router,
+    approvals.router,
+    audit.router,
+    runs.router,
+    users.router,
+)
