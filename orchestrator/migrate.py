@@ -20,9 +20,9 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str) -> None:
-    """Upgrade the database at ``url`` to the newest revision (idempotent)."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` to ``revision``, the newest by default (idempotent)."""
     config = alembic_config(url)
     with engine_for(url).begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

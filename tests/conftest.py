@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
@@ -73,20 +73,34 @@ def conformance_dir() -> Path:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty schema on the test PostgreSQL server, dropped after the test."""
+def postgres_schemas() -> Iterator[Callable[[], str]]:
+    """Make fresh, empty schemas on the test PostgreSQL server (a URL each), dropped after
+    the test."""
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)")
-    schema = f"krpa_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    yield url
-    engine_for(url).dispose()
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    made: list[tuple[str, str]] = []
+
+    def make() -> str:
+        schema = f"krpa_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        separator = "&" if "?" in base else "?"
+        url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+        made.append((schema, url))
+        return url
+
+    yield make
+    for schema, url in made:
+        engine_for(url).dispose()
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url(postgres_schemas: Callable[[], str]) -> str:
+    """A fresh, empty schema on the test PostgreSQL server, dropped after the test."""
+    return postgres_schemas()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

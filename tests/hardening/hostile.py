@@ -13,8 +13,10 @@ from orchestrator.samples import wrap_in_sbdh
 
 #: A line of /etc/passwd that must never appear in any output or record.
 PASSWD_MARK = "root:x:0:0"
-#: TEST-NET-1 (RFC 5737): never routed, so a parser that tried the network would hang.
-REMOTE = "http://192.0.2.1/evil"
+#: Loopback's discard port: nothing listens, and tests never send traffic off this machine.
+REMOTE = "http://127.0.0.1:9/evil"
+#: The local file the tricks try to read.
+LOCAL_FILE = "/etc/passwd"
 
 
 def _body(base: bytes) -> bytes:
@@ -40,16 +42,19 @@ def _quadratic(base: bytes) -> bytes:
     return _with_doctype(base, f'<!DOCTYPE Invoice [<!ENTITY a "{"x" * 50_000}">]>', "&a;" * 2_000)
 
 
-def _xinclude(base: bytes) -> bytes:
+def _xinclude(base: bytes, local_file: str) -> bytes:
     xi = (
-        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"'
+        f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file://{local_file}"'
         ' parse="text"/>'
     )
     return re.sub(rb"(<cbc:ID>)[^<]*", rb"\1" + xi.encode(), base, count=1)
 
 
-def hostile_documents(base: bytes) -> dict[str, bytes]:
-    """File name -> hostile document. Every one but the XInclude file declares a DTD."""
+def hostile_documents(
+    base: bytes, *, local_file: str = LOCAL_FILE, remote: str = REMOTE
+) -> dict[str, bytes]:
+    """File name -> hostile document. Every one but the XInclude file declares a DTD.
+    ``local_file`` is the file the tricks try to read, ``remote`` the URL they try to call."""
     dev_zero_pe = '<!DOCTYPE x [<!ENTITY % p SYSTEM "file:///dev/zero"> %p;]>'
     documents = {
         "pe-dev-zero.xml": _with_doctype(base, dev_zero_pe),
@@ -57,25 +62,25 @@ def hostile_documents(base: bytes) -> dict[str, bytes]:
             base, '<!DOCTYPE x [<!ENTITY % p SYSTEM "file:///dev/random"> %p;]>'
         ),
         "pe-passwd.xml": _with_doctype(
-            base, '<!DOCTYPE x [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>'
+            base, f'<!DOCTYPE x [<!ENTITY % p SYSTEM "file://{local_file}"> %p;]>'
         ),
         "pe-remote.xml": _with_doctype(
-            base, f'<!DOCTYPE x [<!ENTITY % p SYSTEM "{REMOTE}.dtd"> %p;]>'
+            base, f'<!DOCTYPE x [<!ENTITY % p SYSTEM "{remote}.dtd"> %p;]>'
         ),
         "general-passwd.xml": _with_doctype(
-            base, '<!DOCTYPE Invoice [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"
+            base, f'<!DOCTYPE Invoice [<!ENTITY x SYSTEM "file://{local_file}">]>', "&x;"
         ),
         "general-dev-zero.xml": _with_doctype(
             base, '<!DOCTYPE Invoice [<!ENTITY x SYSTEM "file:///dev/zero">]>', "&x;"
         ),
         "general-remote.xml": _with_doctype(
-            base, f'<!DOCTYPE Invoice [<!ENTITY x SYSTEM "{REMOTE}">]>', "&x;"
+            base, f'<!DOCTYPE Invoice [<!ENTITY x SYSTEM "{remote}">]>', "&x;"
         ),
         "external-dtd-dev-zero.xml": _with_doctype(
             base, '<!DOCTYPE Invoice SYSTEM "file:///dev/zero">'
         ),
         "external-dtd-remote.xml": _with_doctype(
-            base, f'<!DOCTYPE Invoice PUBLIC "-//x//y" "{REMOTE}.dtd">'
+            base, f'<!DOCTYPE Invoice PUBLIC "-//x//y" "{remote}.dtd">'
         ),
         "billion-laughs.xml": _billion_laughs(base),
         "quadratic-blowup.xml": _quadratic(base),
@@ -93,7 +98,7 @@ def hostile_documents(base: bytes) -> dict[str, bytes]:
         ).encode("cp037"),
         "sbdh-pe-dev-zero.xml": _with_doctype(wrap_in_sbdh(base), dev_zero_pe),
     }
-    documents["xinclude-passwd.xml"] = _xinclude(base)
+    documents["xinclude-passwd.xml"] = _xinclude(base, local_file)
     return documents
 
 

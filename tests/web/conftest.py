@@ -14,13 +14,7 @@ from fastapi.testclient import TestClient
 from orchestrator import users
 from orchestrator.config import Settings
 from orchestrator.web.app import create_app
-from tests.orchestrator.conftest import (  # noqa: F401  (fixtures)
-    backend,
-    cli_env,
-    make_settings,
-    postgres_url,
-    settings,
-)
+from tests.conftest import make_settings
 from tests.web.seed import PASSWORD, Seeded, seed
 
 #: A factory of TestClients logged in as the named user (``None``: anonymous).
