@@ -18,6 +18,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.process:process",
     "orchestrator.commands.invoices:invoices",
     "orchestrator.commands.exceptions:exceptions",
+    "orchestrator.commands.responses:responses",
     "orchestrator.commands.runs:runs",
     "orchestrator.commands.audit:audit",
     "orchestrator.commands.demo:demo",

@@ -6,6 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.orchestrator.conftest import (  # noqa: F401  (the database fixtures)
+    backend,
+    cli_env,
+    postgres_url,
+    settings,
+)
+
 T111_MATERIAL = Path(__file__).resolve().parents[3] / "shared" / "peppol-invoice-response"
 
 
