@@ -15,6 +15,8 @@ from tasks.ehf.rules.t111.engine import CHECKS
 from tasks.ehf.schema import release
 from tasks.ehf.validate import validate_path
 
+pytestmark = pytest.mark.conformance
+
 SCH = "{http://purl.oclc.org/dsdl/schematron}"
 SPEC = "PEPPOLBIS-T111.sch"
 EXAMPLES = sorted(

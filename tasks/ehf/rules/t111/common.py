@@ -23,27 +23,6 @@ _DATES = tuple(
     )
 )
 
-#: What ``tasks.ehf.rules.peppol.identifiers.party_identifiers`` reports.
-IDENTIFIER_RULES = (
-    "PEPPOL-COMMON-R040",
-    "PEPPOL-COMMON-R041",
-    "PEPPOL-COMMON-R042",
-    "PEPPOL-COMMON-R043",
-    "PEPPOL-COMMON-R044",
-    "PEPPOL-COMMON-R045",
-    "PEPPOL-COMMON-R046",
-    "PEPPOL-COMMON-R047",
-    "PEPPOL-COMMON-R049",
-    "PEPPOL-COMMON-R050",
-    "PEPPOL-COMMON-R052",
-    "PEPPOL-COMMON-R053",
-    "PEPPOL-COMMON-R054",
-    "PEPPOL-COMMON-R055",
-    "PEPPOL-COMMON-R056-1",
-    "PEPPOL-COMMON-R056-2",
-    "PEPPOL-COMMON-R057",
-)
-
 
 def has_schema_location(el: Element) -> bool:
     """``@*:schemaLocation``: an attribute of that local name, in any namespace or none."""

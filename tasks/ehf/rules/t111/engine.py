@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, location
 from tasks.ehf.findings import Finding, Severity
-from tasks.ehf.registry import CheckFn, Collector
+from tasks.ehf.registry import CheckFn, Collector, checks
 from tasks.ehf.rules.peppol.identifiers import party_identifiers
 from tasks.ehf.rules.t111 import common, response, structure
 from tasks.ehf.rules.t111.data import catalogue
+
+#: The ids the billing family's identifier check claims: the same rules in T111.
+_IDENTIFIER_RULES = next(c.rule_ids for c in checks() if c.fn is party_identifiers)
 
 #: Each check and the rule ids it answers for (every catalogue id exactly once).
 CHECKS: tuple[tuple[CheckFn, tuple[str, ...]], ...] = (
     (common.empty_elements, ("PEPPOL-COMMON-R001",)),
     (common.schema_location, ("PEPPOL-COMMON-R003",)),
     (common.dates, ("PEPPOL-COMMON-R030",)),
-    (party_identifiers, common.IDENTIFIER_RULES),
+    (party_identifiers, _IDENTIFIER_RULES),
     (structure.data_model, structure.RULE_IDS),
     (
         response.response_rules,

@@ -65,14 +65,58 @@ def rule(context: str, *asserts: Assert) -> Rule:
     return Rule(compile_path(context) if context else (), asserts)
 
 
-_SENDER, _RECEIVER = "cac:SenderParty", "cac:ReceiverParty"
 _RESPONSE = "cac:DocumentResponse/cac:Response"
 _STATUS = f"{_RESPONSE}/cac:Status"
 _REFERENCE = "cac:DocumentResponse/cac:DocumentReference"
-_ISSUER, _RECIPIENT = (
-    "cac:DocumentResponse/cac:IssuerParty",
-    "cac:DocumentResponse/cac:RecipientParty",
-)
+
+
+def _b(number: int, assert_no: int) -> str:
+    """The id of assert ``assert_no`` of the data-model rule ``number``: PEPPOL-T111-B00801."""
+    return f"PEPPOL-T111-B{number:03d}{assert_no:02d}"
+
+
+def addressed_party(party: str, n: int, *more: Rule) -> tuple[Rule, ...]:
+    """SenderParty (``n`` = 8) and ReceiverParty (20): the same rules, numbered from ``n``;
+    ``more`` are the sender's contact rules, before the catch-all."""
+    return (
+        rule(
+            party, required("cbc:EndpointID", _b(n, 1)), required("cac:PartyLegalEntity", _b(n, 2))
+        ),
+        rule(
+            f"{party}/cbc:EndpointID",
+            attribute("schemeID", _b(n + 1, 1)),
+            attribute_in("schemeID", "cleas", _b(n + 1, 2)),
+        ),
+        rule(f"{party}/cac:PartyIdentification", required("cbc:ID", _b(n + 3, 1))),
+        rule(
+            f"{party}/cac:PartyIdentification/cbc:ID",
+            attribute_in("schemeID", "clICD", _b(n + 4, 1)),
+        ),
+        rule(f"{party}/cac:PartyLegalEntity", required("cbc:RegistrationName", _b(n + 6, 1))),
+        rule(f"{party}/cac:PartyLegalEntity/cbc:RegistrationName"),
+        rule(f"{party}/cac:PartyLegalEntity/*", not_in_model(_b(n + 6, 2))),
+        *more,
+        rule(f"{party}/*", not_in_model(_b(n, 3))),
+    )
+
+
+def named_party(party: str, n: int) -> tuple[Rule, ...]:
+    """IssuerParty (``n`` = 43) and RecipientParty (49): the same rules, numbered from ``n``."""
+    party = f"cac:DocumentResponse/{party}"
+    return (
+        rule(party, required("cac:PartyName", _b(n, 1))),
+        rule(f"{party}/cac:PartyIdentification", required("cbc:ID", _b(n + 1, 1))),
+        rule(
+            f"{party}/cac:PartyIdentification/cbc:ID",
+            attribute_in("schemeID", "clICD", _b(n + 2, 1)),
+        ),
+        rule(f"{party}/cac:PartyName", required("cbc:Name", _b(n + 4, 1))),
+        rule(f"{party}/cac:PartyName/cbc:Name"),
+        rule(f"{party}/*", not_in_model(_b(n, 2))),
+    )
+
+
+_CONTACT = "cac:SenderParty/cac:Contact"
 
 RULES: tuple[Rule, ...] = (
     rule(
@@ -92,52 +136,16 @@ RULES: tuple[Rule, ...] = (
     rule("cbc:IssueDate"),
     rule("cbc:IssueTime"),
     rule("cbc:Note"),
-    rule(
-        _SENDER,
-        required("cbc:EndpointID", "PEPPOL-T111-B00801"),
-        required("cac:PartyLegalEntity", "PEPPOL-T111-B00802"),
+    *addressed_party(
+        "cac:SenderParty",
+        8,
+        rule(_CONTACT),
+        rule(f"{_CONTACT}/cbc:Name"),
+        rule(f"{_CONTACT}/cbc:Telephone"),
+        rule(f"{_CONTACT}/cbc:ElectronicMail"),
+        rule(f"{_CONTACT}/*", not_in_model("PEPPOL-T111-B01601")),
     ),
-    rule(
-        f"{_SENDER}/cbc:EndpointID",
-        attribute("schemeID", "PEPPOL-T111-B00901"),
-        attribute_in("schemeID", "cleas", "PEPPOL-T111-B00902"),
-    ),
-    rule(f"{_SENDER}/cac:PartyIdentification", required("cbc:ID", "PEPPOL-T111-B01101")),
-    rule(
-        f"{_SENDER}/cac:PartyIdentification/cbc:ID",
-        attribute_in("schemeID", "clICD", "PEPPOL-T111-B01201"),
-    ),
-    rule(f"{_SENDER}/cac:PartyLegalEntity", required("cbc:RegistrationName", "PEPPOL-T111-B01401")),
-    rule(f"{_SENDER}/cac:PartyLegalEntity/cbc:RegistrationName"),
-    rule(f"{_SENDER}/cac:PartyLegalEntity/*", not_in_model("PEPPOL-T111-B01402")),
-    rule(f"{_SENDER}/cac:Contact"),
-    rule(f"{_SENDER}/cac:Contact/cbc:Name"),
-    rule(f"{_SENDER}/cac:Contact/cbc:Telephone"),
-    rule(f"{_SENDER}/cac:Contact/cbc:ElectronicMail"),
-    rule(f"{_SENDER}/cac:Contact/*", not_in_model("PEPPOL-T111-B01601")),
-    rule(f"{_SENDER}/*", not_in_model("PEPPOL-T111-B00803")),
-    rule(
-        _RECEIVER,
-        required("cbc:EndpointID", "PEPPOL-T111-B02001"),
-        required("cac:PartyLegalEntity", "PEPPOL-T111-B02002"),
-    ),
-    rule(
-        f"{_RECEIVER}/cbc:EndpointID",
-        attribute("schemeID", "PEPPOL-T111-B02101"),
-        attribute_in("schemeID", "cleas", "PEPPOL-T111-B02102"),
-    ),
-    rule(f"{_RECEIVER}/cac:PartyIdentification", required("cbc:ID", "PEPPOL-T111-B02301")),
-    rule(
-        f"{_RECEIVER}/cac:PartyIdentification/cbc:ID",
-        attribute_in("schemeID", "clICD", "PEPPOL-T111-B02401"),
-    ),
-    rule(
-        f"{_RECEIVER}/cac:PartyLegalEntity",
-        required("cbc:RegistrationName", "PEPPOL-T111-B02601"),
-    ),
-    rule(f"{_RECEIVER}/cac:PartyLegalEntity/cbc:RegistrationName"),
-    rule(f"{_RECEIVER}/cac:PartyLegalEntity/*", not_in_model("PEPPOL-T111-B02602")),
-    rule(f"{_RECEIVER}/*", not_in_model("PEPPOL-T111-B02003")),
+    *addressed_party("cac:ReceiverParty", 20),
     rule(
         "cac:DocumentResponse",
         required("cac:Response", "PEPPOL-T111-B02801"),
@@ -169,24 +177,8 @@ RULES: tuple[Rule, ...] = (
     rule(f"{_REFERENCE}/cbc:IssueDate"),
     rule(f"{_REFERENCE}/cbc:DocumentTypeCode", text_in("PEPPOL-T111-B04201", "clUNCL1001")),
     rule(f"{_REFERENCE}/*", not_in_model("PEPPOL-T111-B03903")),
-    rule(_ISSUER, required("cac:PartyName", "PEPPOL-T111-B04301")),
-    rule(f"{_ISSUER}/cac:PartyIdentification", required("cbc:ID", "PEPPOL-T111-B04401")),
-    rule(
-        f"{_ISSUER}/cac:PartyIdentification/cbc:ID",
-        attribute_in("schemeID", "clICD", "PEPPOL-T111-B04501"),
-    ),
-    rule(f"{_ISSUER}/cac:PartyName", required("cbc:Name", "PEPPOL-T111-B04701")),
-    rule(f"{_ISSUER}/cac:PartyName/cbc:Name"),
-    rule(f"{_ISSUER}/*", not_in_model("PEPPOL-T111-B04302")),
-    rule(_RECIPIENT, required("cac:PartyName", "PEPPOL-T111-B04901")),
-    rule(f"{_RECIPIENT}/cac:PartyIdentification", required("cbc:ID", "PEPPOL-T111-B05001")),
-    rule(
-        f"{_RECIPIENT}/cac:PartyIdentification/cbc:ID",
-        attribute_in("schemeID", "clICD", "PEPPOL-T111-B05101"),
-    ),
-    rule(f"{_RECIPIENT}/cac:PartyName", required("cbc:Name", "PEPPOL-T111-B05301")),
-    rule(f"{_RECIPIENT}/cac:PartyName/cbc:Name"),
-    rule(f"{_RECIPIENT}/*", not_in_model("PEPPOL-T111-B04902")),
+    *named_party("cac:IssuerParty", 43),
+    *named_party("cac:RecipientParty", 49),
     rule("cac:DocumentResponse/*", not_in_model("PEPPOL-T111-B02803")),
     rule("*", not_in_model("PEPPOL-T111-B00109")),
 )
