@@ -3,6 +3,8 @@ of the table, exactly once, valid, addressed and referencing the invoice."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -257,3 +259,40 @@ def test_reject_from_the_cli_yields_re_naming_the_reason(cli_env: Settings) -> N
     root = _check_written(cli_env, row)
     assert _text(root, "cbc:Note") == ["Mangler bestillingsnummer"]
     assert row["text"] == TABLE.exceptions["REFERENCE-MISSING"].text
+
+
+def test_paid_by_hand_from_the_cli_and_listed(cli_env: Settings) -> None:
+    invoice_id = add_invoice(cli_env, status="posted")
+    runner = CliRunner()
+    sent = runner.invoke(
+        cli,
+        [
+            "responses",
+            "send",
+            str(invoice_id),
+            "--status",
+            "PD",
+            "--reason",
+            "PPD",
+            "--text",
+            "Delvis betalt: 500,00",
+            "--user",
+            "kari",
+        ],
+    )
+    assert sent.exit_code == 0, sent.output
+    refused = runner.invoke(
+        cli, ["responses", "send", str(invoice_id), "--status", "UQ", "--user", "kari"]
+    )
+    assert refused.exit_code == 1 and "needs a clarification reason" in refused.output
+    (row,) = json.loads(runner.invoke(cli, ["responses", "list", "--json"]).output)
+    assert (row["status"], row["reason"], row["actor"]) == ("PD", "PPD", "user:kari")
+    _check_written(cli_env, row)
+
+
+def test_the_invoice_records_the_release_of_its_verdict(home: Settings) -> None:
+    invoice_id = add_invoice(home)
+    with transaction(home.database_url) as session:
+        session.get_one(Invoice, invoice_id).ehf_release = validate_bytes(b"<x/>").release
+    with transaction(home.database_url) as session:
+        assert session.get_one(Invoice, invoice_id).ehf_release == "2026.5"
