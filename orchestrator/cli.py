@@ -30,6 +30,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.process:process",
     "orchestrator.commands.invoices:invoices",
     "orchestrator.commands.exceptions:exceptions",
+    "orchestrator.commands.responses:responses",
     "orchestrator.commands.runs:runs",
     "orchestrator.commands.audit:audit",
     "orchestrator.commands.archive:archive",

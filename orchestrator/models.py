@@ -74,6 +74,8 @@ class Invoice(Base):
     status: Mapped[str] = mapped_column(String(30), index=True)
     # EHF warnings found by the control step: recorded for the auditor, they never stop it.
     ehf_warnings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The Peppol rule release the control step's EHF verdict was reached by (e.g. "2026.5").
+    ehf_release: Mapped[str | None] = mapped_column(String(20))
     # Who approves an invoice without an order (from the ERP), while it awaits approval.
     approver: Mapped[str | None] = mapped_column(String(300))
     # The voucher the matching step prepared (JSON form of connectors.erp.base.Voucher);
@@ -248,3 +250,32 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_name: Mapped[str] = mapped_column(String(100), index=True)
     client: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class InvoiceResponse(Base):
+    """A Peppol Invoice Response (T111) written to the outbox for an invoice: at most one per
+    invoice, status and reason (see ``orchestrator.responses`` for how that holds across
+    crashes)."""
+
+    __tablename__ = "invoice_responses"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "status", "reason", name="uq_invoice_responses_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    status: Mapped[str] = mapped_column(String(2))  # AB IP UQ CA RE AP PD
+    reason: Mapped[str] = mapped_column(String(3), default="")  # "" when none (part of the key)
+    action: Mapped[str | None] = mapped_column(String(3))
+    text: Mapped[str | None] = mapped_column(Text)  # cbc:StatusReason
+    note: Mapped[str | None] = mapped_column(Text)  # cbc:Note: the person's comment
+    source: Mapped[str] = mapped_column(String(100))  # what it answers: exception:12, posted …
+    state: Mapped[str] = mapped_column(String(20), index=True)  # staged | sent | unaddressable
+    response_id: Mapped[str | None] = mapped_column(String(100))  # cbc:ID
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    xml: Mapped[str | None] = mapped_column(Text)  # exactly what was written
+    detail: Mapped[str | None] = mapped_column(Text)  # why it could not be addressed
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

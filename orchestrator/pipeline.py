@@ -14,6 +14,7 @@ from orchestrator.db import transaction
 from orchestrator.intake import feed_inbox
 from orchestrator.migrate import upgrade
 from orchestrator.models import Run
+from orchestrator.responses import respond_pending
 from orchestrator.runner import run_robot, runner_name
 from orchestrator.steps import STEPS
 
@@ -46,4 +47,5 @@ def process_once(settings: Settings, robots: tuple[str, ...] = STEPS) -> PassRes
         run = run_robot(settings, robot)
         if run is not None:
             result.runs.append(run)
+    respond_pending(settings)
     return result

@@ -8,6 +8,7 @@ pipeline. The summary shows what became of every file.
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from orchestrator import services
 from orchestrator.config import Settings, load_settings
 from orchestrator.demo_scenarios import scenarios
 from orchestrator.embedded_erp import erp_for
+from orchestrator.outbox import outbox_dir
 from orchestrator.pipeline import PassResult, prepare, process_once
+from orchestrator.responses import list_responses
 from orchestrator.samples import broken_files, invoice
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "ehf-conformance" / "examples"
@@ -68,6 +71,7 @@ def demo(home: Path | None) -> None:
             delivered += len(files)
         _summary(settings, delivered)
         _scenario_table(settings)
+        _responses(settings)
     click.echo()
     for run in runs:
         click.echo(f"Robot Framework log ({run.robot}, {run.state}): {run.output_dir}/log.html")
@@ -119,3 +123,21 @@ def _scenario_table(settings: Settings) -> None:
             detail = f"approver {row['approver']}"
         click.echo(f"  {scenario.file:<38} {row['status']:<18} {detail}")
         click.echo(f"  {'':<38} expected: {scenario.expected}")
+
+
+def _responses(settings: Settings) -> None:
+    """The Invoice Responses the passes wrote to the outbox, by answer, and per scenario."""
+    rows = list_responses(settings)
+    by_answer = Counter(
+        (r["state"], "/".join(c for c in (r["status"], r["reason"], r["action"]) if c))
+        for r in rows
+    )
+    click.echo(f"\n  Invoice Responses (T111) in {outbox_dir(settings)}:")
+    for (state, codes), n in sorted(by_answer.items()):
+        click.echo(f"  {codes:<14} {state:<14} {n:>4}")
+    by_invoice = {row["id"]: row["file"] for row in services.list_invoices(settings)}
+    scenario_files = {s.file for s in scenarios()}
+    for row in rows:
+        if by_invoice.get(row["invoice_id"]) in scenario_files:
+            codes = "/".join(c for c in (row["status"], row["reason"], row["action"]) if c)
+            click.echo(f"  {by_invoice[row['invoice_id']]:<38} {codes:<14} {row['file']}")

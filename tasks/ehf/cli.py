@@ -18,7 +18,7 @@ EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 
 @click.group()
 def ehf() -> None:
-    """EHF invoices and credit notes (Peppol BIS Billing 3.0)."""
+    """EHF invoices and credit notes (Peppol BIS Billing 3.0) and invoice responses (T111)."""
 
 
 def _collect(paths: tuple[str, ...]) -> list[Path]:
@@ -44,7 +44,8 @@ def _record(file: Path, result: ValidationResult) -> dict[str, Any]:
 def _print_report(file: Path, result: ValidationResult) -> None:
     verdict = "GYLDIG/VALID" if result.valid else "UGYLDIG/INVALID"
     kind = result.document or "-"
-    click.echo(f"{file}: {verdict} ({kind}, schema {'ok' if result.schema_valid else 'FAILED'})")
+    schema = "ok" if result.schema_valid else "FAILED"
+    click.echo(f"{file}: {verdict} ({kind}, schema {schema}, Peppol {result.release})")
     for error in result.schema_errors:
         click.echo(f"  schema   XSD        {error}")
     for f in result.findings:
@@ -64,7 +65,7 @@ def _print_report(file: Path, result: ValidationResult) -> None:
 )
 @click.argument("paths", nargs=-1, required=True)
 def validate_cmd(as_json: bool, lang: str, paths: tuple[str, ...]) -> None:
-    """Validate EHF documents (files, or folders searched for *.xml).
+    """Validate EHF documents and invoice responses (files, or folders searched for *.xml).
 
     Exit code 0 when every document is valid, 1 when any is invalid, 2 when a path is
     missing or a file cannot be read.

@@ -37,7 +37,9 @@ class ValidationResult:
 
     ``schema_errors`` are the UBL 2.1 XSD errors (``line N: message``); they are kept apart
     from ``findings``, which carry only rule ids (official ones, or ``NOT-XML`` and
-    ``UNSUPPORTED-DOCUMENT`` for input that is no UBL Invoice or CreditNote at all).
+    ``UNSUPPORTED-DOCUMENT`` for input that is no UBL Invoice, CreditNote or
+    ApplicationResponse at all). ``release`` is the Peppol release whose rules gave the
+    verdict (``ehf_schemas/release.toml``), so a stored verdict says what it was judged by.
     """
 
     document: str | None
@@ -45,6 +47,7 @@ class ValidationResult:
     schema_valid: bool
     findings: tuple[Finding, ...]
     schema_errors: tuple[str, ...] = ()
+    release: str | None = None
 
     @property
     def fatal(self) -> tuple[Finding, ...]:
@@ -70,4 +73,5 @@ class ValidationResult:
             "valid": self.valid,
             "findings": [f.as_dict() for f in self.findings],
             "schema_errors": list(self.schema_errors),
+            "release": self.release,
         }

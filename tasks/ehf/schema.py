@@ -194,15 +194,39 @@ def _set_aside_large_binaries(doc: Document) -> list[tuple[Element, Element, str
     return aside
 
 
-def validate_schema(doc: Document) -> tuple[str, ...]:
-    """Validate a UBL Invoice or CreditNote against UBL 2.1; the errors, or ().
+#: The root of a Peppol Invoice Response (BIS 3, T111): a UBL 2.1 ApplicationResponse.
+APPLICATION_RESPONSE = (
+    "{urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2}ApplicationResponse"
+)
 
-    ``doc.root`` must be an Invoice or CreditNote element (it may sit inside an envelope:
-    lxml validates the subtree). Each error reads ``line N: message``. Large attachments
+
+@cache
+def application_response_schema() -> etree.XMLSchema:
+    """The compiled ApplicationResponse schema (verified, compiled on first use only: invoices
+    never pay for it). Its main document is ours (``ehf_schemas/xsd``, hash in ``[t111.xsd]``
+    of the manifest); every module it imports is the package's verified OASIS file."""
+    manifest = release()["t111"]["xsd"]
+    data = (resources.files("ehf_schemas") / manifest["file"]).read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != manifest["sha256"]:
+        raise SchemaIntegrityError(
+            f"ehf_schemas/{manifest['file']} does not match the release manifest: expected "
+            f"SHA-256 {manifest['sha256']}, found {actual}."
+        )
+    return _compile(manifest["main"], {**load_verified_xsds(), manifest["main"]: data})
+
+
+def validate_schema(doc: Document) -> tuple[str, ...]:
+    """Validate a UBL Invoice, CreditNote or ApplicationResponse against UBL 2.1; the errors,
+    or ().
+
+    ``doc.root`` must be one of those elements (it may sit inside an envelope: lxml
+    validates the subtree). Each error reads ``line N: message``. Large attachments
     are set aside while libxml2 runs and their text checked by ``base64_lexically_valid``
     (the tree is restored before returning).
     """
-    schema = schemas()[doc.root.tag]
+    tag = doc.root.tag
+    schema = application_response_schema() if tag == APPLICATION_RESPONSE else schemas()[tag]
     aside = _set_aside_large_binaries(doc)
     try:
         with _SCHEMAS.validate_lock:

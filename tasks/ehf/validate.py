@@ -2,8 +2,9 @@
 
 ``validate_bytes`` parses the document once (safely), unwraps a Peppol SBDH envelope,
 checks the UBL 2.1 schema (layer 1) and then runs every business rule (layers 2 and 3)
-whatever the schema said, as the official validators do. It is pure: the same bytes give
-the same result, in any process.
+whatever the schema said, as the official validators do. A Peppol Invoice Response (UBL
+ApplicationResponse, BIS 3 T111) gets the same schema layer and the T111 rules instead. It is
+pure: the same bytes give the same result, in any process.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.envelope import unwrap
 from tasks.ehf.findings import Finding, ValidationResult
 from tasks.ehf.gcpause import collector_paused
+from tasks.ehf.rules import t111
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
-from tasks.ehf.schema import validate_schema
+from tasks.ehf.schema import APPLICATION_RESPONSE, release, validate_schema
 
-_KINDS = {INVOICE: "Invoice", CREDIT_NOTE: "CreditNote"}
+_KINDS = {
+    INVOICE: "Invoice",
+    CREDIT_NOTE: "CreditNote",
+    APPLICATION_RESPONSE: "ApplicationResponse",
+}
 _CUSTOMIZATION_ID = cbc("CustomizationID")
 
 #: The validator's own findings for input that never reaches the rules (not in the catalogue,
@@ -34,10 +40,16 @@ _MESSAGES = {
         "not allowed (DOCTYPE, entities).",
     },
     UNSUPPORTED_DOCUMENT: {
-        "nb": "Dokumentet er ikke en UBL 2.1-faktura (Invoice) eller kreditnota (CreditNote).",
-        "en": "The document is not a UBL 2.1 Invoice or CreditNote.",
+        "nb": "Dokumentet er ikke en UBL 2.1-faktura (Invoice), kreditnota (CreditNote) eller "
+        "et fakturasvar (ApplicationResponse).",
+        "en": "The document is not a UBL 2.1 Invoice, CreditNote or ApplicationResponse.",
     },
 }
+
+
+def rule_release() -> str:
+    """The Peppol release whose rules this validator implements (e.g. ``"2026.5"``)."""
+    return str(release()["release"]["peppol"])
 
 
 def _single(rule: str, where: str, lang: str, **values: str) -> tuple[Finding, ...]:
@@ -46,7 +58,8 @@ def _single(rule: str, where: str, lang: str, **values: str) -> tuple[Finding, .
 
 
 def _payload(root: Element) -> Element | None:
-    """The Invoice or CreditNote of the document: the root, or the body of an SBDH envelope.
+    """The Invoice, CreditNote or ApplicationResponse of the document: the root, or the body
+    of an SBDH envelope.
 
     An enveloped payload is copied out as a root of its own (line numbers kept), so that
     rules and locations see exactly what they would see in an unwrapped document.
@@ -65,12 +78,13 @@ def _customization_id(root: Element) -> str | None:
 
 
 def validate_bytes(data: bytes, *, lang: str = "nb") -> ValidationResult:
-    """Validate one EHF / Peppol BIS Billing 3.0 document (optionally SBDH-wrapped).
+    """Validate one EHF / Peppol BIS Billing 3.0 document or Peppol Invoice Response
+    (optionally SBDH-wrapped).
 
     ``lang`` is ``"nb"`` (bokmål, the default) or ``"en"`` for the finding messages.
     Never raises on bad input: not well-formed or hostile XML gives a single fatal
-    ``NOT-XML`` finding, anything but a UBL Invoice or CreditNote a single fatal
-    ``UNSUPPORTED-DOCUMENT`` finding.
+    ``NOT-XML`` finding, anything but a UBL Invoice, CreditNote or ApplicationResponse a
+    single fatal ``UNSUPPORTED-DOCUMENT`` finding. Every result names the rule release.
     """
     with collector_paused():
         return _validate(data, lang)
@@ -80,22 +94,26 @@ def _validate(data: bytes, lang: str) -> ValidationResult:
     try:
         root = parse_bytes(data)
     except UnsafeOrMalformedXML as exc:
-        return ValidationResult(None, None, False, _single(NOT_XML, "/", lang, reason=str(exc)))
+        findings = _single(NOT_XML, "/", lang, reason=str(exc))
+        return ValidationResult(None, None, False, findings, release=rule_release())
     payload = _payload(root)
     if payload is None:
         found = location(root)
-        return ValidationResult(
-            None, None, False, _single(UNSUPPORTED_DOCUMENT, found, lang, root=str(root.tag))
-        )
+        findings = _single(UNSUPPORTED_DOCUMENT, found, lang, root=str(root.tag))
+        return ValidationResult(None, None, False, findings, release=rule_release())
     doc = Document(payload)
     schema_errors = validate_schema(doc)
-    findings = evaluate_rules(doc, lang)
+    if payload.tag == APPLICATION_RESPONSE:
+        findings = t111.evaluate(doc, lang)
+    else:
+        findings = evaluate_rules(doc, lang)
     return ValidationResult(
         _KINDS[payload.tag],
         _customization_id(payload),
         not schema_errors,
         tuple(findings),
         schema_errors,
+        rule_release(),
     )
 
 

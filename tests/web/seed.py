@@ -8,14 +8,13 @@ import base64
 from dataclasses import dataclass, replace
 from decimal import Decimal as D
 
-from tasks.ehf.generate import LineSpec, build_document
-
 from orchestrator import audit, exceptions, invoices, queue, users
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.demo_scenarios import kontor_invoice
 from tasks.ehf.model import parse_invoice
 from tasks.ehf.safexml import parse_bytes
+from tasks.ehf.samples.generate import LineSpec, build_document
 from tasks.receipt import archive
 
 PASSWORD = "correct horse battery"
