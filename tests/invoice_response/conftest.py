@@ -6,19 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.orchestrator.conftest import (  # noqa: F401  (the database fixtures)
-    backend,
-    cli_env,
-    postgres_url,
-    settings,
-)
+from tests.conftest import SHARED
 
-T111_MATERIAL = Path(__file__).resolve().parents[3] / "shared" / "peppol-invoice-response"
+T111_MATERIAL = SHARED / "peppol-invoice-response"
 
 
 @pytest.fixture(scope="session")
 def t111_dir() -> Path:
-    """The official T111 folder (../shared/peppol-invoice-response), or skip."""
+    """The official T111 folder (``$KOMMUNERPA_SHARED/peppol-invoice-response``), or skip."""
     if not T111_MATERIAL.is_dir():
         pytest.skip(f"official Invoice Response material not found at {T111_MATERIAL}")
     return T111_MATERIAL

@@ -12,8 +12,6 @@ from orchestrator.config import Settings
 from orchestrator.demo_scenarios import scenarios
 from orchestrator.responses import list_responses
 from tasks.ehf.validate import validate_bytes
-from tests.erp_fixture import erp_stub  # noqa: F401  (the session fixture)
-from tests.pipeline.conftest import erp, home  # noqa: F401
 
 
 def _process(settings: Settings, files: dict[str, bytes]) -> None:
@@ -33,7 +31,7 @@ def _answers(settings: Settings) -> dict[str, set[str]]:
     return answers
 
 
-def test_the_scenarios_are_answered_once_and_a_rejection_follows(home: Settings) -> None:  # noqa: F811
+def test_the_scenarios_are_answered_once_and_a_rejection_follows(home: Settings) -> None:
     by_day: dict[int, dict[str, bytes]] = {}
     for scenario in scenarios():
         by_day.setdefault(scenario.day, {})[scenario.file] = scenario.content

@@ -17,13 +17,13 @@ from orchestrator.models import AuditEntry, Invoice
 from orchestrator.responses import respond, respond_pending, responses_for
 from tasks.ehf.validate import validate_bytes
 from tasks.invoice_response.mapping import load_policies
+from tests.conftest import make_settings
 from tests.invoice_response.records import (
     add_exception,
     add_invoice,
     outbox_files,
     read_response,
 )
-from tests.orchestrator.conftest import make_settings
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
