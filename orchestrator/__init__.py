@@ -6,7 +6,7 @@ Robots (the keyword libraries in ``tasks/``) reach it through one API only,
     from orchestrator import robot_api
 
     ctx = robot_api.context()
-    robot_api.store_ehf_warnings(ctx, invoice_id, warnings)
+    robot_api.store_ehf_verdict(ctx, invoice_id, warnings, release="2026.5")
 
 Everything else in this package (models, queue, services, commands …) is the runtime's own.
 """
@@ -32,7 +32,7 @@ from orchestrator.robot_api import (
     record_stored_file,
     register_invoice,
     remember,
-    store_ehf_warnings,
+    store_ehf_verdict,
     store_prepared_voucher,
     vouchers_in_flight,
 )
@@ -58,7 +58,7 @@ __all__ = [
     "record_stored_file",
     "register_invoice",
     "remember",
-    "store_ehf_warnings",
+    "store_ehf_verdict",
     "store_prepared_voucher",
     "vouchers_in_flight",
 ]

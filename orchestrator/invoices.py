@@ -191,6 +191,7 @@ def list_invoices(session: Session) -> list[dict[str, Any]]:
             "approver": inv.approver,
             "voucher_id": inv.voucher_id,
             "ehf_warnings": [w["rule"] for w in inv.ehf_warnings or []],
+            "ehf_release": inv.ehf_release,
             "sha256": inv.sha256,
             "received_at": inv.received_at.isoformat(),
             "exceptions": exceptions.get(inv.id, []),

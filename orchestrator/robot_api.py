@@ -15,7 +15,7 @@ Records, by step:
 
 - receipt: :func:`record_stored_file`, :func:`record_redelivery`, :func:`register_invoice`,
   :func:`earlier_invoice`
-- control: :func:`load_invoice`, :func:`store_ehf_warnings`, :func:`overridden_codes`
+- control: :func:`load_invoice`, :func:`store_ehf_verdict`, :func:`overridden_codes`
 - matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
   :func:`hold_for_approval`
 - posting: :func:`prepared_voucher`, :func:`record_posting`
@@ -298,10 +298,15 @@ def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
         )
 
 
-def store_ehf_warnings(ctx: RobotContext, invoice_id: int, warnings: list[dict[str, Any]]) -> None:
-    """Keep the EHF warnings (rule, location, message) on the invoice: they do not stop it."""
+def store_ehf_verdict(
+    ctx: RobotContext, invoice_id: int, warnings: list[dict[str, Any]], *, release: str
+) -> None:
+    """Keep the EHF warnings (rule, location, message) on the invoice, which do not stop it,
+    and the rule release the verdict was reached under (so an auditor can tell later)."""
     with transaction(ctx.settings.database_url) as session:
-        _invoice(session, invoice_id).ehf_warnings = warnings
+        row = _invoice(session, invoice_id)
+        row.ehf_warnings = warnings
+        row.ehf_release = release
 
 
 def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:

@@ -97,7 +97,9 @@ class ControlKeywords(SettingsKeywords):
             {"rule": f.rule, "location": f.location, "message": f.message}
             for f in case.validation.warnings
         ]
-        robot_api.store_ehf_warnings(self.ctx, case.received.invoice_id, warnings)
+        robot_api.store_ehf_verdict(
+            self.ctx, case.received.invoice_id, warnings, release=case.validation.release
+        )
         case.found += checks.ehf_valid(case.validation)
 
     @keyword("Hent stamdata")

@@ -198,4 +198,5 @@ def test_ehf_warnings_are_recorded_but_do_not_stop(home: Settings) -> None:
     )
     row = control(home, {"warned.xml": warned})["warned.xml"]
     assert row["ehf_warnings"] == ["UBL-CR-679"]
+    assert row["ehf_release"] == "2026.5"  # the rules the verdict was reached under
     assert open_codes(row) == set() and row["status"] == "controlled"
