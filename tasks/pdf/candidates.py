@@ -78,23 +78,25 @@ def label_matches(text: str) -> list[_Match]:
 # --- Value readers: (value, check factor) from the text after a label, or None. ---------
 
 
-def _orgnr(text: str) -> tuple[Value, float] | None:
-    match = _ORGNR.search(text)
+def _checked(
+    match: re.Match[str] | None, valid: Callable[[str], bool]
+) -> tuple[Value, float] | None:
+    """The digits of ``match``, scored down when they fail their check."""
     if not match:
         return None
     digits = "".join(match.groups())
-    return digits, 1.0 if checks.valid_orgnr(digits) else FAILED_CHECK
+    return digits, 1.0 if valid(digits) else FAILED_CHECK
+
+
+def _orgnr(text: str) -> tuple[Value, float] | None:
+    return _checked(_ORGNR.search(text), checks.valid_orgnr)
 
 
 def _account(text: str) -> tuple[Value, float] | None:
     iban = _IBAN_NO.search(text)
     if iban and (digits := checks.account_from_iban(iban.group())):
         return digits, 1.0
-    match = _ACCOUNT.search(text)
-    if not match:
-        return None
-    digits = "".join(match.groups())
-    return digits, 1.0 if checks.valid_account(digits) else FAILED_CHECK
+    return _checked(_ACCOUNT.search(text), checks.valid_account)
 
 
 def _kid(text: str) -> tuple[Value, float] | None:
@@ -164,26 +166,24 @@ class _Page:
         row = [s for s in self.segments if s.row == seg.row and s.x0 > seg.x1]
         return min(row, key=lambda s: s.x0, default=None)
 
-    def below(self, seg: Segment) -> Segment | None:
-        near = [
+    def _in_column(
+        self, seg: Segment, edge: Callable[[Segment], float], low: float, high: float
+    ) -> list[Segment]:
+        """Segments of other rows overlapping ``seg`` across, whose ``edge`` is in range."""
+        return [
             s
             for s in self.segments
-            if s.row != seg.row
-            and seg.bottom - 0.5 * seg.height <= s.top <= seg.bottom + 1.2 * seg.height
-            and s.x0 < seg.x1
-            and s.x1 > seg.x0
+            if s.row != seg.row and low <= edge(s) <= high and s.x0 < seg.x1 and s.x1 > seg.x0
         ]
+
+    def below(self, seg: Segment) -> Segment | None:
+        low, high = seg.bottom - 0.5 * seg.height, seg.bottom + 1.2 * seg.height
+        near = self._in_column(seg, lambda s: s.top, low, high)
         return min(near, key=lambda s: (s.top, s.x0), default=None)
 
     def above(self, seg: Segment) -> Segment | None:
-        near = [
-            s
-            for s in self.segments
-            if s.row != seg.row
-            and seg.top - 1.6 * seg.height <= s.bottom <= seg.top + 0.5 * seg.height
-            and s.x0 < seg.x1
-            and s.x1 > seg.x0
-        ]
+        low, high = seg.top - 1.6 * seg.height, seg.top + 0.5 * seg.height
+        near = self._in_column(seg, lambda s: s.bottom, low, high)
         return max(near, key=lambda s: (s.top, -s.x0), default=None)
 
     def in_buyer_block(self, seg: Segment) -> bool:

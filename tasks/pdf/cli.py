@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
+
+from tasks.document_cli import collect_files, document_options
 
 #: Exit codes of ``pdf extract``.
 EXIT_READ, EXIT_UNREADABLE, EXIT_MISSING = 0, 1, 2
@@ -16,30 +17,8 @@ def pdf() -> None:
     """Invoices that arrive as PDF."""
 
 
-def _collect(paths: tuple[str, ...]) -> list[Path]:
-    """Files as given; folders searched recursively for ``*.pdf``."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() == ".pdf"))
-        elif path.exists():
-            files.append(path)
-        else:
-            raise click.UsageError(f"no such file or folder: {raw}")
-    return files
-
-
 @pdf.command("extract")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object a file.")
-@click.option(
-    "--lang",
-    type=click.Choice(["nb", "en"]),
-    default="nb",
-    show_default=True,
-    help="Language of the error messages.",
-)
-@click.argument("paths", nargs=-1, required=True)
+@document_options(lang_help="Language of the error messages.")
 def extract_cmd(as_json: bool, lang: str, paths: tuple[str, ...]) -> None:
     """Read the invoice fields of PDF files (or folders searched for *.pdf).
 
@@ -52,7 +31,7 @@ def extract_cmd(as_json: bool, lang: str, paths: tuple[str, ...]) -> None:
 
     records = []
     unreadable = io_error = False
-    for file in _collect(paths):
+    for file in collect_files(paths, ".pdf"):
         try:
             result = extract_file(file)
         except OSError as exc:

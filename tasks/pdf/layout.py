@@ -34,12 +34,9 @@ class Word:
     bottom: float
 
 
-@dataclass(frozen=True)
-class Segment:
-    """Words of one row without a wide gap: one cell or one column's text."""
+class _Words:
+    """The box of a run of words (``words`` is set by the dataclass below)."""
 
-    page: int  # 1-based
-    row: int  # index of the row on its page
     words: tuple[Word, ...]
 
     @property
@@ -68,21 +65,22 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class Row:
+class Segment(_Words):
+    """Words of one row without a wide gap: one cell or one column's text."""
+
+    page: int  # 1-based
+    row: int  # index of the row on its page
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Row(_Words):
     """The words on one baseline, left to right, and their segments."""
 
     page: int
     index: int
     words: tuple[Word, ...]
     segments: tuple[Segment, ...]
-
-    @property
-    def top(self) -> float:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> float:
-        return max(w.bottom for w in self.words)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -92,11 +93,13 @@ def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
-    folder = tmp_path / "ikke-en-fil.pdf"
-    folder.mkdir()  # a folder named .pdf inside a searched folder cannot be read as a file
-    result = run(str(tmp_path))
+    # A socket cannot be read as a file, not even by root.
+    path = tmp_path / "faktura.pdf"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        result = run(str(path))
     assert result.exit_code == EXIT_MISSING
-    assert "cannot read" in result.output
+    assert f"cannot read {path}" in result.output
 
 
 def test_the_command_loads_pdfplumber_only_when_a_pdf_is_read() -> None:
