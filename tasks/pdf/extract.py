@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tasks.pdf.candidates import find_candidates
 from tasks.pdf.choose import choose, reconcile
-from tasks.pdf.layout import UnreadablePdf, read_layout
+from tasks.pdf.layout import Layout, UnreadablePdf, read_layout
 from tasks.pdf.lines import find_lines
 from tasks.pdf.model import FIELD_NAMES, Extraction
 from tasks.pdf.problems import problem
@@ -24,6 +24,11 @@ def extract_pdf(data: bytes, file: str | None = None) -> Extraction:
         layout = read_layout(data)
     except UnreadablePdf as exc:
         return Extraction(file, text_layer=False, fields=dict(_NOTHING), problem=exc.problem)
+    return fields_of(layout, file)
+
+
+def fields_of(layout: Layout, file: str | None = None) -> Extraction:
+    """The fields and lines of a PDF already read into ``layout``."""
     if not layout.text_layer:
         return Extraction(
             file, False, dict(_NOTHING), problem=problem("PDF-NO-TEXT"), pages=layout.pages
