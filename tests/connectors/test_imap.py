@@ -1,5 +1,5 @@
-"""The IMAP inbox source against a real IMAP server: Debian's dovecot, started per test
-module on a free port with a temporary configuration, a user with a password, TLS with a
+"""The IMAP inbox source against a real IMAP server: Debian's dovecot, started for each test
+on a free port with a temporary configuration, a user with a password, TLS with a
 certificate made for the test, and mails delivered straight into the user's maildir.
 
 Needs ``dovecot`` (``apt-get install -y dovecot-imapd``; ``.ci/install-dovecot`` does it).
