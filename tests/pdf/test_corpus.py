@@ -107,3 +107,18 @@ def test_sample_identifiers_pass_their_checks() -> None:
         assert checks.valid_orgnr(invoice.buyer_orgnr)
         assert checks.valid_account(invoice.bank_account)
         assert invoice.kid is None or checks.valid_kid(invoice.kid)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_damaged_bytes_never_crash(seed: int) -> None:
+    # Deterministic damage: a few bytes overwritten somewhere in the file.
+    data = bytearray(classic(CLASSIC))
+    for i in range(1 + seed % 4):
+        position = (seed * 7919 + i * 104729) % len(data)
+        data[position] = (data[position] + 97 * (i + 1)) % 256
+    result = extract_pdf(bytes(data))
+    if result.problem is None:
+        assert result.text_layer  # pdfminer read past the damage
+    else:
+        assert result.problem.code in {"PDF-NOT-PDF", "PDF-BROKEN", "PDF-NO-TEXT"}
+        assert all(found is None for found in result.fields.values())
