@@ -236,8 +236,8 @@ def _labelled(page: _Page, seg: Segment, matches: dict[int, list[_Match]]) -> It
             continue
         for (value, check), place, source in found:
             score = match.label.weight * place * check
-            if field == "supplier_orgnr" and page.in_buyer_block(seg):
-                score *= BUYER_CONTEXT
+            if field == "supplier_orgnr":
+                score *= _orgnr_context(page, seg)
             yield Candidate(field, value, score, seg.page, source)
 
 
@@ -258,12 +258,18 @@ def _beside(
             yield read, place, f"{seg.text} | {other.text}"
 
 
+def _orgnr_context(page: _Page, seg: Segment) -> float:
+    """What the place of an organisation number says: in the buyer's block, not much."""
+    return BUYER_CONTEXT if page.in_buyer_block(seg) else 1.0
+
+
 def _by_form(page: _Page, seg: Segment) -> Iterator[Candidate]:
+    """Values recognised by their own form, wherever they stand."""
     text = seg.text
     for match in _ORGNR_MVA.finditer(text):
         digits = match.group(1).replace(" ", "")
         if checks.valid_orgnr(digits):
-            score = ORGNR_MVA_FORM * (BUYER_CONTEXT if page.in_buyer_block(seg) else 1.0)
+            score = ORGNR_MVA_FORM * _orgnr_context(page, seg)
             yield Candidate("supplier_orgnr", digits, score, seg.page, text)
     for match in _IBAN_NO.finditer(text):
         if digits := checks.account_from_iban(match.group()):
