@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint bench docs clean browser
+.PHONY: setup setup-mail run demo test lint bench docs clean browser
 
 setup: $(STAMP) browser
 
@@ -20,6 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $(STAMP)
+
+# Debian's dovecot for the IMAP connector's tests (they skip without it; CI installs it).
+setup-mail:
+	.ci/install-dovecot
 
 run: setup
 	$(BIN)/kommunerpa run

@@ -26,6 +26,7 @@ import click
 COMMAND_GROUPS: tuple[str, ...] = (
     "tasks.ehf.cli:ehf",
     "tasks.ehf.bench:bench",
+    "tasks.pdf.cli:pdf",
     "connectors.erp_stub.cli:erp_stub",
     "orchestrator.commands.process:process",
     "orchestrator.commands.invoices:invoices",

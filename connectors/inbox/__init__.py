@@ -1,1 +1,1 @@
-"""Inbox sources: where documents arrive (the access point's drop folder; later IMAP)."""
+"""Inbox sources: where documents arrive (the access point's drop folder, an IMAP mailbox)."""

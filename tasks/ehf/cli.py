@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tasks.document_cli import collect_files, document_options
 from tasks.ehf.findings import ValidationResult
 from tasks.ehf.validate import validate_bytes
 
@@ -19,22 +20,6 @@ EXIT_VALID, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
 @click.group()
 def ehf() -> None:
     """EHF invoices and credit notes (Peppol BIS Billing 3.0) and invoice responses (T111)."""
-
-
-def _collect(paths: tuple[str, ...]) -> list[Path]:
-    """The files to validate: files as given, folders searched recursively for ``*.xml``."""
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
-            )
-        elif path.exists():
-            files.append(path)
-        else:
-            raise click.UsageError(f"no such file or folder: {raw}")
-    return files
 
 
 def _record(file: Path, result: ValidationResult) -> dict[str, Any]:
@@ -55,22 +40,14 @@ def _print_report(file: Path, result: ValidationResult) -> None:
 
 
 @ehf.command("validate")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, one object a file.")
-@click.option(
-    "--lang",
-    type=click.Choice(["nb", "en"]),
-    default="nb",
-    show_default=True,
-    help="Language of the finding messages.",
-)
-@click.argument("paths", nargs=-1, required=True)
+@document_options(lang_help="Language of the finding messages.")
 def validate_cmd(as_json: bool, lang: str, paths: tuple[str, ...]) -> None:
     """Validate EHF documents and invoice responses (files, or folders searched for *.xml).
 
     Exit code 0 when every document is valid, 1 when any is invalid, 2 when a path is
     missing or a file cannot be read.
     """
-    files = _collect(paths)
+    files = collect_files(paths, ".xml")
     records: list[dict[str, Any]] = []
     any_invalid = io_error = False
     for file in files:
