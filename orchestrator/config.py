@@ -9,6 +9,8 @@
 | ``KOMMUNERPA_RETRY_BACKOFF``      | ``30`` seconds, doubled per attempt   |
 | ``KOMMUNERPA_LEASE_SECONDS``      | ``900``: a claim older than this is a dead runner's |
 | ``KOMMUNERPA_POLL_SECONDS``       | ``10``: how often ``kommunerpa run`` looks at the inbox |
+| ``KOMMUNERPA_ITEM_TIMEOUT``       | ``120`` s an item may run before the watchdog stops it |
+| ``KOMMUNERPA_STOP_GRACE``         | ``5`` s to stop after SIGTERM, then SIGKILL |
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Settings:
     retry_backoff_seconds: int
     lease_seconds: int
     poll_seconds: int
+    item_timeout_seconds: int = 120
+    stop_grace_seconds: int = 5
 
     @property
     def inbox(self) -> Path:
@@ -70,4 +74,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retry_backoff_seconds=int(env.get("KOMMUNERPA_RETRY_BACKOFF") or 30),
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
+        item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
+        stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
     )
