@@ -273,10 +273,15 @@ def time_out(
     return True
 
 
+def held_items():  # type: ignore[no-untyped-def]
+    """The query for every item a runner holds now: only those (``ix_work_items_claims``),
+    never the whole history of the queue."""
+    return select(WorkItem).where(WorkItem.state == IN_PROGRESS)
+
+
 def held_by_run(session: Session, run_id: int) -> list[WorkItem]:
     """The items run ``run_id`` holds right now (a robot holds one at a time)."""
-    query = select(WorkItem).where(WorkItem.state == IN_PROGRESS, WorkItem.run_id == run_id)
-    return list(session.scalars(query))
+    return list(session.scalars(held_items().where(WorkItem.run_id == run_id)))
 
 
 def release_abandoned(session: Session, *, settings: Settings, actor: str) -> list[int]:
@@ -285,7 +290,7 @@ def release_abandoned(session: Session, *, settings: Settings, actor: str) -> li
     A holder on this host whose process no longer exists is gone at once; any other holder
     when its lease has passed. Only held items are read (``ix_work_items_claims``)."""
     now = utcnow()
-    held = session.scalars(select(WorkItem).where(WorkItem.state == IN_PROGRESS)).all()
+    held = session.scalars(held_items()).all()
     expired = [i for i in held if i.lease_expires_at is not None and i.lease_expires_at < now]
     dead = [i for i in held if i not in expired and processes.known_gone(i.claimed_by)]
     return _crash(session, expired, settings=settings, actor=actor, reason="lease expired") + (
