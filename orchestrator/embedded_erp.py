@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 from connectors.erp_stub import DEMO_SEED
 from connectors.erp_stub import process as stub_process
-from orchestrator import audit
+from orchestrator import audit, runner
 from orchestrator.config import DEFAULT_ERP_URL, Settings
 from orchestrator.db import transaction
 from orchestrator.processes import owner_name
@@ -53,6 +53,8 @@ class SupervisedStub:
         wait = CHECK_S
         while not self._closing.wait(wait):  # ends with stop()
             ended = self.stub.process.poll()
+            if ended is not None and runner.stopped_by() is not None:
+                return  # shutting down: the terminal's Ctrl-C reached the stub too
             if ended is None:
                 wait = CHECK_S
                 continue

@@ -18,7 +18,7 @@ is never retried automatically (it would hang the next robot first) and waits fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -360,15 +360,6 @@ def waiting(session: Session) -> list[Waiting]:
     ).all()
     return (
         [Waiting(step, "ready", n) for step, n in ready]
-        + [Waiting(step, "retry", n, _aware(until)) for step, n, until in retry]
-        + [Waiting(step, "held", n, _aware(until)) for step, n, until in held]
+        + [Waiting(step, "retry", n, until) for step, n, until in retry]
+        + [Waiting(step, "held", n, until) for step, n, until in held]
     )
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    # Aggregates bypass the column type: SQLite gives text, PostgreSQL a naive datetime.
-    if moment is None:
-        return None
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
