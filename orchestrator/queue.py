@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator import audit, erp_outage, exceptions, processes
 from orchestrator.config import Settings
-from orchestrator.models import Invoice, WorkItem, utcnow
+from orchestrator.models import Invoice, Run, WorkItem, utcnow
 from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
 
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
@@ -101,10 +101,14 @@ def claim(
     """Take the oldest ready item of ``step`` for ``runner``; ``None`` when there is none.
 
     Call in its own short transaction and commit right after, so the lock is held briefly.
-    While the ERP is out, an ERP step's robot gets nothing: its items wait uncharged.
+    While the ERP is out, an ERP step's robot gets nothing: its items wait uncharged; nor
+    does a robot whose run is being stopped.
     """
     if step in erp_outage.ERP_STEPS and erp_outage.open_outage(session) is not None:
         return None
+    run = session.get(Run, run_id) if run_id is not None else None
+    if run is not None and run.state != "running":
+        return None  # the runner is stopping this robot
     query = _ready(step).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -248,12 +252,15 @@ def give_back(
 
 
 def time_out(
-    session: Session, item_id: int, *, settings: Settings, actor: str, run_id: int
+    session: Session, item_id: int, *, settings: Settings, actor: str, since: datetime
 ) -> bool:
-    """Fail an item the watchdog stopped as ``ITEM-TIMEOUT``, never retried automatically;
-    ``False`` when ``run_id`` no longer holds it (it finished during the grace)."""
+    """Fail an item the watchdog stopped as ``ITEM-TIMEOUT``, never retried automatically.
+
+    The item may still be held, or have been put back for a retry by the robot while it was
+    being stopped (since ``since``): either way the timeout is the verdict. ``False`` when it
+    finished for good first (done, or failed by its own fault)."""
     item = session.get(WorkItem, item_id)
-    if item is None or item.state != IN_PROGRESS or item.run_id != run_id:
+    if item is None or not _held_or_failed_since(item, since):
         return False
     held = (utcnow() - item.claimed_at).total_seconds() if item.claimed_at else None
     fail(
@@ -271,6 +278,12 @@ def time_out(
         final=True,
     )
     return True
+
+
+def _held_or_failed_since(item: WorkItem, since: datetime) -> bool:
+    # A retry scheduled after the stop began is the stop's doing, not the item's.
+    retried = item.state == PENDING and item.last_error is not None and item.updated_at >= since
+    return item.state == IN_PROGRESS or retried
 
 
 def held_items():  # type: ignore[no-untyped-def]
@@ -304,9 +317,13 @@ def release_run(session: Session, run_id: int, *, settings: Settings, actor: str
     return _crash(session, left, settings=settings, actor=actor, reason=f"run {run_id} ended")
 
 
-def return_run(session: Session, run_id: int, *, actor: str) -> list[int]:
-    """Items a stopped run left in progress go back to the queue uncharged."""
-    left = held_by_run(session, run_id)
+def return_run(session: Session, run_id: int, *, actor: str, since: datetime) -> list[int]:
+    """Items a stopped run left in progress, or put back for a retry while it was being
+    stopped (since ``since``), go back to the queue uncharged."""
+    mine = select(WorkItem).where(
+        WorkItem.run_id == run_id, WorkItem.state.in_((IN_PROGRESS, PENDING))
+    )
+    left = [item for item in session.scalars(mine) if _held_or_failed_since(item, since)]
     for item in left:
         give_back(session, item, actor=actor, why=STOPPED, message=f"run {run_id} was stopped")
     return [item.id for item in left]

@@ -114,11 +114,13 @@ def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
 @dataclass(frozen=True)
 class Ending:
     """How a supervised robot ended: by itself (``how`` empty), ``stopped`` or ``timed_out``
-    (``overdue``: the item that ran past the limit, if it held one)."""
+    (``overdue``: the item that ran past the limit, if it held one; ``stopping_since``: when
+    the runner began to stop it)."""
 
     return_code: int
     how: str = ""
     overdue: int | None = None
+    stopping_since: datetime | None = None
 
 
 def run_step(settings: Settings, robot: str) -> list[Run]:
@@ -191,11 +193,14 @@ def _record(settings: Settings, run_id: int, ending: Ending) -> Run:
     with transaction(settings.database_url) as session:
         run = session.get(Run, run_id)
         actor = f"runner:{run.runner}"
-        if ending.overdue is not None:
-            queue.time_out(session, ending.overdue, settings=settings, actor=actor, run_id=run_id)
-        if ending.how:
-            # Stopped from outside: what it still held is not the items' fault.
-            queue.return_run(session, run_id, actor=actor)
+        if ending.stopping_since is not None:
+            # Stopped from outside: what it held, and what it put back for a retry while it
+            # was being stopped (Robot Framework raises its stop inside the running keyword),
+            # is not the items' fault; except the overdue item, which is.
+            since = ending.stopping_since
+            if ending.overdue is not None:
+                queue.time_out(session, ending.overdue, settings=settings, actor=actor, since=since)
+            queue.return_run(session, run_id, actor=actor, since=since)
         else:
             queue.release_run(session, run_id, settings=settings, actor=actor)
         return runs.finish(session, run, return_code=ending.return_code, ending=ending.how)
@@ -203,7 +208,6 @@ def _record(settings: Settings, run_id: int, ending: Ending) -> Run:
 
 def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]) -> Ending:
     """Wait for the robot, stopping it on a stop request or when the watchdog fires."""
-    grace = settings.stop_grace_seconds
     limit = settings.item_timeout_seconds
     idle_limit = limit + IDLE_ALLOWANCE_S
     holding: int | None = None
@@ -217,7 +221,7 @@ def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]
         except KeyboardInterrupt:  # Ctrl-C without stop_on_signals: stop all the same
             stop_all(signal.SIGINT)
         if _stop.is_set():
-            return Ending(_end(process, grace), runs.STOPPED)
+            return _stop_robot(settings, run_id, process, runs.STOPPED)
         now = time.monotonic()
         if now < next_look:
             continue
@@ -229,11 +233,26 @@ def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]
             holding, since = current, now
         overdue = [i for i, claimed in held if claimed and _age(claimed) > limit]
         if overdue or (holding is None and now - since > idle_limit):
-            return Ending(_end(process, grace), runs.TIMED_OUT, overdue[0] if overdue else None)
+            late = overdue[0] if overdue else None
+            return _stop_robot(settings, run_id, process, runs.TIMED_OUT, late)
 
 
 def _age(claimed_at: datetime) -> float:
     return (utcnow() - claimed_at).total_seconds()
+
+
+def _stop_robot(
+    settings: Settings,
+    run_id: int,
+    process: subprocess.Popen[bytes],
+    how: str,
+    overdue: int | None = None,
+) -> Ending:
+    """Stop the robot of ``run_id``: first no more claims for the run, then ``_end``."""
+    with transaction(settings.database_url) as session:
+        since = runs.stopping(session, run_id)
+    code = _end(process, settings.stop_grace_seconds)
+    return Ending(code, how, overdue, since)
 
 
 def _end(process: subprocess.Popen[bytes], grace: float) -> int:

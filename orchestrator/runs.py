@@ -1,15 +1,17 @@
 """Run records: one row per robot process, with its result, counts, outcome and output folder.
 
-States: ``running``; ``passed`` only when the robot ended normally and every item it took
-passed; ``failed`` (some item failed, is retried or was returned, or the robot itself failed:
-``outcome`` says which and why); ``stopped`` (SIGTERM/Ctrl-C); ``timed_out`` (the watchdog
-stopped an item that ran past ``KOMMUNERPA_ITEM_TIMEOUT``); ``died`` (the runner process
-disappeared while the run was ``running``, found by the next pass on the same host).
+States: ``running``; ``stopping`` (the runner is stopping its robot: it claims no more);
+``passed`` only when the robot ended normally and every item it took passed; ``failed``
+(some item failed, is retried or was returned, or the robot itself failed: ``outcome`` says
+which and why); ``stopped`` (SIGTERM/Ctrl-C); ``timed_out`` (the watchdog stopped an item
+that ran past ``KOMMUNERPA_ITEM_TIMEOUT``); ``died`` (the runner process disappeared while
+the run was ``running``, found by the next pass on the same host).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +19,9 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, erp_outage, processes, queue
 from orchestrator.models import Run, WorkItem, utcnow
 
-RUNNING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
+RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
     "running",
+    "stopping",
     "passed",
     "failed",
     "stopped",
@@ -49,6 +52,12 @@ def start(session: Session, *, robot: str, runner: str, output_dir: str) -> Run:
         details={"robot": robot, "output_dir": output_dir},
     )
     return run
+
+
+def stopping(session: Session, run_id: int) -> datetime:
+    """Mark ``run_id`` as being stopped: its robot claims no further item. Returns when."""
+    session.get(Run, run_id).state = STOPPING
+    return utcnow()
 
 
 def finish(session: Session, run: Run, *, return_code: int | None, ending: str = "") -> Run:
@@ -122,7 +131,7 @@ def close_dead(session: Session, *, actor: str) -> list[int]:
     ``died``; returns their ids. Only running runs are read (``ix_runs_state``)."""
     gone = [
         run
-        for run in session.scalars(select(Run).where(Run.state == RUNNING))
+        for run in session.scalars(select(Run).where(Run.state.in_((RUNNING, STOPPING))))
         if processes.known_gone(run.runner)
         and (run.pid is None or not processes.pid_alive(run.pid))
     ]

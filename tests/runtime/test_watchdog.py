@@ -16,7 +16,8 @@ from tasks.receipt.keywords import CRASH_AFTER_REGISTER
 from tests.runtime.conftest import kommunerpa
 
 HANG_ONCE = {CRASH_AT: f"hang:{CRASH_AFTER_REGISTER}", TIMES: "1"}
-SHORT_LIMIT = {"KOMMUNERPA_ITEM_TIMEOUT": "3", "KOMMUNERPA_STOP_GRACE": "1"}
+# Short, yet long enough for a first control item on a busy machine (schemas compile cold).
+SHORT_LIMIT = {"KOMMUNERPA_ITEM_TIMEOUT": "20", "KOMMUNERPA_STOP_GRACE": "1"}
 
 
 def test_a_hanging_item_is_stopped_and_the_others_go_on(home: Settings) -> None:
@@ -35,12 +36,12 @@ def test_a_hanging_item_is_stopped_and_the_others_go_on(home: Settings) -> None:
         (entry,) = session.scalars(select(ExceptionEntry).where(receipt_step)).all()
         assert (entry.code, entry.type, entry.state) == ("ITEM-TIMEOUT", "system", "open")
         assert entry.file_name == hung.payload["file"] and entry.work_item_id == hung.id
-        assert hung.payload["file"] in entry.message_nb and entry.evidence["limit_seconds"] == 3
+        assert hung.payload["file"] in entry.message_nb and entry.evidence["limit_seconds"] == 20
         assert hung.attempts == 1
         # The robot was started again and the other two went through receipt and on.
         assert sorted(i.state for i in receipt) == ["done", "done", "failed"]
         control = session.scalars(select(WorkItem).where(WorkItem.step == "control")).all()
-        assert [i.attempts for i in control] == [1, 1]  # controlled (their own exceptions)
+        assert [i.attempts for i in control] == [1, 1]
         assert session.get(Invoice, hung.invoice_id).status == "exception"
         states = [r.state for r in session.scalars(select(Run).where(Run.robot == "receipt"))]
         assert states == ["timed_out", "passed"]
