@@ -32,6 +32,8 @@ from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
 #: ``last_error`` of an item returned because its robot was stopped (not a catalogue code).
 STOPPED = "STOPPED"
+#: Why an item was returned uncharged (``give_back``), as its ``last_error``.
+RETURNED = frozenset({STOPPED, erp_outage.CODE})
 ERP_UNAVAILABLE = "ERP-UNAVAILABLE"
 ITEM_TIMEOUT = "ITEM-TIMEOUT"
 
@@ -238,6 +240,7 @@ def give_back(
     (``why``: ``STOPPED`` or ``ERP-OUTAGE``, kept as ``last_error``)."""
     item.state = PENDING
     item.attempts = max(0, item.attempts - 1)
+    item.not_before = None
     item.lease_expires_at = None
     item.claimed_at = None
     item.last_error = why
@@ -282,7 +285,11 @@ def time_out(
 
 def _held_or_failed_since(item: WorkItem, since: datetime) -> bool:
     # A retry scheduled after the stop began is the stop's doing, not the item's.
-    retried = item.state == PENDING and item.last_error is not None and item.updated_at >= since
+    retried = (
+        item.state == PENDING
+        and item.last_error not in (None, *RETURNED)
+        and item.updated_at >= since
+    )
     return item.state == IN_PROGRESS or retried
 
 

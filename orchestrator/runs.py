@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, erp_outage, processes, queue
+from orchestrator import audit, processes, queue
 from orchestrator.models import Run, WorkItem, utcnow
 
 RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
@@ -110,7 +110,7 @@ def finish(session: Session, run: Run, *, return_code: int | None, ending: str =
 
 def _outcome(failed: Counter[str], waiting: Counter[str], robot_rc: int | None) -> str:
     """Why a run is not ``passed``, in one line: ``2 failed (SUPPLIER-UNKNOWN ×2); …``."""
-    returned = Counter({c: n for c, n in waiting.items() if c in (queue.STOPPED, erp_outage.CODE)})
+    returned = Counter({c: n for c, n in waiting.items() if c in queue.RETURNED})
     retried = waiting - returned
     parts = [
         f"{counts.total()} {label} ({_codes(counts)})"
