@@ -24,7 +24,11 @@ from orchestrator.pipeline import process_once
     "--once", is_flag=True, help="Accepted for compatibility; a single pass is what it does."
 )
 def process(once: bool) -> None:
-    """Claim the inbox and run the pipeline's robots once (`run` keeps going)."""
+    """Claim the inbox and run the pipeline's robots once (`run` keeps going).
+
+    \b
+    Exit status: 0 the pass ran (exceptions are listed), 1 part of it could not
+    run (the ERP does not answer, a robot failed), 128+N stopped by signal N."""
     with runner.stop_on_signals(), erp_for(ready_settings()) as settings:
         result = process_once(settings)
         click.echo(f"{result.files_claimed} file(s) taken from {settings.inbox}")
