@@ -28,6 +28,8 @@ class Settings:
     poll_seconds: int
     manual_minutes_per_invoice: int = 10
     secret_key: str | None = field(default=None, repr=False)  # never printed
+    item_timeout_seconds: int = 120
+    stop_grace_seconds: int = 5
 
     @property
     def inbox(self) -> Path:
@@ -78,4 +80,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
         manual_minutes_per_invoice=int(env.get("KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE") or 10),
         secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
+        item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
+        stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
     )

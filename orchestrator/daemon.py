@@ -2,7 +2,8 @@
 
 One interval job runs the pipeline (``process_once``) every ``KOMMUNERPA_POLL_SECONDS``;
 ``max_instances=1`` and ``coalesce`` make sure passes never overlap or pile up. SIGTERM and
-Ctrl-C stop running robots gracefully (they still write their logs) and then the scheduler.
+Ctrl-C stop the scheduler and the running robots within ``KOMMUNERPA_STOP_GRACE`` seconds
+(SIGTERM, then SIGKILL: see ``orchestrator.runner``); the items they held go back uncharged.
 
 Designed for what comes next: staff start/stop/standby map to ``scheduler.resume_job``/
 ``pause_job``/``pause`` on the job id ``PIPELINE_JOB``, driven from the database so the
@@ -62,12 +63,13 @@ def build_scheduler(
 
 
 def serve(settings: Settings, on_pass: Callable[[PassResult], None] | None = None) -> None:
-    """Run until SIGTERM or Ctrl-C; robots in progress are stopped gracefully first."""
+    """Run until SIGTERM or Ctrl-C; robots in progress are stopped first (the pass in its
+    worker thread ends within the grace, and the process exits when it has)."""
     prepare(settings)
     scheduler = build_scheduler(settings, on_pass)
 
     def stop(signum: int, _frame: object) -> None:
-        runner.stop_all(signal.SIGTERM)
+        runner.stop_all(signum)
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)

@@ -1,17 +1,88 @@
 """The ERP stub as the embedded default: ``kommunerpa run`` and ``demo`` work on a fresh
-machine with no ERP of its own, on the demo data set consistent with the official examples."""
+machine with no ERP of its own, on the demo data set consistent with the official examples.
+
+The embedded stub is supervised: a watcher thread restarts it on the same port when its
+process ends, with an audit entry ``erp_stub.restarted`` and a log line each time. While it
+is down the robots see an ERP outage (``orchestrator.erp_outage``) and wait.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlparse
 
 from connectors.erp_stub import DEMO_SEED
 from connectors.erp_stub import process as stub_process
+from orchestrator import audit, runner
 from orchestrator.config import DEFAULT_ERP_URL, Settings
+from orchestrator.db import transaction
+from orchestrator.processes import owner_name
+
+log = logging.getLogger(__name__)
+#: How often the watcher looks at the stub; after a failed restart it waits up to the cap.
+CHECK_S = 2.0
+MAX_WAIT_S = 60.0
+
+
+class SupervisedStub:
+    """The stub in ``folder`` on ``port``, restarted whenever its process has ended."""
+
+    def __init__(self, settings: Settings, folder: Path, port: int | None) -> None:
+        self.settings = settings
+        self.folder = folder
+        self.stub = stub_process.start(folder, port=port)
+        self.url = self.stub.url
+        self.restarts = 0
+        self._closing = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="erp-stub-watch", daemon=True)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching, then stop the stub."""
+        self._closing.set()
+        self._watcher.join()
+        self.stub.stop()
+
+    def _watch(self) -> None:
+        wait = CHECK_S
+        while not self._closing.wait(wait):  # ends with stop()
+            ended = self.stub.process.poll()
+            if ended is not None and runner.stopped_by() is not None:
+                return  # shutting down: the terminal's Ctrl-C reached the stub too
+            if ended is None:
+                wait = CHECK_S
+                continue
+            try:
+                self._restart(ended)
+                wait = CHECK_S
+            except Exception:  # the port may be taken, the disk full: try again later
+                log.exception("the embedded ERP stub could not be restarted at %s", self.url)
+                wait = min(wait * 2, MAX_WAIT_S)
+
+    def _restart(self, exit_code: int) -> None:
+        port = urlparse(self.url).port
+        self.stub = stub_process.start(self.folder, port=port)
+        self.restarts += 1
+        log.warning(
+            "the embedded ERP stub ended (exit code %s) and was restarted at %s",
+            exit_code,
+            self.url,
+        )
+        with transaction(self.settings.database_url) as session:
+            audit.append(
+                session,
+                actor=f"runner:{owner_name()}",
+                action="erp_stub.restarted",
+                object_type="erp",
+                object_id=self.url,
+                details={"exit_code": exit_code, "restarts": self.restarts},
+            )
 
 
 @contextmanager
@@ -21,21 +92,25 @@ def erp_for(settings: Settings, *, fresh: bool = False) -> Iterator[Settings]:
     ``fresh``: always start a new stub on a free port with the demo data (the demo). Otherwise
     an ERP already answering at the configured URL is used as it is; only when the URL is the
     default and nothing answers there is the stub started on it (the demo data is loaded the
-    first time).
+    first time), supervised.
     """
     configured = os.environ.get("KOMMUNERPA_ERP_URL")
     if not fresh and (stub_process.answers(settings.erp_url) or configured):
         yield settings
         return
-    port = None if fresh else urlparse(DEFAULT_ERP_URL).port
     folder = settings.home / "erp-stub"
     # The embedded ERP keeps its register between runs (posted vouchers, idempotency keys);
     # the demo data goes in only when its database is new.
     new = fresh or not (folder / stub_process.DATABASE).exists()
-    stub = stub_process.start(folder, port=port)
+    if fresh:
+        stub = stub_process.start(folder)
+        stop, stub_url = stub.stop, stub.url
+    else:
+        supervised = SupervisedStub(settings, folder, urlparse(DEFAULT_ERP_URL).port)
+        stub, stop, stub_url = supervised.stub, supervised.stop, supervised.url
     try:
         if new:
             stub.load_seed(DEMO_SEED, reset=True)
-        yield replace(settings, erp_url=stub.url)
+        yield replace(settings, erp_url=stub_url)
     finally:
-        stub.stop()
+        stop()

@@ -121,20 +121,28 @@ class Run(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     robot: Mapped[str] = mapped_column(String(50))
     runner: Mapped[str] = mapped_column(String(200))  # host:pid of the starting process
-    state: Mapped[str] = mapped_column(String(20))  # running | passed | failed | stopped
+    # running | passed | failed | stopped | timed_out | died (see orchestrator.runs)
+    state: Mapped[str] = mapped_column(String(20), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     return_code: Mapped[int | None] = mapped_column(Integer)
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     items_failed: Mapped[int] = mapped_column(Integer, default=0)
     output_dir: Mapped[str] = mapped_column(String(1000))
+    pid: Mapped[int | None] = mapped_column(Integer)  # the robot process, while it runs
+    # Why the run is not ``passed``, in one line ("2 failed: SUPPLIER-UNKNOWN ×2").
+    outcome: Mapped[str | None] = mapped_column(Text)
 
 
 class WorkItem(Base):
     """One step of one invoice (or one inbox file, for receipt) in the work queue."""
 
     __tablename__ = "work_items"
-    __table_args__ = (Index("ix_work_items_ready", "step", "state", "not_before"),)
+    __table_args__ = (
+        Index("ix_work_items_ready", "step", "state", "not_before"),
+        # Held items (state in_progress) for the watchdog and the release of dead runners.
+        Index("ix_work_items_claims", "state", "lease_expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     step: Mapped[str] = mapped_column(String(30))
@@ -147,6 +155,8 @@ class WorkItem(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # for the item watchdog
+    last_error: Mapped[str | None] = mapped_column(String(60))  # code of the last failure
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

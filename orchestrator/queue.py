@@ -8,22 +8,34 @@ claimer at a time reads and updates the queue.
 Failures follow the RPA convention: a BUSINESS failure is never retried and waits for a
 person; an APPLICATION (system) failure goes back to ``pending`` with exponential back-off
 until ``max_attempts`` claims have failed, and then stays failed with an open exception.
+
+Two kinds of end are not the item's fault and cost no attempt: a stop (SIGTERM, Ctrl-C) and an
+ERP outage (``orchestrator.erp_outage``); the item is *returned* to the queue as it was. A
+watchdog timeout (``ITEM-TIMEOUT``) is the opposite: the item itself hangs the robot, so it
+is never retried automatically (it would hang the next robot first) and waits for a person.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, exceptions
+from orchestrator import audit, erp_outage, exceptions, processes
 from orchestrator.config import Settings
-from orchestrator.models import Invoice, WorkItem, utcnow
+from orchestrator.models import Invoice, Run, WorkItem, utcnow
 from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
 
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
+#: ``last_error`` of an item returned because its robot was stopped (not a catalogue code).
+STOPPED = "STOPPED"
+#: Why an item was returned uncharged (``give_back``), as its ``last_error``.
+RETURNED = frozenset({STOPPED, erp_outage.CODE})
+ERP_UNAVAILABLE = "ERP-UNAVAILABLE"
+ITEM_TIMEOUT = "ITEM-TIMEOUT"
 
 
 def enqueue(
@@ -81,7 +93,8 @@ def _ready(step: str):  # type: ignore[no-untyped-def]
 
 def count_ready(session: Session, step: str) -> int:
     """How many items of ``step`` could be claimed right now."""
-    return len(session.scalars(_ready(step).with_only_columns(WorkItem.id)).all())
+    ready = _ready(step).order_by(None).subquery()
+    return session.scalar(select(func.count()).select_from(ready)) or 0
 
 
 def claim(
@@ -90,7 +103,14 @@ def claim(
     """Take the oldest ready item of ``step`` for ``runner``; ``None`` when there is none.
 
     Call in its own short transaction and commit right after, so the lock is held briefly.
+    While the ERP is out, an ERP step's robot gets nothing: its items wait uncharged; nor
+    does a robot whose run is being stopped.
     """
+    if step in erp_outage.ERP_STEPS and erp_outage.open_outage(session) is not None:
+        return None
+    run = session.get(Run, run_id) if run_id is not None else None
+    if run is not None and run.state != "running":
+        return None  # the runner is stopping this robot
     query = _ready(step).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -101,7 +121,8 @@ def claim(
     item.attempts += 1
     item.claimed_by = runner
     item.run_id = run_id
-    item.lease_expires_at = utcnow() + timedelta(seconds=lease_seconds)
+    item.claimed_at = utcnow()
+    item.lease_expires_at = item.claimed_at + timedelta(seconds=lease_seconds)
     session.flush()
     return item
 
@@ -142,13 +163,27 @@ def fail(
     message: str | None,
     evidence: dict[str, Any] | None = None,
     more: list[tuple[str, dict[str, Any]]] | None = None,
+    final: bool = False,
 ) -> None:
     """Record a failed attempt: a business exception, a retry, or a final system exception.
 
-    ``more`` are further business deviations of the same item, each its own exception entry.
+    ``more`` are further business deviations of the same item, each its own exception entry;
+    ``final`` records a system failure without a retry.
+    ``ERP-UNAVAILABLE`` while the ERP's health does not answer either is an outage: the item
+    is returned uncharged and the outage recorded once (``orchestrator.erp_outage``).
     """
+    if (
+        not business
+        and code == ERP_UNAVAILABLE
+        and item.step in erp_outage.ERP_STEPS
+        and not erp_outage.erp_answers(settings.erp_url)
+    ):
+        erp_outage.begin(session, settings=settings, actor=actor, step=item.step, reason=message)
+        give_back(session, item, actor=actor, why=erp_outage.CODE, message=message)
+        return
     item.lease_expires_at = None
-    if not business and item.attempts < settings.max_attempts:
+    item.last_error = code
+    if not business and not final and item.attempts < settings.max_attempts:
         delay = settings.retry_backoff_seconds * 2 ** (item.attempts - 1)
         item.state = PENDING
         item.not_before = utcnow() + timedelta(seconds=delay)
@@ -169,9 +204,9 @@ def fail(
         return
     item.state = FAILED
     payload = item.payload or {}
-    entries = [
-        (code, {**(evidence or {}), **({"attempts": item.attempts} if not business else {})})
-    ]
+    if not business:
+        evidence = {**(evidence or {}), "attempts": item.attempts}
+    entries = [(code, evidence or {})]
     if business:
         entries += list(more or [])
     for each_code, each_evidence in entries:
@@ -185,27 +220,120 @@ def fail(
             invoice_id=item.invoice_id,
             work_item_id=item.id,
             run_id=item.run_id,
-            file_name=payload.get("file"),
+            file_name=payload.get("file") or _invoice_file(session, item.invoice_id),
             sha256=payload.get("sha256"),
             type_="business" if business else "system",
         )
     _set_invoice_status(session, item.invoice_id, "exception")
 
 
-def release_expired(session: Session, *, settings: Settings, actor: str) -> list[int]:
-    """Items whose runner died (lease passed) count as a crashed attempt; returns their ids."""
-    stale = session.scalars(
-        select(WorkItem).where(WorkItem.state == IN_PROGRESS, WorkItem.lease_expires_at < utcnow())
-    ).all()
-    return _crash(session, stale, settings=settings, actor=actor, reason="lease expired")
+def _invoice_file(session: Session, invoice_id: int | None) -> str | None:
+    # Items after receipt carry only the invoice; its file names the exception for staff.
+    invoice = session.get(Invoice, invoice_id) if invoice_id is not None else None
+    return invoice.file_name if invoice is not None else None
+
+
+def give_back(
+    session: Session, item: WorkItem, *, actor: str, why: str, message: str | None = None
+) -> None:
+    """Return a held item to the queue as if never claimed: the attempt is not charged
+    (``why``: ``STOPPED`` or ``ERP-OUTAGE``, kept as ``last_error``)."""
+    item.state = PENDING
+    item.attempts = max(0, item.attempts - 1)
+    item.not_before = None
+    item.lease_expires_at = None
+    item.claimed_at = None
+    item.last_error = why
+    audit.append(
+        session,
+        actor=actor,
+        action="workitem.returned",
+        object_type="work_item",
+        object_id=item.id,
+        details={"step": item.step, "why": why, "message": message, "run_id": item.run_id},
+    )
+
+
+def time_out(
+    session: Session, item_id: int, *, settings: Settings, actor: str, since: datetime
+) -> bool:
+    """Fail an item the watchdog stopped as ``ITEM-TIMEOUT``, never retried automatically.
+
+    The item may still be held, or have been put back for a retry by the robot while it was
+    being stopped (since ``since``): either way the timeout is the verdict. ``False`` when it
+    finished for good first (done, or failed by its own fault)."""
+    item = session.get(WorkItem, item_id)
+    if item is None or not _held_or_failed_since(item, since):
+        return False
+    held = (utcnow() - item.claimed_at).total_seconds() if item.claimed_at else None
+    fail(
+        session,
+        item,
+        settings=settings,
+        actor=actor,
+        business=False,
+        code=ITEM_TIMEOUT,
+        message=f"stopped after {settings.item_timeout_seconds} s",
+        evidence={
+            "limit_seconds": settings.item_timeout_seconds,
+            "held_seconds": round(held) if held is not None else None,
+        },
+        final=True,
+    )
+    return True
+
+
+def _held_or_failed_since(item: WorkItem, since: datetime) -> bool:
+    # A retry scheduled after the stop began is the stop's doing, not the item's.
+    retried = (
+        item.state == PENDING
+        and item.last_error not in (None, *RETURNED)
+        and item.updated_at >= since
+    )
+    return item.state == IN_PROGRESS or retried
+
+
+def held_items():  # type: ignore[no-untyped-def]
+    """The query for every item a runner holds now: only those (``ix_work_items_claims``),
+    never the whole history of the queue."""
+    return select(WorkItem).where(WorkItem.state == IN_PROGRESS)
+
+
+def held_by_run(session: Session, run_id: int) -> list[WorkItem]:
+    """The items run ``run_id`` holds right now (a robot holds one at a time)."""
+    return list(session.scalars(held_items().where(WorkItem.run_id == run_id)))
+
+
+def release_abandoned(session: Session, *, settings: Settings, actor: str) -> list[int]:
+    """Take back items whose holder is gone, as a crashed attempt; returns their ids.
+
+    A holder on this host whose process no longer exists is gone at once; any other holder
+    when its lease has passed. Only held items are read (``ix_work_items_claims``)."""
+    now = utcnow()
+    held = session.scalars(held_items()).all()
+    expired = [i for i in held if i.lease_expires_at is not None and i.lease_expires_at < now]
+    dead = [i for i in held if i not in expired and processes.known_gone(i.claimed_by)]
+    return _crash(session, expired, settings=settings, actor=actor, reason="lease expired") + (
+        _crash(session, dead, settings=settings, actor=actor, reason="the process is gone")
+    )
 
 
 def release_run(session: Session, run_id: int, *, settings: Settings, actor: str) -> list[int]:
-    """Items a finished run left in progress (it crashed or was stopped) count as crashed."""
-    left = session.scalars(
-        select(WorkItem).where(WorkItem.state == IN_PROGRESS, WorkItem.run_id == run_id)
-    ).all()
+    """Items a finished run left in progress (its robot crashed) count as crashed."""
+    left = held_by_run(session, run_id)
     return _crash(session, left, settings=settings, actor=actor, reason=f"run {run_id} ended")
+
+
+def return_run(session: Session, run_id: int, *, actor: str, since: datetime) -> list[int]:
+    """Items a stopped run left in progress, or put back for a retry while it was being
+    stopped (since ``since``), go back to the queue uncharged."""
+    mine = select(WorkItem).where(
+        WorkItem.run_id == run_id, WorkItem.state.in_((IN_PROGRESS, PENDING))
+    )
+    left = [item for item in session.scalars(mine) if _held_or_failed_since(item, since)]
+    for item in left:
+        give_back(session, item, actor=actor, why=STOPPED, message=f"run {run_id} was stopped")
+    return [item.id for item in left]
 
 
 def _crash(
@@ -222,3 +350,40 @@ def _crash(
             message=f"{reason} while {item.claimed_by} held the item",
         )
     return [item.id for item in items]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Items of one step that wait: ``ready`` now, ``retry`` after their back-off (the
+    earliest at ``until``), or ``held`` by a runner (leases until ``until`` at the latest)."""
+
+    step: str
+    kind: str
+    count: int
+    until: datetime | None = None
+
+
+def waiting(session: Session) -> list[Waiting]:
+    """What waits in the queue, by step and kind (only pending and held items are read)."""
+    now = utcnow()
+    later = WorkItem.not_before > now
+    ready = session.execute(
+        select(WorkItem.step, func.count())
+        .where(WorkItem.state == PENDING, or_(WorkItem.not_before.is_(None), ~later))
+        .group_by(WorkItem.step)
+    ).all()
+    retry = session.execute(
+        select(WorkItem.step, func.count(), func.min(WorkItem.not_before))
+        .where(WorkItem.state == PENDING, later)
+        .group_by(WorkItem.step)
+    ).all()
+    held = session.execute(
+        select(WorkItem.step, func.count(), func.max(WorkItem.lease_expires_at))
+        .where(WorkItem.state == IN_PROGRESS)
+        .group_by(WorkItem.step)
+    ).all()
+    return (
+        [Waiting(step, "ready", n) for step, n in ready]
+        + [Waiting(step, "retry", n, until) for step, n, until in retry]
+        + [Waiting(step, "held", n, until) for step, n, until in held]
+    )

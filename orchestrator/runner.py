@@ -1,46 +1,98 @@
-"""Start a robot as its own ``python -m robot`` process and record the run.
+"""Start a robot as its own ``python -m robot`` process, supervise it, and record the run.
 
-Robot Framework is not thread safe, and a separate process can be stopped with SIGTERM and
-still write its log: the first SIGTERM asks Robot Framework to stop gracefully, which it does
-after the current keyword, writing output.xml, log.html and report.html to the run's folder.
+Robot Framework is not thread safe, and a separate process can be stopped whatever it does.
+The runner (this process) watches its robot a few times a second:
+
+- **Watchdog**: it reads which work item the robot holds (``claimed_at`` of the item with
+  this run's ``run_id``). An item held longer than ``KOMMUNERPA_ITEM_TIMEOUT`` stops the
+  robot and becomes ``ITEM-TIMEOUT`` (never retried automatically), and ``run_step`` starts
+  the robot again for the items left. A robot that holds no item for that long plus a
+  minute (hung while starting) is stopped too, and not started again in this pass. This
+  lives in the parent because a robot stuck in C code (a parser reading ``/dev/zero``)
+  never runs a Python signal handler.
+- **Stop**: SIGTERM or Ctrl-C to the runner (``stop_on_signals``) or ``stop_all()`` (the
+  daemon) stops the robots and starts no new one; the items they held go back to the queue
+  uncharged.
+
+Stopping is always the same: one SIGTERM (Robot Framework stops after the current keyword
+and writes its log), then SIGKILL after ``KOMMUNERPA_STOP_GRACE`` seconds. The robot runs in
+its own session, so a terminal's Ctrl-C reaches only the runner, which decides; on Linux it
+also dies with the runner (``PR_SET_PDEATHSIG``), so a killed runner leaves no robot behind
+and the next pass takes its items back at once (``queue.release_abandoned``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from orchestrator import queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import Run
+from orchestrator.models import Run, utcnow
+from orchestrator.processes import owner_name
 
 ROBOTS_DIR = Path(__file__).resolve().parents[1] / "robots"
 ADAPTER = "orchestrator.workitems.QueueAdapter"
+#: How often the runner looks at its robot (exit, stop request), and reads what it holds.
+TICK_S = 0.2
+WATCH_S = 1.0
+#: A robot may hold no item this much longer than an item may take (start-up, writing logs).
+IDLE_ALLOWANCE_S = 60.0
+_PR_SET_PDEATHSIG = 1
 
-# Robot processes this process started and that are still running, so a daemon (whose jobs
-# run in worker threads, where signal handlers cannot be set) can stop them on shutdown.
+# Robot processes this process started and that are still running.
 _live: set[subprocess.Popen[bytes]] = set()
 _live_lock = threading.Lock()
+# Set once a stop was asked for: running robots are stopped, no new one starts.
+_stop = threading.Event()
+_stop_signal: list[int] = []
 
 
 def stop_all(signum: int = signal.SIGTERM) -> int:
-    """Ask every running robot of this process to stop gracefully; return how many."""
+    """Stop every running robot of this process (SIGTERM, then SIGKILL after the grace) and
+    start no new one; returns how many were running. Safe from a signal handler."""
+    _stop_signal[:] = [signum]
+    _stop.set()
     with _live_lock:
-        processes = list(_live)
-    for process in processes:
-        process.send_signal(signum)
-    return len(processes)
+        return len(_live)
+
+
+def stopped_by() -> int | None:
+    """The signal that stopped this process's robots, or ``None`` while none did."""
+    return _stop_signal[0] if _stop.is_set() and _stop_signal else None
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside (main thread only), SIGTERM and Ctrl-C call ``stop_all``; afterwards the
+    previous handlers are back and a later pass may run again."""
+    handled = (signal.SIGTERM, signal.SIGINT)
+    previous = {signum: signal.getsignal(signum) for signum in handled}
+    for signum in handled:
+        signal.signal(signum, lambda signum, _frame: stop_all(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        _stop.clear()
+        _stop_signal.clear()
 
 
 def runner_name() -> str:
     """This process as a runner: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return owner_name()
 
 
 def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
@@ -59,8 +111,41 @@ def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class Ending:
+    """How a supervised robot ended: by itself (``how`` empty), ``stopped`` or ``timed_out``
+    (``overdue``: the item that ran past the limit, if it held one; ``stopping_since``: when
+    the runner began to stop it)."""
+
+    return_code: int
+    how: str = ""
+    overdue: int | None = None
+    stopping_since: datetime | None = None
+
+
+def run_step(settings: Settings, robot: str) -> list[Run]:
+    """Run ``robot`` over its ready items, again after each run whose watchdog failed an
+    item, so one hanging item never holds up the others; the runs, in order."""
+    done: list[Run] = []
+    # Bounded: every repetition follows an item that failed for good (ITEM-TIMEOUT).
+    while (started := _run_once(settings, robot)) is not None:
+        run, ending = started
+        done.append(run)
+        if ending.overdue is None:
+            break
+    return done
+
+
 def run_robot(settings: Settings, robot: str) -> Run | None:
-    """Run ``robots/<robot>.robot`` once over its ready work items; ``None`` if there are none."""
+    """Run ``robots/<robot>.robot`` once over its ready work items; ``None`` if there are
+    none or a stop was asked for."""
+    started = _run_once(settings, robot)
+    return started[0] if started is not None else None
+
+
+def _run_once(settings: Settings, robot: str) -> tuple[Run, Ending] | None:
+    if _stop.is_set():
+        return None
     with transaction(settings.database_url) as session:
         if queue.count_ready(session, robot) == 0:
             return None
@@ -87,37 +172,106 @@ def run_robot(settings: Settings, robot: str) -> Run | None:
             cwd=output_dir,
             stdout=console,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
+    with _live_lock:
+        _live.add(process)
+    try:
+        with transaction(settings.database_url) as session:
+            session.get(Run, run.id).pid = process.pid
+        ending = _supervise(settings, run.id, process)
+    finally:
+        _end(process, settings.stop_grace_seconds)  # never leave a robot behind
         with _live_lock:
-            _live.add(process)
-        previous = signal.getsignal(signal.SIGTERM)
-        forward = _forwarder(process)
-        if _is_main_thread():
-            signal.signal(signal.SIGTERM, forward)
-        try:
-            return_code = process.wait()
-        except KeyboardInterrupt:
-            # Ctrl-C reached the robot too (same process group); let it write its log.
-            return_code = process.wait()
-        finally:
-            with _live_lock:
-                _live.discard(process)
-            if _is_main_thread():
-                signal.signal(signal.SIGTERM, previous)
+            _live.discard(process)
+    return _record(settings, run.id, ending), ending
+
+
+def _record(settings: Settings, run_id: int, ending: Ending) -> Run:
+    """Settle the items the robot left held, then the run."""
     with transaction(settings.database_url) as session:
-        run = session.get(Run, run.id)
-        queue.release_run(session, run.id, settings=settings, actor=f"runner:{run.runner}")
-        return runs.finish(session, run, return_code=return_code)
+        run = session.get(Run, run_id)
+        actor = f"runner:{run.runner}"
+        if ending.stopping_since is not None:
+            # Stopped from outside: what it held, and what it put back for a retry while it
+            # was being stopped (Robot Framework raises its stop inside the running keyword),
+            # is not the items' fault; except the overdue item, which is.
+            since = ending.stopping_since
+            if ending.overdue is not None:
+                queue.time_out(session, ending.overdue, settings=settings, actor=actor, since=since)
+            queue.return_run(session, run_id, actor=actor, since=since)
+        else:
+            queue.release_run(session, run_id, settings=settings, actor=actor)
+        return runs.finish(session, run, return_code=ending.return_code, ending=ending.how)
 
 
-def _forwarder(process: subprocess.Popen[bytes]):  # type: ignore[no-untyped-def]
-    def forward(signum: int, _frame: object) -> None:
-        # Stop the robot gracefully; we return after it has written its output.
-        process.send_signal(signum)
+def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]) -> Ending:
+    """Wait for the robot, stopping it on a stop request or when the watchdog fires."""
+    limit = settings.item_timeout_seconds
+    idle_limit = limit + IDLE_ALLOWANCE_S
+    holding: int | None = None
+    since = time.monotonic()  # when the robot last took or let go of an item
+    next_look = since + WATCH_S
+    while True:  # bounded: the watchdog ends a robot that makes no progress within `limit`
+        try:
+            return Ending(process.wait(timeout=TICK_S))
+        except subprocess.TimeoutExpired:
+            pass
+        except KeyboardInterrupt:  # Ctrl-C without stop_on_signals: stop all the same
+            stop_all(signal.SIGINT)
+        if _stop.is_set():
+            return _stop_robot(settings, run_id, process, runs.STOPPED)
+        now = time.monotonic()
+        if now < next_look:
+            continue
+        next_look = now + WATCH_S
+        with transaction(settings.database_url) as session:
+            held = [(i.id, i.claimed_at) for i in queue.held_by_run(session, run_id)]
+        current = held[0][0] if held else None
+        if current != holding:
+            holding, since = current, now
+        overdue = [i for i, claimed in held if claimed and _age(claimed) > limit]
+        if overdue or (holding is None and now - since > idle_limit):
+            late = overdue[0] if overdue else None
+            return _stop_robot(settings, run_id, process, runs.TIMED_OUT, late)
 
-    return forward
+
+def _age(claimed_at: datetime) -> float:
+    return (utcnow() - claimed_at).total_seconds()
 
 
-def _is_main_thread() -> bool:
-    # Signal handlers can only be set from the main thread (the scheduler runs jobs in others).
-    return threading.current_thread() is threading.main_thread()
+def _stop_robot(
+    settings: Settings,
+    run_id: int,
+    process: subprocess.Popen[bytes],
+    how: str,
+    overdue: int | None = None,
+) -> Ending:
+    """Stop the robot of ``run_id``: first no more claims for the run, then ``_end``."""
+    with transaction(settings.database_url) as session:
+        since = runs.stopping(session, run_id)
+    code = _end(process, settings.stop_grace_seconds)
+    return Ending(code, how, overdue, since)
+
+
+def _end(process: subprocess.Popen[bytes], grace: float) -> int:
+    """Stop ``process`` unless it has ended: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def _die_with_parent() -> None:
+    # Runs in the child before exec: ask Linux to SIGKILL it when the runner dies. Only a
+    # ctypes call here (no locks), as a pre-exec function in a threaded parent must be.
+    if _prctl is not None:
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None

@@ -1,20 +1,46 @@
-"""Run records: one row per robot process, with its result, counts and output folder."""
+"""Run records: one row per robot process, with its result, counts, outcome and output folder.
+
+States: ``running``; ``stopping`` (the runner is stopping its robot: it claims no more);
+``passed`` only when the robot ended normally and every item it took passed; ``failed``
+(some item failed, is retried or was returned, or the robot itself failed: ``outcome`` says
+which and why); ``stopped`` (SIGTERM/Ctrl-C); ``timed_out`` (the watchdog stopped an item
+that ran past ``KOMMUNERPA_ITEM_TIMEOUT``); ``died`` (the runner process disappeared while
+the run was ``running``, found by the next pass on the same host).
+"""
 
 from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orchestrator import audit
+from orchestrator import audit, processes, queue
 from orchestrator.models import Run, WorkItem, utcnow
 
+RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
+    "running",
+    "stopping",
+    "passed",
+    "failed",
+    "stopped",
+    "timed_out",
+    "died",
+)
+#: What an ending other than the robot's own means, first in the outcome.
+ENDING_NOTES = {
+    STOPPED: "stopped by SIGTERM or Ctrl-C",
+    TIMED_OUT: "the watchdog stopped the robot",
+    DIED: "the runner process died",
+}
 #: Robot Framework's return codes: 0 all passed, 1-249 failed tasks, 253 stopped (SIGTERM).
 RC_STOPPED = 253
 
 
 def start(session: Session, *, robot: str, runner: str, output_dir: str) -> Run:
     """Record a run that is about to start."""
-    run = Run(robot=robot, runner=runner, state="running", output_dir=output_dir)
+    run = Run(robot=robot, runner=runner, state=RUNNING, output_dir=output_dir)
     session.add(run)
     session.flush()
     audit.append(
@@ -28,23 +54,42 @@ def start(session: Session, *, robot: str, runner: str, output_dir: str) -> Run:
     return run
 
 
-def finish(session: Session, run: Run, *, return_code: int) -> Run:
-    """Record the end of ``run``: result from the return code, counts from the work items."""
-    counts = dict(
-        session.execute(
-            select(WorkItem.state, func.count())
-            .where(WorkItem.run_id == run.id)
-            .group_by(WorkItem.state)
-        ).all()
-    )
+def stopping(session: Session, run_id: int) -> datetime:
+    """Mark ``run_id`` as being stopped: its robot claims no further item. Returns when."""
+    session.get(Run, run_id).state = STOPPING
+    return utcnow()
+
+
+def finish(session: Session, run: Run, *, return_code: int | None, ending: str = "") -> Run:
+    """Record the end of ``run``: counts and outcome from its work items, the state from them,
+    the return code and how it ended (``ending``: ``stopped``, ``timed_out``, ``died``, or
+    empty when the robot ended by itself)."""
+    rows = session.execute(
+        select(WorkItem.state, WorkItem.last_error, func.count())
+        .where(WorkItem.run_id == run.id)
+        .group_by(WorkItem.state, WorkItem.last_error)
+    ).all()
+    done = sum(n for state, _, n in rows if state == "done")
+    failed = Counter({code: n for state, code, n in rows if state == "failed"})
+    waiting = Counter({code: n for state, code, n in rows if state == "pending"})
     run.return_code = return_code
     run.ended_at = utcnow()
-    run.items_done = counts.get("done", 0)
-    # A retried item is pending again but this run still failed it once.
-    run.items_failed = counts.get("failed", 0) + counts.get("pending", 0)
-    run.state = (
-        "passed" if return_code == 0 else "stopped" if return_code == RC_STOPPED else "failed"
-    )
+    run.pid = None
+    run.items_done = done
+    # A retried or returned item is pending again, but this run did not finish it.
+    run.items_failed = failed.total() + waiting.total()
+    robot_failed = return_code not in (0, RC_STOPPED, None) and not ending
+    if ending:
+        run.state = ending
+    elif return_code == RC_STOPPED:
+        run.state = STOPPED
+    else:
+        run.state = PASSED if not robot_failed and not run.items_failed else FAILED
+    notes = [
+        ENDING_NOTES.get(ending, ""),
+        _outcome(failed, waiting, return_code if robot_failed else None),
+    ]
+    run.outcome = "; ".join(filter(None, notes)) or None
     audit.append(
         session,
         actor=f"runner:{run.runner}",
@@ -57,9 +102,42 @@ def finish(session: Session, run: Run, *, return_code: int) -> Run:
             "return_code": return_code,
             "items_done": run.items_done,
             "items_failed": run.items_failed,
+            "outcome": run.outcome,
         },
     )
     return run
+
+
+def _outcome(failed: Counter[str], waiting: Counter[str], robot_rc: int | None) -> str:
+    """Why a run is not ``passed``, in one line: ``2 failed (SUPPLIER-UNKNOWN ×2); …``."""
+    returned = Counter({c: n for c, n in waiting.items() if c in queue.RETURNED})
+    retried = waiting - returned
+    parts = [
+        f"{counts.total()} {label} ({_codes(counts)})"
+        for label, counts in (("failed", failed), ("to retry", retried), ("returned", returned))
+        if counts
+    ]
+    if robot_rc is not None:
+        parts.append(f"the robot itself failed (return code {robot_rc}), see its log")
+    return "; ".join(parts)
+
+
+def _codes(counts: Counter[str]) -> str:
+    return ", ".join(f"{code or 'unknown'} ×{n}" for code, n in counts.most_common())
+
+
+def close_dead(session: Session, *, actor: str) -> list[int]:
+    """Runs still ``running`` whose runner and robot processes are gone (same host) end as
+    ``died``; returns their ids. Only running runs are read (``ix_runs_state``)."""
+    gone = [
+        run
+        for run in session.scalars(select(Run).where(Run.state.in_((RUNNING, STOPPING))))
+        if processes.known_gone(run.runner)
+        and (run.pid is None or not processes.pid_alive(run.pid))
+    ]
+    for run in gone:
+        finish(session, run, return_code=None, ending=DIED)
+    return [run.id for run in gone]
 
 
 def list_runs(session: Session) -> list[Run]:

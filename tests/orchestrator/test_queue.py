@@ -80,7 +80,7 @@ def test_expired_lease_goes_back_to_pending(settings: Settings) -> None:
         item = queue.claim(session, step="control", runner="dead", lease_seconds=60)
         item.lease_expires_at = utcnow() - timedelta(seconds=1)  # the runner died long ago
     with transaction(settings.database_url) as session:
-        assert queue.release_expired(session, settings=settings, actor=ACTOR) == [item_id]
+        assert queue.release_abandoned(session, settings=settings, actor=ACTOR) == [item_id]
     with transaction(settings.database_url) as session:
         item = session.get(WorkItem, item_id)
         assert (item.state, item.attempts, item.claimed_by) == ("pending", 1, "dead")
@@ -92,7 +92,7 @@ def test_live_lease_is_not_taken_back(settings: Settings) -> None:
     with transaction(settings.database_url) as session:
         queue.claim(session, step="control", runner="busy", lease_seconds=600)
     with transaction(settings.database_url) as session:
-        assert queue.release_expired(session, settings=settings, actor=ACTOR) == []
+        assert queue.release_abandoned(session, settings=settings, actor=ACTOR) == []
 
 
 def _claim_and_fail(settings: Settings, *, business: bool, code: str) -> WorkItem | None:
@@ -124,16 +124,17 @@ def test_business_failure_is_never_retried(settings: Settings) -> None:
 
 
 def test_system_failure_is_retried_then_left_open(settings: Settings) -> None:
+    # (ERP-UNAVAILABLE with the ERP down is an outage, not an attempt: tests/runtime.)
     assert settings.max_attempts == 3
     _fill(settings, 1)
-    states = [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
-    states += [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
-    states += [_claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE").state]
+    states = [_claim_and_fail(settings, business=False, code="ERP-ERROR").state]
+    states += [_claim_and_fail(settings, business=False, code="ERP-ERROR").state]
+    states += [_claim_and_fail(settings, business=False, code="ERP-ERROR").state]
     assert states == ["pending", "pending", "failed"]
-    assert _claim_and_fail(settings, business=False, code="ERP-UNAVAILABLE") is None
+    assert _claim_and_fail(settings, business=False, code="ERP-ERROR") is None
     with transaction(settings.database_url) as session:
         [entry] = session.scalars(select(ExceptionEntry)).all()
-        assert (entry.code, entry.type, entry.state) == ("ERP-UNAVAILABLE", "system", "open")
+        assert (entry.code, entry.type, entry.state) == ("ERP-ERROR", "system", "open")
         assert entry.evidence["attempts"] == 3
 
 

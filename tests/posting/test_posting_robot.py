@@ -134,16 +134,19 @@ def test_killed_after_the_erp_answered_posts_only_once(
     assert row["status"] == "posted" and row["voucher_id"] == voucher["voucher_id"]
 
 
-def test_erp_outage_is_a_system_exception_retried_then_left_for_a_person(
+def test_erp_outage_holds_the_invoice_uncharged_and_resumes_by_itself(
     home: Settings, demo: httpx.Client
 ) -> None:
     document = build_document(kontor_invoice("KN-2025-0200", (PAPER,)))
     demo.put("/admin/faults", json={"outage": True}).raise_for_status()
-    rows = deliver(home, {"outage.xml": document})
-    for _attempt in range(2):  # max_attempts is 3, back-off 0 in tests
-        rows = deliver(home, {})
-    row = rows["outage.xml"]
-    assert row["status"] == "exception"
-    assert [(e["code"], e["type"]) for e in row["exceptions"]] == [("ERP-UNAVAILABLE", "system")]
+    (home.inbox / "outage.xml").write_bytes(document)
+    for _pass in range(3):  # more passes than max_attempts: an outage costs no attempt
+        answer = CliRunner().invoke(process, [])
+        assert answer.exit_code == 1, answer.output  # the control step could not run
+        assert "control: 1 waiting — ERP unavailable since" in answer.output
+    row = listing()["outage.xml"]
+    assert (row["status"], row["exceptions"]) == ("received", [])  # no person needed
     demo.delete("/admin/faults").raise_for_status()
     assert vouchers(demo, invoice_number="KN-2025-0200") == []  # nothing half-written
+    assert deliver(home, {})["outage.xml"]["status"] == "posted"
+    assert len(vouchers(demo, invoice_number="KN-2025-0200")) == 1
