@@ -22,6 +22,9 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.audit:audit",
     "orchestrator.commands.demo:demo",
     "orchestrator.commands.run:run",
+    "orchestrator.commands.scheduler:scheduler",
+    "orchestrator.commands.robots:robots",
+    "orchestrator.commands.runner:runner",
     "orchestrator.commands.db:db",
 )
 

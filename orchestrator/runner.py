@@ -22,6 +22,8 @@ from orchestrator.models import Run
 
 ROBOTS_DIR = Path(__file__).resolve().parents[1] / "robots"
 ADAPTER = "orchestrator.workitems.QueueAdapter"
+#: After a run's time limit and SIGTERM, how long a robot may take to write its log.
+KILL_AFTER_SECONDS = 30
 
 # Robot processes this process started and that are still running, so a daemon (whose jobs
 # run in worker threads, where signal handlers cannot be set) can stop them on shutdown.
@@ -59,8 +61,10 @@ def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
     return env
 
 
-def run_robot(settings: Settings, robot: str) -> Run | None:
-    """Run ``robots/<robot>.robot`` once over its ready work items; ``None`` if there are none."""
+def run_robot(settings: Settings, robot: str, *, time_limit: float | None = None) -> Run | None:
+    """Run ``robots/<robot>.robot`` once over its ready work items; ``None`` if there are none.
+
+    ``time_limit`` (seconds): a robot still running then is stopped (SIGTERM, then SIGKILL)."""
     with transaction(settings.database_url) as session:
         if queue.count_ready(session, robot) == 0:
             return None
@@ -95,7 +99,7 @@ def run_robot(settings: Settings, robot: str) -> Run | None:
         if _is_main_thread():
             signal.signal(signal.SIGTERM, forward)
         try:
-            return_code = process.wait()
+            return_code = _wait(process, time_limit)
         except KeyboardInterrupt:
             # Ctrl-C reached the robot too (same process group); let it write its log.
             return_code = process.wait()
@@ -108,6 +112,20 @@ def run_robot(settings: Settings, robot: str) -> Run | None:
         run = session.get(Run, run.id)
         queue.release_run(session, run.id, settings=settings, actor=f"runner:{run.runner}")
         return runs.finish(session, run, return_code=return_code)
+
+
+def _wait(process: subprocess.Popen[bytes], time_limit: float | None) -> int:
+    """The return code; past ``time_limit`` SIGTERM (Robot Framework writes its log), and
+    SIGKILL if it has not ended ``KILL_AFTER_SECONDS`` later."""
+    try:
+        return process.wait(timeout=time_limit)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            return process.wait(timeout=KILL_AFTER_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
 
 
 def _forwarder(process: subprocess.Popen[bytes]):  # type: ignore[no-untyped-def]

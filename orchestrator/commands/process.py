@@ -6,6 +6,7 @@ import click
 
 from orchestrator.commands import ready_settings
 from orchestrator.embedded_erp import erp_for
+from orchestrator.models import Run
 from orchestrator.pipeline import PassResult, process_once
 
 
@@ -13,10 +14,14 @@ def describe(result: PassResult) -> str:
     """One line per run: robot, result, counts, log."""
     if not result.runs:
         return "nothing to do: the inbox and the queues are empty"
-    return "\n".join(
+    return "\n".join(describe_run(run) for run in result.runs)
+
+
+def describe_run(run: Run) -> str:
+    """A run in one line: robot, result, counts, log."""
+    return (
         f"{run.robot}: {run.state} (run {run.id}, {run.items_done} done, "
         f"{run.items_failed} failed) log: {run.output_dir}/log.html"
-        for run in result.runs
     )
 
 
