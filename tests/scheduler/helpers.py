@@ -1,0 +1,107 @@
+"""Helpers for the scheduler tests: bounded waiting, invoices in the inbox, robots.toml, and
+the real daemon started as ``kommunerpa scheduler``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal as D
+from typing import Any, TypeVar
+
+from orchestrator.config import Settings
+from orchestrator.demo_scenarios import kontor_invoice
+from tasks.ehf.generate import LineSpec, build_document
+from tests.erp_fixture import KOMMUNERPA
+
+T = TypeVar("T")
+PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
+#: Robot processes start slowly on a busy two-core machine: deadlines are generous bounds.
+DEADLINE_S = 240.0
+
+
+def wait_for(check: Callable[[], T], what: str, timeout: float = DEADLINE_S) -> T:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:g} s: {what}")
+        time.sleep(0.2)
+
+
+def drop_invoices(settings: Settings, *numbers: str) -> None:
+    """Valid invoices (Kontorrekvisita Nord AS to Fjordvik, on the demo order) in the inbox."""
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    for number in numbers:
+        document = build_document(kontor_invoice(number, (PAPER,)))
+        partial = settings.inbox / f".{number}.part"
+        partial.write_bytes(document)
+        partial.rename(settings.inbox / f"{number}.xml")
+
+
+def write_schedules(settings: Settings, **robots: dict[str, Any]) -> None:
+    """``robots.toml`` with the given tables (robots not named: hourly, i.e. not in a test)."""
+    lines = []
+    for name in ("receipt", "control", "matching", "posting", "nightly"):
+        table = robots.get(name, {"interval_seconds": 3600})
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()]
+    (settings.home / "robots.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@dataclass
+class Daemons:
+    """Start ``kommunerpa scheduler`` processes on one home; all are ended after the test."""
+
+    settings: Settings
+    erp_url: str
+    env: dict[str, str] = field(default_factory=dict)
+    started: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KOMMUNERPA_HOME": str(self.settings.home),
+            "KOMMUNERPA_DATABASE_URL": self.settings.database_url,
+            "KOMMUNERPA_ERP_URL": self.erp_url,
+            "KOMMUNERPA_RETRY_BACKOFF": "0",
+            "KOMMUNERPA_ERP_RETRIES": "1",
+            "KOMMUNERPA_SCHEDULER_LEASE_SECONDS": "3",
+            **self.env,
+        }
+
+    def start(self, *command: str) -> subprocess.Popen[bytes]:
+        log = self.settings.home / f"daemon-{len(self.started)}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [KOMMUNERPA, *(command or ("scheduler",))],
+                env=self.environment(),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: a test's signal reaches it alone
+            )
+        self.started.append(process)
+        return process
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``kommunerpa ARGS`` as staff type it, from another shell."""
+        return subprocess.run(
+            [KOMMUNERPA, *args],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
