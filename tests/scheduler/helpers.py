@@ -11,15 +11,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
 from orchestrator.config import Settings
+from orchestrator.db import transaction
 from orchestrator.demo_scenarios import kontor_invoice
+from orchestrator.models import ExceptionEntry, Invoice, Run, WorkItem
 from tasks.ehf.generate import LineSpec, build_document
 from tests.erp_fixture import KOMMUNERPA
 
 T = TypeVar("T")
-PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
+# One pack each: the demo order has 12 received, so up to 12 invoices all match.
+PAPER = LineSpec("KR-100", "Kopipapir", D(1), D("42.50"), unit="XPK", order_line="1")
 #: Robot processes start slowly on a busy two-core machine: deadlines are generous bounds.
 DEADLINE_S = 240.0
 
@@ -105,3 +112,75 @@ class Daemons:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def statuses(settings: Settings) -> list[str]:
+    """Every invoice's status, by id."""
+    with transaction(settings.database_url) as session:
+        return list(session.scalars(select(Invoice.status).order_by(Invoice.id)))
+
+
+def all_runs(settings: Settings, robot: str | None = None) -> list[Run]:
+    """The runs (of ``robot``), oldest first."""
+    query = select(Run).order_by(Run.id)
+    if robot is not None:
+        query = query.where(Run.robot == robot)
+    with transaction(settings.database_url) as session:
+        return list(session.scalars(query))
+
+
+def items(settings: Settings, step: str) -> list[WorkItem]:
+    """The work items of ``step``."""
+    with transaction(settings.database_url) as session:
+        return list(session.scalars(select(WorkItem).where(WorkItem.step == step)))
+
+
+def open_exceptions(settings: Settings, code: str | None = None) -> list[ExceptionEntry]:
+    """The open exception entries (of ``code``)."""
+    query = select(ExceptionEntry).where(ExceptionEntry.state == "open")
+    if code is not None:
+        query = query.where(ExceptionEntry.code == code)
+    with transaction(settings.database_url) as session:
+        return list(session.scalars(query.order_by(ExceptionEntry.id)))
+
+
+def next_run_time(settings: Settings, job: str) -> float | None:
+    """The job's due time in APScheduler's job store (``None``: paused)."""
+    jobs = sa.table("apscheduler_jobs", sa.column("id"), sa.column("next_run_time"))
+    with transaction(settings.database_url) as session:
+        row = session.execute(select(jobs.c.next_run_time).where(jobs.c.id == job)).first()
+        if row is None:
+            raise LookupError(f"no job {job}")
+        return row[0]
+
+
+def robot_pid(run: Run) -> int | None:
+    """The process id of the robot of ``run`` (its command line names the run)."""
+    needle = f"{run.robot} run {run.id}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "cmdline").read_bytes():
+                return int(entry.name)
+        except OSError:
+            continue
+    return None
+
+
+def no_step_done_twice(settings: Settings) -> bool:
+    """Each invoice has at most one work item per step (a re-run reuses its item)."""
+    with transaction(settings.database_url) as session:
+        doubled = session.execute(
+            select(WorkItem.invoice_id, WorkItem.step)
+            .where(WorkItem.invoice_id.is_not(None))
+            .group_by(WorkItem.invoice_id, WorkItem.step)
+            .having(func.count() > 1)
+        ).all()
+    return not doubled
+
+
+def run_state(settings: Settings, run_id: int) -> str:
+    """The state of run ``run_id``."""
+    with transaction(settings.database_url) as session:
+        return session.get(Run, run_id).state
