@@ -5,14 +5,20 @@ seconds, crashes lose nothing and do nothing twice, one daemon is active at a ti
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
 
 from orchestrator import robots
 from orchestrator.config import Settings
+from orchestrator.db import transaction
+from orchestrator.models import DaemonHeartbeat
 from tests.scheduler.helpers import (
     Daemons,
     all_runs,
@@ -172,12 +178,16 @@ def test_a_second_daemon_stands_by_and_takes_over_when_the_first_dies(
     assert all_runs(settings)[-1].runner.endswith(f":{second.pid}")
 
 
-def _role_of(settings: Settings, pid: int) -> str | None:
-    from orchestrator.db import transaction
-    from orchestrator.models import DaemonHeartbeat
+def _has_job(settings: Settings, job: str) -> bool:
+    try:
+        return next_run_time(settings, job) is not None
+    except LookupError:
+        return False
 
+
+def _role_of(settings: Settings, pid: int) -> str | None:
     with transaction(settings.database_url) as session:
-        for beat in session.query(DaemonHeartbeat):
+        for beat in session.scalars(select(DaemonHeartbeat)):
             if beat.daemon.endswith(f":{pid}"):
                 return beat.role
     return None
@@ -204,19 +214,22 @@ def test_a_run_missed_while_no_daemon_was_active_is_recorded(
     write_schedules(settings, matching={"interval_seconds": 3600, "misfire_grace_seconds": 1})
     daemon = daemons.start()
     active_daemon(settings, daemon)
+    wait_for(lambda: _has_job(settings, "matching"), "the matching job stored")
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=120) == 0
-    import sqlalchemy as sa
-
-    from orchestrator.db import transaction
-    from orchestrator.models import utcnow
-
-    jobs = sa.table("apscheduler_jobs", sa.column("id"), sa.column("next_run_time"))
+    # The daemon was down when matching was due ten minutes ago (as the job store keeps it).
+    due = datetime.now(UTC) - timedelta(minutes=10)
+    jobs = sa.table(
+        "apscheduler_jobs", sa.column("id"), sa.column("next_run_time"), sa.column("job_state")
+    )
     with transaction(settings.database_url) as session:
+        stored = session.execute(select(jobs.c.job_state).where(jobs.c.id == "matching")).one()
+        state = pickle.loads(stored.job_state)
+        state["next_run_time"] = due
         session.execute(
             sa.update(jobs)
             .where(jobs.c.id == "matching")
-            .values(next_run_time=utcnow().timestamp() - 600)
+            .values(next_run_time=due.timestamp(), job_state=pickle.dumps(state))
         )
     active_daemon(settings, daemons.start())
     [missed] = wait_for(
