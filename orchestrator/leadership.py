@@ -56,14 +56,7 @@ def heartbeat(settings: Settings, daemon: str) -> Beat:
         if lease.holder == daemon or free:
             if lease.holder != daemon:
                 lease.acquired_at = now
-                audit.append(
-                    session,
-                    actor=f"scheduler:{daemon}",
-                    action="scheduler.active",
-                    object_type="scheduler",
-                    object_id=daemon,
-                    details={"previous_holder": previous},
-                )
+                _audit(session, daemon, "scheduler.active", {"previous_holder": previous})
             lease.holder = daemon
             lease.expires_at = now + timedelta(seconds=lease_seconds())
         active = lease.holder == daemon
@@ -80,14 +73,7 @@ def retire(settings: Settings, daemon: str) -> None:
         if lease.holder == daemon:
             lease.holder = None
             lease.expires_at = None
-            audit.append(
-                session,
-                actor=f"scheduler:{daemon}",
-                action="scheduler.stopped",
-                object_type="scheduler",
-                object_id=daemon,
-                details={},
-            )
+            _audit(session, daemon, "scheduler.stopped", {})
         row = _beat(session, daemon, STOPPED, now)
         row.stopped_at = now
 
@@ -111,6 +97,17 @@ def seen(session: Session) -> Seen:
         holder=lease.holder if lease else None,
         lease_expires_at=lease.expires_at if lease else None,
         heartbeats=beats,
+    )
+
+
+def _audit(session: Session, daemon: str, action: str, details: dict[str, object]) -> None:
+    audit.append(
+        session,
+        actor=f"scheduler:{daemon}",
+        action=action,
+        object_type="scheduler",
+        object_id=daemon,
+        details=details,
     )
 
 
