@@ -159,6 +159,7 @@ class Daemon:
                 executor=INTERNAL_EXECUTOR,
                 max_instances=1,
                 coalesce=True,
+                misfire_grace_time=None,  # late on a busy machine is fine, never skipped
                 next_run_time=datetime.now(OSLO),
             )
         if threading.current_thread() is threading.main_thread():
