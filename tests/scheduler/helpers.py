@@ -132,7 +132,8 @@ def all_runs(settings: Settings, robot: str | None = None) -> list[Run]:
 def items(settings: Settings, step: str) -> list[WorkItem]:
     """The work items of ``step``."""
     with transaction(settings.database_url) as session:
-        return list(session.scalars(select(WorkItem).where(WorkItem.step == step)))
+        query = select(WorkItem).where(WorkItem.step == step).order_by(WorkItem.id)
+        return list(session.scalars(query))
 
 
 def open_exceptions(settings: Settings, code: str | None = None) -> list[ExceptionEntry]:

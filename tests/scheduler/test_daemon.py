@@ -89,8 +89,8 @@ def test_pause_run_resume_stop_and_start_take_effect_within_seconds(
     wait_for(lambda: statuses(settings) == ["controlled"], "the first invoice controlled")
 
     # A slow ERP keeps the control robot busy; stop it mid-run.
-    erp.put("/admin/faults", json={"latency_ms": 700}).raise_for_status()
-    drop_invoices(settings, *(f"P-{n:04}" for n in range(2, 8)))
+    erp.put("/admin/faults", json={"latency_ms": 1500}).raise_for_status()
+    drop_invoices(settings, *(f"P-{n:04}" for n in range(2, 12)))
     busy = wait_for(
         lambda: (
             [run for run in all_runs(settings, "control") if run.state == "running"]
@@ -99,7 +99,7 @@ def test_pause_run_resume_stop_and_start_take_effect_within_seconds(
         ),
         "a control run that has finished an item",
     )
-    assert daemons.cli("robots", "stop", "control", "--user", "ola").returncode == 0
+    robots.control_robot(settings, "control", "stop", user="ola")  # as the control room does
     wait_for(
         lambda: run_state(settings, busy.id) != "running",
         "the control run ended after its current item",
@@ -113,7 +113,7 @@ def test_pause_run_resume_stop_and_start_take_effect_within_seconds(
 
     erp.delete("/admin/faults").raise_for_status()
     daemons.cli("robots", "start", "control", "--user", "ola")
-    wait_for(lambda: statuses(settings) == ["controlled"] * 7, "all controlled after start")
+    wait_for(lambda: statuses(settings) == ["controlled"] * 11, "all controlled after start")
 
 
 def test_kill_9_of_a_robot_and_of_the_daemon_loses_nothing_and_does_nothing_twice(
@@ -252,3 +252,19 @@ def test_kommunerpa_run_starts_and_stops_on_ctrl_c(settings: Settings, daemons: 
     output = (settings.home / "daemon-0.log").read_text()
     assert f"Drop EHF files in {settings.inbox}" in output
     assert "stopped" in output
+
+
+def test_a_runner_works_the_queue_without_a_schedule_and_skips_paused_robots(
+    settings: Settings, daemons: Daemons
+) -> None:
+    write_schedules(settings)  # hourly: only the runner can have run anything here
+    daemons.env["KOMMUNERPA_POLL_SECONDS"] = "1"
+    robots.control_robot(settings, "posting", "pause", user="kari")
+    drop_invoices(settings, "R-0001")
+    runner = daemons.start("runner")
+    wait_for(lambda: statuses(settings) == ["matched"], "the invoice matched by the runner")
+    assert {run.runner for run in all_runs(settings)} == {f"{os.uname().nodename}:{runner.pid}"}
+    robots.control_robot(settings, "posting", "resume", user="kari")
+    wait_for(lambda: statuses(settings) == ["posted"], "posted once posting is resumed")
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(timeout=120) == 0
