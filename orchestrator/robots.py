@@ -209,6 +209,11 @@ def _state(
         last_run_id=last.id if last else None,
         last_run_state=last.state if last else None,
         last_run_at=(last.ended_at or last.started_at) if last else None,
-        next_run_at=datetime.fromtimestamp(next_run, UTC) if next_run is not None else None,
+        # A held robot's schedule does not fire, whatever the job store still says.
+        next_run_at=(
+            datetime.fromtimestamp(next_run, UTC)
+            if next_run is not None and not (paused or stopped)
+            else None
+        ),
         schedule=schedule,
     )
