@@ -31,6 +31,8 @@ class Settings:
     retry_backoff_seconds: int
     lease_seconds: int
     poll_seconds: int
+    # How long the active scheduler daemon's lease lasts without a heartbeat (see leadership).
+    scheduler_lease_seconds: float = 30.0
 
     @property
     def inbox(self) -> Path:
@@ -70,4 +72,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         retry_backoff_seconds=int(env.get("KOMMUNERPA_RETRY_BACKOFF") or 30),
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
+        scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
     )

@@ -147,7 +147,7 @@ class Daemon:
         global _daemon
         _daemon = self
         for job_id, every, tick in (
-            (HEARTBEAT_JOB, leadership.heartbeat_seconds(), self._heartbeat),
+            (HEARTBEAT_JOB, leadership.heartbeat_seconds(self.settings), self._heartbeat),
             (CONTROLS_JOB, CONTROL_POLL_SECONDS, self._apply_controls),
         ):
             self.scheduler.add_job(
@@ -224,7 +224,7 @@ class Daemon:
                 self._stand_by("its lease ran out while the database did not answer")
             return
         if beat.active:
-            self._lease_until = began + leadership.lease_seconds()
+            self._lease_until = began + self.settings.scheduler_lease_seconds
             if not self.active:
                 self._take_charge(beat)
             self._close_lost_runs()

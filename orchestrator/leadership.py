@@ -1,17 +1,17 @@
 """One active scheduler: a lease row in the database, renewed with every heartbeat.
 
-Every daemon writes a heartbeat (``daemon_heartbeats``) every ``heartbeat_seconds``, and
+Every daemon writes a heartbeat (``daemon_heartbeats``) every sixth of the lease time, and
 tries to take or renew the single lease row (``scheduler_lease``). The holder whose lease has
 not expired is the active scheduler; every other daemon stands by and takes the lease once it
-has expired, i.e. at most ``lease_seconds`` + ``heartbeat_seconds`` after the active daemon
-died. A lease row works the same on SQLite and PostgreSQL (a PostgreSQL advisory lock would
-end with the holder's connection, but ties leadership to one pooled connection and does not
-exist on SQLite). Lease times come from each daemon's own clock: keep the clocks in sync (NTP).
+has expired, i.e. at most ``KOMMUNERPA_SCHEDULER_LEASE_SECONDS`` (30) and a heartbeat after
+the active daemon died. A lease row works the same on SQLite and PostgreSQL (a PostgreSQL
+advisory lock would end with the holder's connection, but ties leadership to one pooled
+connection and does not exist on SQLite). Lease times come from each daemon's own clock:
+keep the clocks in sync (NTP).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,14 +27,9 @@ LEASE = "scheduler"
 ACTIVE, STANDBY, STOPPED = "active", "standby", "stopped"
 
 
-def lease_seconds() -> float:
-    """How long a lease lasts without renewal (``KOMMUNERPA_SCHEDULER_LEASE_SECONDS``, 30)."""
-    return float(os.environ.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30)
-
-
-def heartbeat_seconds() -> float:
+def heartbeat_seconds(settings: Settings) -> float:
     """How often a daemon renews its lease and heartbeat: a sixth of the lease."""
-    return lease_seconds() / 6
+    return settings.scheduler_lease_seconds / 6
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,7 @@ def heartbeat(settings: Settings, daemon: str) -> Beat:
                 lease.acquired_at = now
                 _audit(session, daemon, "scheduler.active", {"previous_holder": previous})
             lease.holder = daemon
-            lease.expires_at = now + timedelta(seconds=lease_seconds())
+            lease.expires_at = now + timedelta(seconds=settings.scheduler_lease_seconds)
         active = lease.holder == daemon
         _beat(session, daemon, ACTIVE if active else STANDBY, now)
         taken_over = previous if active and previous not in (None, daemon) else None

@@ -73,7 +73,7 @@ def robot_states(settings: Settings) -> list[RobotState]:
 def daemon_status(settings: Settings) -> DaemonStatus:
     """The active daemon if its lease holds, else a standby that beats, else the last seen."""
     now = utcnow()
-    fresh_after = now.timestamp() - leadership.lease_seconds()
+    fresh_after = now.timestamp() - settings.scheduler_lease_seconds
     with transaction(settings.database_url) as session:
         seen = leadership.seen(session)
     beats = {b.daemon: b for b in seen.heartbeats}

@@ -3,6 +3,7 @@ fault listeners, in-process on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -91,21 +92,19 @@ def test_a_run_stops_claiming_when_stopped_or_when_it_has_had_its_share(
 
 
 def test_one_daemon_holds_the_lease_and_another_takes_over_when_it_expires(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
 ) -> None:
     assert robots.daemon_status(settings) == robots.DaemonStatus(False, None, None, None)
     assert leadership.heartbeat(settings, "a:1").active
     assert not leadership.heartbeat(settings, "b:2").active
     status = robots.daemon_status(settings)
     assert (status.alive, status.host_pid, status.role) == (True, "a:1", "active")
-    monkeypatch.setenv("KOMMUNERPA_SCHEDULER_LEASE_SECONDS", "0.001")
-    assert leadership.heartbeat(settings, "a:1").active  # renewing keeps it
-    beat = leadership.heartbeat(settings, "b:2")  # a's lease of 1 ms has run out
+    brief = replace(settings, scheduler_lease_seconds=0.001)
+    assert leadership.heartbeat(brief, "a:1").active  # renewing keeps it
+    beat = leadership.heartbeat(brief, "b:2")  # a's lease of 1 ms has run out
     assert (beat.active, beat.taken_over_from) == (True, "a:1")
-    monkeypatch.setenv("KOMMUNERPA_SCHEDULER_LEASE_SECONDS", "30")
     leadership.retire(settings, "b:2")
-    status = robots.daemon_status(settings)
-    assert status.role != "active"
+    assert robots.daemon_status(settings).role != "active"
     assert [e.object_id for e in audit_of(settings, "scheduler.active")] == ["a:1", "b:2"]
 
 
