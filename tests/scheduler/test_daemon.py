@@ -268,3 +268,27 @@ def test_a_runner_works_the_queue_without_a_schedule_and_skips_paused_robots(
     wait_for(lambda: statuses(settings) == ["posted"], "posted once posting is resumed")
     runner.send_signal(signal.SIGTERM)
     assert runner.wait(timeout=120) == 0
+
+
+def test_sigterm_lets_running_robots_finish_their_item_and_returns_the_rest(
+    settings: Settings, daemons: Daemons, erp: httpx.Client
+) -> None:
+    write_schedules(settings, receipt=EVERY_2S, control=EVERY_2S)
+    erp.put("/admin/faults", json={"latency_ms": 1500}).raise_for_status()
+    drop_invoices(settings, *(f"G-{n:04}" for n in range(1, 7)))
+    daemon = daemons.start()
+    active_daemon(settings, daemon)
+    busy = wait_for(
+        lambda: (
+            any(i.state == "done" for i in items(settings, "control"))
+            and next((r for r in all_runs(settings, "control") if r.state == "running"), None)
+        ),
+        "a control run that has finished an item",
+    )
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=120) == 0
+    assert run_state(settings, busy.id) == "passed"  # it ended on its own, log written
+    left = [i for i in items(settings, "control") if i.state != "done"]
+    assert left and all(i.state == "pending" and i.attempts == 0 for i in left)
+    assert open_exceptions(settings) == []
+    assert not robots.daemon_status(settings).alive
