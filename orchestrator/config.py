@@ -30,6 +30,8 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)  # never printed
     item_timeout_seconds: int = 120
     stop_grace_seconds: int = 5
+    # How long the active scheduler daemon's lease lasts without a heartbeat (see leadership).
+    scheduler_lease_seconds: float = 30.0
 
     @property
     def inbox(self) -> Path:
@@ -82,4 +84,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
+        scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
     )

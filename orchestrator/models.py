@@ -289,3 +289,40 @@ class InvoiceResponse(Base):
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RobotControl(Base):
+    """What staff want of one robot: paused, stopped, or a run now (``kommunerpa robots``)."""
+
+    __tablename__ = "robot_controls"
+
+    robot: Mapped[str] = mapped_column(String(30), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    run_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    run_requested_by: Mapped[str | None] = mapped_column(String(200))
+    changed_by: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SchedulerLease(Base):
+    """The one row whose unexpired holder is the active scheduler daemon."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))  # host:pid
+    acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DaemonHeartbeat(Base):
+    """A scheduler daemon's last sign of life and its role (active or standby)."""
+
+    __tablename__ = "daemon_heartbeats"
+
+    daemon: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid
+    role: Mapped[str] = mapped_column(String(20))  # active | standby | stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

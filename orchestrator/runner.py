@@ -136,14 +136,18 @@ def run_step(settings: Settings, robot: str) -> list[Run]:
     return done
 
 
-def run_robot(settings: Settings, robot: str) -> Run | None:
+def run_robot(settings: Settings, robot: str, *, time_limit: float | None = None) -> Run | None:
     """Run ``robots/<robot>.robot`` once over its ready work items; ``None`` if there are
-    none or a stop was asked for."""
-    started = _run_once(settings, robot)
+    none or a stop was asked for. ``time_limit`` (seconds, the scheduler's limit for a whole
+    run): a robot still running then is stopped like a hanging one (SIGTERM, then SIGKILL)
+    and what it held goes back to the queue."""
+    started = _run_once(settings, robot, time_limit)
     return started[0] if started is not None else None
 
 
-def _run_once(settings: Settings, robot: str) -> tuple[Run, Ending] | None:
+def _run_once(
+    settings: Settings, robot: str, time_limit: float | None = None
+) -> tuple[Run, Ending] | None:
     if _stop.is_set():
         return None
     with transaction(settings.database_url) as session:
@@ -180,7 +184,7 @@ def _run_once(settings: Settings, robot: str) -> tuple[Run, Ending] | None:
     try:
         with transaction(settings.database_url) as session:
             session.get(Run, run.id).pid = process.pid
-        ending = _supervise(settings, run.id, process)
+        ending = _supervise(settings, run.id, process, time_limit)
     finally:
         _end(process, settings.stop_grace_seconds)  # never leave a robot behind
         with _live_lock:
@@ -206,12 +210,19 @@ def _record(settings: Settings, run_id: int, ending: Ending) -> Run:
         return runs.finish(session, run, return_code=ending.return_code, ending=ending.how)
 
 
-def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]) -> Ending:
-    """Wait for the robot, stopping it on a stop request or when the watchdog fires."""
+def _supervise(
+    settings: Settings,
+    run_id: int,
+    process: subprocess.Popen[bytes],
+    time_limit: float | None = None,
+) -> Ending:
+    """Wait for the robot, stopping it on a stop request, when the watchdog fires, or when
+    the run's ``time_limit`` is over."""
     limit = settings.item_timeout_seconds
     idle_limit = limit + IDLE_ALLOWANCE_S
     holding: int | None = None
     since = time.monotonic()  # when the robot last took or let go of an item
+    deadline = since + time_limit if time_limit else None
     next_look = since + WATCH_S
     while True:  # bounded: the watchdog ends a robot that makes no progress within `limit`
         try:
@@ -223,6 +234,8 @@ def _supervise(settings: Settings, run_id: int, process: subprocess.Popen[bytes]
         if _stop.is_set():
             return _stop_robot(settings, run_id, process, runs.STOPPED)
         now = time.monotonic()
+        if deadline is not None and now > deadline:
+            return _stop_robot(settings, run_id, process, runs.TIMED_OUT)
         if now < next_look:
             continue
         next_look = now + WATCH_S

@@ -19,7 +19,7 @@ from typing import Any
 from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
 from sqlalchemy import select
 
-from orchestrator import queue
+from orchestrator import queue, robots
 from orchestrator.db import transaction
 from orchestrator.models import WorkItem
 from orchestrator.robot_api import EXCEPTION_KEY, context
@@ -39,6 +39,9 @@ class QueueAdapter(BaseAdapter):
 
     def reserve_input(self) -> str:
         """Claim the next ready item of this robot's step; ``EmptyQueue`` when none is left."""
+        stops = robots.claiming_stops(self.ctx.settings, self.ctx.step, self.ctx.run_id)
+        if stops is not None:  # stopped by staff, shutdown, or this run has had its share
+            raise EmptyQueue(stops)
         with transaction(self.url) as session:
             item = queue.claim(
                 session,

@@ -1,0 +1,67 @@
+"""``kommunerpa runner``: take work items from the shared queue on this machine, no schedule."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from sqlalchemy import make_url
+
+from orchestrator import robot_work, schedules
+from orchestrator import runner as robot_runner
+from orchestrator.commands import ready_settings
+from orchestrator.commands.process import describe_run
+from orchestrator.config import Settings
+from orchestrator.daemon import configure_logging
+
+#: After SIGTERM/Ctrl-C, how long running robots get to finish their current work item.
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def work_queue(settings: Settings, stopping: threading.Event) -> None:
+    """Run each robot that has ready items, in step order, every ``poll_seconds``, until
+    ``stopping`` is set. Paused and stopped robots are skipped."""
+    while not stopping.is_set():
+        loaded = schedules.load(settings.home)
+        for robot in schedules.ROBOTS:
+            robot_work.work_robot(
+                settings,
+                robot,
+                loaded[robot],
+                stopping=stopping.is_set,
+                on_run=lambda run: click.echo(describe_run(run)),
+            )
+        stopping.wait(settings.poll_seconds)
+
+
+@click.command()
+def runner() -> None:
+    """Run the robots for whatever the shared queue holds, on this machine, until Ctrl-C.
+
+    Start one on every machine that should share the work (same database and home folder).
+    Robots paused or stopped with `kommunerpa robots` are skipped here too."""
+    configure_logging()
+    settings = ready_settings()
+    try:
+        schedules.load(settings.home)
+    except schedules.ScheduleError as error:
+        raise click.ClickException(str(error)) from None
+    stopping = threading.Event()
+    me = robot_runner.runner_name()
+
+    def stop(_signum: int, _frame: object) -> None:
+        stopping.set()
+        threading.Thread(target=robot_work.ask_runs_to_stop, args=(settings, me)).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # The robots run from a worker thread: the main thread stays free for the signals.
+    worker = threading.Thread(target=work_queue, args=(settings, stopping), name="runner")
+    worker.start()
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    click.echo(f"Runner {me} takes work from {database} (Ctrl-C stops)")
+    while worker.is_alive() and not stopping.is_set():
+        worker.join(0.5)
+    robot_work.end_robots(worker.is_alive, SHUTDOWN_GRACE_SECONDS)
+    click.echo("runner stopped")
