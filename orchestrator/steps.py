@@ -19,6 +19,9 @@ STATUS_AFTER: dict[str, str] = {
 #: work item keeps them (an invoice without an order waits for its approver).
 HOLD_STATUSES = frozenset({"awaiting_approval"})
 
+#: Invoice statuses after which nothing more happens automatically.
+FINAL_STATUSES = frozenset({"posted", "rejected"})
+
 
 def next_step(step: str) -> str | None:
     """The step after ``step``, or ``None`` after the last one."""
