@@ -15,7 +15,6 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 from sqlalchemy import select
-from tasks.ehf.generate import LineSpec, build_document
 
 from connectors.erp_stub import DEMO_SEED
 from connectors.erp_stub import process as stub_process
@@ -26,6 +25,7 @@ from orchestrator.demo_scenarios import kontor_invoice
 from orchestrator.embedded_erp import SupervisedStub
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, WorkItem
 from orchestrator.pipeline import process_once
+from tasks.ehf.samples.generate import LineSpec, build_document
 from tests.runtime.conftest import wait_for
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(2), D("42.50"), unit="XPK", order_line="1")

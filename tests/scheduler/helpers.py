@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from tasks.ehf.generate import LineSpec, build_document
 
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.demo_scenarios import kontor_invoice
 from orchestrator.models import ExceptionEntry, Invoice, Run, WorkItem
+from tasks.ehf.samples.generate import LineSpec, build_document
 from tests.erp_fixture import KOMMUNERPA
 
 T = TypeVar("T")

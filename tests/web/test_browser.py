@@ -32,7 +32,7 @@ from orchestrator import services, users
 from orchestrator.config import Settings, load_settings
 from orchestrator.demo_scenarios import scenarios
 from orchestrator.pipeline import prepare, process_once
-from tests.erp_fixture import KOMMUNERPA, REPO, erp_stub  # noqa: F401  (session fixture)
+from tests.erp_fixture import KOMMUNERPA, REPO
 from tests.web.seed import PASSWORD, PEOPLE
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,7 +76,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def control_room(
-    erp_stub: str,  # noqa: F811
+    erp_stub: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[ControlRoom]:
     """Day 1 of the demo scenarios through the real robots, users, and the served app."""
