@@ -6,9 +6,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from tasks.ehf.document import PREFIXES
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.ehf.safexml import parse_bytes
+from tasks.ehf.vocabulary import PREFIXES
 
 NS = {k: v for k, v in PREFIXES.items() if k in ("cbc", "cac")}
 

@@ -5,7 +5,7 @@ every element by its tag, so a rule's context (``//cac:TaxCategory``) is a dicti
 lookup, and relative paths (``cac:Party/cac:PartyLegalEntity/cbc:CompanyID``) are walked
 child by child with the path split once and cached.
 
-Tags are Clark names (``{namespace}LocalName``); ``cbc("ID")`` and ``cac("Party")`` build them.
+Tags are Clark names (``{namespace}LocalName``), named in ``tasks.ehf.vocabulary``.
 """
 
 from __future__ import annotations
@@ -17,36 +17,12 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-NS_EXT = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
-NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-NS_CREDITNOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+from tasks.ehf.vocabulary import CREDIT_NOTE, INVOICE, PREFIXES
 
-PREFIXES = {
-    "cbc": NS_CBC,
-    "cac": NS_CAC,
-    "ext": NS_EXT,
-    "ubl": NS_INVOICE,
-    "cn": NS_CREDITNOTE,
-}
 _PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
-
-INVOICE = f"{{{NS_INVOICE}}}Invoice"
-CREDIT_NOTE = f"{{{NS_CREDITNOTE}}}CreditNote"
 
 Element = etree._Element
 T = TypeVar("T")
-
-
-def cbc(name: str) -> str:
-    """Clark tag of a UBL basic component, e.g. ``cbc("ID")``."""
-    return f"{{{NS_CBC}}}{name}"
-
-
-def cac(name: str) -> str:
-    """Clark tag of a UBL aggregate component, e.g. ``cac("Party")``."""
-    return f"{{{NS_CAC}}}{name}"
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,8 @@ from typing import Any
 
 from lxml import etree
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import CREDIT_NOTE, INVOICE, cbc
 
 #: The fake base URL the schemas are compiled under; imports resolve relative to it.
 _BASE = "file:///ehf-ubl-2.1/"

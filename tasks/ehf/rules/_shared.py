@@ -10,34 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import NS_CAC, NS_CBC, Document, Element, string_value
+from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.vocabulary import CHARGE_INDICATOR, ID, TAX_SCHEME
 from tasks.ehf.xpathfn import to_decimal, xs_date
 
 #: The characters XPath ``normalize-space`` (and the xs: lexical forms) treat as white space.
 XML_SPACE = " \t\r\n"
-
-_ID = f"{{{NS_CBC}}}ID"
-_TAX_SCHEME = f"{{{NS_CAC}}}TaxScheme"
-_CHARGE_INDICATOR = f"{{{NS_CBC}}}ChargeIndicator"
-
-
-#: The local names of the UBL amount elements, each with a ``currencyID`` the currency code
-#: lists govern (BR-CL-03, PEPPOL-EN16931-CL007/R051), in the order the rules list them.
-AMOUNT_NAMES = (
-    "Amount",
-    "BaseAmount",
-    "PriceAmount",
-    "TaxAmount",
-    "TaxableAmount",
-    "LineExtensionAmount",
-    "TaxExclusiveAmount",
-    "TaxInclusiveAmount",
-    "AllowanceTotalAmount",
-    "ChargeTotalAmount",
-    "PrepaidAmount",
-    "PayableRoundingAmount",
-    "PayableAmount",
-)
 
 
 class CastError(ValueError):
@@ -101,7 +79,7 @@ def is_vat_scheme(category: Element) -> bool:
     (or a PartyTaxScheme): any of its schemes, each by its first ID."""
     # A plain loop, not any() over a generator: this runs for every category and party.
     for scheme in category[:]:  # noqa: SIM110
-        if scheme.tag == _TAX_SCHEME and scheme_is_vat(scheme):
+        if scheme.tag == TAX_SCHEME and scheme_is_vat(scheme):
             return True
     return False
 
@@ -111,7 +89,7 @@ def scheme_is_vat(scheme: Element) -> bool:
 
     'VAT' has no inner space, so trimming XML white space equals normalize-space here."""
     for c in scheme[:]:
-        if c.tag == _ID:
+        if c.tag == ID:
             text = c.text if len(c) == 0 else string_value(c)
             return text is not None and text.strip(XML_SPACE).upper() == "VAT"
     return False
@@ -124,7 +102,7 @@ def charge_indicators(allowance_charge: Element) -> set[bool]:
     failed cast as no match (and the XSD rejects it anyway)."""
     found = set()
     for c in allowance_charge:
-        if c.tag == _CHARGE_INDICATOR:
+        if c.tag == CHARGE_INDICATOR:
             value = string_value(c).strip(XML_SPACE)
             if value in ("true", "1"):
                 found.add(True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element, string_value
 from tasks.ehf.rules._shared import Kids, decimal_of_text, shared_children
-
-INVOICE_LINE = cac("InvoiceLine")
-CREDIT_NOTE_LINE = cac("CreditNoteLine")
-PRICE = cac("Price")
-LINE_EXTENSION_AMOUNT = cbc("LineExtensionAmount")
+from tasks.ehf.vocabulary import (
+    CREDIT_NOTE_LINE,
+    INVOICE_LINE,
+    LINE_EXTENSION_AMOUNT,
+    PRICE,
+)
 
 _NO_CHILDREN: Kids = {}
 

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
+from tasks.ehf.document import Document, Element, normalize_space
 from tasks.ehf.document import string_value as string_value
 from tasks.ehf.rules._shared import (
     XML_SPACE,
@@ -24,30 +24,6 @@ from tasks.ehf.rules._shared import (
 )
 from tasks.ehf.rules.cen_vat.model import Category, categories
 from tasks.ehf.xpathfn import decimal_places
-
-LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
-
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
-AMOUNT = cbc("Amount")
-BASE_AMOUNT = cbc("BaseAmount")
-REASON = cbc("AllowanceChargeReason")
-REASON_CODE = cbc("AllowanceChargeReasonCode")
-ID = cbc("ID")
-PERCENT = cbc("Percent")
-TAX_TOTAL = cac("TaxTotal")
-TAX_SUBTOTAL = cac("TaxSubtotal")
-TAX_AMOUNT = cbc("TaxAmount")
-TAXABLE_AMOUNT = cbc("TaxableAmount")
-LINE_EXTENSION_AMOUNT = cbc("LineExtensionAmount")
-PARTY = cac("Party")
-POSTAL_ADDRESS = cac("PostalAddress")
-COUNTRY = cac("Country")
-IDENTIFICATION_CODE = cbc("IdentificationCode")
-START_DATE = cbc("StartDate")
-END_DATE = cbc("EndDate")
-DESCRIPTION_CODE = cbc("DescriptionCode")
-INVOICE_PERIOD = cac("InvoicePeriod")
-
 
 _NOTHING: list[Element | None] = [None]
 

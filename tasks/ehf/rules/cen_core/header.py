@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
@@ -18,42 +18,40 @@ from tasks.ehf.rules._shared import (
     decimal,
     shared_children,
 )
-from tasks.ehf.rules.cen_core._xp import (
+from tasks.ehf.rules.cen_core._xp import filled, first, has, string_value
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    CREDIT_NOTE_TYPE_CODE,
+    CUSTOMIZATION_ID,
     DESCRIPTION_CODE,
+    DOCUMENT_CURRENCY_CODE,
     ID,
     INVOICE_PERIOD,
+    INVOICE_TYPE_CODE,
+    ISSUE_DATE,
+    LEGAL_MONETARY_TOTAL,
     LINES,
     PARTY,
+    PARTY_LEGAL_ENTITY,
     POSTAL_ADDRESS,
+    REGISTRATION_NAME,
     TAX_AMOUNT,
+    TAX_CURRENCY_CODE,
+    TAX_EXCLUSIVE_AMOUNT,
+    TAX_INCLUSIVE_AMOUNT,
+    TAX_POINT_DATE,
     TAX_SUBTOTAL,
     TAX_TOTAL,
-    filled,
-    first,
-    has,
-    string_value,
 )
 from tasks.ehf.xpathfn import decimal_places, round2
 
-SUPPLIER = cac("AccountingSupplierParty")
-CUSTOMER = cac("AccountingCustomerParty")
-LEGAL_ENTITY = cac("PartyLegalEntity")
-REGISTRATION_NAME = cbc("RegistrationName")
-MONETARY_TOTAL = cac("LegalMonetaryTotal")
-TAX_INCLUSIVE = cbc("TaxInclusiveAmount")
-TAX_EXCLUSIVE = cbc("TaxExclusiveAmount")
-DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
-TAX_CURRENCY = cbc("TaxCurrencyCode")
-TAX_POINT_DATE = cbc("TaxPointDate")
-INVOICE_TYPE = cbc("InvoiceTypeCode")
-CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
-
 # BR-01..BR-05: a header field whose normalized value must not be empty.
 _REQUIRED_FIELDS = (
-    ("BR-01", cbc("CustomizationID")),
+    ("BR-01", CUSTOMIZATION_ID),
     ("BR-02", ID),
-    ("BR-03", cbc("IssueDate")),
-    ("BR-05", DOCUMENT_CURRENCY),
+    ("BR-03", ISSUE_DATE),
+    ("BR-05", DOCUMENT_CURRENCY_CODE),
 )
 
 
@@ -71,7 +69,7 @@ def check_document(doc: Document, report: Report) -> None:
     for rule_id, tag in _REQUIRED_FIELDS:
         if not filled(get(tag)):
             report(rule_id, root, field=tag)
-    if not filled(get(INVOICE_TYPE)) and not filled(get(CREDIT_NOTE_TYPE)):
+    if not filled(get(INVOICE_TYPE_CODE)) and not filled(get(CREDIT_NOTE_TYPE_CODE)):
         report("BR-04", root)
     _check_parties(doc, root, k, report)
     if LINES[0] not in k and LINES[1] not in k:
@@ -92,13 +90,13 @@ def check_document(doc: Document, report: Report) -> None:
 
 def _check_parties(doc: Document, root: Element, k: Kids, report: Report) -> None:
     """BR-06, BR-07 (seller and buyer names), BR-08, BR-10 (their postal addresses)."""
-    if not _named(first(k, SUPPLIER)):
+    if not _named(first(k, ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-06", root)
-    if not _named(first(k, CUSTOMER)):
+    if not _named(first(k, ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-07", root)
-    if not _has_postal_address(doc, k.get(SUPPLIER)):
+    if not _has_postal_address(doc, k.get(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-08", root)
-    if not _has_postal_address(doc, k.get(CUSTOMER)):
+    if not _has_postal_address(doc, k.get(ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-10", root)
 
 
@@ -107,7 +105,7 @@ def _named(holder: Element | None) -> bool:
     the seller's or buyer's element, following the first child at each step (measured
     cheaper than building parent maps of the document's entities and names)."""
     party = None if holder is None else child(holder, PARTY)
-    entity = None if party is None else child(party, LEGAL_ENTITY)
+    entity = None if party is None else child(party, PARTY_LEGAL_ENTITY)
     name = None if entity is None else child(entity, REGISTRATION_NAME)
     return name is not None and not blank(string_value(name))
 
@@ -125,7 +123,7 @@ def _has_postal_address(doc: Document, holders: list[Element] | None) -> bool:
 
 def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -> None:
     """BR-53: every VAT accounting currency has a VAT total in that currency (any TaxTotal)."""
-    currencies = k.get(TAX_CURRENCY)
+    currencies = k.get(TAX_CURRENCY_CODE)
     if not currencies:
         return
     used = {
@@ -144,7 +142,7 @@ def _check_vat_total(
     """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency.
 
     ``totals``: the children of each cac:TaxTotal of the root."""
-    for currency in map(string_value, k.get(DOCUMENT_CURRENCY, ())):
+    for currency in map(string_value, k.get(DOCUMENT_CURRENCY_CODE, ())):
         vat: list[Decimal | None] = []
         try:
             for total in totals:
@@ -152,7 +150,7 @@ def _check_vat_total(
                 if len(amounts) > 1:  # xs:decimal() of two nodes: a dynamic error
                     raise CastError(currency)
                 vat.extend(decimal(a) for a in amounts)
-            ok = len(vat) == 1 and _inclusive_matches(doc, k.get(MONETARY_TOTAL, []), vat[0])
+            ok = len(vat) == 1 and _inclusive_matches(doc, k.get(LEGAL_MONETARY_TOTAL, []), vat[0])
         except CastError:
             ok = False
         if not ok:
@@ -166,12 +164,12 @@ def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | No
     inclusive: list[Element] = []
     for m in monetary:
         get = shared_children(doc, m).get
-        found = get(TAX_EXCLUSIVE)
+        found = get(TAX_EXCLUSIVE_AMOUNT)
         if found is not None:
             if exclusive is not None:  # arithmetic on a sequence of two: a dynamic error
                 raise CastError("TaxExclusiveAmount")
             exclusive = found[0]
-        found = get(TAX_INCLUSIVE)
+        found = get(TAX_INCLUSIVE_AMOUNT)
         if found is not None:
             inclusive.append(found[0])
     if exclusive is None or vat is None:
@@ -190,7 +188,7 @@ def _check_vat_total_decimals(doc: Document, root: Element, k: Kids, report: Rep
     the predicate the path is relative to the TaxAmount, so it compares with a child of the
     amount, which a schema-valid document never has. The rules therefore only fire on such
     a malformed amount; we reproduce that instead of guessing the intent."""
-    for rule_id, tag in (("BR-DEC-13", DOCUMENT_CURRENCY), ("BR-DEC-15", TAX_CURRENCY)):
+    for rule_id, tag in (("BR-DEC-13", DOCUMENT_CURRENCY_CODE), ("BR-DEC-15", TAX_CURRENCY_CODE)):
         codes = doc.all(tag)
         if len(codes) == len(k.get(tag, ())):  # every such code is a child of the root
             continue

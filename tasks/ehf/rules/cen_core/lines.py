@@ -3,7 +3,7 @@ identifiers, and the invoicing period (BG-14)."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules._shared import (
     CastError,
@@ -13,40 +13,34 @@ from tasks.ehf.rules._shared import (
     date_minutes,
     shared_children,
 )
-from tasks.ehf.rules.cen_core._xp import (
+from tasks.ehf.rules.cen_core._xp import any_not_negative, has, string_value, too_precise
+from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
+from tasks.ehf.rules.lines_model import Line, lines
+from tasks.ehf.vocabulary import (
+    ADDITIONAL_ITEM_PROPERTY,
     ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON,
+    ALLOWANCE_CHARGE_REASON_CODE,
     AMOUNT,
     BASE_AMOUNT,
+    COMMODITY_CLASSIFICATION,
+    CREDITED_QUANTITY,
     DESCRIPTION_CODE,
     END_DATE,
     ID,
     INVOICE_PERIOD,
+    INVOICED_QUANTITY,
+    ITEM,
+    ITEM_CLASSIFICATION_CODE,
     LINES,
-    REASON,
-    REASON_CODE,
+    NAME,
+    PRICE,
+    PRICE_AMOUNT,
+    STANDARD_ITEM_IDENTIFICATION,
     START_DATE,
-    any_not_negative,
-    has,
-    string_value,
-    too_precise,
+    VALUE,
 )
-from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
-from tasks.ehf.rules.lines_model import Line, lines
 from tasks.ehf.xpathfn import decimal_places
-
-ITEM = cac("Item")
-NAME = cbc("Name")
-VALUE = cbc("Value")
-PRICE = cac("Price")
-PRICE_AMOUNT = cbc("PriceAmount")
-INVOICED_QUANTITY = cbc("InvoicedQuantity")
-CREDITED_QUANTITY = cbc("CreditedQuantity")
-CLASSIFIED_TAX_CATEGORY = cac("ClassifiedTaxCategory")
-ADDITIONAL_ITEM_PROPERTY = cac("AdditionalItemProperty")
-ITEM_CLASSIFICATION_CODE = cbc("ItemClassificationCode")
-COMMODITY_CLASSIFICATION = cac("CommodityClassification")
-STANDARD_ITEM_IDENTIFICATION = cac("StandardItemIdentification")
-QUANTITIES = (INVOICED_QUANTITY, CREDITED_QUANTITY)
 
 # Line allowance (BG-27) and line charge (BG-28): amount, reason (twice), decimals.
 _LINE_ALLOWANCE = ("BR-41", "BR-42", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
@@ -159,7 +153,7 @@ def check_line_allowances(doc: Document, report: Report) -> None:
         k = shared_children(doc, ac)
         if AMOUNT not in k:
             report(ids[0], ac)
-        if REASON not in k and REASON_CODE not in k:
+        if ALLOWANCE_CHARGE_REASON not in k and ALLOWANCE_CHARGE_REASON_CODE not in k:
             report(ids[1], ac)
             report(ids[2], ac)
         value = too_precise(k.get(AMOUNT))

@@ -12,10 +12,7 @@ from tasks.ehf.rules.cen_vat.model import (
     AT_OTHER,
     AT_SUBTOTAL,
     HUNDRED,
-    LINE_TAGS,
     ONE,
-    TAX_AMOUNT,
-    TAXABLE_AMOUNT,
     ZERO,
     Category,
     VatView,
@@ -23,6 +20,7 @@ from tasks.ehf.rules.cen_vat.model import (
     percent_compare,
     within_one,
 )
+from tasks.ehf.vocabulary import LINES, TAX_AMOUNT, TAXABLE_AMOUNT
 from tasks.ehf.xpathfn import round2
 
 # --- the category's own elements: rate (-05..-07) and breakdown (-08..-10) ---
@@ -83,7 +81,7 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
         if not rules.by_rate:
             taxable = decimal_of(amounts.get(TAXABLE_AMOUNT))
             return taxable is not None and any(
-                doc.has(tag) and taxable == view.total(tag, rules.code, None) for tag in LINE_TAGS
+                doc.has(tag) and taxable == view.total(tag, rules.code, None) for tag in LINES
             )
         rate = cat.percent()
         if rate is None:
@@ -97,7 +95,7 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
         used = VatView.used_at_rate if rules.code == "S" else _has_lines
         return any(
             used(view, tag, rules.code, rate) and low < view.total(tag, rules.code, rate) < high
-            for tag in LINE_TAGS
+            for tag in LINES
         )
     except CastError:
         return False

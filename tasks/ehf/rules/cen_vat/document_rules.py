@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, Element, cac, cbc, select, string_value, text
+from tasks.ehf.document import Document, Element, select, string_value, text
 from tasks.ehf.registry import Report
 from tasks.ehf.rules._shared import is_vat_scheme
 from tasks.ehf.rules.cen_vat.model import (
@@ -14,9 +14,16 @@ from tasks.ehf.rules.cen_vat.model import (
     Category,
     VatView,
 )
-
-IDENTIFICATION_CODE = cbc("IdentificationCode")
-
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    COMPANY_ID,
+    IDENTIFICATION_CODE,
+    PARTY,
+    PARTY_LEGAL_ENTITY,
+    PARTY_TAX_SCHEME,
+    TAX_REPRESENTATIVE_PARTY,
+)
 
 # --- where each category code is used: what the document-level rules select ---
 
@@ -140,15 +147,6 @@ BREAKDOWN_RULES: tuple[tuple[str, Callable[[CodeUse], bool]], ...] = (
 # --- document level: -02..-04 (VAT identifiers of the parties) ---
 
 
-COMPANY_ID = cbc("CompanyID")
-PARTY = cac("Party")
-PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
-SELLER = cac("AccountingSupplierParty")
-BUYER = cac("AccountingCustomerParty")
-REPRESENTATIVE = cac("TaxRepresentativeParty")
-
-
 def _any_vat(schemes: list[Element]) -> bool:
     """Some of these PartyTaxSchemes is ``[cac:TaxScheme/(normalize-space(upper-case(cbc:ID))
     = 'VAT')]``."""
@@ -180,13 +178,13 @@ class Parties:
             role = party.getparent()
             role_tag = role.tag if role is not None and party.tag == PARTY else None
             if holder.tag == PARTY_TAX_SCHEME:
-                if party.tag == REPRESENTATIVE:
+                if party.tag == TAX_REPRESENTATIVE_PARTY:
                     self.representative.append(holder)
-                elif role_tag == SELLER:
+                elif role_tag == ACCOUNTING_SUPPLIER_PARTY:
                     self.seller.append(holder)
-                elif role_tag == BUYER:
+                elif role_tag == ACCOUNTING_CUSTOMER_PARTY:
                     self.buyer.append(holder)
-            elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == BUYER:
+            elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == ACCOUNTING_CUSTOMER_PARTY:
                 self.buyer_legal = True
 
     @property

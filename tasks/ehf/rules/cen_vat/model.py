@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element, string_value
 from tasks.ehf.rules._shared import (
     CastError,
     charge_indicators,
@@ -16,26 +16,25 @@ from tasks.ehf.rules._shared import (
     norm_space,
     scheme_is_vat,
 )
+from tasks.ehf.vocabulary import (
+    ALLOWANCE_CHARGE,
+    AMOUNT,
+    CLASSIFIED_TAX_CATEGORY,
+    CREDIT_NOTE_LINE,
+    ID,
+    INVOICE_LINE,
+    ITEM,
+    LINE_EXTENSION_AMOUNT,
+    LINES,
+    PERCENT,
+    TAX_CATEGORY,
+    TAX_EXEMPTION_REASON,
+    TAX_EXEMPTION_REASON_CODE,
+    TAX_SCHEME,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+)
 from tasks.ehf.xpathfn import to_number
-
-ID = cbc("ID")
-PERCENT = cbc("Percent")
-TAX_SCHEME = cac("TaxScheme")
-TAX_CATEGORY = cac("TaxCategory")
-CLASSIFIED = cac("ClassifiedTaxCategory")
-TAX_SUBTOTAL = cac("TaxSubtotal")
-TAX_TOTAL = cac("TaxTotal")
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
-ITEM = cac("Item")
-INVOICE_LINE = cac("InvoiceLine")
-CREDIT_NOTE_LINE = cac("CreditNoteLine")
-LINE_TAGS = (INVOICE_LINE, CREDIT_NOTE_LINE)
-TAXABLE_AMOUNT = cbc("TaxableAmount")
-TAX_AMOUNT = cbc("TaxAmount")
-LINE_AMOUNT = cbc("LineExtensionAmount")
-AMOUNT = cbc("Amount")
-EXEMPTION_REASON = cbc("TaxExemptionReason")
-EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -151,7 +150,7 @@ def scan(doc: Document) -> list[Category]:
     root = doc.root
     found = []
     add = found.append
-    for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
+    for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED_TAX_CATEGORY, True)):
         for el in doc.all(tag):
             ids = []
             percents = []
@@ -166,14 +165,14 @@ def scan(doc: Document) -> list[Category]:
                     percents.append((c.text or "") if len(c) == 0 else string_value(c))
                 elif child_tag == TAX_SCHEME:
                     vat = vat or scheme_is_vat(c)
-                elif child_tag in (EXEMPTION_REASON, EXEMPTION_CODE):
+                elif child_tag in (TAX_EXEMPTION_REASON, TAX_EXEMPTION_REASON_CODE):
                     exempt = True
             parent = el.getparent()
             where, charge, on_root, holder = AT_OTHER, _NO_CHARGE, False, None
             if classified:
                 if parent.tag == ITEM:
                     gp = parent.getparent()
-                    if gp is not None and gp.tag in LINE_TAGS:
+                    if gp is not None and gp.tag in LINES:
                         where, holder = AT_LINE, gp
             else:
                 parent_tag = parent.tag
@@ -368,7 +367,7 @@ class VatView:
                         cats.append(cat)
             amounts_of: dict[Element, list[str]] = {line: [] for line in groups}
             if groups:
-                for amount in doc.all(LINE_AMOUNT):
+                for amount in doc.all(LINE_EXTENSION_AMOUNT):
                     found = amounts_of.get(amount.getparent())  # type: ignore[arg-type]
                     if found is not None:
                         found.append(string_value(amount))

@@ -14,8 +14,6 @@ from typing import NamedTuple
 from tasks.ehf.document import (
     Document,
     Element,
-    cac,
-    cbc,
     chain_top,
     compile_path,
     follow,
@@ -24,21 +22,25 @@ from tasks.ehf.document import (
     text,
 )
 from tasks.ehf.rules._shared import child, norm_space, shared_children
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    COMPANY_ID,
+    COUNTRY,
+    ID,
+    IDENTIFICATION_CODE,
+    PARTY,
+    PARTY_TAX_SCHEME,
+    POSTAL_ADDRESS,
+    TAX_REPRESENTATIVE_PARTY,
+    TAX_SCHEME,
+)
 
 SUPPLIER_PARTY = "cac:AccountingSupplierParty/cac:Party"
 CUSTOMER_PARTY = "cac:AccountingCustomerParty/cac:Party"
 _COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
-_SUPPLIER = cac("AccountingSupplierParty")
-_CUSTOMER = cac("AccountingCustomerParty")
-_REPRESENTATIVE = cac("TaxRepresentativeParty")
-_PARTY = cac("Party")
-_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-_TAX_SCHEME = cac("TaxScheme")
-_ID = cbc("ID")
-_COMPANY_ID = cbc("CompanyID")
-_COUNTRY_CODE = cbc("IdentificationCode")
 # From a postal address country code up to the party's role (AccountingSupplierParty...).
-_ADDRESS_CHAIN = (_PARTY, cac("PostalAddress"), cac("Country"))
+_ADDRESS_CHAIN = (PARTY, POSTAL_ADDRESS, COUNTRY)
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -71,7 +73,10 @@ def _derive(doc: Document) -> Countries:
     # Read bottom-up from the tag index: a document has few country codes and tax schemes,
     # while walking down from the parties reads every child of each party and address.
     vat = _vat_prefixes(doc)
-    supplier_vat, customer_vat = vat.get(_SUPPLIER), vat.get(_CUSTOMER)
+    supplier_vat, customer_vat = (
+        vat.get(ACCOUNTING_SUPPLIER_PARTY),
+        vat.get(ACCOUNTING_CUSTOMER_PARTY),
+    )
     supplier_address, customer_address = _address_codes(doc)
     supplier_code = _normalised(supplier_address)
     customer_code = _normalised(customer_address)
@@ -79,7 +84,7 @@ def _derive(doc: Document) -> Countries:
     # see an Invoice or CreditNote root, and they keep the code as written.
     known_root = doc.kind is not None
     return Countries(
-        supplier=_first_true(supplier_code, supplier_vat, vat.get(_REPRESENTATIVE)),
+        supplier=_first_true(supplier_code, supplier_vat, vat.get(TAX_REPRESENTATIVE_PARTY)),
         customer=_first_true(customer_code, customer_vat),
         accounting_supplier=_first_true(supplier_code, supplier_vat),
         supplier_raw=(supplier_address or "") if known_root else "",
@@ -102,14 +107,14 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
     (None where there is none)."""
     root = doc.root
     supplier = customer = None
-    for code in doc.all(_COUNTRY_CODE):
+    for code in doc.all(IDENTIFICATION_CODE):
         role = ancestor(code, _ADDRESS_CHAIN)
         if role is None or role.getparent() is not root:
             continue
         tag = role.tag
-        if tag == _SUPPLIER and supplier is None:
+        if tag == ACCOUNTING_SUPPLIER_PARTY and supplier is None:
             supplier = code
-        elif tag == _CUSTOMER and customer is None:
+        elif tag == ACCOUNTING_CUSTOMER_PARTY and customer is None:
             customer = code
         if supplier is not None and customer is not None:
             break  # the rest are of other parties (delivery, payee) or later duplicates
@@ -142,19 +147,19 @@ def _vat_prefixes(doc: Document) -> dict[str, str]:
     of their root child: the country variables read only the first of each."""
     root = doc.root
     found: dict[str, str] = {}
-    for scheme in doc.all(_PARTY_TAX_SCHEME):
+    for scheme in doc.all(PARTY_TAX_SCHEME):
         role = scheme.getparent()
         if role is None:
             continue
         tag = role.tag
-        if tag == _PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
+        if tag == PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
             role = role.getparent()
             if role is None:
                 continue
             tag = role.tag
-            if tag != _SUPPLIER and tag != _CUSTOMER:
+            if tag != ACCOUNTING_SUPPLIER_PARTY and tag != ACCOUNTING_CUSTOMER_PARTY:
                 continue
-        elif tag != _REPRESENTATIVE:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
+        elif tag != TAX_REPRESENTATIVE_PARTY:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
             continue
         if tag in found or role.getparent() is not root:
             continue
@@ -172,12 +177,12 @@ def _vat_prefix(scheme: Element) -> str | None:
     vat = False
     for part in scheme:
         tag = part.tag
-        if tag == _COMPANY_ID:
+        if tag == COMPANY_ID:
             if company is None:
                 company = part
-        elif tag == _TAX_SCHEME and not vat:
+        elif tag == TAX_SCHEME and not vat:
             for ident in part:
-                if ident.tag == _ID and string_value(ident) == "VAT":
+                if ident.tag == ID and string_value(ident) == "VAT":
                     vat = True
                     break
     return string_value(company)[:2] if vat else None
@@ -222,8 +227,8 @@ def is_vat_scheme(scheme: Element, exact: bool) -> bool:
 def scheme_id(scheme: Element) -> str:
     """``normalize-space(cac:TaxScheme/cbc:ID)`` of a PartyTaxScheme."""
     for tax_scheme in scheme:
-        if tax_scheme.tag == _TAX_SCHEME:
-            ident = child(tax_scheme, _ID)
+        if tax_scheme.tag == TAX_SCHEME:
+            ident = child(tax_scheme, ID)
             if ident is not None:
                 return norm_space(string_value(ident))
     return ""

@@ -11,7 +11,6 @@ import re
 from tasks.ehf.document import (
     Document,
     Element,
-    cac,
     first,
     normalize_space,
     ntext,
@@ -31,6 +30,7 @@ from tasks.ehf.rules.national._common import (
     vat_ids,
     xinteger,
 )
+from tasks.ehf.vocabulary import ADDITIONAL_DOCUMENT_REFERENCE
 
 _GREEK = ("GR", "EL")
 _ID_DATE = re.compile(r"(0?[1-9]|[12][0-9]|3[01])[-\\/ ]?(0?[1-9]|1[0-2])[-\\/ ]?(19|20)[0-9]{2}")
@@ -38,7 +38,6 @@ _DOCUMENT_TYPES = frozenset({"1.1", "1.6", "2.1", "2.4", "5.1", "5.2"})
 _MARK = "##M.AR.K##"
 _MARK_NUMBER = re.compile("[1-9]")
 _INVOICE_URL = "##INVOICE|URL##"
-_ADDITIONAL_REFERENCE = cac("AdditionalDocumentReference")
 
 
 @check(
@@ -178,7 +177,7 @@ def _valid_vat(party: Element) -> bool:
 
 
 def _references(doc: Document, greek_address: bool, report: Report) -> None:
-    for reference in doc.all(_ADDITIONAL_REFERENCE):
+    for reference in doc.all(ADDITIONAL_DOCUMENT_REFERENCE):
         descriptions = [string_value(d) for d in select(reference, "cbc:DocumentDescription")]
         if _MARK in descriptions and greek_address:
             for mark in select(reference, "cbc:ID"):

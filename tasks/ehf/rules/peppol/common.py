@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc, string_value
+from tasks.ehf.document import Document, Element, string_value
 from tasks.ehf.rules._shared import norm_space, shared_children
 from tasks.ehf.rules.national._common import countries
-
-_PROFILE_ID = cbc("ProfileID")
+from tasks.ehf.vocabulary import PROFILE_ID
 
 # $profile: the business processes Peppol BIS Billing 3.0 accepts, as '01' or '02'.
 _PROFILES = {
@@ -29,7 +28,7 @@ def profile(doc: Document) -> str:
 
 
 def _profile(doc: Document) -> str:
-    found = shared_children(doc, doc.root).get(_PROFILE_ID)
+    found = shared_children(doc, doc.root).get(PROFILE_ID)
     value = norm_space(string_value(found[0])) if found else ""
     return _PROFILES.get(value, "Unknown")
 

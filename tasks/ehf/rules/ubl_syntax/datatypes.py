@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, string_value
+from tasks.ehf.document import Document, Element, string_value
 from tasks.ehf.registry import Report, check
-
-PRICE = cac("Price")
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
+from tasks.ehf.vocabulary import ALLOWANCE_CHARGE, PRICE
 
 
 def _in_price_with_allowance(el: Element) -> bool:
