@@ -18,9 +18,8 @@ from functools import cache
 from importlib import resources
 
 from ehf_schemas.codelists import codes
-from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import XML_SPACE, charge_indicators
 from tasks.ehf.rules.currencies import amounts_by_currency
 from tasks.ehf.vocabulary import (
     ACCOUNTING_SUPPLIER_PARTY,
@@ -60,6 +59,7 @@ from tasks.ehf.vocabulary import (
     TAX_CURRENCY_CODE,
     TAX_EXEMPTION_REASON_CODE,
 )
+from tasks.ehf.xpathfn import XML_SPACE, charge_indicators, string_value
 
 
 def single_token(value: str | None, allowed: frozenset[str], upper: bool = False) -> bool:

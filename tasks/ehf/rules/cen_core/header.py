@@ -10,15 +10,7 @@ from decimal import Decimal
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
-    CastError,
-    Kids,
-    blank,
-    child,
-    decimal,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import filled, first, has, string_value
+from tasks.ehf.rules.cen_core._xp import filled
 from tasks.ehf.vocabulary import (
     ACCOUNTING_CUSTOMER_PARTY,
     ACCOUNTING_SUPPLIER_PARTY,
@@ -44,7 +36,17 @@ from tasks.ehf.vocabulary import (
     TAX_SUBTOTAL,
     TAX_TOTAL,
 )
-from tasks.ehf.xpathfn import decimal_places, round2
+from tasks.ehf.xpathfn import (
+    CastError,
+    Children,
+    blank,
+    child,
+    decimal,
+    decimal_places,
+    has_child,
+    round2,
+    string_value,
+)
 
 # BR-01..BR-05: a header field whose normalized value must not be empty.
 _REQUIRED_FIELDS = (
@@ -64,7 +66,7 @@ def check_document(doc: Document, report: Report) -> None:
     if doc.kind is None:  # the root is not an Invoice or CreditNote
         return
     root = doc.root
-    k = shared_children(doc, root)
+    k = doc.kids(root)
     get = k.get
     for rule_id, tag in _REQUIRED_FIELDS:
         if not filled(get(tag)):
@@ -75,10 +77,12 @@ def check_document(doc: Document, report: Report) -> None:
     if LINES[0] not in k and LINES[1] not in k:
         report("BR-16", root)
     _check_tax_currency(doc, root, k, report)
-    if TAX_POINT_DATE in k and any(has(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())):
+    if TAX_POINT_DATE in k and any(
+        has_child(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())
+    ):
         report("BR-CO-03", root)
     # Shared: check_vat_total (BR-CO-14) and peppol read the same totals.
-    totals = [shared_children(doc, t) for t in k.get(TAX_TOTAL, ())]
+    totals = [doc.kids(t) for t in k.get(TAX_TOTAL, ())]
     _check_vat_total(doc, root, k, totals, report)
     for t in totals:
         if TAX_SUBTOTAL in t:
@@ -88,11 +92,11 @@ def check_document(doc: Document, report: Report) -> None:
     _check_vat_total_decimals(doc, root, k, report)
 
 
-def _check_parties(doc: Document, root: Element, k: Kids, report: Report) -> None:
+def _check_parties(doc: Document, root: Element, k: Children, report: Report) -> None:
     """BR-06, BR-07 (seller and buyer names), BR-08, BR-10 (their postal addresses)."""
-    if not _named(first(k, ACCOUNTING_SUPPLIER_PARTY)):
+    if not _named(k.first(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-06", root)
-    if not _named(first(k, ACCOUNTING_CUSTOMER_PARTY)):
+    if not _named(k.first(ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-07", root)
     if not _has_postal_address(doc, k.get(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-08", root)
@@ -121,7 +125,7 @@ def _has_postal_address(doc: Document, holders: list[Element] | None) -> bool:
     return False
 
 
-def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -> None:
+def _check_tax_currency(doc: Document, root: Element, k: Children, report: Report) -> None:
     """BR-53: every VAT accounting currency has a VAT total in that currency (any TaxTotal)."""
     currencies = k.get(TAX_CURRENCY_CODE)
     if not currencies:
@@ -137,7 +141,7 @@ def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -
 
 
 def _check_vat_total(
-    doc: Document, root: Element, k: Kids, totals: list[Kids], report: Report
+    doc: Document, root: Element, k: Children, totals: list[Children], report: Report
 ) -> None:
     """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency.
 
@@ -163,7 +167,7 @@ def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | No
     exclusive: Element | None = None
     inclusive: list[Element] = []
     for m in monetary:
-        get = shared_children(doc, m).get
+        get = doc.kids(m).get
         found = get(TAX_EXCLUSIVE_AMOUNT)
         if found is not None:
             if exclusive is not None:  # arithmetic on a sequence of two: a dynamic error
@@ -181,7 +185,7 @@ def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | No
     return False
 
 
-def _check_vat_total_decimals(doc: Document, root: Element, k: Kids, report: Report) -> None:
+def _check_vat_total_decimals(doc: Document, root: Element, k: Children, report: Report) -> None:
     """BR-DEC-13 and BR-DEC-15, exactly as written.
 
     The official tests filter ``cbc:TaxAmount[@currencyID = cbc:DocumentCurrencyCode]``: inside

@@ -5,15 +5,7 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
-    CastError,
-    blank,
-    charge_indicators,
-    child,
-    date_minutes,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import any_not_negative, has, string_value, too_precise
+from tasks.ehf.rules.cen_core._xp import any_not_negative, too_precise
 from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
 from tasks.ehf.rules.lines_model import Line, lines
 from tasks.ehf.vocabulary import (
@@ -40,7 +32,16 @@ from tasks.ehf.vocabulary import (
     START_DATE,
     VALUE,
 )
-from tasks.ehf.xpathfn import decimal_places
+from tasks.ehf.xpathfn import (
+    CastError,
+    blank,
+    charge_indicators,
+    child,
+    date_minutes,
+    decimal_places,
+    has_child,
+    string_value,
+)
 
 # Line allowance (BG-27) and line charge (BG-28): amount, reason (twice), decimals.
 _LINE_ALLOWANCE = ("BR-41", "BR-42", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
@@ -150,7 +151,7 @@ def check_line_allowances(doc: Document, report: Report) -> None:
         else:
             continue
         # Shared: peppol reads the same allowances and charges.
-        k = shared_children(doc, ac)
+        k = doc.kids(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if ALLOWANCE_CHARGE_REASON not in k and ALLOWANCE_CHARGE_REASON_CODE not in k:
@@ -182,7 +183,7 @@ def check_periods(doc: Document, report: Report) -> None:
                 start=string_value(start),
                 end=string_value(end),
             )
-        if start is None and end is None and (on_line or not has(period, DESCRIPTION_CODE)):
+        if start is None and end is None and (on_line or not has_child(period, DESCRIPTION_CODE)):
             report("BR-CO-20" if on_line else "BR-CO-19", period)
 
 
@@ -198,7 +199,7 @@ def _in_order(start: Element, end: Element) -> bool:
 def check_item_details(doc: Document, report: Report) -> None:
     """Item attributes need name and value; item identifiers and classifications need a scheme."""
     for prop in doc.all(ADDITIONAL_ITEM_PROPERTY):
-        if not (has(prop, NAME) and has(prop, VALUE)):
+        if not (has_child(prop, NAME) and has_child(prop, VALUE)):
             report("BR-54", prop)
     for code in doc.all(ITEM_CLASSIFICATION_CODE):
         if code.get("listID") is None and _under_line_item(code, COMMODITY_CLASSIFICATION):

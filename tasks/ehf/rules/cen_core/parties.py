@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from tasks.ehf.document import Document, Element, normalize_space
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, catalogue, check
-from tasks.ehf.rules._shared import (
-    blank,
-    child,
-    children_by_tag,
-    is_vat_scheme,
-    norm_space,
-    scheme_is_vat,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import first_children, has, nchild, string_value
+from tasks.ehf.rules.cen_core._xp import first_children
 from tasks.ehf.vocabulary import (
     ACCOUNTING_CUSTOMER_PARTY,
     ACCOUNTING_SUPPLIER_PARTY,
@@ -45,7 +36,16 @@ from tasks.ehf.vocabulary import (
     POSTAL_ADDRESS,
     PRIMARY_ACCOUNT_NUMBER_ID,
     TAX_REPRESENTATIVE_PARTY,
-    TAX_SCHEME,
+)
+from tasks.ehf.xpathfn import (
+    blank,
+    child,
+    children_by_tag,
+    has_child,
+    is_vat_scheme,
+    normalize_space,
+    ntext,
+    string_value,
 )
 
 CREDIT_TRANSFER = ("30", "58")
@@ -92,7 +92,7 @@ def check_address_countries(doc: Document, report: Report) -> None:
     for address in doc.all(ADDRESS):
         # BR-57 asks only for the element, over every cac:Country.
         if _parent_is(address, DELIVERY_LOCATION, DELIVERY) and not any(
-            has(c, IDENTIFICATION_CODE) for c in address if c.tag == COUNTRY
+            has_child(c, IDENTIFICATION_CODE) for c in address if c.tag == COUNTRY
         ):
             report("BR-57", address)
 
@@ -101,10 +101,10 @@ def check_address_countries(doc: Document, report: Report) -> None:
 def check_references(doc: Document, report: Report) -> None:
     """Supporting documents have a reference; preceding invoice references have an ID."""
     for ref in doc.all(ADDITIONAL_DOCUMENT_REFERENCE):
-        if nchild(ref, ID) == "":
+        if ntext(ref, "cbc:ID") == "":
             report("BR-52", ref)
     for ref in doc.all(BILLING_REFERENCE):
-        if not any(has(r, ID) for r in ref if r.tag == INVOICE_DOCUMENT_REFERENCE):
+        if not any(has_child(r, ID) for r in ref if r.tag == INVOICE_DOCUMENT_REFERENCE):
             report("BR-55", ref)
 
 
@@ -119,7 +119,7 @@ def check_payment(doc: Document, report: Report) -> None:
             report("BR-49", means)
         accounts = k.get(PAYEE_FINANCIAL_ACCOUNT, [])
         account_ids = [child(a, ID) for a in accounts]
-        code = norm_space(string_value(codes[0])) if codes else ""
+        code = normalize_space(string_value(codes[0])) if codes else ""
         if code in CREDIT_TRANSFER and all(i is None for i in account_ids):
             report("BR-61", means, code=code)
         # BR-50's context compares the raw codes, not the normalized one.
@@ -185,9 +185,7 @@ def _payee_named(doc: Document, payee: Element) -> bool:
         return False
     parent = payee.getparent()
     # The sellers through the parent's children index: the parent is the root, normally.
-    sellers = (
-        [] if parent is None else shared_children(doc, parent).get(ACCOUNTING_SUPPLIER_PARTY, [])
-    )
+    sellers = [] if parent is None else doc.kids(parent).get(ACCOUNTING_SUPPLIER_PARTY, [])
     seller_parties = [c for s in sellers for c in s if c.tag == PARTY]
     seller_names = _values(seller_parties, PARTY_NAME, NAME)
     seller_ids = _values(seller_parties, PARTY_IDENTIFICATION, ID)
@@ -203,10 +201,10 @@ def check_tax_representative(doc: Document, report: Report) -> None:
         names = [n for p in rep if p.tag == PARTY_NAME for n in p if n.tag == NAME]
         if not names or normalize_space(string_value(names[0])) == "":
             report("BR-18", rep)
-        if not has(rep, POSTAL_ADDRESS):
+        if not has_child(rep, POSTAL_ADDRESS):
             report("BR-19", rep)
         if not any(
-            c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has(c, COMPANY_ID) for c in rep
+            c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has_child(c, COMPANY_ID) for c in rep
         ):
             report("BR-56", rep)
 
@@ -225,18 +223,8 @@ def check_vat_prefix(doc: Document, report: Report) -> None:
     string, so an absent identifier passes (the empty string is always contained)."""
     prefixes = _vat_prefixes()
     for scheme in doc.all(PARTY_TAX_SCHEME):
-        # One pass over the children for the first CompanyID and the VAT scheme test.
-        company = None
-        vat = False
-        for c in scheme:
-            tag = c.tag
-            if tag == COMPANY_ID:
-                if company is None:
-                    company = c
-            elif tag == TAX_SCHEME and not vat:
-                vat = scheme_is_vat(c)
-        if not vat:
+        if not is_vat_scheme(scheme):
             continue
-        prefix = "" if company is None else string_value(company)[:2]
+        prefix = string_value(child(scheme, COMPANY_ID))[:2]
         if prefix not in prefixes:
             report("BR-CO-09", scheme, prefix=prefix)

@@ -14,22 +14,7 @@ from typing import Any
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
-    CastError,
-    Kids,
-    decimal,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import (
-    Amounts,
-    charge_flags,
-    child,
-    first,
-    raw,
-    string_value,
-    too_precise,
-    vat_tax_categories,
-)
+from tasks.ehf.rules.cen_core._xp import Amounts, charge_flags, raw, too_precise, vat_tax_categories
 from tasks.ehf.rules.cen_vat.model import Category
 from tasks.ehf.rules.lines_model import lines
 from tasks.ehf.vocabulary import (
@@ -53,7 +38,16 @@ from tasks.ehf.vocabulary import (
     TAX_TOTAL,
     TAXABLE_AMOUNT,
 )
-from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
+from tasks.ehf.xpathfn import (
+    CastError,
+    Children,
+    child,
+    decimal,
+    decimal_places,
+    round2,
+    string_value,
+    xpath_round,
+)
 
 _ONE = Decimal(1)
 _MINUS_ONE = Decimal(-1)
@@ -113,7 +107,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
     BR-CO-05 and BR-CO-06 are ``true()`` in the release: they never fire."""
     if doc.kind is None:  # only an Invoice or CreditNote root has document-level ones
         return
-    for ac in shared_children(doc, doc.root).get(ALLOWANCE_CHARGE, ()):
+    for ac in doc.kids(doc.root).get(ALLOWANCE_CHARGE, ()):
         flags = charge_flags(doc, ac)
         # The allowance rule comes first in the pattern: an element saying both false and
         # true is an allowance only.
@@ -126,7 +120,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
         else:
             continue
         # Shared: peppol reads the same allowances and charges, and BR-CO-11/12 their amounts.
-        k = shared_children(doc, ac)
+        k = doc.kids(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if not any(cat.raw for cat in vat_tax_categories(doc, ac)):
@@ -148,7 +142,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
 def check_monetary_totals(doc: Document, report: Report) -> None:
     """The document totals (BG-22): presence, sums, and at most two decimals."""
     for total in doc.all(LEGAL_MONETARY_TOTAL):
-        a = Amounts(shared_children(doc, total), _MONETARY_AMOUNTS)
+        a = Amounts(doc.kids(total), _MONETARY_AMOUNTS)
         texts = a.texts
         for rule_id, tag in _REQUIRED_TOTALS:
             if tag not in texts:
@@ -156,7 +150,7 @@ def check_monetary_totals(doc: Document, report: Report) -> None:
         if not holds(_line_sum_matches, doc, a):
             report("BR-CO-10", total, amount=texts.get(LINE_EXTENSION_AMOUNT))
         parent = total.getparent()
-        charges = None if parent is None else shared_children(doc, parent).get(ALLOWANCE_CHARGE)
+        charges = None if parent is None else doc.kids(parent).get(ALLOWANCE_CHARGE)
         for rule_id, tag, flag in _DOCUMENT_SUMS:
             chosen = [ac for ac in charges if flag in charge_flags(doc, ac)] if charges else []
             if not holds(_document_sum_matches, doc, a, tag, chosen):
@@ -206,7 +200,7 @@ def _sum_of_first(doc: Document, parents: list[Element], tag: str) -> Decimal:
     children indexes; CastError for a malformed amount."""
     total = Decimal(0)
     for parent in parents:
-        found = shared_children(doc, parent).get(tag)
+        found = doc.kids(parent).get(tag)
         if found is not None:
             total += decimal(found[0])  # type: ignore[operator]
     return total
@@ -248,15 +242,15 @@ def check_vat_total(doc: Document, report: Report) -> None:
     fails even without a breakdown."""
     if doc.kind is None:  # only an Invoice or CreditNote root has these totals
         return
-    for total in shared_children(doc, doc.root).get(TAX_TOTAL, ()):
+    for total in doc.kids(doc.root).get(TAX_TOTAL, ()):
         # Shared: the document rules read the same children (BR-CO-15, BR-CO-18).
-        k = shared_children(doc, total)
+        k = doc.kids(total)
         if not holds(_vat_total_matches, doc, k):
             report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
 
-def _vat_total_matches(doc: Document, k: Kids) -> bool:
-    stated = decimal(first(k, TAX_AMOUNT))
+def _vat_total_matches(doc: Document, k: Children) -> bool:
+    stated = decimal(k.first(TAX_AMOUNT))
     subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True
@@ -270,7 +264,7 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
         parent = sub.getparent()
         if parent is None or parent.tag != TAX_TOTAL:
             continue
-        get = shared_children(doc, sub).get
+        get = doc.kids(sub).get
         taxable = get(TAXABLE_AMOUNT)
         tax = get(TAX_AMOUNT)
         if taxable is None:

@@ -8,14 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, string_value
-from tasks.ehf.rules._shared import (
-    CastError,
-    charge_indicators,
-    decimal_of_text,
-    norm_space,
-    scheme_is_vat,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.vocabulary import (
     ALLOWANCE_CHARGE,
     AMOUNT,
@@ -34,7 +27,16 @@ from tasks.ehf.vocabulary import (
     TAX_SUBTOTAL,
     TAX_TOTAL,
 )
-from tasks.ehf.xpathfn import to_number
+from tasks.ehf.xpathfn import (
+    CastError,
+    charge_indicators,
+    children_by_tag,
+    normalize_space,
+    scheme_is_vat,
+    string_value,
+    to_decimal,
+    to_number,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -47,8 +49,6 @@ AT_LINE = "line"  # cac:InvoiceLine|CreditNoteLine/cac:Item/cac:ClassifiedTaxCat
 AT_OTHER = "other"
 
 
-# Amounts and rates repeat within and across documents; Decimal values are immutable.
-parse_double = lru_cache(maxsize=1024)(to_number)
 
 
 def decimal_of(found: list[Element] | None) -> Decimal | None:
@@ -58,7 +58,7 @@ def decimal_of(found: list[Element] | None) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(found[1].tag)
-    value = decimal_of_text(string_value(found[0]))
+    value = to_decimal(string_value(found[0]))
     if value is None:
         raise CastError(found[0].tag)
     return value
@@ -93,7 +93,7 @@ def percent_compare(percents: tuple[str, ...], ok: Callable[[Decimal], bool]) ->
     """``(cbc:Percent) > 0`` style: existential, each Percent cast to xs:double."""
     result = False
     for raw in percents:
-        value = parse_double(raw)
+        value = to_number(raw)
         if value is None:
             raise CastError("Percent")
         result = result or ok(value)
@@ -128,7 +128,7 @@ class Category:
             return None
         if len(self.percents) > 1:
             raise CastError("Percent")
-        value = decimal_of_text(self.percents[0])
+        value = to_decimal(self.percents[0])
         if value is None:
             raise CastError("Percent")
         return value
@@ -152,21 +152,11 @@ def scan(doc: Document) -> list[Category]:
     add = found.append
     for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED_TAX_CATEGORY, True)):
         for el in doc.all(tag):
-            ids = []
-            percents = []
-            vat = exempt = False
-            # A slice walks faster than lxml's child iterator; a leaf's string value is
-            # its text, read without a call (the children of these are leaves when valid).
-            for c in el[:]:
-                child_tag = c.tag
-                if child_tag == ID:
-                    ids.append((c.text or "") if len(c) == 0 else string_value(c))
-                elif child_tag == PERCENT:
-                    percents.append((c.text or "") if len(c) == 0 else string_value(c))
-                elif child_tag == TAX_SCHEME:
-                    vat = vat or scheme_is_vat(c)
-                elif child_tag in (TAX_EXEMPTION_REASON, TAX_EXEMPTION_REASON_CODE):
-                    exempt = True
+            kids = children_by_tag(el)
+            ids = [string_value(c) for c in kids.get(ID, ())]
+            percents = [string_value(c) for c in kids.get(PERCENT, ())]
+            vat = any(scheme_is_vat(scheme) for scheme in kids.get(TAX_SCHEME, ()))
+            exempt = TAX_EXEMPTION_REASON in kids or TAX_EXEMPTION_REASON_CODE in kids
             parent = el.getparent()
             where, charge, on_root, holder = AT_OTHER, _NO_CHARGE, False, None
             if classified:
@@ -184,7 +174,7 @@ def scan(doc: Document) -> list[Category]:
                     if total is not None and total.tag == TAX_TOTAL and total.getparent() is root:
                         where = AT_SUBTOTAL
             add(
-                Category(el, classified, norm_space(ids[0]) if ids else "", tuple(ids),
+                Category(el, classified, normalize_space(ids[0]) if ids else "", tuple(ids),
                          tuple(percents), vat, exempt, where, charge, on_root, holder)
             )  # fmt: skip
     return found
@@ -206,7 +196,7 @@ def _amount(raws: list[str]) -> Decimal:
         return ZERO
     if len(raws) > 1:
         raise CastError("Amount")
-    value = decimal_of_text(raws[0])
+    value = to_decimal(raws[0])
     if value is None:
         raise CastError("Amount")
     return value or ZERO

@@ -11,29 +11,29 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    chain_top,
-    compile_path,
-    follow,
-    select,
-    string_value,
-    text,
-)
-from tasks.ehf.rules._shared import child, norm_space, shared_children
+from tasks.ehf.document import Document, Element
 from tasks.ehf.vocabulary import (
     ACCOUNTING_CUSTOMER_PARTY,
     ACCOUNTING_SUPPLIER_PARTY,
     COMPANY_ID,
     COUNTRY,
-    ID,
     IDENTIFICATION_CODE,
     PARTY,
     PARTY_TAX_SCHEME,
     POSTAL_ADDRESS,
     TAX_REPRESENTATIVE_PARTY,
-    TAX_SCHEME,
+)
+from tasks.ehf.xpathfn import (
+    chain_top,
+    child,
+    compile_path,
+    follow,
+    has_tax_scheme_id,
+    normalize_space,
+    select,
+    string_value,
+    tax_scheme_id,
+    text,
 )
 
 SUPPLIER_PARTY = "cac:AccountingSupplierParty/cac:Party"
@@ -126,7 +126,7 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
 
 def _normalised(code: str | None) -> str | None:
     """``upper-case(normalize-space(code))``; None when there is no code."""
-    return norm_space(code).upper() if code is not None else None
+    return normalize_space(code).upper() if code is not None else None
 
 
 def _first_true(address: str | None, *vat: str | None) -> str:
@@ -137,7 +137,7 @@ def _first_true(address: str | None, *vat: str | None) -> str:
     address code (already normalised) when its element exists."""
     for prefix in vat:
         if prefix:
-            return norm_space(prefix).upper()
+            return normalize_space(prefix).upper()
     return address if address is not None else "XX"
 
 
@@ -171,21 +171,10 @@ def _vat_prefixes(doc: Document) -> dict[str, str]:
 
 def _vat_prefix(scheme: Element) -> str | None:
     """``substring(cbc:CompanyID, 1, 2)`` of a PartyTaxScheme whose ``cac:TaxScheme/cbc:ID``
-    is 'VAT' as written; None for another scheme. Plain loops: a scheme has two or three
-    children, and generators would cost more than the reading."""
-    company = None
-    vat = False
-    for part in scheme:
-        tag = part.tag
-        if tag == COMPANY_ID:
-            if company is None:
-                company = part
-        elif tag == TAX_SCHEME and not vat:
-            for ident in part:
-                if ident.tag == ID and string_value(ident) == "VAT":
-                    vat = True
-                    break
-    return string_value(company)[:2] if vat else None
+    is 'VAT' as written; None for another scheme."""
+    if not has_tax_scheme_id(scheme, "VAT"):
+        return None
+    return string_value(child(scheme, COMPANY_ID))[:2]
 
 
 @lru_cache(maxsize=256)
@@ -198,10 +187,10 @@ def _root_steps(path: str) -> tuple[str, tuple[str, ...]]:
 def from_root(doc: Document, path: str) -> list[Element]:
     """``select(doc.root, path)`` for a path of named steps, the first read from the root's
     children by tag: the root has dozens of children, and that index is built once per
-    document for every family (``shared_children``). The list may be the index's own:
+    document for every family (``Document.kids``). The list may be the index's own:
     callers must not change it."""
     first, rest = _root_steps(path)
-    nodes = shared_children(doc, doc.root).get(first, [])
+    nodes = doc.kids(doc.root).get(first, [])
     return follow(nodes, rest)
 
 
@@ -213,25 +202,8 @@ def vat_ids(party: Element, exact: bool) -> list[str]:
     return [
         text(scheme, "cbc:CompanyID")
         for scheme in select(party, "cac:PartyTaxScheme")
-        if is_vat_scheme(scheme, exact)
+        if (has_tax_scheme_id(scheme, "VAT") if exact else tax_scheme_id(scheme) == "VAT")
     ]
-
-
-def is_vat_scheme(scheme: Element, exact: bool) -> bool:
-    """Whether a PartyTaxScheme's TaxScheme/ID is VAT (as written, or normalised)."""
-    if exact:
-        return any(string_value(i) == "VAT" for i in select(scheme, "cac:TaxScheme/cbc:ID"))
-    return scheme_id(scheme) == "VAT"
-
-
-def scheme_id(scheme: Element) -> str:
-    """``normalize-space(cac:TaxScheme/cbc:ID)`` of a PartyTaxScheme."""
-    for tax_scheme in scheme:
-        if tax_scheme.tag == TAX_SCHEME:
-            ident = child(tax_scheme, ID)
-            if ident is not None:
-                return norm_space(string_value(ident))
-    return ""
 
 
 def country_of(party: Element) -> list[str]:

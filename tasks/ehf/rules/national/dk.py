@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import Document, Element, first, normalize_space, select, string_value, text
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import shared_children
 from tasks.ehf.rules.national._common import (
     CUSTOMER_PARTY,
     SUPPLIER_PARTY,
@@ -27,6 +26,7 @@ from tasks.ehf.vocabulary import (
     PARTY_IDENTIFICATION,
     PARTY_LEGAL_ENTITY,
 )
+from tasks.ehf.xpathfn import first, normalize_space, select, string_value, text
 
 _PAYMENT_MEANS_CODES = " 1 10 31 42 48 49 50 58 59 93 97 "
 _UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
@@ -60,7 +60,7 @@ def danish_rules(doc: Document, report: Report) -> None:
         return
     customers = from_root(doc, CUSTOMER_PARTY)
     for party in (*suppliers, *customers):
-        for ident in shared_children(doc, party).get(PARTY_IDENTIFICATION, ()):
+        for ident in doc.kids(party).get(PARTY_IDENTIFICATION, ()):
             _party_identification(ident, report)
     for party in customers:
         if _cvr_scheme_wrong(_legal_ids(doc, party)):
@@ -100,7 +100,7 @@ def _legal_ids(doc: Document, party: Element) -> list[Element]:
     """``cac:PartyLegalEntity/cbc:CompanyID`` of a party, from its shared children index."""
     return [
         company
-        for entity in shared_children(doc, party).get(PARTY_LEGAL_ENTITY, ())
+        for entity in doc.kids(party).get(PARTY_LEGAL_ENTITY, ())
         for company in entity
         if company.tag == COMPANY_ID
     ]

@@ -8,16 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    first,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-    text,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import (
     CUSTOMER_PARTY,
@@ -26,11 +17,19 @@ from tasks.ehf.rules.national._common import (
     country_of,
     greek_tin,
     is_number,
-    is_vat_scheme,
     vat_ids,
     xinteger,
 )
 from tasks.ehf.vocabulary import ADDITIONAL_DOCUMENT_REFERENCE
+from tasks.ehf.xpathfn import (
+    first,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+    tax_scheme_id,
+    text,
+)
 
 _GREEK = ("GR", "EL")
 _ID_DATE = re.compile(r"(0?[1-9]|[12][0-9]|3[01])[-\\/ ]?(0?[1-9]|1[0-2])[-\\/ ]?(19|20)[0-9]{2}")
@@ -162,7 +161,7 @@ def _vat_company_ids(party: Element) -> list[Element]:
     return [
         company_id
         for scheme in select(party, "cac:PartyTaxScheme")
-        if is_vat_scheme(scheme, exact=False)
+        if tax_scheme_id(scheme) == "VAT"
         for company_id in select(scheme, "cbc:CompanyID")
     ]
 

@@ -5,9 +5,8 @@ for all rules, plus the buyer's or the tax representative's for some."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, normalize_space, ntext, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.national._common import countries, from_root
 from tasks.ehf.vocabulary import (
     CITY_NAME,
@@ -19,7 +18,7 @@ from tasks.ehf.vocabulary import (
     POSTAL_ZONE,
     STREET_NAME,
 )
-from tasks.ehf.xpathfn import to_decimal
+from tasks.ehf.xpathfn import child, normalize_space, ntext, string_value, to_decimal
 
 _PAYMENT_MEANS_CODES = frozenset({"30", "48", "49", "57", "58", "59"})
 _LEGAL_ID = "cac:PartyLegalEntity/cbc:CompanyID"
@@ -60,7 +59,7 @@ def dutch_rules(doc: Document, report: Report) -> None:
             report("NL-R-007", total, payable=ntext(total, "cbc:PayableAmount"))
     if customer_nl:
         for means in doc.all(PAYMENT_MEANS):
-            code = norm_space(string_value(child(means, PAYMENT_MEANS_CODE)))
+            code = normalize_space(string_value(child(means, PAYMENT_MEANS_CODE)))
             if code not in _PAYMENT_MEANS_CODES:
                 report("NL-R-008", means, code=code)
     if doc.has(LINE_ID) and not from_root(doc, "cac:OrderReference/cbc:ID"):

@@ -5,16 +5,7 @@ address country as written ('SE'), and for some rules also a VAT number starting
 
 from __future__ import annotations
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    exists,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-    text,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import (
     ancestor,
@@ -33,6 +24,15 @@ from tasks.ehf.vocabulary import (
     PAYMENT_MEANS,
     POSTAL_ADDRESS,
     TAX_CATEGORY,
+)
+from tasks.ehf.xpathfn import (
+    exists,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+    tax_scheme_id,
+    text,
 )
 
 _TAX_CATEGORIES = (TAX_CATEGORY, CLASSIFIED_TAX_CATEGORY)
@@ -112,9 +112,7 @@ def _legal_entity(party: Element, report: Report) -> None:
     if not any(exists(e, "cbc:CompanyID") for e in entities):
         return
     for scheme in select(party, "cac:PartyTaxScheme"):
-        scheme_ids = select(scheme, "cac:TaxScheme/cbc:ID")
-        scheme_id = normalize_space(string_value(scheme_ids[0]).upper()) if scheme_ids else ""
-        if scheme_id == "VAT":
+        if tax_scheme_id(scheme).upper() == "VAT":  # normalize-space(upper-case(...))
             continue
         for company_id in select(scheme, "cbc:CompanyID"):
             if normalize_space(string_value(company_id).upper()) != _F_SKATT:

@@ -7,12 +7,10 @@ reason-code rules, where a ``false`` charge indicator wins), so each is a plain 
 from __future__ import annotations
 
 from ehf_schemas.codelists import codes
-from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.currencies import amounts_by_currency
 from tasks.ehf.rules.peppol.common import both_german, profile
-from tasks.ehf.rules.peppol.values import own_text
 from tasks.ehf.vocabulary import (
     ACTUAL_DELIVERY_DATE,
     ALLOWANCE_CHARGE,
@@ -37,7 +35,7 @@ from tasks.ehf.vocabulary import (
     TAX_SUBTOTAL,
     TAX_TOTAL,
 )
-from tasks.ehf.xpathfn import xs_date
+from tasks.ehf.xpathfn import child, normalize_space, own_text, string_value, xs_date
 
 _DATES = (ISSUE_DATE, DUE_DATE, TAX_POINT_DATE, START_DATE, END_DATE, ACTUAL_DELIVERY_DATE)
 # Exemption reason code -> (rule, the VAT category it requires).
@@ -73,7 +71,7 @@ def code_lists(doc: Document, report: Report) -> None:
     for el in doc.all(DESCRIPTION_CODE):
         parent = el.getparent()
         if parent is not None and parent.tag == INVOICE_PERIOD:
-            code = norm_space(own_text(el))
+            code = normalize_space(own_text(el))
             if code not in codes("peppol", "invoice_period_description"):
                 report("PEPPOL-EN16931-CL006", el, code=code)
     for el in doc.all(ENDPOINT_ID):
@@ -118,7 +116,7 @@ def _reason_code(el: Element, report: Report) -> None:
     if parent is None or parent.tag != ALLOWANCE_CHARGE:
         return
     indicators = {string_value(c) for c in parent if c.tag == CHARGE_INDICATOR}
-    code = norm_space(own_text(el))
+    code = normalize_space(own_text(el))
     if "false" in indicators:
         if code not in codes("peppol", "allowance_reason"):
             report("PEPPOL-EN16931-CL002", el, code=code)
@@ -139,13 +137,13 @@ def type_codes(doc: Document, report: Report) -> None:
         return
     known_profile = profile(doc) != "Unknown"
     for el in invoice_types:
-        code = norm_space(own_text(el))
+        code = normalize_space(own_text(el))
         if known_profile and code not in codes("peppol", "invoice_type"):
             report("PEPPOL-EN16931-P0100", el, code=code)
-        if norm_space(string_value(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
+        if normalize_space(string_value(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
             report("PEPPOL-EN16931-P0112", el, code=code)
     for el in credit_types:
-        code = norm_space(own_text(el))
+        code = normalize_space(own_text(el))
         if known_profile and code not in codes("peppol", "credit_note_type"):
             report("PEPPOL-EN16931-P0101", el, code=code)
 
@@ -180,5 +178,8 @@ def exemption_categories(doc: Document, report: Report) -> None:
         if reason is None:
             continue
         expected = _EXEMPTIONS.get(string_value(reason).upper())
-        if expected is not None and norm_space(string_value(child(category, ID))) != expected[1]:
+        if (
+            expected is not None
+            and normalize_space(string_value(child(category, ID))) != expected[1]
+        ):
             report(expected[0], category, reason=string_value(reason), category=expected[1])

@@ -3,11 +3,9 @@ tax totals, parties, payment mandates and currencies (PEPPOL-EN16931-R001…R080
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, follow, string_value, tree_scan
+from tasks.ehf.document import Document, Element, tree_scan
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space, shared_children
-from tasks.ehf.rules.peppol.common import both_german, kids, profile
-from tasks.ehf.rules.peppol.values import own_text
+from tasks.ehf.rules.peppol.common import both_german, profile
 from tasks.ehf.vocabulary import (
     ACCOUNTING_CUSTOMER_PARTY,
     ACCOUNTING_SUPPLIER_PARTY,
@@ -32,7 +30,15 @@ from tasks.ehf.vocabulary import (
     TAX_SUBTOTAL,
     TAX_TOTAL,
 )
-from tasks.ehf.xpathfn import to_number
+from tasks.ehf.xpathfn import (
+    child,
+    children,
+    follow,
+    normalize_space,
+    own_text,
+    string_value,
+    to_number,
+)
 
 _CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 
@@ -55,8 +61,8 @@ def one_project_reference(doc: Document, report: Report) -> None:
     for note in doc.all(CREDIT_NOTE):
         projects = [
             ref
-            for ref in kids(note, ADDITIONAL_DOCUMENT_REFERENCE)
-            if any(string_value(c) == "50" for c in kids(ref, DOCUMENT_TYPE_CODE))
+            for ref in children(note, ADDITIONAL_DOCUMENT_REFERENCE)
+            if any(string_value(c) == "50" for c in children(ref, DOCUMENT_TYPE_CODE))
         ]
         if len(projects) > 1:
             report("PEPPOL-EN16931-R080", note, count=len(projects))
@@ -67,7 +73,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
     by_tax: list[float] = []
     by_document: list[float] = []
     for total in totals:
-        for amount in kids(total, TAX_AMOUNT):
+        for amount in children(total, TAX_AMOUNT):
             value = to_number(string_value(amount))
             if value is None:  # the official cast would stop; count it as no evidence
                 continue
@@ -82,11 +88,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
 
 
 def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
-    groups = shared_children(doc, el)
-
-    def first(tag: str) -> Element | None:
-        found = groups.get(tag)
-        return found[0] if found else None
+    groups = doc.kids(el)
 
     if PROFILE_ID not in groups:
         report("PEPPOL-EN16931-R001", el)
@@ -99,24 +101,24 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
         child(ref, ID) is not None for ref in groups.get(ORDER_REFERENCE, ())
     ):
         report("PEPPOL-EN16931-R003", el)
-    spec = _text_nodes(first(CUSTOMIZATION_ID))
+    spec = _text_nodes(groups.first(CUSTOMIZATION_ID))
     if not spec.startswith(_CUSTOMIZATION_PREFIX) or "::" in spec:
         report("PEPPOL-EN16931-R004", el, value=spec)
     totals = groups.get(TAX_TOTAL, [])
     # The totals' children are indexed already (cen_core reads them for BR-CO-14).
     with_subtotals = 0
     for total in totals:
-        if TAX_SUBTOTAL in shared_children(doc, total):
+        if TAX_SUBTOTAL in doc.kids(total):
             with_subtotals += 1
     if with_subtotals != 1:
         report("PEPPOL-EN16931-R053", el, count=with_subtotals)
-    tax_currency = first(TAX_CURRENCY_CODE)
+    tax_currency = groups.first(TAX_CURRENCY_CODE)
     without = len(totals) - with_subtotals
     if without != (1 if tax_currency is not None else 0):
         report("PEPPOL-EN16931-R054", el, count=without)
     if tax_currency is not None:
-        currency = norm_space(string_value(tax_currency))
-        document_currency = norm_space(string_value(first(DOCUMENT_CURRENCY_CODE)))
+        currency = normalize_space(string_value(tax_currency))
+        document_currency = normalize_space(string_value(groups.first(DOCUMENT_CURRENCY_CODE)))
         if not _same_sign(totals, currency, document_currency):
             report("PEPPOL-EN16931-R055", el, tax_currency=currency)
 
@@ -153,11 +155,11 @@ def document_level(doc: Document, report: Report) -> None:
         if rule is not None and party not in with_endpoint:
             report(rule, party)
     for means in doc.all(PAYMENT_MEANS):
-        code = norm_space(string_value(child(means, PAYMENT_MEANS_CODE)))
+        code = normalize_space(string_value(child(means, PAYMENT_MEANS_CODE)))
         if code in ("49", "59") and not follow([means], (PAYMENT_MANDATE, ID)):
             report("PEPPOL-EN16931-R061", means, code=code)
 
 
 def _text_nodes(el: Element | None) -> str:
     """``normalize-space(el/text())``: the element's own text, not its descendants'."""
-    return norm_space(own_text(el))
+    return normalize_space(own_text(el))

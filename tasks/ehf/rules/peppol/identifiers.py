@@ -16,9 +16,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import norm_space
 from tasks.ehf.rules.peppol.values import castable_integer
 from tasks.ehf.vocabulary import (
     COMPANY_ID,
@@ -26,8 +25,8 @@ from tasks.ehf.vocabulary import (
     ID,
     PARTY_IDENTIFICATION,
     PARTY_TAX_SCHEME,
-    TAX_SCHEME,
 )
+from tasks.ehf.xpathfn import normalize_space, string_value, tax_scheme_id
 
 _DIGITS = re.compile(r"[0-9]+")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -171,20 +170,19 @@ def _passes(rule: Rule, raw: str) -> bool:
     if on_raw is not None:
         return on_raw(raw)
     assert on_normalized is not None
-    return on_normalized(norm_space(raw))
+    return on_normalized(normalize_space(raw))
 
 
 def _dutch_vat_context(el: Element) -> bool:
     """``cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID``
     whose value starts with ``NL``."""
     text = string_value(el)
-    if "NL" not in text or not norm_space(text).startswith("NL"):
+    if "NL" not in text or not normalize_space(text).startswith("NL"):
         return False
     parent = el.getparent()
     if parent is None or parent.tag != PARTY_TAX_SCHEME:
         return False
-    scheme_id = next((c for s in parent if s.tag == TAX_SCHEME for c in s if c.tag == ID), None)
-    return norm_space(string_value(scheme_id)) == "VAT"
+    return tax_scheme_id(parent) == "VAT"
 
 
 def _rule_for(el: Element) -> Rule | None:

@@ -3,7 +3,7 @@
 
 Amounts follow the official arithmetic: ``xs:decimal`` casts, Saxon's decimal division and
 ``round(x * 10 * 10) div 100``. Where the official cast would stop with an error (an empty or
-malformed number), the rule reports a finding instead. Casts go through ``_shared.decimal``,
+malformed number), the rule reports a finding instead. Casts go through ``xpathfn.decimal``,
 which casts each distinct text once.
 """
 
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import CastError, Kids, child, decimal, norm_space, shared_children
 from tasks.ehf.rules.lines_model import Line, lines
-from tasks.ehf.rules.peppol.common import kids
-from tasks.ehf.rules.peppol.values import own_text, slack, xdiv, xmul
+from tasks.ehf.rules.peppol.values import slack, xdiv, xmul
 from tasks.ehf.vocabulary import (
     ALLOWANCE_CHARGE,
     AMOUNT,
@@ -38,7 +36,18 @@ from tasks.ehf.vocabulary import (
     PRICE_AMOUNT,
     START_DATE,
 )
-from tasks.ehf.xpathfn import round2, xs_date
+from tasks.ehf.xpathfn import (
+    CastError,
+    Children,
+    child,
+    children,
+    decimal,
+    normalize_space,
+    own_text,
+    round2,
+    string_value,
+    xs_date,
+)
 
 _SLACK = Decimal("0.02")
 _ZERO = Decimal(0)
@@ -57,12 +66,6 @@ def _dec(el: Element | None) -> Decimal:
     return value
 
 
-def _first(groups: Kids, tag: str) -> Element | None:
-    """The first child with this tag, from a children index."""
-    found = groups.get(tag)
-    return found[0] if found else None
-
-
 def _is_document_or_line_charge(el: Element) -> bool:
     """``Invoice/cac:AllowanceCharge | Invoice/cac:InvoiceLine/cac:AllowanceCharge`` (and the
     credit note equivalents)."""
@@ -75,14 +78,14 @@ def _is_document_or_line_charge(el: Element) -> bool:
     return grand is not None and _LINE_OF.get(grand.tag) == parent.tag
 
 
-def _charge_amount_matches(charge: Kids) -> bool:
+def _charge_amount_matches(charge: Children) -> bool:
     """R040: the amount is base amount × percentage / 100, give or take 0.02 (``charge``:
     the children of the allowance/charge by tag)."""
     try:
-        amount_el = _first(charge, AMOUNT)
+        amount_el = charge.first(AMOUNT)
         amount = _dec(amount_el) if amount_el is not None else _ZERO
-        base = _dec(_first(charge, BASE_AMOUNT))
-        factor = _dec(_first(charge, MULTIPLIER_FACTOR_NUMERIC))
+        base = _dec(charge.first(BASE_AMOUNT))
+        factor = _dec(charge.first(MULTIPLIER_FACTOR_NUMERIC))
     except CastError:
         return False
     return slack(amount, xdiv(xmul(base, factor), _HUNDRED), _SLACK)
@@ -95,7 +98,7 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
     for el in doc.all(ALLOWANCE_CHARGE):
         if not _is_document_or_line_charge(el):
             continue
-        charge = shared_children(doc, el)
+        charge = doc.kids(el)
         has_factor = MULTIPLIER_FACTOR_NUMERIC in charge
         has_base = BASE_AMOUNT in charge
         if has_factor and not has_base:
@@ -108,11 +111,11 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
             report(
                 "PEPPOL-EN16931-R040",
                 el,
-                amount=string_value(_first(charge, AMOUNT)),
-                base=string_value(_first(charge, BASE_AMOUNT)),
-                percent=string_value(_first(charge, MULTIPLIER_FACTOR_NUMERIC)),
+                amount=string_value(charge.first(AMOUNT)),
+                base=string_value(charge.first(BASE_AMOUNT)),
+                percent=string_value(charge.first(MULTIPLIER_FACTOR_NUMERIC)),
             )
-        indicator = norm_space(own_text(_first(charge, CHARGE_INDICATOR)))
+        indicator = normalize_space(own_text(charge.first(CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
             report("PEPPOL-EN16931-R043", el, indicator=indicator)
 
@@ -139,13 +142,13 @@ def _line_period_rules(doc: Document, report: Report) -> None:
             (START_DATE, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
             (END_DATE, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
         ):
-            bounds = [d for p in periods for d in kids(p, tag)]
+            bounds = [d for p in periods for d in children(p, tag)]
             if not bounds:
                 continue
             # xs:date() of more than one invoice period date stops the official engine.
             whole = xs_date(string_value(bounds[0])) if len(bounds) == 1 else None
             for period in line_periods:
-                for date in kids(period, tag):
+                for date in children(period, tag):
                     value = xs_date(own_text(date))
                     if value is None or whole is None or not inside(value, whole):
                         report(rule, date, line_date=string_value(date))
@@ -167,8 +170,8 @@ def _line_adjustments(doc: Document, line_charges: list[Element]) -> tuple[Decim
     allowances: list[Element] = []
     charges: list[Element] = []
     for ac in line_charges:
-        children = shared_children(doc, ac)
-        indicator = norm_space(string_value(_first(children, CHARGE_INDICATOR)))
+        children = doc.kids(ac)
+        indicator = normalize_space(string_value(children.first(CHARGE_INDICATOR)))
         if indicator == "false":
             allowances.extend(children.get(AMOUNT, ()))
         elif indicator == "true":
@@ -228,7 +231,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
     One pass over the lines of ``lines_model``, which cen_core reads too."""
     is_invoice = doc.root.tag == INVOICE
     quantity_tag = INVOICED_QUANTITY if is_invoice else CREDITED_QUANTITY
-    units: list[tuple[Element, Kids]] = []
+    units: list[tuple[Element, Children]] = []
     for model in lines(doc):
         line_el = model.el
         line = model.kids
@@ -245,7 +248,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
             units.extend(
                 (base, line)
                 for price_el in line_prices[1:]
-                for base in kids(price_el, BASE_QUANTITY)
+                for base in children(price_el, BASE_QUANTITY)
             )
         references = line.get(DOCUMENT_REFERENCE)
         if references is not None:
@@ -254,7 +257,7 @@ def invoice_lines(doc: Document, report: Report) -> None:
             if not any(
                 string_value(code) == "130"
                 for ref in references
-                for code in kids(ref, DOCUMENT_TYPE_CODE)
+                for code in children(ref, DOCUMENT_TYPE_CODE)
             ):
                 report("PEPPOL-EN16931-R101", line_el)
     if doc.has(BASE_QUANTITY):
@@ -272,7 +275,7 @@ def _positive(el: Element) -> bool:
 
 def _base_quantity_units(
     doc: Document,
-    on_lines: list[tuple[Element, Kids]],
+    on_lines: list[tuple[Element, Children]],
     is_invoice: bool,
     report: Report,
 ) -> None:
@@ -288,7 +291,7 @@ def _base_quantity_units(
         for base in everywhere:
             price = base.getparent() if base not in seen else None
             if price is not None and price.tag == PRICE and price.getparent() is not None:
-                pairs.append((base, shared_children(doc, price.getparent())))  # type: ignore[arg-type]
+                pairs.append((base, doc.kids(price.getparent())))  # type: ignore[arg-type]
     for base, line in pairs:
         unit = base.get("unitCode")
         if unit is None:
@@ -319,7 +322,7 @@ def prices(doc: Document, report: Report) -> None:
         parent = ac.getparent()
         if parent is None or parent.tag != PRICE:
             continue
-        indicator = norm_space(string_value(child(ac, CHARGE_INDICATOR)))
+        indicator = normalize_space(string_value(child(ac, CHARGE_INDICATOR)))
         if indicator != "false":
             report("PEPPOL-EN16931-R044", ac, indicator=indicator)
         if child(ac, BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):

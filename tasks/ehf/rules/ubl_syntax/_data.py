@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from tasks.ehf.document import Element, compile_path, string_value
+from tasks.ehf.document import Element
 from tasks.ehf.registry import RuleInfo, catalogue
 from tasks.ehf.vocabulary import LINES
+from tasks.ehf.xpathfn import compile_path, string_value
 
 FAMILY = "ubl_syntax"
 ROOT_CONTEXT = "/ubl:Invoice | /cn:CreditNote"

@@ -10,9 +10,8 @@ predicates or comparisons are functions.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, chain_top, follow, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import charge_indicators, child
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     count_rules,
@@ -42,6 +41,7 @@ from tasks.ehf.vocabulary import (
     REGISTRATION_NAME,
     TAX_SCHEME,
 )
+from tasks.ehf.xpathfn import chain_top, charge_indicators, child, follow, string_value
 
 _COUNTS = count_rules()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.vocabulary import ALLOWANCE_CHARGE, PRICE
+from tasks.ehf.xpathfn import string_value
 
 
 def _in_price_with_allowance(el: Element) -> bool:

@@ -22,16 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    chain_top,
-    follow,
-    location,
-    string_value,
-    tree_scan,
-    watch_attributes,
-)
+from tasks.ehf.document import Document, Element, location, tree_scan, watch_attributes
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
@@ -50,6 +41,7 @@ from tasks.ehf.vocabulary import (
     PAYMENT_MEANS,
     UBL_VERSION_ID,
 )
+from tasks.ehf.xpathfn import chain_top, follow, string_value
 
 # A UBL-SR count rule as a reached element reads it: the rule, the attribute the counted
 # element must carry (if any), and whether its context is the root (else the line the element
