@@ -179,10 +179,7 @@ def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | No
     if exclusive is None or vat is None:
         return False
     expected = round2(decimal(exclusive) + vat)  # type: ignore[operator]
-    for amount in inclusive:  # noqa: SIM110 - a plain loop, cheaper than any() over a generator
-        if decimal(amount) == expected:
-            return True
-    return False
+    return any(decimal(amount) == expected for amount in inclusive)
 
 
 def _check_vat_total_decimals(doc: Document, root: Element, k: Children, report: Report) -> None:

@@ -98,11 +98,7 @@ def check_lines(doc: Document, report: Report) -> None:
 
 def _has_unit(quantities: list[Element] | None) -> bool:
     """Some of these invoiced or credited quantities has a unitCode."""
-    # A loop that stops: cheaper than any() over a generator.
-    for q in quantities or ():  # noqa: SIM110
-        if q.get("unitCode") is not None:
-            return True
-    return False
+    return any(q.get("unitCode") is not None for q in quantities or ())
 
 
 def _item_name(items: list[Element]) -> Element | None:

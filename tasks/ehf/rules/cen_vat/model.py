@@ -34,8 +34,8 @@ from tasks.ehf.xpathfn import (
     normalize_space,
     scheme_is_vat,
     string_value,
-    to_decimal,
     to_number,
+    xs_decimal,
 )
 
 ZERO = Decimal(0)
@@ -58,10 +58,7 @@ def decimal_of(found: list[Element] | None) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(found[1].tag)
-    value = to_decimal(string_value(found[0]))
-    if value is None:
-        raise CastError(found[0].tag)
-    return value
+    return xs_decimal(string_value(found[0]))
 
 
 def within_one(found: list[Element] | None) -> tuple[Decimal, Decimal] | None:
@@ -128,10 +125,7 @@ class Category:
             return None
         if len(self.percents) > 1:
             raise CastError("Percent")
-        value = to_decimal(self.percents[0])
-        if value is None:
-            raise CastError("Percent")
-        return value
+        return xs_decimal(self.percents[0])
 
     def rate(self) -> object:
         """``percent()`` cast once per category; ``_BAD`` when the cast fails."""
@@ -196,10 +190,7 @@ def _amount(raws: list[str]) -> Decimal:
         return ZERO
     if len(raws) > 1:
         raise CastError("Amount")
-    value = to_decimal(raws[0])
-    if value is None:
-        raise CastError("Amount")
-    return value or ZERO
+    return xs_decimal(raws[0]) or ZERO
 
 
 def _rates(cats: list[Category]) -> tuple[tuple[Decimal, ...], bool]:
@@ -400,10 +391,6 @@ class VatView:
     def used_at_rate(self, line_tag: str, code: str, rate: Decimal) -> bool:
         """BR-S-08's guard: some line of this kind, allowance or charge anywhere has this
         code and rate (CastError where a malformed percent comes first)."""
-        if self.line_sums(line_tag).used(code, rate):
-            return True
-        # A loop that stops at the first match, as ``exists`` may.
-        for part in self.allowance_charges(code):  # noqa: SIM110
-            if part.has_rate(rate):
-                return True
-        return False
+        return self.line_sums(line_tag).used(code, rate) or any(
+            part.has_rate(rate) for part in self.allowance_charges(code)
+        )
