@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.cen_core._xp import any_not_negative, too_precise
+from tasks.ehf.rules.cen_core._common import any_not_negative, too_precise
 from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
 from tasks.ehf.rules.lines_model import Line, lines
 from tasks.ehf.vocabulary import (

@@ -7,7 +7,7 @@ from functools import cache
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, catalogue, check
-from tasks.ehf.rules.cen_core._xp import first_children
+from tasks.ehf.rules.cen_core._common import first_children
 from tasks.ehf.vocabulary import (
     ACCOUNTING_CUSTOMER_PARTY,
     ACCOUNTING_SUPPLIER_PARTY,

@@ -14,7 +14,13 @@ from typing import Any
 
 from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.cen_core._xp import Amounts, charge_flags, raw, too_precise, vat_tax_categories
+from tasks.ehf.rules.cen_core._common import (
+    Amounts,
+    charge_flags,
+    raw,
+    too_precise,
+    vat_tax_categories,
+)
 from tasks.ehf.rules.cen_vat.model import Category
 from tasks.ehf.rules.lines_model import lines
 from tasks.ehf.vocabulary import (

@@ -49,8 +49,6 @@ AT_LINE = "line"  # cac:InvoiceLine|CreditNoteLine/cac:Item/cac:ClassifiedTaxCat
 AT_OTHER = "other"
 
 
-
-
 def decimal_of(found: list[Element] | None) -> Decimal | None:
     """``xs:decimal`` of a child path that reached ``found``: None when absent, CastError
     when it fails (two values are a dynamic error)."""
