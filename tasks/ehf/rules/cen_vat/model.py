@@ -30,7 +30,7 @@ from tasks.ehf.vocabulary import (
 from tasks.ehf.xpathfn import (
     CastError,
     charge_indicators,
-    children_by_tag,
+    child_nodes,
     normalize_space,
     scheme_is_vat,
     string_value,
@@ -144,11 +144,21 @@ def scan(doc: Document) -> list[Category]:
     add = found.append
     for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED_TAX_CATEGORY, True)):
         for el in doc.all(tag):
-            kids = children_by_tag(el)
-            ids = [string_value(c) for c in kids.get(ID, ())]
-            percents = [string_value(c) for c in kids.get(PERCENT, ())]
-            vat = any(scheme_is_vat(scheme) for scheme in kids.get(TAX_SCHEME, ()))
-            exempt = TAX_EXEMPTION_REASON in kids or TAX_EXEMPTION_REASON_CODE in kids
+            ids: list[str] = []
+            percents: list[str] = []
+            vat = exempt = False
+            # One pass over the children: a large invoice has a category on every line, and
+            # indexing each one's children by tag first costs more than the rules after it.
+            for c in child_nodes(el):
+                child_tag = c.tag
+                if child_tag == ID:
+                    ids.append(string_value(c))
+                elif child_tag == PERCENT:
+                    percents.append(string_value(c))
+                elif child_tag == TAX_SCHEME:
+                    vat = vat or scheme_is_vat(c)
+                elif child_tag in (TAX_EXEMPTION_REASON, TAX_EXEMPTION_REASON_CODE):
+                    exempt = True
             parent = el.getparent()
             where, charge, on_root, holder = AT_OTHER, _NO_CHARGE, False, None
             if classified:
