@@ -25,7 +25,7 @@ import click
 # "module:attribute" of each click command or group, in the order `--help` lists them.
 COMMAND_GROUPS: tuple[str, ...] = (
     "tasks.ehf.cli:ehf",
-    "tasks.ehf.bench:bench",
+    "benchmarks.cli:bench",
     "tasks.pdf.cli:pdf",
     "connectors.erp_stub.cli:erp_stub",
     "orchestrator.commands.process:process",

@@ -12,10 +12,10 @@ from decimal import Decimal as D
 
 from lxml import etree
 
-from tasks.ehf.document import PREFIXES
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.ehf.safexml import parse_bytes
 from tasks.ehf.samples.generate import InvoiceSpec, LineSpec, PartySpec, build_document
+from tasks.ehf.vocabulary import PREFIXES
 
 NS = {k: v for k, v in PREFIXES.items() if k in ("cbc", "cac")}
 SUPPLIER = PartySpec("123456785", "Salgsfirma AS", "Hovedgata 32", "Oslo", "0150")

@@ -1,139 +1,26 @@
-"""A parsed UBL document and the small toolkit the EHF rules are written with.
+"""A parsed UBL document as the EHF rules read it.
 
-The rules are plain Python over lxml elements. ``Document`` walks the tree once and indexes
-every element by its tag, so a rule's context (``//cac:TaxCategory``) is a dictionary
-lookup, and relative paths (``cac:Party/cac:PartyLegalEntity/cbc:CompanyID``) are walked
-child by child with the path split once and cached.
-
-Tags are Clark names (``{namespace}LocalName``); ``cbc("ID")`` and ``cac("Party")`` build them.
+``Document`` walks the tree once and indexes every element by its tag, so a rule's context
+(``//cac:TaxCategory``) is a dictionary lookup; what several families derive from it is
+kept per document (``derived``, ``kids``). ``tree_scan`` is the one walk for the rules that
+need every element; ``location`` names a reported node. Tags come from
+``tasks.ehf.vocabulary``, the XPath steps and functions from ``tasks.ehf.xpathfn``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
 from lxml import etree
 
-NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-NS_EXT = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2"
-NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-NS_CREDITNOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+from tasks.ehf.vocabulary import CREDIT_NOTE, INVOICE, PREFIXES
+from tasks.ehf.xpathfn import XML_SPACE, Children, Element, chain_top, children_by_tag, compile_path
 
-PREFIXES = {
-    "cbc": NS_CBC,
-    "cac": NS_CAC,
-    "ext": NS_EXT,
-    "ubl": NS_INVOICE,
-    "cn": NS_CREDITNOTE,
-}
 _PREFIX_OF = {uri: prefix for prefix, uri in PREFIXES.items()}
 
-INVOICE = f"{{{NS_INVOICE}}}Invoice"
-CREDIT_NOTE = f"{{{NS_CREDITNOTE}}}CreditNote"
-
-Element = etree._Element
 T = TypeVar("T")
-
-
-def cbc(name: str) -> str:
-    """Clark tag of a UBL basic component, e.g. ``cbc("ID")``."""
-    return f"{{{NS_CBC}}}{name}"
-
-
-def cac(name: str) -> str:
-    """Clark tag of a UBL aggregate component, e.g. ``cac("Party")``."""
-    return f"{{{NS_CAC}}}{name}"
-
-
-@lru_cache(maxsize=4096)
-def compile_path(path: str) -> tuple[str, ...]:
-    """Split ``"cac:Party/cbc:ID"`` into Clark tags; ``*`` matches any element."""
-    steps = []
-    for step in path.split("/"):
-        if step == "*":
-            steps.append("*")
-            continue
-        prefix, _, local = step.partition(":")
-        steps.append(f"{{{PREFIXES[prefix]}}}{local}")
-    return tuple(steps)
-
-
-def children(el: Element, tag: str) -> list[Element]:
-    """Child elements of ``el`` with the Clark tag ``tag`` (``*`` for any), in order."""
-    # ``el[:]`` (one C call building a list) walks children faster than lxml's iterator.
-    if tag == "*":
-        return [c for c in el[:] if isinstance(c.tag, str)]
-    return [c for c in el[:] if c.tag == tag]
-
-
-def follow(nodes: list[Element], steps: tuple[str, ...]) -> list[Element]:
-    """The elements reached from ``nodes`` by the child steps ``steps`` (Clark tags, ``*``
-    for any element), in document order."""
-    # Plain loops over ``n[:]`` (one C call building a list): a comprehension per step costs
-    # a function call, and lxml's child iterator more than the slice.
-    for tag in steps:
-        found = []
-        for n in nodes:
-            for c in n[:]:
-                if c.tag == tag or (tag == "*" and isinstance(c.tag, str)):
-                    found.append(c)
-        if not found:
-            return found
-        nodes = found
-    return nodes
-
-
-def select(el: Element, path: str) -> list[Element]:
-    """All elements reached from ``el`` by the relative child path ``path``."""
-    return follow([el], compile_path(path))
-
-
-def first(el: Element, path: str) -> Element | None:
-    """The first element reached by ``path`` (document order), or None."""
-    found = select(el, path)
-    return found[0] if found else None
-
-
-def exists(el: Element, path: str) -> bool:
-    """XPath ``exists(path)``: at least one element is reached by ``path``."""
-    return first(el, path) is not None
-
-
-def string_value(el: Element | None) -> str:
-    """XPath string value: the concatenated text of the element and its descendants."""
-    if el is None:
-        return ""
-    if len(el) == 0:
-        return el.text or ""
-    return "".join(el.itertext())
-
-
-_XML_SPACE = re.compile(r"[ \t\r\n]+")
-
-
-def normalize_space(value: str | None) -> str:
-    """XPath ``normalize-space``: trim and collapse runs of XML white space (space, tab, CR,
-    LF only: a no-break space is content, not white space)."""
-    if not value:
-        return ""
-    return _XML_SPACE.sub(" ", value).strip(" ")
-
-
-def text(el: Element, path: str) -> str:
-    """String value of the first node reached by ``path`` ('' when there is none)."""
-    return string_value(first(el, path))
-
-
-def ntext(el: Element, path: str) -> str:
-    """``normalize-space(path)`` of the first node reached by ``path``."""
-    return normalize_space(text(el, path))
-
-
-_XML_SPACE_CHARS = " \t\r\n"
 
 
 _WATCHED_ATTRIBUTES: set[str] = set()
@@ -165,7 +52,7 @@ def _only_space_inside(el: Element) -> bool:
         if isinstance(c.tag, str):
             return False
         parts.append(c.tail or "")
-    return not "".join(parts).strip(_XML_SPACE_CHARS)
+    return not "".join(parts).strip(XML_SPACE)
 
 
 def tree_scan(doc: Document) -> TreeScan:
@@ -189,31 +76,11 @@ def _scan(doc: Document) -> TreeScan:
         # that string costs more than counting the children.
         if len(el) == 0:
             text = el.text
-            if not text or (text[0] in _XML_SPACE_CHARS and not text.strip(_XML_SPACE_CHARS)):
+            if not text or (text[0] in XML_SPACE and not text.strip(XML_SPACE)):
                 add_empty(el)
         elif not isinstance(el[0].tag, str) and _only_space_inside(el):  # a comment first
             add_empty(el)
     return scan
-
-
-def chain_top(el: Element, steps: tuple[str, ...]) -> Element | None:
-    """The outermost element of ``steps/el`` walking up from ``el``: its ancestors carry the
-    tags of ``steps`` (XPath order, innermost last; ``*`` for any element). ``el`` itself for
-    no steps; None where a parent is missing or has another tag."""
-    node: Element | None = el
-    for tag in reversed(steps):
-        node = node.getparent()  # type: ignore[union-attr]
-        if node is None or (tag != "*" and node.tag != tag):
-            return None
-    return node
-
-
-def ancestors(el: Element) -> Iterator[Element]:
-    """The ancestors of ``el``, nearest first."""
-    parent = el.getparent()
-    while parent is not None:
-        yield parent
-        parent = parent.getparent()
 
 
 @lru_cache(maxsize=1024)
@@ -280,6 +147,15 @@ class Document:
         if found is None:
             found = self.memo[key] = {}
         return found  # type: ignore[return-value]
+
+    def kids(self, el: Element) -> Children:
+        """``children_by_tag(el)``, built once per document and shared by every family that
+        reads the same node (the root, each line, its price). Callers must not change it."""
+        memo: dict[Element, Children] = self.table("children_by_tag")
+        found = memo.get(el)
+        if found is None:
+            found = memo[el] = children_by_tag(el)
+        return found
 
     def all(self, tag: str) -> list[Element]:
         """Every element with this Clark tag anywhere in the document (``//tag``)."""

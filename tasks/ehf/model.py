@@ -12,17 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tasks.ehf.document import (
-    Element,
-    cac,
-    cbc,
-    first,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-)
-from tasks.ehf.xpathfn import to_decimal
+from tasks.ehf.document import Element
+from tasks.ehf.vocabulary import cac, cbc
+from tasks.ehf.xpathfn import first, normalize_space, ntext, select, string_value, to_decimal
 
 PEPPOL_BIS3_INVOICE = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 

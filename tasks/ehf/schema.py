@@ -19,7 +19,11 @@ from typing import Any
 
 from lxml import etree
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import CREDIT_NOTE, INVOICE
+
+# The one UBL 2.1 element of type xs:base64Binary (udt:BinaryObjectType) that EHF uses.
+from tasks.ehf.vocabulary import EMBEDDED_DOCUMENT_BINARY_OBJECT as BINARY_OBJECT
 
 #: The fake base URL the schemas are compiled under; imports resolve relative to it.
 _BASE = "file:///ehf-ubl-2.1/"
@@ -141,8 +145,6 @@ def reset_cache() -> None:
     _SCHEMAS.reset()
 
 
-#: The one UBL 2.1 element of type xs:base64Binary (udt:BinaryObjectType) that EHF uses.
-BINARY_OBJECT = cbc("EmbeddedDocumentBinaryObject")
 #: From this size on, an attachment's base64 is checked in Python instead of by libxml2.
 LARGE_BINARY = 64 * 1024
 

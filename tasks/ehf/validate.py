@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cbc, location
+from tasks.ehf.document import Document, Element, location
 from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.envelope import unwrap
 from tasks.ehf.findings import Finding, ValidationResult
@@ -20,6 +20,7 @@ from tasks.ehf.gcpause import collector_paused
 from tasks.ehf.rules import t111
 from tasks.ehf.safexml import UnsafeOrMalformedXML, parse_bytes
 from tasks.ehf.schema import APPLICATION_RESPONSE, release, validate_schema
+from tasks.ehf.vocabulary import CREDIT_NOTE, INVOICE, cbc
 
 _KINDS = {
     INVOICE: "Invoice",

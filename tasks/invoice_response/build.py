@@ -14,10 +14,10 @@ from typing import Any
 
 from lxml import etree
 
-from tasks.ehf.document import NS_CAC, NS_CBC
 from tasks.ehf.rules.t111.data import code_lists
 from tasks.ehf.rules.t111.response import CUSTOMIZATION_PREFIX, PROFILES
 from tasks.ehf.schema import APPLICATION_RESPONSE
+from tasks.ehf.vocabulary import NS_CAC, NS_CBC
 
 CUSTOMIZATION_ID = CUSTOMIZATION_PREFIX
 PROFILE_ID = PROFILES[0]

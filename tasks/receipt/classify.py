@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from tasks.ehf.document import NS_CBC, NS_CREDITNOTE, NS_INVOICE
 from tasks.ehf.envelope import Envelope, unwrap
 from tasks.ehf.safexml import UnsafeOrMalformedXML, check_size, parse_bytes
+from tasks.ehf.vocabulary import NS_CBC, NS_CREDITNOTE, NS_INVOICE
 from tasks.errors import BusinessException
 
 EN16931 = "urn:cen.eu:en16931:2017"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tasks.ehf.document import NS_CAC, NS_CBC
+from tasks.ehf.vocabulary import NS_CAC, NS_CBC
 
 #: Attributes the rules care about (and some they forbid), with values that are right,
 #: wrong, empty or padded.

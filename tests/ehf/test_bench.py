@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tasks.ehf import bench
+from benchmarks import cli, validate
 
 
 def test_bench_prints_rates_latencies_stages_and_the_large_invoice(
     conformance_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pinning would tie this test worker (and every robot it starts later) to one CPU.
-    monkeypatch.setattr(bench, "_pin_one_core", lambda: "not pinned (test)")
+    monkeypatch.setattr(validate, "pin_one_core", lambda: "not pinned (test)")
     result = CliRunner().invoke(
-        bench.bench,
+        cli.bench,
         ["validate", "--seconds", "2.5", "--lines", "40", "--checks", "3",
          "--examples", str(conformance_dir / "examples")],
     )  # fmt: skip

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from tasks.ehf.document import PREFIXES
 from tasks.ehf.registry import catalogue
 from tasks.ehf.safexml import parse_bytes
 from tasks.ehf.validate import validate_bytes
+from tasks.ehf.vocabulary import PREFIXES
 from tests.ehf.mutants import mutants
 
 COUNT = 300

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from lxml import etree
 
-from tasks.ehf.document import NS_CAC, NS_CBC
 from tasks.ehf.rules.t111.data import catalogue
 from tasks.ehf.validate import validate_bytes
+from tasks.ehf.vocabulary import NS_CAC, NS_CBC
 
 NS_AR = "urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
 NS = {"cbc": NS_CBC, "cac": NS_CAC, "ubl": NS_AR}

@@ -7,10 +7,11 @@
 - ``peppol``: PEPPOL-EN16931-*, PEPPOL-COMMON-*
 - ``national``: NO-R, DK-R, SE-R, IT-R, GR-R/S, NL-R, DE-R, IS-R
 
-What several families read is derived once per document and shared: ``_shared`` (casts, the
-children of a node by tag), ``currencies`` (amounts by currency), ``lines_model`` (the lines).
+The rules name their elements with ``tasks.ehf.vocabulary`` and read them with the XPath steps
+and functions of ``tasks.ehf.xpathfn``. What several families read is derived once per
+document and shared: ``currencies`` (amounts by currency), ``lines_model`` (the lines).
 """
 
 from tasks.ehf.rules import cen_codes, cen_core, cen_vat, national, peppol, ubl_syntax
 
-FAMILIES = (ubl_syntax, cen_core, cen_vat, cen_codes, peppol, national)
+__all__ = ["cen_codes", "cen_core", "cen_vat", "national", "peppol", "ubl_syntax"]

@@ -18,14 +18,48 @@ from functools import cache
 from importlib import resources
 
 from ehf_schemas.codelists import codes
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import AMOUNT_NAMES, XML_SPACE, charge_indicators
 from tasks.ehf.rules.currencies import amounts_by_currency
-
-_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
-_SUPPLIER = cac("AccountingSupplierParty")
-_PAYEE = cac("PayeeParty")
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_SUPPLIER_PARTY,
+    ADDITIONAL_DOCUMENT_REFERENCE,
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON_CODE,
+    AMOUNTS,
+    BASE_QUANTITY,
+    CLASSIFIED_TAX_CATEGORY,
+    COMMODITY_CLASSIFICATION,
+    COMPANY_ID,
+    COUNTRY,
+    CREDIT_NOTE_TYPE_CODE,
+    CREDITED_QUANTITY,
+    DELIVERY_LOCATION,
+    DESCRIPTION_CODE,
+    DOCUMENT_CURRENCY_CODE,
+    DOCUMENT_REFERENCE,
+    DOCUMENT_TYPE_CODE,
+    EMBEDDED_DOCUMENT_BINARY_OBJECT,
+    ENDPOINT_ID,
+    ID,
+    IDENTIFICATION_CODE,
+    INVOICE_PERIOD,
+    INVOICE_TYPE_CODE,
+    INVOICED_QUANTITY,
+    ITEM_CLASSIFICATION_CODE,
+    NOTE,
+    ORIGIN_COUNTRY,
+    PARTY_IDENTIFICATION,
+    PARTY_LEGAL_ENTITY,
+    PAYEE_PARTY,
+    PAYMENT_MEANS,
+    PAYMENT_MEANS_CODE,
+    STANDARD_ITEM_IDENTIFICATION,
+    TAX_CATEGORY,
+    TAX_CURRENCY_CODE,
+    TAX_EXEMPTION_REASON_CODE,
+)
+from tasks.ehf.xpathfn import XML_SPACE, charge_indicators, string_value
 
 
 def single_token(value: str | None, allowed: frozenset[str], upper: bool = False) -> bool:
@@ -53,7 +87,7 @@ def _is_charge(el: Element) -> bool:
 
 def _is_invoiced_object_reference(el: Element) -> bool:
     """``[cbc:DocumentTypeCode = '130']`` on the reference holding this ID (no trimming)."""
-    return any(c.tag == _DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in el.getparent())
+    return any(c.tag == DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in el.getparent())
 
 
 def _sepa_for_seller_or_payee(el: Element, scheme: str) -> bool:
@@ -62,7 +96,7 @@ def _sepa_for_seller_or_payee(el: Element, scheme: str) -> bool:
         return False
     node = el.getparent()
     while node is not None:
-        if node.tag == _SUPPLIER or node.tag == _PAYEE:
+        if node.tag == ACCOUNTING_SUPPLIER_PARTY or node.tag == PAYEE_PARTY:
             return True
         node = node.getparent()
     return False
@@ -84,40 +118,40 @@ class CodeRule:
 
 
 _RULES: tuple[CodeRule, ...] = (
-    CodeRule("BR-CL-01", cbc("InvoiceTypeCode"), "invoice-type"),
-    CodeRule("BR-CL-01", cbc("CreditNoteTypeCode"), "creditnote-type"),
-    *(CodeRule("BR-CL-03", cbc(name), "currency", attribute="currencyID",
-               context_has_attribute=False) for name in AMOUNT_NAMES),
-    CodeRule("BR-CL-04", cbc("DocumentCurrencyCode"), "currency"),
-    CodeRule("BR-CL-05", cbc("TaxCurrencyCode"), "currency"),
-    CodeRule("BR-CL-06", cbc("DescriptionCode"), "invoice-period-description",
-             parent=cac("InvoicePeriod")),
-    CodeRule("BR-CL-07", cbc("ID"), "reference-scheme", parent=cac("AdditionalDocumentReference"),
+    CodeRule("BR-CL-01", INVOICE_TYPE_CODE, "invoice-type"),
+    CodeRule("BR-CL-01", CREDIT_NOTE_TYPE_CODE, "creditnote-type"),
+    *(CodeRule("BR-CL-03", tag, "currency", attribute="currencyID",
+               context_has_attribute=False) for tag in AMOUNTS),
+    CodeRule("BR-CL-04", DOCUMENT_CURRENCY_CODE, "currency"),
+    CodeRule("BR-CL-05", TAX_CURRENCY_CODE, "currency"),
+    CodeRule("BR-CL-06", DESCRIPTION_CODE, "invoice-period-description",
+             parent=INVOICE_PERIOD),
+    CodeRule("BR-CL-07", ID, "reference-scheme", parent=ADDITIONAL_DOCUMENT_REFERENCE,
              attribute="schemeID", applies=_is_invoiced_object_reference),
-    CodeRule("BR-CL-07", cbc("ID"), "reference-scheme", parent=cac("DocumentReference"),
+    CodeRule("BR-CL-07", ID, "reference-scheme", parent=DOCUMENT_REFERENCE,
              attribute="schemeID", applies=_is_invoiced_object_reference),
-    CodeRule("BR-CL-10", cbc("ID"), "icd", parent=cac("PartyIdentification"),
+    CodeRule("BR-CL-10", ID, "icd", parent=PARTY_IDENTIFICATION,
              attribute="schemeID", also_valid=_sepa_for_seller_or_payee),
-    CodeRule("BR-CL-11", cbc("CompanyID"), "icd", parent=cac("PartyLegalEntity"),
+    CodeRule("BR-CL-11", COMPANY_ID, "icd", parent=PARTY_LEGAL_ENTITY,
              attribute="schemeID"),
-    CodeRule("BR-CL-13", cbc("ItemClassificationCode"), "item-classification",
-             parent=cac("CommodityClassification"), attribute="listID"),
-    CodeRule("BR-CL-14", cbc("IdentificationCode"), "country", parent=cac("Country")),
-    CodeRule("BR-CL-15", cbc("IdentificationCode"), "country", parent=cac("OriginCountry")),
-    CodeRule("BR-CL-16", cbc("PaymentMeansCode"), "payment-means", parent=cac("PaymentMeans")),
-    CodeRule("BR-CL-17", cbc("ID"), "vat-category", parent=cac("TaxCategory")),
-    CodeRule("BR-CL-18", cbc("ID"), "vat-category", parent=cac("ClassifiedTaxCategory")),
-    CodeRule("BR-CL-19", cbc("AllowanceChargeReasonCode"), "allowance-reason",
-             parent=cac("AllowanceCharge"), applies=_is_allowance),
-    CodeRule("BR-CL-20", cbc("AllowanceChargeReasonCode"), "charge-reason",
-             parent=cac("AllowanceCharge"), applies=_is_charge),
-    CodeRule("BR-CL-21", cbc("ID"), "icd", parent=cac("StandardItemIdentification"),
+    CodeRule("BR-CL-13", ITEM_CLASSIFICATION_CODE, "item-classification",
+             parent=COMMODITY_CLASSIFICATION, attribute="listID"),
+    CodeRule("BR-CL-14", IDENTIFICATION_CODE, "country", parent=COUNTRY),
+    CodeRule("BR-CL-15", IDENTIFICATION_CODE, "country", parent=ORIGIN_COUNTRY),
+    CodeRule("BR-CL-16", PAYMENT_MEANS_CODE, "payment-means", parent=PAYMENT_MEANS),
+    CodeRule("BR-CL-17", ID, "vat-category", parent=TAX_CATEGORY),
+    CodeRule("BR-CL-18", ID, "vat-category", parent=CLASSIFIED_TAX_CATEGORY),
+    CodeRule("BR-CL-19", ALLOWANCE_CHARGE_REASON_CODE, "allowance-reason",
+             parent=ALLOWANCE_CHARGE, applies=_is_allowance),
+    CodeRule("BR-CL-20", ALLOWANCE_CHARGE_REASON_CODE, "charge-reason",
+             parent=ALLOWANCE_CHARGE, applies=_is_charge),
+    CodeRule("BR-CL-21", ID, "icd", parent=STANDARD_ITEM_IDENTIFICATION,
              attribute="schemeID"),
-    CodeRule("BR-CL-22", cbc("TaxExemptionReasonCode"), "vatex", upper=True),
-    *(CodeRule("BR-CL-23", cbc(name), "unit", attribute="unitCode")
-      for name in ("InvoicedQuantity", "BaseQuantity", "CreditedQuantity")),
-    CodeRule("BR-CL-25", cbc("EndpointID"), "eas", attribute="schemeID"),
-    CodeRule("BR-CL-26", cbc("ID"), "icd", parent=cac("DeliveryLocation"), attribute="schemeID"),
+    CodeRule("BR-CL-22", TAX_EXEMPTION_REASON_CODE, "vatex", upper=True),
+    *(CodeRule("BR-CL-23", tag, "unit", attribute="unitCode")
+      for tag in (INVOICED_QUANTITY, BASE_QUANTITY, CREDITED_QUANTITY)),
+    CodeRule("BR-CL-25", ENDPOINT_ID, "eas", attribute="schemeID"),
+    CodeRule("BR-CL-26", ID, "icd", parent=DELIVERY_LOCATION, attribute="schemeID"),
 )  # fmt: skip
 
 # Rules by tag; a tag shared by several contexts (cbc:ID, IdentificationCode, reason codes)
@@ -217,9 +251,6 @@ def _list_string(name: str) -> str:
     return f" {' '.join(tokens)} "
 
 
-_NOTE = cbc("Note")
-
-
 @check("BR-CL-08")
 def note_subject_code(doc: Document, report: Report) -> None:
     """A document note's subject code ``#XXX#`` (three characters) is a UNCL4451 code.
@@ -227,10 +258,10 @@ def note_subject_code(doc: Document, report: Report) -> None:
     The official test looks the three characters up as a substring of the spaced list,
     so we do the same (it also accepts e.g. ``"AB "``, which straddles two codes).
     """
-    if doc.kind is None or not doc.has(_NOTE):
+    if doc.kind is None or not doc.has(NOTE):
         return
     root = doc.root
-    for note in doc.all(_NOTE):
+    for note in doc.all(NOTE):
         if note.getparent() is not root:
             continue
         text = string_value(note)
@@ -242,13 +273,10 @@ def note_subject_code(doc: Document, report: Report) -> None:
             report("BR-CL-08", note, code=code)
 
 
-_BINARY_OBJECT = cbc("EmbeddedDocumentBinaryObject")
-
-
 @check("BR-CL-24")
 def attachment_mime_code(doc: Document, report: Report) -> None:
     """An attachment's mimeCode is one of the allowed MIME types, exactly as written."""
-    for el in doc.all(_BINARY_OBJECT):
+    for el in doc.all(EMBEDDED_DOCUMENT_BINARY_OBJECT):
         mime = el.get("mimeCode")
         if mime is not None and mime not in codes("cen", "mime"):
             report("BR-CL-24", el, code=mime)

@@ -5,11 +5,8 @@ it for both, and a document in one currency leaves each rule one code to look up
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc
-from tasks.ehf.rules._shared import AMOUNT_NAMES
-
-#: The amount elements' tags, in the order of ``AMOUNT_NAMES``.
-AMOUNT_TAGS = tuple(cbc(name) for name in AMOUNT_NAMES)
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import AMOUNTS
 
 
 def amounts_by_currency(doc: Document) -> dict[str | None, list[Element]]:
@@ -20,7 +17,7 @@ def amounts_by_currency(doc: Document) -> dict[str | None, list[Element]]:
 
 def _group(doc: Document) -> dict[str | None, list[Element]]:
     groups: dict[str | None, list[Element]] = {}
-    for tag in AMOUNT_TAGS:
+    for tag in AMOUNTS:
         for el in doc.all(tag):
             currency = el.get("currencyID")
             found = groups.get(currency)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
-from tasks.ehf.rules._shared import Kids, decimal_of_text, shared_children
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import (
+    CREDIT_NOTE_LINE,
+    INVOICE_LINE,
+    LINE_EXTENSION_AMOUNT,
+    PRICE,
+)
+from tasks.ehf.xpathfn import Children, string_value, to_decimal
 
-INVOICE_LINE = cac("InvoiceLine")
-CREDIT_NOTE_LINE = cac("CreditNoteLine")
-PRICE = cac("Price")
-LINE_EXTENSION_AMOUNT = cbc("LineExtensionAmount")
-
-_NO_CHILDREN: Kids = {}
+_NO_CHILDREN: Children = {}
 
 
 class Line:
@@ -29,16 +30,16 @@ class Line:
     def __init__(self, doc: Document, el: Element) -> None:
         #: The line element.
         self.el = el
-        #: Its children by tag (``shared_children``: the lists must not be changed).
-        self.kids = kids = shared_children(doc, el)
+        #: Its children by tag (``Document.kids``: the lists must not be changed).
+        self.kids = kids = doc.kids(el)
         prices = kids.get(PRICE)
         #: The children of its first ``cac:Price`` by tag, empty without a price.
-        self.price = shared_children(doc, prices[0]) if prices else _NO_CHILDREN
+        self.price = doc.kids(prices[0]) if prices else _NO_CHILDREN
         nets = kids.get(LINE_EXTENSION_AMOUNT)
         #: The string value of its first ``cbc:LineExtensionAmount`` (BT-131), None without.
         self.net: str | None = string_value(nets[0]) if nets else None
         #: ``xs:decimal`` of ``net``: None when it is absent or malformed.
-        self.amount: Decimal | None = decimal_of_text(self.net)
+        self.amount: Decimal | None = to_decimal(self.net)
 
 
 def lines(doc: Document) -> list[Line]:

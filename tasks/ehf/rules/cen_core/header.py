@@ -8,97 +8,112 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
+from tasks.ehf.rules.cen_core._common import filled
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    CREDIT_NOTE_TYPE_CODE,
+    CUSTOMIZATION_ID,
+    DESCRIPTION_CODE,
+    DOCUMENT_CURRENCY_CODE,
+    ID,
+    INVOICE_PERIOD,
+    INVOICE_TYPE_CODE,
+    ISSUE_DATE,
+    LEGAL_MONETARY_TOTAL,
+    LINES,
+    PARTY,
+    PARTY_LEGAL_ENTITY,
+    POSTAL_ADDRESS,
+    REGISTRATION_NAME,
+    TAX_AMOUNT,
+    TAX_CURRENCY_CODE,
+    TAX_EXCLUSIVE_AMOUNT,
+    TAX_INCLUSIVE_AMOUNT,
+    TAX_POINT_DATE,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+)
+from tasks.ehf.xpathfn import (
     CastError,
-    Kids,
+    Children,
     blank,
     child,
     decimal,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import (
-    DESCRIPTION_CODE,
-    ID,
-    INVOICE_PERIOD,
-    LINES,
-    PARTY,
-    POSTAL_ADDRESS,
-    TAX_AMOUNT,
-    TAX_SUBTOTAL,
-    TAX_TOTAL,
-    filled,
-    first,
-    has,
+    decimal_places,
+    has_child,
+    round2,
     string_value,
 )
-from tasks.ehf.xpathfn import decimal_places, round2
-
-SUPPLIER = cac("AccountingSupplierParty")
-CUSTOMER = cac("AccountingCustomerParty")
-LEGAL_ENTITY = cac("PartyLegalEntity")
-REGISTRATION_NAME = cbc("RegistrationName")
-MONETARY_TOTAL = cac("LegalMonetaryTotal")
-TAX_INCLUSIVE = cbc("TaxInclusiveAmount")
-TAX_EXCLUSIVE = cbc("TaxExclusiveAmount")
-DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
-TAX_CURRENCY = cbc("TaxCurrencyCode")
-TAX_POINT_DATE = cbc("TaxPointDate")
-INVOICE_TYPE = cbc("InvoiceTypeCode")
-CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
 
 # BR-01..BR-05: a header field whose normalized value must not be empty.
 _REQUIRED_FIELDS = (
-    ("BR-01", cbc("CustomizationID")),
+    ("BR-01", CUSTOMIZATION_ID),
     ("BR-02", ID),
-    ("BR-03", cbc("IssueDate")),
-    ("BR-05", DOCUMENT_CURRENCY),
+    ("BR-03", ISSUE_DATE),
+    ("BR-05", DOCUMENT_CURRENCY_CODE),
 )
 
 
-@check(
-    "BR-01", "BR-02", "BR-03", "BR-04", "BR-05", "BR-06", "BR-07", "BR-08", "BR-10", "BR-16",
-    "BR-53", "BR-CO-03", "BR-CO-15", "BR-CO-18", "BR-DEC-13", "BR-DEC-15",
-)  # fmt: skip
-def check_document(doc: Document, report: Report) -> None:
-    """The document-level presence, currency and VAT total rules."""
-    if doc.kind is None:  # the root is not an Invoice or CreditNote
+def _root(doc: Document) -> Children | None:
+    """The children of an Invoice or CreditNote root (None for any other root: these rules'
+    context is ``/ubl:Invoice | /cn:CreditNote``)."""
+    return None if doc.kind is None else doc.kids(doc.root)
+
+
+@check("BR-01", "BR-02", "BR-03", "BR-04", "BR-05")
+def check_required_fields(doc: Document, report: Report) -> None:
+    """The specification identifier, number, issue date, type code and currency are given."""
+    if (k := _root(doc)) is None:
+        return
+    for rule_id, tag in _REQUIRED_FIELDS:
+        if not filled(k.get(tag)):
+            report(rule_id, doc.root, field=tag)
+    if not filled(k.get(INVOICE_TYPE_CODE)) and not filled(k.get(CREDIT_NOTE_TYPE_CODE)):
+        report("BR-04", doc.root)
+
+
+@check("BR-16")
+def check_has_lines(doc: Document, report: Report) -> None:
+    """An invoice has at least one line."""
+    if (k := _root(doc)) is not None and LINES[0] not in k and LINES[1] not in k:
+        report("BR-16", doc.root)
+
+
+@check("BR-CO-03")
+def check_tax_point_date(doc: Document, report: Report) -> None:
+    """A VAT point date and a VAT point date code exclude each other."""
+    if (k := _root(doc)) is None or TAX_POINT_DATE not in k:
+        return
+    if any(has_child(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())):
+        report("BR-CO-03", doc.root)
+
+
+@check("BR-CO-18")
+def check_vat_breakdown_given(doc: Document, report: Report) -> None:
+    """An invoice has at least one VAT breakdown (a cac:TaxTotal with a cac:TaxSubtotal)."""
+    if (k := _root(doc)) is None:
+        return
+    # Shared: check_vat_total (BR-CO-14) and peppol read the same totals.
+    if not any(TAX_SUBTOTAL in doc.kids(t) for t in k.get(TAX_TOTAL, ())):
+        report("BR-CO-18", doc.root)
+
+
+@check("BR-06", "BR-07", "BR-08", "BR-10")
+def check_parties(doc: Document, report: Report) -> None:
+    """The seller and the buyer have a name and a postal address."""
+    if (k := _root(doc)) is None:
         return
     root = doc.root
-    k = shared_children(doc, root)
-    get = k.get
-    for rule_id, tag in _REQUIRED_FIELDS:
-        if not filled(get(tag)):
-            report(rule_id, root, field=tag)
-    if not filled(get(INVOICE_TYPE)) and not filled(get(CREDIT_NOTE_TYPE)):
-        report("BR-04", root)
-    _check_parties(doc, root, k, report)
-    if LINES[0] not in k and LINES[1] not in k:
-        report("BR-16", root)
-    _check_tax_currency(doc, root, k, report)
-    if TAX_POINT_DATE in k and any(has(p, DESCRIPTION_CODE) for p in k.get(INVOICE_PERIOD, ())):
-        report("BR-CO-03", root)
-    # Shared: check_vat_total (BR-CO-14) and peppol read the same totals.
-    totals = [shared_children(doc, t) for t in k.get(TAX_TOTAL, ())]
-    _check_vat_total(doc, root, k, totals, report)
-    for t in totals:
-        if TAX_SUBTOTAL in t:
-            break
-    else:
-        report("BR-CO-18", root)
-    _check_vat_total_decimals(doc, root, k, report)
-
-
-def _check_parties(doc: Document, root: Element, k: Kids, report: Report) -> None:
-    """BR-06, BR-07 (seller and buyer names), BR-08, BR-10 (their postal addresses)."""
-    if not _named(first(k, SUPPLIER)):
+    if not _named(k.first(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-06", root)
-    if not _named(first(k, CUSTOMER)):
+    if not _named(k.first(ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-07", root)
-    if not _has_postal_address(doc, k.get(SUPPLIER)):
+    if not _has_postal_address(doc, k.get(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-08", root)
-    if not _has_postal_address(doc, k.get(CUSTOMER)):
+    if not _has_postal_address(doc, k.get(ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-10", root)
 
 
@@ -107,7 +122,7 @@ def _named(holder: Element | None) -> bool:
     the seller's or buyer's element, following the first child at each step (measured
     cheaper than building parent maps of the document's entities and names)."""
     party = None if holder is None else child(holder, PARTY)
-    entity = None if party is None else child(party, LEGAL_ENTITY)
+    entity = None if party is None else child(party, PARTY_LEGAL_ENTITY)
     name = None if entity is None else child(entity, REGISTRATION_NAME)
     return name is not None and not blank(string_value(name))
 
@@ -123,9 +138,10 @@ def _has_postal_address(doc: Document, holders: list[Element] | None) -> bool:
     return False
 
 
-def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -> None:
-    """BR-53: every VAT accounting currency has a VAT total in that currency (any TaxTotal)."""
-    currencies = k.get(TAX_CURRENCY)
+@check("BR-53")
+def check_tax_currency(doc: Document, report: Report) -> None:
+    """Every VAT accounting currency has a VAT total in that currency (any TaxTotal)."""
+    currencies = None if (k := _root(doc)) is None else k.get(TAX_CURRENCY_CODE)
     if not currencies:
         return
     used = {
@@ -135,16 +151,17 @@ def _check_tax_currency(doc: Document, root: Element, k: Kids, report: Report) -
     }
     for currency in map(string_value, currencies):
         if currency not in used:
-            report("BR-53", root, currency=currency)
+            report("BR-53", doc.root, currency=currency)
 
 
-def _check_vat_total(
-    doc: Document, root: Element, k: Kids, totals: list[Kids], report: Report
-) -> None:
-    """BR-CO-15: total with VAT = total without VAT + the one VAT total in document currency.
-
-    ``totals``: the children of each cac:TaxTotal of the root."""
-    for currency in map(string_value, k.get(DOCUMENT_CURRENCY, ())):
+@check("BR-CO-15")
+def check_total_with_vat(doc: Document, report: Report) -> None:
+    """Total with VAT = total without VAT + the one VAT total in document currency."""
+    if (k := _root(doc)) is None:
+        return
+    root = doc.root
+    totals = [doc.kids(t) for t in k.get(TAX_TOTAL, ())]
+    for currency in map(string_value, k.get(DOCUMENT_CURRENCY_CODE, ())):
         vat: list[Decimal | None] = []
         try:
             for total in totals:
@@ -152,7 +169,7 @@ def _check_vat_total(
                 if len(amounts) > 1:  # xs:decimal() of two nodes: a dynamic error
                     raise CastError(currency)
                 vat.extend(decimal(a) for a in amounts)
-            ok = len(vat) == 1 and _inclusive_matches(doc, k.get(MONETARY_TOTAL, []), vat[0])
+            ok = len(vat) == 1 and _inclusive_matches(doc, k.get(LEGAL_MONETARY_TOTAL, []), vat[0])
         except CastError:
             ok = False
         if not ok:
@@ -165,32 +182,32 @@ def _inclusive_matches(doc: Document, monetary: list[Element], vat: Decimal | No
     exclusive: Element | None = None
     inclusive: list[Element] = []
     for m in monetary:
-        get = shared_children(doc, m).get
-        found = get(TAX_EXCLUSIVE)
+        get = doc.kids(m).get
+        found = get(TAX_EXCLUSIVE_AMOUNT)
         if found is not None:
             if exclusive is not None:  # arithmetic on a sequence of two: a dynamic error
                 raise CastError("TaxExclusiveAmount")
             exclusive = found[0]
-        found = get(TAX_INCLUSIVE)
+        found = get(TAX_INCLUSIVE_AMOUNT)
         if found is not None:
             inclusive.append(found[0])
     if exclusive is None or vat is None:
         return False
     expected = round2(decimal(exclusive) + vat)  # type: ignore[operator]
-    for amount in inclusive:  # noqa: SIM110 - a plain loop, cheaper than any() over a generator
-        if decimal(amount) == expected:
-            return True
-    return False
+    return any(decimal(amount) == expected for amount in inclusive)
 
 
-def _check_vat_total_decimals(doc: Document, root: Element, k: Kids, report: Report) -> None:
+@check("BR-DEC-13", "BR-DEC-15")
+def check_vat_total_decimals(doc: Document, report: Report) -> None:
     """BR-DEC-13 and BR-DEC-15, exactly as written.
 
     The official tests filter ``cbc:TaxAmount[@currencyID = cbc:DocumentCurrencyCode]``: inside
     the predicate the path is relative to the TaxAmount, so it compares with a child of the
     amount, which a schema-valid document never has. The rules therefore only fire on such
     a malformed amount; we reproduce that instead of guessing the intent."""
-    for rule_id, tag in (("BR-DEC-13", DOCUMENT_CURRENCY), ("BR-DEC-15", TAX_CURRENCY)):
+    if (k := _root(doc)) is None:
+        return
+    for rule_id, tag in (("BR-DEC-13", DOCUMENT_CURRENCY_CODE), ("BR-DEC-15", TAX_CURRENCY_CODE)):
         codes = doc.all(tag)
         if len(codes) == len(k.get(tag, ())):  # every such code is a child of the root
             continue
@@ -208,4 +225,4 @@ def _check_vat_total_decimals(doc: Document, root: Element, k: Kids, report: Rep
                 amounts.append(amount)
         # substring-after() of two nodes is a dynamic error: a finding.
         if amounts and (len(amounts) > 1 or decimal_places(string_value(amounts[0])) > 2):
-            report(rule_id, root)
+            report(rule_id, doc.root)

@@ -3,50 +3,45 @@ identifiers, and the invoicing period (BG-14)."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
+from tasks.ehf.rules.cen_core._common import any_not_negative, too_precise
+from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
+from tasks.ehf.rules.lines_model import Line, lines
+from tasks.ehf.vocabulary import (
+    ADDITIONAL_ITEM_PROPERTY,
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON,
+    ALLOWANCE_CHARGE_REASON_CODE,
+    AMOUNT,
+    BASE_AMOUNT,
+    COMMODITY_CLASSIFICATION,
+    CREDITED_QUANTITY,
+    DESCRIPTION_CODE,
+    END_DATE,
+    ID,
+    INVOICE_PERIOD,
+    INVOICED_QUANTITY,
+    ITEM,
+    ITEM_CLASSIFICATION_CODE,
+    LINES,
+    NAME,
+    PRICE,
+    PRICE_AMOUNT,
+    STANDARD_ITEM_IDENTIFICATION,
+    START_DATE,
+    VALUE,
+)
+from tasks.ehf.xpathfn import (
     CastError,
     blank,
     charge_indicators,
     child,
     date_minutes,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import (
-    ALLOWANCE_CHARGE,
-    AMOUNT,
-    BASE_AMOUNT,
-    DESCRIPTION_CODE,
-    END_DATE,
-    ID,
-    INVOICE_PERIOD,
-    LINES,
-    REASON,
-    REASON_CODE,
-    START_DATE,
-    any_not_negative,
-    has,
+    decimal_places,
+    has_child,
     string_value,
-    too_precise,
 )
-from tasks.ehf.rules.cen_vat.model import AT_LINE, categories
-from tasks.ehf.rules.lines_model import Line, lines
-from tasks.ehf.xpathfn import decimal_places
-
-ITEM = cac("Item")
-NAME = cbc("Name")
-VALUE = cbc("Value")
-PRICE = cac("Price")
-PRICE_AMOUNT = cbc("PriceAmount")
-INVOICED_QUANTITY = cbc("InvoicedQuantity")
-CREDITED_QUANTITY = cbc("CreditedQuantity")
-CLASSIFIED_TAX_CATEGORY = cac("ClassifiedTaxCategory")
-ADDITIONAL_ITEM_PROPERTY = cac("AdditionalItemProperty")
-ITEM_CLASSIFICATION_CODE = cbc("ItemClassificationCode")
-COMMODITY_CLASSIFICATION = cac("CommodityClassification")
-STANDARD_ITEM_IDENTIFICATION = cac("StandardItemIdentification")
-QUANTITIES = (INVOICED_QUANTITY, CREDITED_QUANTITY)
 
 # Line allowance (BG-27) and line charge (BG-28): amount, reason (twice), decimals.
 _LINE_ALLOWANCE = ("BR-41", "BR-42", "BR-CO-23", "BR-DEC-24", "BR-DEC-25")
@@ -103,11 +98,7 @@ def check_lines(doc: Document, report: Report) -> None:
 
 def _has_unit(quantities: list[Element] | None) -> bool:
     """Some of these invoiced or credited quantities has a unitCode."""
-    # A loop that stops: cheaper than any() over a generator.
-    for q in quantities or ():  # noqa: SIM110
-        if q.get("unitCode") is not None:
-            return True
-    return False
+    return any(q.get("unitCode") is not None for q in quantities or ())
 
 
 def _item_name(items: list[Element]) -> Element | None:
@@ -156,10 +147,10 @@ def check_line_allowances(doc: Document, report: Report) -> None:
         else:
             continue
         # Shared: peppol reads the same allowances and charges.
-        k = shared_children(doc, ac)
+        k = doc.kids(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
-        if REASON not in k and REASON_CODE not in k:
+        if ALLOWANCE_CHARGE_REASON not in k and ALLOWANCE_CHARGE_REASON_CODE not in k:
             report(ids[1], ac)
             report(ids[2], ac)
         value = too_precise(k.get(AMOUNT))
@@ -188,7 +179,7 @@ def check_periods(doc: Document, report: Report) -> None:
                 start=string_value(start),
                 end=string_value(end),
             )
-        if start is None and end is None and (on_line or not has(period, DESCRIPTION_CODE)):
+        if start is None and end is None and (on_line or not has_child(period, DESCRIPTION_CODE)):
             report("BR-CO-20" if on_line else "BR-CO-19", period)
 
 
@@ -204,7 +195,7 @@ def _in_order(start: Element, end: Element) -> bool:
 def check_item_details(doc: Document, report: Report) -> None:
     """Item attributes need name and value; item identifiers and classifications need a scheme."""
     for prop in doc.all(ADDITIONAL_ITEM_PROPERTY):
-        if not (has(prop, NAME) and has(prop, VALUE)):
+        if not (has_child(prop, NAME) and has_child(prop, VALUE)):
             report("BR-54", prop)
     for code in doc.all(ITEM_CLASSIFICATION_CODE):
         if code.get("listID") is None and _under_line_item(code, COMMODITY_CLASSIFICATION):

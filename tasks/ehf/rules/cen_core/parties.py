@@ -5,52 +5,49 @@ from __future__ import annotations
 
 from functools import cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, catalogue, check
-from tasks.ehf.rules._shared import (
+from tasks.ehf.rules.cen_core._common import first_children
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    ADDITIONAL_DOCUMENT_REFERENCE,
+    ADDRESS,
+    BILLING_REFERENCE,
+    CARD_ACCOUNT,
+    COMPANY_ID,
+    COUNTRY,
+    DELIVERY,
+    DELIVERY_LOCATION,
+    ENDPOINT_ID,
+    ID,
+    IDENTIFICATION_CODE,
+    INVOICE_DOCUMENT_REFERENCE,
+    NAME,
+    PARTY,
+    PARTY_IDENTIFICATION,
+    PARTY_LEGAL_ENTITY,
+    PARTY_NAME,
+    PARTY_TAX_SCHEME,
+    PAYEE_FINANCIAL_ACCOUNT,
+    PAYEE_PARTY,
+    PAYMENT_MEANS,
+    PAYMENT_MEANS_CODE,
+    POSTAL_ADDRESS,
+    PRIMARY_ACCOUNT_NUMBER_ID,
+    TAX_REPRESENTATIVE_PARTY,
+)
+from tasks.ehf.xpathfn import (
     blank,
     child,
     children_by_tag,
+    has_child,
     is_vat_scheme,
-    norm_space,
-    scheme_is_vat,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import (
-    COUNTRY,
-    ID,
-    IDENTIFICATION_CODE,
-    PARTY,
-    POSTAL_ADDRESS,
-    first_children,
-    has,
-    nchild,
+    normalize_space,
+    ntext,
     string_value,
 )
 
-SUPPLIER = cac("AccountingSupplierParty")
-CUSTOMER = cac("AccountingCustomerParty")
-ENDPOINT = cbc("EndpointID")
-ADDRESS = cac("Address")
-DELIVERY = cac("Delivery")
-DELIVERY_LOCATION = cac("DeliveryLocation")
-ADDITIONAL_DOCUMENT = cac("AdditionalDocumentReference")
-CARD_NUMBER = cbc("PrimaryAccountNumberID")
-CARD_ACCOUNT = cac("CardAccount")
-PAYMENT_MEANS = cac("PaymentMeans")
-PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
-PAYEE_ACCOUNT = cac("PayeeFinancialAccount")
-PAYEE = cac("PayeeParty")
-PARTY_NAME = cac("PartyName")
-NAME = cbc("Name")
-PARTY_IDENTIFICATION = cac("PartyIdentification")
-PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-LEGAL_ENTITY = cac("PartyLegalEntity")
-COMPANY_ID = cbc("CompanyID")
-BILLING_REFERENCE = cac("BillingReference")
-INVOICE_REFERENCE = cac("InvoiceDocumentReference")
-TAX_REPRESENTATIVE = cac("TaxRepresentativeParty")
-TAX_SCHEME = cac("TaxScheme")
 CREDIT_TRANSFER = ("30", "58")
 
 
@@ -67,12 +64,12 @@ def _parent_is(el: Element, *tags: str) -> bool:
 @check("BR-62", "BR-63")
 def check_endpoints(doc: Document, report: Report) -> None:
     """The seller's and buyer's electronic addresses carry a scheme identifier."""
-    for endpoint in doc.all(ENDPOINT):
+    for endpoint in doc.all(ENDPOINT_ID):
         if endpoint.get("schemeID") is not None:
             continue
-        if _parent_is(endpoint, PARTY, SUPPLIER):
+        if _parent_is(endpoint, PARTY, ACCOUNTING_SUPPLIER_PARTY):
             report("BR-62", endpoint)
-        elif _parent_is(endpoint, PARTY, CUSTOMER):
+        elif _parent_is(endpoint, PARTY, ACCOUNTING_CUSTOMER_PARTY):
             report("BR-63", endpoint)
 
 
@@ -86,16 +83,16 @@ def check_address_countries(doc: Document, report: Report) -> None:
         code = codes.get(countries.get(address))  # type: ignore[arg-type]
         if code is not None and not blank(string_value(code)):
             continue
-        if _parent_is(address, PARTY, SUPPLIER):
+        if _parent_is(address, PARTY, ACCOUNTING_SUPPLIER_PARTY):
             report("BR-09", address)
-        elif _parent_is(address, PARTY, CUSTOMER):
+        elif _parent_is(address, PARTY, ACCOUNTING_CUSTOMER_PARTY):
             report("BR-11", address)
-        elif _parent_is(address, TAX_REPRESENTATIVE):
+        elif _parent_is(address, TAX_REPRESENTATIVE_PARTY):
             report("BR-20", address)
     for address in doc.all(ADDRESS):
         # BR-57 asks only for the element, over every cac:Country.
         if _parent_is(address, DELIVERY_LOCATION, DELIVERY) and not any(
-            has(c, IDENTIFICATION_CODE) for c in address if c.tag == COUNTRY
+            has_child(c, IDENTIFICATION_CODE) for c in address if c.tag == COUNTRY
         ):
             report("BR-57", address)
 
@@ -103,11 +100,11 @@ def check_address_countries(doc: Document, report: Report) -> None:
 @check("BR-52", "BR-55")
 def check_references(doc: Document, report: Report) -> None:
     """Supporting documents have a reference; preceding invoice references have an ID."""
-    for ref in doc.all(ADDITIONAL_DOCUMENT):
-        if nchild(ref, ID) == "":
+    for ref in doc.all(ADDITIONAL_DOCUMENT_REFERENCE):
+        if ntext(ref, "cbc:ID") == "":
             report("BR-52", ref)
     for ref in doc.all(BILLING_REFERENCE):
-        if not any(has(r, ID) for r in ref if r.tag == INVOICE_REFERENCE):
+        if not any(has_child(r, ID) for r in ref if r.tag == INVOICE_DOCUMENT_REFERENCE):
             report("BR-55", ref)
 
 
@@ -120,9 +117,9 @@ def check_payment(doc: Document, report: Report) -> None:
         codes = k.get(PAYMENT_MEANS_CODE, [])
         if not codes:
             report("BR-49", means)
-        accounts = k.get(PAYEE_ACCOUNT, [])
+        accounts = k.get(PAYEE_FINANCIAL_ACCOUNT, [])
         account_ids = [child(a, ID) for a in accounts]
-        code = norm_space(string_value(codes[0])) if codes else ""
+        code = normalize_space(string_value(codes[0])) if codes else ""
         if code in CREDIT_TRANSFER and all(i is None for i in account_ids):
             report("BR-61", means, code=code)
         # BR-50's context compares the raw codes, not the normalized one.
@@ -130,7 +127,7 @@ def check_payment(doc: Document, report: Report) -> None:
             for account, ident in zip(accounts, account_ids, strict=True):
                 if ident is None or blank(string_value(ident)):
                     report("BR-50", account)
-    for number in doc.all(CARD_NUMBER):
+    for number in doc.all(PRIMARY_ACCOUNT_NUMBER_ID):
         if len(normalize_space(string_value(number))) > 10 and _parent_is(
             number, CARD_ACCOUNT, PAYMENT_MEANS
         ):
@@ -140,10 +137,10 @@ def check_payment(doc: Document, report: Report) -> None:
 @check("BR-17", "BR-CO-26")
 def check_seller_and_payee(doc: Document, report: Report) -> None:
     """The seller can be identified (BR-CO-26); a payee other than the seller is named."""
-    for supplier in doc.all(SUPPLIER):
+    for supplier in doc.all(ACCOUNTING_SUPPLIER_PARTY):
         if not _seller_identified(doc, supplier):
             report("BR-CO-26", supplier)
-    for payee in doc.all(PAYEE):
+    for payee in doc.all(PAYEE_PARTY):
         if not _payee_named(doc, payee):
             report("BR-17", payee)
 
@@ -160,7 +157,7 @@ def _seller_identified(doc: Document, supplier: Element) -> bool:
         party = None if holder is None else holder.getparent()
         if party is not None and party.getparent() is supplier and party.tag == PARTY:
             tag = holder.tag  # type: ignore[union-attr]
-            if tag == LEGAL_ENTITY or (tag == PARTY_TAX_SCHEME and is_vat_scheme(holder)):  # type: ignore[arg-type]
+            if tag == PARTY_LEGAL_ENTITY or (tag == PARTY_TAX_SCHEME and is_vat_scheme(holder)):  # type: ignore[arg-type]
                 return True
     for identification in doc.all(PARTY_IDENTIFICATION):
         party = identification.getparent()
@@ -188,7 +185,7 @@ def _payee_named(doc: Document, payee: Element) -> bool:
         return False
     parent = payee.getparent()
     # The sellers through the parent's children index: the parent is the root, normally.
-    sellers = [] if parent is None else shared_children(doc, parent).get(SUPPLIER, [])
+    sellers = [] if parent is None else doc.kids(parent).get(ACCOUNTING_SUPPLIER_PARTY, [])
     seller_parties = [c for s in sellers for c in s if c.tag == PARTY]
     seller_names = _values(seller_parties, PARTY_NAME, NAME)
     seller_ids = _values(seller_parties, PARTY_IDENTIFICATION, ID)
@@ -200,14 +197,14 @@ def _payee_named(doc: Document, payee: Element) -> bool:
 @check("BR-18", "BR-19", "BR-56")
 def check_tax_representative(doc: Document, report: Report) -> None:
     """A seller tax representative (BG-11) has a name, an address and a VAT identifier."""
-    for rep in doc.all(TAX_REPRESENTATIVE):
+    for rep in doc.all(TAX_REPRESENTATIVE_PARTY):
         names = [n for p in rep if p.tag == PARTY_NAME for n in p if n.tag == NAME]
         if not names or normalize_space(string_value(names[0])) == "":
             report("BR-18", rep)
-        if not has(rep, POSTAL_ADDRESS):
+        if not has_child(rep, POSTAL_ADDRESS):
             report("BR-19", rep)
         if not any(
-            c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has(c, COMPANY_ID) for c in rep
+            c.tag == PARTY_TAX_SCHEME and is_vat_scheme(c) and has_child(c, COMPANY_ID) for c in rep
         ):
             report("BR-56", rep)
 
@@ -226,18 +223,8 @@ def check_vat_prefix(doc: Document, report: Report) -> None:
     string, so an absent identifier passes (the empty string is always contained)."""
     prefixes = _vat_prefixes()
     for scheme in doc.all(PARTY_TAX_SCHEME):
-        # One pass over the children for the first CompanyID and the VAT scheme test.
-        company = None
-        vat = False
-        for c in scheme:
-            tag = c.tag
-            if tag == COMPANY_ID:
-                if company is None:
-                    company = c
-            elif tag == TAX_SCHEME and not vat:
-                vat = scheme_is_vat(c)
-        if not vat:
+        if not is_vat_scheme(scheme):
             continue
-        prefix = "" if company is None else string_value(company)[:2]
+        prefix = string_value(child(scheme, COMPANY_ID))[:2]
         if prefix not in prefixes:
             report("BR-CO-09", scheme, prefix=prefix)

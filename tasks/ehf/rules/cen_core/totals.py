@@ -12,48 +12,48 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tasks.ehf.document import Document, Element, cac, cbc
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import (
-    CastError,
-    Kids,
-    decimal,
-    shared_children,
-)
-from tasks.ehf.rules.cen_core._xp import (
-    ALLOWANCE_CHARGE,
-    AMOUNT,
-    BASE_AMOUNT,
-    LINE_EXTENSION_AMOUNT,
-    PERCENT,
-    REASON,
-    REASON_CODE,
-    TAX_AMOUNT,
-    TAX_SUBTOTAL,
-    TAX_TOTAL,
-    TAXABLE_AMOUNT,
+from tasks.ehf.rules.cen_core._common import (
     Amounts,
     charge_flags,
-    child,
-    first,
     raw,
-    string_value,
     too_precise,
     vat_tax_categories,
 )
 from tasks.ehf.rules.cen_vat.model import Category
 from tasks.ehf.rules.lines_model import lines
-from tasks.ehf.xpathfn import decimal_places, round2, xpath_round
-
-MONETARY_TOTAL = cac("LegalMonetaryTotal")
-LINE_TOTAL = cbc("LineExtensionAmount")
-ALLOWANCE_TOTAL = cbc("AllowanceTotalAmount")
-CHARGE_TOTAL = cbc("ChargeTotalAmount")
-TAX_EXCLUSIVE = cbc("TaxExclusiveAmount")
-TAX_INCLUSIVE = cbc("TaxInclusiveAmount")
-PREPAID = cbc("PrepaidAmount")
-ROUNDING = cbc("PayableRoundingAmount")
-PAYABLE = cbc("PayableAmount")
+from tasks.ehf.vocabulary import (
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON,
+    ALLOWANCE_CHARGE_REASON_CODE,
+    ALLOWANCE_TOTAL_AMOUNT,
+    AMOUNT,
+    BASE_AMOUNT,
+    CHARGE_TOTAL_AMOUNT,
+    LEGAL_MONETARY_TOTAL,
+    LINE_EXTENSION_AMOUNT,
+    PAYABLE_AMOUNT,
+    PAYABLE_ROUNDING_AMOUNT,
+    PERCENT,
+    PREPAID_AMOUNT,
+    TAX_AMOUNT,
+    TAX_EXCLUSIVE_AMOUNT,
+    TAX_INCLUSIVE_AMOUNT,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+    TAXABLE_AMOUNT,
+)
+from tasks.ehf.xpathfn import (
+    CastError,
+    Children,
+    child,
+    decimal,
+    decimal_places,
+    round2,
+    string_value,
+    xpath_round,
+)
 
 _ONE = Decimal(1)
 _MINUS_ONE = Decimal(-1)
@@ -62,33 +62,36 @@ _MINUS_ONE = Decimal(-1)
 _ALLOWANCE_DECIMALS = (("BR-DEC-01", AMOUNT), ("BR-DEC-02", BASE_AMOUNT))
 _CHARGE_DECIMALS = (("BR-DEC-05", AMOUNT), ("BR-DEC-06", BASE_AMOUNT))
 _TOTAL_DECIMALS = (
-    ("BR-DEC-09", LINE_TOTAL),
-    ("BR-DEC-10", ALLOWANCE_TOTAL),
-    ("BR-DEC-11", CHARGE_TOTAL),
-    ("BR-DEC-12", TAX_EXCLUSIVE),
-    ("BR-DEC-14", TAX_INCLUSIVE),
-    ("BR-DEC-16", PREPAID),
-    ("BR-DEC-17", ROUNDING),
-    ("BR-DEC-18", PAYABLE),
+    ("BR-DEC-09", LINE_EXTENSION_AMOUNT),
+    ("BR-DEC-10", ALLOWANCE_TOTAL_AMOUNT),
+    ("BR-DEC-11", CHARGE_TOTAL_AMOUNT),
+    ("BR-DEC-12", TAX_EXCLUSIVE_AMOUNT),
+    ("BR-DEC-14", TAX_INCLUSIVE_AMOUNT),
+    ("BR-DEC-16", PREPAID_AMOUNT),
+    ("BR-DEC-17", PAYABLE_ROUNDING_AMOUNT),
+    ("BR-DEC-18", PAYABLE_AMOUNT),
 )
 #: The amounts of a cac:LegalMonetaryTotal (BG-22).
 _MONETARY_AMOUNTS = (
-    LINE_TOTAL,
-    ALLOWANCE_TOTAL,
-    CHARGE_TOTAL,
-    TAX_EXCLUSIVE,
-    TAX_INCLUSIVE,
-    PREPAID,
-    ROUNDING,
-    PAYABLE,
+    LINE_EXTENSION_AMOUNT,
+    ALLOWANCE_TOTAL_AMOUNT,
+    CHARGE_TOTAL_AMOUNT,
+    TAX_EXCLUSIVE_AMOUNT,
+    TAX_INCLUSIVE_AMOUNT,
+    PREPAID_AMOUNT,
+    PAYABLE_ROUNDING_AMOUNT,
+    PAYABLE_AMOUNT,
 )
 # BR-CO-11/12: a total and the document-level allowances (false) or charges (true) it sums.
-_DOCUMENT_SUMS = (("BR-CO-11", ALLOWANCE_TOTAL, False), ("BR-CO-12", CHARGE_TOTAL, True))
+_DOCUMENT_SUMS = (
+    ("BR-CO-11", ALLOWANCE_TOTAL_AMOUNT, False),
+    ("BR-CO-12", CHARGE_TOTAL_AMOUNT, True),
+)
 _REQUIRED_TOTALS = (
-    ("BR-12", LINE_TOTAL),
-    ("BR-13", TAX_EXCLUSIVE),
-    ("BR-14", TAX_INCLUSIVE),
-    ("BR-15", PAYABLE),
+    ("BR-12", LINE_EXTENSION_AMOUNT),
+    ("BR-13", TAX_EXCLUSIVE_AMOUNT),
+    ("BR-14", TAX_INCLUSIVE_AMOUNT),
+    ("BR-15", PAYABLE_AMOUNT),
 )
 
 
@@ -110,7 +113,7 @@ def check_document_allowances(doc: Document, report: Report) -> None:
     BR-CO-05 and BR-CO-06 are ``true()`` in the release: they never fire."""
     if doc.kind is None:  # only an Invoice or CreditNote root has document-level ones
         return
-    for ac in shared_children(doc, doc.root).get(ALLOWANCE_CHARGE, ()):
+    for ac in doc.kids(doc.root).get(ALLOWANCE_CHARGE, ()):
         flags = charge_flags(doc, ac)
         # The allowance rule comes first in the pattern: an element saying both false and
         # true is an allowance only.
@@ -123,12 +126,12 @@ def check_document_allowances(doc: Document, report: Report) -> None:
         else:
             continue
         # Shared: peppol reads the same allowances and charges, and BR-CO-11/12 their amounts.
-        k = shared_children(doc, ac)
+        k = doc.kids(ac)
         if AMOUNT not in k:
             report(ids[0], ac)
         if not any(cat.raw for cat in vat_tax_categories(doc, ac)):
             report(ids[1], ac)
-        if REASON not in k and REASON_CODE not in k:
+        if ALLOWANCE_CHARGE_REASON not in k and ALLOWANCE_CHARGE_REASON_CODE not in k:
             report(ids[2], ac)
             report(ids[3], ac)
         for rule_id, tag in decimals:
@@ -144,24 +147,24 @@ def check_document_allowances(doc: Document, report: Report) -> None:
 )  # fmt: skip
 def check_monetary_totals(doc: Document, report: Report) -> None:
     """The document totals (BG-22): presence, sums, and at most two decimals."""
-    for total in doc.all(MONETARY_TOTAL):
-        a = Amounts(shared_children(doc, total), _MONETARY_AMOUNTS)
+    for total in doc.all(LEGAL_MONETARY_TOTAL):
+        a = Amounts(doc.kids(total), _MONETARY_AMOUNTS)
         texts = a.texts
         for rule_id, tag in _REQUIRED_TOTALS:
             if tag not in texts:
                 report(rule_id, total)
         if not holds(_line_sum_matches, doc, a):
-            report("BR-CO-10", total, amount=texts.get(LINE_TOTAL))
+            report("BR-CO-10", total, amount=texts.get(LINE_EXTENSION_AMOUNT))
         parent = total.getparent()
-        charges = None if parent is None else shared_children(doc, parent).get(ALLOWANCE_CHARGE)
+        charges = None if parent is None else doc.kids(parent).get(ALLOWANCE_CHARGE)
         for rule_id, tag, flag in _DOCUMENT_SUMS:
             chosen = [ac for ac in charges if flag in charge_flags(doc, ac)] if charges else []
             if not holds(_document_sum_matches, doc, a, tag, chosen):
                 report(rule_id, total, amount=texts.get(tag))
         if not holds(_exclusive_matches, a):
-            report("BR-CO-13", total, amount=texts.get(TAX_EXCLUSIVE))
+            report("BR-CO-13", total, amount=texts.get(TAX_EXCLUSIVE_AMOUNT))
         if not holds(_payable_matches, a):
-            report("BR-CO-16", total, amount=texts.get(PAYABLE))
+            report("BR-CO-16", total, amount=texts.get(PAYABLE_AMOUNT))
         for rule_id, tag in _TOTAL_DECIMALS:
             text = texts.get(tag)
             if text is not None and decimal_places(text) > 2:
@@ -170,7 +173,7 @@ def check_monetary_totals(doc: Document, report: Report) -> None:
 
 def _line_sum_matches(doc: Document, a: Amounts) -> bool:
     """BR-CO-10: BT-106 = round2(Σ BT-131 over every line of the document)."""
-    amount = a.dec(LINE_TOTAL)
+    amount = a.dec(LINE_EXTENSION_AMOUNT)
     return amount is not None and amount == round2(_lines_total(doc))
 
 
@@ -203,7 +206,7 @@ def _sum_of_first(doc: Document, parents: list[Element], tag: str) -> Decimal:
     children indexes; CastError for a malformed amount."""
     total = Decimal(0)
     for parent in parents:
-        found = shared_children(doc, parent).get(tag)
+        found = doc.kids(parent).get(tag)
         if found is not None:
             total += decimal(found[0])  # type: ignore[operator]
     return total
@@ -211,30 +214,30 @@ def _sum_of_first(doc: Document, parents: list[Element], tag: str) -> Decimal:
 
 def _exclusive_matches(a: Amounts) -> bool:
     """BR-CO-13: BT-109 = BT-106 - BT-107 + BT-108, rounded only when BT-107/108 take part."""
-    exclusive = a.dec(TAX_EXCLUSIVE)
-    lines = a.dec(LINE_TOTAL)
-    if CHARGE_TOTAL not in a and ALLOWANCE_TOTAL not in a:
+    exclusive = a.dec(TAX_EXCLUSIVE_AMOUNT)
+    lines = a.dec(LINE_EXTENSION_AMOUNT)
+    if CHARGE_TOTAL_AMOUNT not in a and ALLOWANCE_TOTAL_AMOUNT not in a:
         return exclusive is not None and exclusive == lines
     if exclusive is None or lines is None:
         return False
     expected = lines
-    if CHARGE_TOTAL in a:
-        expected += a.dec(CHARGE_TOTAL)  # type: ignore[operator]
-    if ALLOWANCE_TOTAL in a:
-        expected -= a.dec(ALLOWANCE_TOTAL)  # type: ignore[operator]
+    if CHARGE_TOTAL_AMOUNT in a:
+        expected += a.dec(CHARGE_TOTAL_AMOUNT)  # type: ignore[operator]
+    if ALLOWANCE_TOTAL_AMOUNT in a:
+        expected -= a.dec(ALLOWANCE_TOTAL_AMOUNT)  # type: ignore[operator]
     return exclusive == round2(expected)
 
 
 def _payable_matches(a: Amounts) -> bool:
     """BR-CO-16: BT-115 = BT-112 - BT-113 + BT-114, in the release's four cases."""
-    payable = a.dec(PAYABLE)
-    inclusive = a.dec(TAX_INCLUSIVE)
+    payable = a.dec(PAYABLE_AMOUNT)
+    inclusive = a.dec(TAX_INCLUSIVE_AMOUNT)
     if payable is None or inclusive is None:
         return False
-    due = inclusive if PREPAID not in a else round2(inclusive - a.dec(PREPAID))  # type: ignore[operator]
-    if ROUNDING not in a:
+    due = inclusive if PREPAID_AMOUNT not in a else round2(inclusive - a.dec(PREPAID_AMOUNT))  # type: ignore[operator]
+    if PAYABLE_ROUNDING_AMOUNT not in a:
         return payable == due
-    return round2(payable - a.dec(ROUNDING)) == due  # type: ignore[operator]
+    return round2(payable - a.dec(PAYABLE_ROUNDING_AMOUNT)) == due  # type: ignore[operator]
 
 
 @check("BR-CO-14")
@@ -245,15 +248,15 @@ def check_vat_total(doc: Document, report: Report) -> None:
     fails even without a breakdown."""
     if doc.kind is None:  # only an Invoice or CreditNote root has these totals
         return
-    for total in shared_children(doc, doc.root).get(TAX_TOTAL, ()):
+    for total in doc.kids(doc.root).get(TAX_TOTAL, ()):
         # Shared: the document rules read the same children (BR-CO-15, BR-CO-18).
-        k = shared_children(doc, total)
+        k = doc.kids(total)
         if not holds(_vat_total_matches, doc, k):
             report("BR-CO-14", total, amount=raw(k, TAX_AMOUNT))
 
 
-def _vat_total_matches(doc: Document, k: Kids) -> bool:
-    stated = decimal(first(k, TAX_AMOUNT))
+def _vat_total_matches(doc: Document, k: Children) -> bool:
+    stated = decimal(k.first(TAX_AMOUNT))
     subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True
@@ -267,7 +270,7 @@ def check_vat_breakdown(doc: Document, report: Report) -> None:
         parent = sub.getparent()
         if parent is None or parent.tag != TAX_TOTAL:
             continue
-        get = shared_children(doc, sub).get
+        get = doc.kids(sub).get
         taxable = get(TAXABLE_AMOUNT)
         tax = get(TAX_AMOUNT)
         if taxable is None:

@@ -23,13 +23,14 @@ from tasks.ehf.document import Document
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.cen_vat.category_rules import CATEGORY_RULE_IDS, category_findings
 from tasks.ehf.rules.cen_vat.document_rules import DOCUMENT_RULE_IDS, document_findings
-from tasks.ehf.rules.cen_vat.model import CLASSIFIED, TAX_CATEGORY, VatView
+from tasks.ehf.rules.cen_vat.model import VatView
+from tasks.ehf.vocabulary import CLASSIFIED_TAX_CATEGORY, TAX_CATEGORY
 
 
 @check(*DOCUMENT_RULE_IDS, *CATEGORY_RULE_IDS)
 def vat_category_rules(doc: Document, report: Report) -> None:
     """Every VAT category rule, over one shared scan of the document's category elements."""
-    if not (doc.has(TAX_CATEGORY) or doc.has(CLASSIFIED)):
+    if not (doc.has(TAX_CATEGORY) or doc.has(CLASSIFIED_TAX_CATEGORY)):
         return  # no rule of a category can fail where no category is used
     view = VatView(doc)
     if doc.kind is not None:  # the document-level rules' context is /ubl:Invoice | /cn:CreditNote

@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tasks.ehf.registry import Report
-from tasks.ehf.rules._shared import CastError, Kids, shared_children
 from tasks.ehf.rules.cen_vat.model import (
     AT_LINE,
     AT_OTHER,
     AT_SUBTOTAL,
     HUNDRED,
-    LINE_TAGS,
     ONE,
-    TAX_AMOUNT,
-    TAXABLE_AMOUNT,
     ZERO,
     Category,
     VatView,
@@ -23,7 +19,8 @@ from tasks.ehf.rules.cen_vat.model import (
     percent_compare,
     within_one,
 )
-from tasks.ehf.xpathfn import round2
+from tasks.ehf.vocabulary import LINES, TAX_AMOUNT, TAXABLE_AMOUNT
+from tasks.ehf.xpathfn import CastError, Children, round2
 
 # --- the category's own elements: rate (-05..-07) and breakdown (-08..-10) ---
 
@@ -74,7 +71,9 @@ def _has_lines(view: VatView, line_tag: str, code: str, rate: Decimal) -> bool:
     return view.doc.has(line_tag)
 
 
-def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amounts: Kids) -> bool:
+def breakdown_total_ok(
+    view: VatView, cat: Category, rules: CategoryRules, amounts: Children
+) -> bool:
     """-08: the breakdown's taxable amount (in ``amounts``, the subtotal's children) equals
     what lines, allowances and charges of the category add up to (exactly; or per rate
     within 1 for S, L and M)."""
@@ -83,7 +82,7 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
         if not rules.by_rate:
             taxable = decimal_of(amounts.get(TAXABLE_AMOUNT))
             return taxable is not None and any(
-                doc.has(tag) and taxable == view.total(tag, rules.code, None) for tag in LINE_TAGS
+                doc.has(tag) and taxable == view.total(tag, rules.code, None) for tag in LINES
             )
         rate = cat.percent()
         if rate is None:
@@ -97,13 +96,13 @@ def breakdown_total_ok(view: VatView, cat: Category, rules: CategoryRules, amoun
         used = VatView.used_at_rate if rules.code == "S" else _has_lines
         return any(
             used(view, tag, rules.code, rate) and low < view.total(tag, rules.code, rate) < high
-            for tag in LINE_TAGS
+            for tag in LINES
         )
     except CastError:
         return False
 
 
-def breakdown_tax_ok(cat: Category, rules: CategoryRules, amounts: Kids) -> bool:
+def breakdown_tax_ok(cat: Category, rules: CategoryRules, amounts: Children) -> bool:
     """-09: the breakdown's VAT amount (in ``amounts``, the subtotal's children) is 0, or
     for S, L and M the taxable amount times the rate (rounded to cents) within 1."""
     try:
@@ -135,7 +134,7 @@ def category_findings(view: VatView, report: Report) -> None:
         if cat.where == AT_SUBTOTAL:
             el = cat.el
             # The subtotal's children are read once, and cen_core reads the same index.
-            amounts = shared_children(view.doc, el.getparent())  # type: ignore[arg-type]
+            amounts = view.doc.kids(el.getparent())  # type: ignore[arg-type]
             if not breakdown_total_ok(view, cat, rules, amounts):
                 report(f"{rules.prefix}-08", el, category=cat.code)
             if not breakdown_tax_ok(cat, rules, amounts):

@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, Element, cac, cbc, select, string_value, text
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report
-from tasks.ehf.rules._shared import is_vat_scheme
 from tasks.ehf.rules.cen_vat.model import (
     AT_ALLOWANCE_CHARGE,
     AT_SUBTOTAL,
     Category,
     VatView,
 )
-
-IDENTIFICATION_CODE = cbc("IdentificationCode")
-
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    COMPANY_ID,
+    IDENTIFICATION_CODE,
+    PARTY,
+    PARTY_LEGAL_ENTITY,
+    PARTY_TAX_SCHEME,
+    TAX_REPRESENTATIVE_PARTY,
+)
+from tasks.ehf.xpathfn import is_vat_scheme, select, string_value, text
 
 # --- where each category code is used: what the document-level rules select ---
 
@@ -140,24 +147,6 @@ BREAKDOWN_RULES: tuple[tuple[str, Callable[[CodeUse], bool]], ...] = (
 # --- document level: -02..-04 (VAT identifiers of the parties) ---
 
 
-COMPANY_ID = cbc("CompanyID")
-PARTY = cac("Party")
-PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
-SELLER = cac("AccountingSupplierParty")
-BUYER = cac("AccountingCustomerParty")
-REPRESENTATIVE = cac("TaxRepresentativeParty")
-
-
-def _any_vat(schemes: list[Element]) -> bool:
-    """Some of these PartyTaxSchemes is ``[cac:TaxScheme/(normalize-space(upper-case(cbc:ID))
-    = 'VAT')]``."""
-    for scheme in schemes:  # noqa: SIM110 - a loop that stops, without a generator
-        if is_vat_scheme(scheme):
-            return True
-    return False
-
-
 class Parties:
     """The party tax schemes that hold a CompanyID, by role (``//cac:AccountingSupplierParty/
     cac:Party/cac:PartyTaxScheme/cbc:CompanyID`` and the like, anywhere in the document),
@@ -180,13 +169,13 @@ class Parties:
             role = party.getparent()
             role_tag = role.tag if role is not None and party.tag == PARTY else None
             if holder.tag == PARTY_TAX_SCHEME:
-                if party.tag == REPRESENTATIVE:
+                if party.tag == TAX_REPRESENTATIVE_PARTY:
                     self.representative.append(holder)
-                elif role_tag == SELLER:
+                elif role_tag == ACCOUNTING_SUPPLIER_PARTY:
                     self.seller.append(holder)
-                elif role_tag == BUYER:
+                elif role_tag == ACCOUNTING_CUSTOMER_PARTY:
                     self.buyer.append(holder)
-            elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == BUYER:
+            elif holder.tag == PARTY_LEGAL_ENTITY and role_tag == ACCOUNTING_CUSTOMER_PARTY:
                 self.buyer_legal = True
 
     @property
@@ -197,17 +186,17 @@ class Parties:
     @property
     def seller_vat(self) -> bool:
         """Seller PartyTaxScheme[VAT]/CompanyID."""
-        return _any_vat(self.seller)
+        return any(map(is_vat_scheme, self.seller))
 
     @property
     def representative_vat(self) -> bool:
         """Tax representative PartyTaxScheme[VAT]/CompanyID."""
-        return _any_vat(self.representative)
+        return any(map(is_vat_scheme, self.representative))
 
     @property
     def buyer_vat(self) -> bool:
         """Buyer PartyTaxScheme[VAT]/CompanyID."""
-        return _any_vat(self.buyer)
+        return any(map(is_vat_scheme, self.buyer))
 
 
 def seller_id(p: Parties) -> bool:
@@ -235,23 +224,41 @@ def no_vat_ids(p: Parties) -> bool:
     return not (p.seller_vat or p.representative_vat or p.buyer_vat)
 
 
+Use = Callable[[CodeUse], bool]
+
+
 @dataclass(frozen=True)
 class PartyRule:
-    """Where ``trigger`` categories exist, ``guard`` ones must too and ``ids`` hold (both
-    name a ``CodeUse`` field of the rule's code)."""
+    """Where the code is used as ``trigger`` says, it must be as ``guard`` says too, and the
+    parties' ids must hold."""
 
     rule_id: str
-    trigger: str
+    trigger: Use
     ids: Callable[[Parties], bool]
-    guard: str | None = None  # defaults to the trigger
+    guard: Use | None = None  # defaults to the trigger
+
+
+def on_lines(use: CodeUse) -> bool:
+    """``//cac:ClassifiedTaxCategory[VAT]``."""
+    return use.line_vat
+
+
+def on_allowances(use: CodeUse) -> bool:
+    """``//cac:AllowanceCharge[cbc:ChargeIndicator=false()]/cac:TaxCategory[VAT]``."""
+    return use.allowance_vat
+
+
+def on_charges(use: CodeUse) -> bool:
+    """``//cac:AllowanceCharge[cbc:ChargeIndicator=true()]/cac:TaxCategory[VAT]``."""
+    return use.charge_vat
 
 
 def _party_rules(prefix: str, ids: Callable[[Parties], bool]) -> list[PartyRule]:
     """The regular -02 (lines), -03 (allowances), -04 (charges) of one category."""
     return [
-        PartyRule(f"{prefix}-02", "line_vat", ids),
-        PartyRule(f"{prefix}-03", "allowance_vat", ids),
-        PartyRule(f"{prefix}-04", "charge_vat", ids),
+        PartyRule(f"{prefix}-02", on_lines, ids),
+        PartyRule(f"{prefix}-03", on_allowances, ids),
+        PartyRule(f"{prefix}-04", on_charges, ids),
     ]
 
 
@@ -263,15 +270,15 @@ PARTY_RULES: tuple[PartyRule, ...] = (
     *_party_rules("BR-Z", seller_id),
     *_party_rules("BR-AG", seller_id),
     # S-02 fires on an S line of any scheme unless a VAT-scheme S line exists.
-    PartyRule("BR-S-02", "line", seller_id, guard="line_vat"),
+    PartyRule("BR-S-02", lambda use: use.line, seller_id, guard=on_lines),
     *_party_rules("BR-S", seller_id)[1:],
     *_party_rules("BR-AF", seller_id)[:2],
     # AF-04 is triggered by the raw code 'L' only.
-    PartyRule("BR-AF-04", "raw_charge_vat", seller_id, guard="charge_vat"),
-    PartyRule("BR-O-02", "line_vat", no_vat_ids),
+    PartyRule("BR-AF-04", lambda use: use.raw_charge_vat, seller_id, guard=on_charges),
+    PartyRule("BR-O-02", on_lines, no_vat_ids),
     # O-03/04 look at document-level allowances and charges only.
-    PartyRule("BR-O-03", "root_allowance_vat", no_vat_ids),
-    PartyRule("BR-O-04", "root_charge_vat", no_vat_ids),
+    PartyRule("BR-O-03", lambda use: use.root_allowance_vat, no_vat_ids),
+    PartyRule("BR-O-04", lambda use: use.root_charge_vat, no_vat_ids),
 )
 
 
@@ -364,10 +371,10 @@ def document_findings(view: VatView, report: Report) -> None:
         if not ok(use):
             report(rule_id, root)
         for rule in _PARTY_RULES_BY_CODE[code]:
-            if not getattr(use, rule.trigger):
+            if not rule.trigger(use):
                 continue
             parties = parties or Parties(doc)
-            if not (getattr(use, rule.guard or rule.trigger) and rule.ids(parties)):
+            if not ((rule.guard or rule.trigger)(use) and rule.ids(parties)):
                 report(rule.rule_id, root)
     failed: list[str] = []
     if "O" in uses:

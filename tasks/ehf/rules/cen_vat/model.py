@@ -8,34 +8,35 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
-from tasks.ehf.rules._shared import (
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import (
+    ALLOWANCE_CHARGE,
+    AMOUNT,
+    CLASSIFIED_TAX_CATEGORY,
+    CREDIT_NOTE_LINE,
+    ID,
+    INVOICE_LINE,
+    ITEM,
+    LINE_EXTENSION_AMOUNT,
+    LINES,
+    PERCENT,
+    TAX_CATEGORY,
+    TAX_EXEMPTION_REASON,
+    TAX_EXEMPTION_REASON_CODE,
+    TAX_SCHEME,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+)
+from tasks.ehf.xpathfn import (
     CastError,
     charge_indicators,
-    decimal_of_text,
-    norm_space,
+    child_nodes,
+    normalize_space,
     scheme_is_vat,
+    string_value,
+    to_number,
+    xs_decimal,
 )
-from tasks.ehf.xpathfn import to_number
-
-ID = cbc("ID")
-PERCENT = cbc("Percent")
-TAX_SCHEME = cac("TaxScheme")
-TAX_CATEGORY = cac("TaxCategory")
-CLASSIFIED = cac("ClassifiedTaxCategory")
-TAX_SUBTOTAL = cac("TaxSubtotal")
-TAX_TOTAL = cac("TaxTotal")
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
-ITEM = cac("Item")
-INVOICE_LINE = cac("InvoiceLine")
-CREDIT_NOTE_LINE = cac("CreditNoteLine")
-LINE_TAGS = (INVOICE_LINE, CREDIT_NOTE_LINE)
-TAXABLE_AMOUNT = cbc("TaxableAmount")
-TAX_AMOUNT = cbc("TaxAmount")
-LINE_AMOUNT = cbc("LineExtensionAmount")
-AMOUNT = cbc("Amount")
-EXEMPTION_REASON = cbc("TaxExemptionReason")
-EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -48,10 +49,6 @@ AT_LINE = "line"  # cac:InvoiceLine|CreditNoteLine/cac:Item/cac:ClassifiedTaxCat
 AT_OTHER = "other"
 
 
-# Amounts and rates repeat within and across documents; Decimal values are immutable.
-parse_double = lru_cache(maxsize=1024)(to_number)
-
-
 def decimal_of(found: list[Element] | None) -> Decimal | None:
     """``xs:decimal`` of a child path that reached ``found``: None when absent, CastError
     when it fails (two values are a dynamic error)."""
@@ -59,10 +56,7 @@ def decimal_of(found: list[Element] | None) -> Decimal | None:
         return None
     if len(found) > 1:
         raise CastError(found[1].tag)
-    value = decimal_of_text(string_value(found[0]))
-    if value is None:
-        raise CastError(found[0].tag)
-    return value
+    return xs_decimal(string_value(found[0]))
 
 
 def within_one(found: list[Element] | None) -> tuple[Decimal, Decimal] | None:
@@ -94,7 +88,7 @@ def percent_compare(percents: tuple[str, ...], ok: Callable[[Decimal], bool]) ->
     """``(cbc:Percent) > 0`` style: existential, each Percent cast to xs:double."""
     result = False
     for raw in percents:
-        value = parse_double(raw)
+        value = to_number(raw)
         if value is None:
             raise CastError("Percent")
         result = result or ok(value)
@@ -129,10 +123,7 @@ class Category:
             return None
         if len(self.percents) > 1:
             raise CastError("Percent")
-        value = decimal_of_text(self.percents[0])
-        if value is None:
-            raise CastError("Percent")
-        return value
+        return xs_decimal(self.percents[0])
 
     def rate(self) -> object:
         """``percent()`` cast once per category; ``_BAD`` when the cast fails."""
@@ -151,29 +142,29 @@ def scan(doc: Document) -> list[Category]:
     root = doc.root
     found = []
     add = found.append
-    for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED, True)):
+    for tag, classified in ((TAX_CATEGORY, False), (CLASSIFIED_TAX_CATEGORY, True)):
         for el in doc.all(tag):
-            ids = []
-            percents = []
+            ids: list[str] = []
+            percents: list[str] = []
             vat = exempt = False
-            # A slice walks faster than lxml's child iterator; a leaf's string value is
-            # its text, read without a call (the children of these are leaves when valid).
-            for c in el[:]:
+            # One pass over the children: a large invoice has a category on every line, and
+            # indexing each one's children by tag first costs more than the rules after it.
+            for c in child_nodes(el):
                 child_tag = c.tag
                 if child_tag == ID:
-                    ids.append((c.text or "") if len(c) == 0 else string_value(c))
+                    ids.append(string_value(c))
                 elif child_tag == PERCENT:
-                    percents.append((c.text or "") if len(c) == 0 else string_value(c))
+                    percents.append(string_value(c))
                 elif child_tag == TAX_SCHEME:
                     vat = vat or scheme_is_vat(c)
-                elif child_tag in (EXEMPTION_REASON, EXEMPTION_CODE):
+                elif child_tag in (TAX_EXEMPTION_REASON, TAX_EXEMPTION_REASON_CODE):
                     exempt = True
             parent = el.getparent()
             where, charge, on_root, holder = AT_OTHER, _NO_CHARGE, False, None
             if classified:
                 if parent.tag == ITEM:
                     gp = parent.getparent()
-                    if gp is not None and gp.tag in LINE_TAGS:
+                    if gp is not None and gp.tag in LINES:
                         where, holder = AT_LINE, gp
             else:
                 parent_tag = parent.tag
@@ -185,7 +176,7 @@ def scan(doc: Document) -> list[Category]:
                     if total is not None and total.tag == TAX_TOTAL and total.getparent() is root:
                         where = AT_SUBTOTAL
             add(
-                Category(el, classified, norm_space(ids[0]) if ids else "", tuple(ids),
+                Category(el, classified, normalize_space(ids[0]) if ids else "", tuple(ids),
                          tuple(percents), vat, exempt, where, charge, on_root, holder)
             )  # fmt: skip
     return found
@@ -207,10 +198,7 @@ def _amount(raws: list[str]) -> Decimal:
         return ZERO
     if len(raws) > 1:
         raise CastError("Amount")
-    value = decimal_of_text(raws[0])
-    if value is None:
-        raise CastError("Amount")
-    return value or ZERO
+    return xs_decimal(raws[0]) or ZERO
 
 
 def _rates(cats: list[Category]) -> tuple[tuple[Decimal, ...], bool]:
@@ -368,7 +356,7 @@ class VatView:
                         cats.append(cat)
             amounts_of: dict[Element, list[str]] = {line: [] for line in groups}
             if groups:
-                for amount in doc.all(LINE_AMOUNT):
+                for amount in doc.all(LINE_EXTENSION_AMOUNT):
                     found = amounts_of.get(amount.getparent())  # type: ignore[arg-type]
                     if found is not None:
                         found.append(string_value(amount))
@@ -411,10 +399,6 @@ class VatView:
     def used_at_rate(self, line_tag: str, code: str, rate: Decimal) -> bool:
         """BR-S-08's guard: some line of this kind, allowance or charge anywhere has this
         code and rate (CastError where a malformed percent comes first)."""
-        if self.line_sums(line_tag).used(code, rate):
-            return True
-        # A loop that stops at the first match, as ``exists`` may.
-        for part in self.allowance_charges(code):  # noqa: SIM110
-            if part.has_rate(rate):
-                return True
-        return False
+        return self.line_sums(line_tag).used(code, rate) or any(
+            part.has_rate(rate) for part in self.allowance_charges(code)
+        )

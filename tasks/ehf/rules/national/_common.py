@@ -11,34 +11,36 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    cbc,
+from tasks.ehf.document import Document, Element
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    COMPANY_ID,
+    COUNTRY,
+    IDENTIFICATION_CODE,
+    PARTY,
+    PARTY_TAX_SCHEME,
+    POSTAL_ADDRESS,
+    TAX_REPRESENTATIVE_PARTY,
+)
+from tasks.ehf.xpathfn import (
     chain_top,
+    child,
     compile_path,
     follow,
+    has_tax_scheme_id,
+    normalize_space,
     select,
     string_value,
+    tax_scheme_id,
     text,
 )
-from tasks.ehf.rules._shared import child, norm_space, shared_children
 
 SUPPLIER_PARTY = "cac:AccountingSupplierParty/cac:Party"
 CUSTOMER_PARTY = "cac:AccountingCustomerParty/cac:Party"
 _COUNTRY = "cac:PostalAddress/cac:Country/cbc:IdentificationCode"
-_SUPPLIER = cac("AccountingSupplierParty")
-_CUSTOMER = cac("AccountingCustomerParty")
-_REPRESENTATIVE = cac("TaxRepresentativeParty")
-_PARTY = cac("Party")
-_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-_TAX_SCHEME = cac("TaxScheme")
-_ID = cbc("ID")
-_COMPANY_ID = cbc("CompanyID")
-_COUNTRY_CODE = cbc("IdentificationCode")
 # From a postal address country code up to the party's role (AccountingSupplierParty...).
-_ADDRESS_CHAIN = (_PARTY, cac("PostalAddress"), cac("Country"))
+_ADDRESS_CHAIN = (PARTY, POSTAL_ADDRESS, COUNTRY)
 
 # xs:double lexical form as number() accepts it (after trimming XML white space).
 _DOUBLE = re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", re.ASCII)
@@ -71,7 +73,10 @@ def _derive(doc: Document) -> Countries:
     # Read bottom-up from the tag index: a document has few country codes and tax schemes,
     # while walking down from the parties reads every child of each party and address.
     vat = _vat_prefixes(doc)
-    supplier_vat, customer_vat = vat.get(_SUPPLIER), vat.get(_CUSTOMER)
+    supplier_vat, customer_vat = (
+        vat.get(ACCOUNTING_SUPPLIER_PARTY),
+        vat.get(ACCOUNTING_CUSTOMER_PARTY),
+    )
     supplier_address, customer_address = _address_codes(doc)
     supplier_code = _normalised(supplier_address)
     customer_code = _normalised(customer_address)
@@ -79,7 +84,7 @@ def _derive(doc: Document) -> Countries:
     # see an Invoice or CreditNote root, and they keep the code as written.
     known_root = doc.kind is not None
     return Countries(
-        supplier=_first_true(supplier_code, supplier_vat, vat.get(_REPRESENTATIVE)),
+        supplier=_first_true(supplier_code, supplier_vat, vat.get(TAX_REPRESENTATIVE_PARTY)),
         customer=_first_true(customer_code, customer_vat),
         accounting_supplier=_first_true(supplier_code, supplier_vat),
         supplier_raw=(supplier_address or "") if known_root else "",
@@ -102,14 +107,14 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
     (None where there is none)."""
     root = doc.root
     supplier = customer = None
-    for code in doc.all(_COUNTRY_CODE):
+    for code in doc.all(IDENTIFICATION_CODE):
         role = ancestor(code, _ADDRESS_CHAIN)
         if role is None or role.getparent() is not root:
             continue
         tag = role.tag
-        if tag == _SUPPLIER and supplier is None:
+        if tag == ACCOUNTING_SUPPLIER_PARTY and supplier is None:
             supplier = code
-        elif tag == _CUSTOMER and customer is None:
+        elif tag == ACCOUNTING_CUSTOMER_PARTY and customer is None:
             customer = code
         if supplier is not None and customer is not None:
             break  # the rest are of other parties (delivery, payee) or later duplicates
@@ -121,7 +126,7 @@ def _address_codes(doc: Document) -> tuple[str | None, str | None]:
 
 def _normalised(code: str | None) -> str | None:
     """``upper-case(normalize-space(code))``; None when there is no code."""
-    return norm_space(code).upper() if code is not None else None
+    return normalize_space(code).upper() if code is not None else None
 
 
 def _first_true(address: str | None, *vat: str | None) -> str:
@@ -132,7 +137,7 @@ def _first_true(address: str | None, *vat: str | None) -> str:
     address code (already normalised) when its element exists."""
     for prefix in vat:
         if prefix:
-            return norm_space(prefix).upper()
+            return normalize_space(prefix).upper()
     return address if address is not None else "XX"
 
 
@@ -142,19 +147,19 @@ def _vat_prefixes(doc: Document) -> dict[str, str]:
     of their root child: the country variables read only the first of each."""
     root = doc.root
     found: dict[str, str] = {}
-    for scheme in doc.all(_PARTY_TAX_SCHEME):
+    for scheme in doc.all(PARTY_TAX_SCHEME):
         role = scheme.getparent()
         if role is None:
             continue
         tag = role.tag
-        if tag == _PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
+        if tag == PARTY:  # /*/cac:Accounting…Party/cac:Party/cac:PartyTaxScheme
             role = role.getparent()
             if role is None:
                 continue
             tag = role.tag
-            if tag != _SUPPLIER and tag != _CUSTOMER:
+            if tag != ACCOUNTING_SUPPLIER_PARTY and tag != ACCOUNTING_CUSTOMER_PARTY:
                 continue
-        elif tag != _REPRESENTATIVE:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
+        elif tag != TAX_REPRESENTATIVE_PARTY:  # /*/cac:TaxRepresentativeParty/cac:PartyTaxScheme
             continue
         if tag in found or role.getparent() is not root:
             continue
@@ -166,21 +171,10 @@ def _vat_prefixes(doc: Document) -> dict[str, str]:
 
 def _vat_prefix(scheme: Element) -> str | None:
     """``substring(cbc:CompanyID, 1, 2)`` of a PartyTaxScheme whose ``cac:TaxScheme/cbc:ID``
-    is 'VAT' as written; None for another scheme. Plain loops: a scheme has two or three
-    children, and generators would cost more than the reading."""
-    company = None
-    vat = False
-    for part in scheme:
-        tag = part.tag
-        if tag == _COMPANY_ID:
-            if company is None:
-                company = part
-        elif tag == _TAX_SCHEME and not vat:
-            for ident in part:
-                if ident.tag == _ID and string_value(ident) == "VAT":
-                    vat = True
-                    break
-    return string_value(company)[:2] if vat else None
+    is 'VAT' as written; None for another scheme."""
+    if not has_tax_scheme_id(scheme, "VAT"):
+        return None
+    return string_value(child(scheme, COMPANY_ID))[:2]
 
 
 @lru_cache(maxsize=256)
@@ -193,10 +187,10 @@ def _root_steps(path: str) -> tuple[str, tuple[str, ...]]:
 def from_root(doc: Document, path: str) -> list[Element]:
     """``select(doc.root, path)`` for a path of named steps, the first read from the root's
     children by tag: the root has dozens of children, and that index is built once per
-    document for every family (``shared_children``). The list may be the index's own:
+    document for every family (``Document.kids``). The list may be the index's own:
     callers must not change it."""
     first, rest = _root_steps(path)
-    nodes = shared_children(doc, doc.root).get(first, [])
+    nodes = doc.kids(doc.root).get(first, [])
     return follow(nodes, rest)
 
 
@@ -208,25 +202,8 @@ def vat_ids(party: Element, exact: bool) -> list[str]:
     return [
         text(scheme, "cbc:CompanyID")
         for scheme in select(party, "cac:PartyTaxScheme")
-        if is_vat_scheme(scheme, exact)
+        if (has_tax_scheme_id(scheme, "VAT") if exact else tax_scheme_id(scheme) == "VAT")
     ]
-
-
-def is_vat_scheme(scheme: Element, exact: bool) -> bool:
-    """Whether a PartyTaxScheme's TaxScheme/ID is VAT (as written, or normalised)."""
-    if exact:
-        return any(string_value(i) == "VAT" for i in select(scheme, "cac:TaxScheme/cbc:ID"))
-    return scheme_id(scheme) == "VAT"
-
-
-def scheme_id(scheme: Element) -> str:
-    """``normalize-space(cac:TaxScheme/cbc:ID)`` of a PartyTaxScheme."""
-    for tax_scheme in scheme:
-        if tax_scheme.tag == _TAX_SCHEME:
-            ident = child(tax_scheme, _ID)
-            if ident is not None:
-                return norm_space(string_value(ident))
-    return ""
 
 
 def country_of(party: Element) -> list[str]:

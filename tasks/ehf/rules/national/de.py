@@ -7,17 +7,10 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    exists,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import countries, has_text, iban_mod97
+from tasks.ehf.xpathfn import exists, normalize_space, ntext, select, string_value
 
 _VAT_CODES = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
 _TYPE_CODES = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})

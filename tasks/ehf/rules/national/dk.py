@@ -8,19 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    cbc,
-    first,
-    normalize_space,
-    select,
-    string_value,
-    text,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import shared_children
 from tasks.ehf.rules.national._common import (
     CUSTOMER_PARTY,
     SUPPLIER_PARTY,
@@ -29,13 +18,16 @@ from tasks.ehf.rules.national._common import (
     from_root,
     xnumber,
 )
+from tasks.ehf.vocabulary import (
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON_CODE,
+    COMPANY_ID,
+    ITEM_CLASSIFICATION_CODE,
+    PARTY_IDENTIFICATION,
+    PARTY_LEGAL_ENTITY,
+)
+from tasks.ehf.xpathfn import first, normalize_space, select, string_value, text
 
-_ALLOWANCE_CHARGE = cac("AllowanceCharge")
-_REASON_CODE = cbc("AllowanceChargeReasonCode")
-_CLASSIFICATION_CODE = cbc("ItemClassificationCode")
-_PARTY_IDENTIFICATION = cac("PartyIdentification")
-_LEGAL_ENTITY = cac("PartyLegalEntity")
-_COMPANY_ID = cbc("CompanyID")
 _PAYMENT_MEANS_CODES = " 1 10 31 42 48 49 50 58 59 93 97 "
 _UNSPSC_VERSIONS = frozenset({"19.05.01", "19.0501", "26.08.01", "26.0801"})
 _GIRO_ACCOUNT = re.compile(r"[0-9]{7,8}")
@@ -68,7 +60,7 @@ def danish_rules(doc: Document, report: Report) -> None:
         return
     customers = from_root(doc, CUSTOMER_PARTY)
     for party in (*suppliers, *customers):
-        for ident in shared_children(doc, party).get(_PARTY_IDENTIFICATION, ()):
+        for ident in doc.kids(party).get(PARTY_IDENTIFICATION, ()):
             _party_identification(ident, report)
     for party in customers:
         if _cvr_scheme_wrong(_legal_ids(doc, party)):
@@ -78,12 +70,12 @@ def danish_rules(doc: Document, report: Report) -> None:
             _payment_means(means, report)
     # DK-R-003 and DK-R-004 need a TST classification and a ZZZ reason code, which few
     # documents have: look for them in the tag index before reading lines and charges.
-    if any(code.get("listID") == "TST" for code in doc.all(_CLASSIFICATION_CODE)):
+    if any(code.get("listID") == "TST" for code in doc.all(ITEM_CLASSIFICATION_CODE)):
         line_path = "cac:InvoiceLine" if doc.kind == "Invoice" else "cac:CreditNoteLine"
         for line in from_root(doc, line_path):
             _line_classification(line, report)
-    if any(string_value(code) == "ZZZ" for code in doc.all(_REASON_CODE)):
-        for charge in doc.all(_ALLOWANCE_CHARGE):
+    if any(string_value(code) == "ZZZ" for code in doc.all(ALLOWANCE_CHARGE_REASON_CODE)):
+        for charge in doc.all(ALLOWANCE_CHARGE):
             _non_vat_tax(charge, report)
 
 
@@ -108,9 +100,9 @@ def _legal_ids(doc: Document, party: Element) -> list[Element]:
     """``cac:PartyLegalEntity/cbc:CompanyID`` of a party, from its shared children index."""
     return [
         company
-        for entity in shared_children(doc, party).get(_LEGAL_ENTITY, ())
+        for entity in doc.kids(party).get(PARTY_LEGAL_ENTITY, ())
         for company in entity
-        if company.tag == _COMPANY_ID
+        if company.tag == COMPANY_ID
     ]
 
 

@@ -8,17 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    first,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-    text,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import (
     CUSTOMER_PARTY,
@@ -27,9 +17,18 @@ from tasks.ehf.rules.national._common import (
     country_of,
     greek_tin,
     is_number,
-    is_vat_scheme,
     vat_ids,
     xinteger,
+)
+from tasks.ehf.vocabulary import ADDITIONAL_DOCUMENT_REFERENCE
+from tasks.ehf.xpathfn import (
+    first,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+    tax_scheme_id,
+    text,
 )
 
 _GREEK = ("GR", "EL")
@@ -38,7 +37,6 @@ _DOCUMENT_TYPES = frozenset({"1.1", "1.6", "2.1", "2.4", "5.1", "5.2"})
 _MARK = "##M.AR.K##"
 _MARK_NUMBER = re.compile("[1-9]")
 _INVOICE_URL = "##INVOICE|URL##"
-_ADDITIONAL_REFERENCE = cac("AdditionalDocumentReference")
 
 
 @check(
@@ -163,7 +161,7 @@ def _vat_company_ids(party: Element) -> list[Element]:
     return [
         company_id
         for scheme in select(party, "cac:PartyTaxScheme")
-        if is_vat_scheme(scheme, exact=False)
+        if tax_scheme_id(scheme) == "VAT"
         for company_id in select(scheme, "cbc:CompanyID")
     ]
 
@@ -178,7 +176,7 @@ def _valid_vat(party: Element) -> bool:
 
 
 def _references(doc: Document, greek_address: bool, report: Report) -> None:
-    for reference in doc.all(_ADDITIONAL_REFERENCE):
+    for reference in doc.all(ADDITIONAL_DOCUMENT_REFERENCE):
         descriptions = [string_value(d) for d in select(reference, "cbc:DocumentDescription")]
         if _MARK in descriptions and greek_address:
             for mark in select(reference, "cbc:ID"):

@@ -5,17 +5,10 @@ written; the seller rules need 'IS', the buyer rules 'IS' for both."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    exists,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import SUPPLIER_PARTY, castable_as_date, countries
+from tasks.ehf.xpathfn import exists, normalize_space, ntext, select, string_value
 
 _TYPE_CODES = ("380", "381")
 _EINDAGI = "EINDAGI"

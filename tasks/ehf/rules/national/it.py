@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import Document, exists, ntext, select
+from tasks.ehf.document import Document
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules.national._common import SUPPLIER_PARTY, countries, scheme_id
+from tasks.ehf.rules.national._common import SUPPLIER_PARTY, countries
+from tasks.ehf.xpathfn import exists, ntext, select, tax_scheme_id
 
 _TAX_ID = re.compile(r"[A-Z0-9]{11,16}")
 _ADDRESS_PARTS = (
@@ -25,7 +26,7 @@ def italian_seller(doc: Document, report: Report) -> None:
         return
     for party in doc.context(SUPPLIER_PARTY):
         for scheme in select(party, "cac:PartyTaxScheme"):
-            if scheme_id(scheme) != "VAT":
+            if tax_scheme_id(scheme) != "VAT":
                 tax_id = ntext(scheme, "cbc:CompanyID")
                 if not _TAX_ID.fullmatch(tax_id):
                     report("IT-R-001", scheme, tax_id=tax_id)

@@ -5,28 +5,24 @@ for all rules, plus the buyer's or the tax representative's for some."""
 
 from __future__ import annotations
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    cbc,
-    normalize_space,
-    ntext,
-    string_value,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.national._common import countries, from_root
-from tasks.ehf.xpathfn import to_decimal
+from tasks.ehf.vocabulary import (
+    CITY_NAME,
+    CREDIT_NOTE_TYPE_CODE,
+    LEGAL_MONETARY_TOTAL,
+    LINE_ID,
+    PAYMENT_MEANS,
+    PAYMENT_MEANS_CODE,
+    POSTAL_ZONE,
+    STREET_NAME,
+)
+from tasks.ehf.xpathfn import child, normalize_space, ntext, string_value, to_decimal
 
-_CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
-_MONETARY_TOTAL = cac("LegalMonetaryTotal")
-_PAYMENT_MEANS = cac("PaymentMeans")
-_LINE_ID = cbc("LineID")
-_PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
 _PAYMENT_MEANS_CODES = frozenset({"30", "48", "49", "57", "58", "59"})
 _LEGAL_ID = "cac:PartyLegalEntity/cbc:CompanyID"
-_ADDRESS_PARTS = frozenset({cbc("StreetName"), cbc("CityName"), cbc("PostalZone")})
+_ADDRESS_PARTS = frozenset({STREET_NAME, CITY_NAME, POSTAL_ZONE})
 
 
 @check(
@@ -46,7 +42,7 @@ def dutch_rules(doc: Document, report: Report) -> None:
     if c.supplier_code != "NL":
         return
     customer_nl = c.customer_code == "NL"
-    for type_code in doc.all(_CREDIT_NOTE_TYPE):
+    for type_code in doc.all(CREDIT_NOTE_TYPE_CODE):
         if not from_root(doc, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"):
             report("NL-R-001", type_code)
     _address(doc, "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress", "NL-R-002", report)
@@ -58,15 +54,15 @@ def dutch_rules(doc: Document, report: Report) -> None:
     country = from_root(doc, f"{representative}/cac:Country/cbc:IdentificationCode")
     if country and normalize_space(string_value(country[0])).upper() == "NL":
         _address(doc, representative, "NL-R-006", report)
-    for total in doc.all(_MONETARY_TOTAL):
+    for total in doc.all(LEGAL_MONETARY_TOTAL):
         if not _payment_means_given(doc, total):
             report("NL-R-007", total, payable=ntext(total, "cbc:PayableAmount"))
     if customer_nl:
-        for means in doc.all(_PAYMENT_MEANS):
-            code = norm_space(string_value(child(means, _PAYMENT_MEANS_CODE)))
+        for means in doc.all(PAYMENT_MEANS):
+            code = normalize_space(string_value(child(means, PAYMENT_MEANS_CODE)))
             if code not in _PAYMENT_MEANS_CODES:
                 report("NL-R-008", means, code=code)
-    if doc.has(_LINE_ID) and not from_root(doc, "cac:OrderReference/cbc:ID"):
+    if doc.has(LINE_ID) and not from_root(doc, "cac:OrderReference/cbc:ID"):
         for line_id in doc.context("cac:OrderLineReference/cbc:LineID"):
             report("NL-R-009", line_id)
 
@@ -91,7 +87,7 @@ def _payment_means_given(doc: Document, total: Element) -> bool:
     """Payment means are given, or nothing is to be paid to the seller.
 
     An unreadable payable amount counts as money to be paid."""
-    if doc.has(_PAYMENT_MEANS):
+    if doc.has(PAYMENT_MEANS):
         return True
     amount = to_decimal(ntext(total, "cbc:PayableAmount") or None)
     if amount is None:

@@ -7,19 +7,13 @@ from __future__ import annotations
 
 import re
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
-from tasks.ehf.rules.national._common import (
-    SUPPLIER_PARTY,
-    countries,
-    mod11_no,
-    scheme_id,
-)
+from tasks.ehf.rules.national._common import SUPPLIER_PARTY, countries, mod11_no
+from tasks.ehf.vocabulary import COMPANY_ID, PARTY_TAX_SCHEME
+from tasks.ehf.xpathfn import child, normalize_space, string_value, tax_scheme_id
 
 _NO_VAT = re.compile(r"[0-9]{9}MVA")
-_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-_COMPANY_ID = cbc("CompanyID")
 
 
 @check("NO-R-001", "NO-R-002")
@@ -28,9 +22,9 @@ def norwegian_seller(doc: Document, report: Report) -> None:
     if countries(doc).supplier != "NO":
         return
     for party in doc.context(SUPPLIER_PARTY):
-        schemes = [(scheme_id(s), s) for s in party if s.tag == _PARTY_TAX_SCHEME]
+        schemes = [(tax_scheme_id(s), s) for s in party if s.tag == PARTY_TAX_SCHEME]
         tax = [s for kind, s in schemes if kind == "TAX"]
-        registered = norm_space(_company_id(tax[0])) if tax else ""
+        registered = normalize_space(_company_id(tax[0])) if tax else ""
         if registered != "Foretaksregisteret":
             report("NO-R-002", party, value=registered)
         vat_ids = [_company_id(s) for kind, s in schemes if kind == "VAT"]
@@ -40,7 +34,7 @@ def norwegian_seller(doc: Document, report: Report) -> None:
 
 def _company_id(scheme: Element) -> str:
     """``string(cbc:CompanyID)`` of a PartyTaxScheme."""
-    return string_value(child(scheme, _COMPANY_ID))
+    return string_value(child(scheme, COMPANY_ID))
 
 
 def _valid_vat(vat: str) -> bool:

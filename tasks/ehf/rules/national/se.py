@@ -5,18 +5,7 @@ address country as written ('SE'), and for some rules also a VAT number starting
 
 from __future__ import annotations
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    cbc,
-    exists,
-    normalize_space,
-    ntext,
-    select,
-    string_value,
-    text,
-)
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.national._common import (
     ancestor,
@@ -25,14 +14,29 @@ from tasks.ehf.rules.national._common import (
     vat_ids,
     xnumber,
 )
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    CLASSIFIED_TAX_CATEGORY,
+    COUNTRY,
+    IDENTIFICATION_CODE,
+    PARTY,
+    PAYMENT_MEANS,
+    POSTAL_ADDRESS,
+    TAX_CATEGORY,
+)
+from tasks.ehf.xpathfn import (
+    exists,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+    tax_scheme_id,
+    text,
+)
 
-_TAX_CATEGORIES = (cac("TaxCategory"), cac("ClassifiedTaxCategory"))
-_PAYMENT_MEANS = cac("PaymentMeans")
-_COUNTRY_CODE = cbc("IdentificationCode")
-_TO_PARTY = (cac("PostalAddress"), cac("Country"))  # a country code's path below its party
-_PARTY = cac("Party")
-_SUPPLIER = cac("AccountingSupplierParty")
-_CUSTOMER = cac("AccountingCustomerParty")
+_TAX_CATEGORIES = (TAX_CATEGORY, CLASSIFIED_TAX_CATEGORY)
+_TO_PARTY = (POSTAL_ADDRESS, COUNTRY)  # a country code's path below its party
 _STANDARD_RATES = (25.0, 12.0, 6.0)
 _F_SKATT = "GODKÄND FÖR F-SKATT"
 
@@ -54,7 +58,7 @@ _F_SKATT = "GODKÄND FÖR F-SKATT"
 )
 def swedish_rules(doc: Document, report: Report) -> None:
     """All Swedish rules, gated on a seller party with a Swedish postal address."""
-    sellers = _parties_in_sweden(doc, _SUPPLIER)
+    sellers = _parties_in_sweden(doc, ACCOUNTING_SUPPLIER_PARTY)
     if not sellers:
         return
     vat_registered = False
@@ -73,11 +77,11 @@ def _parties_in_sweden(doc: Document, role: str) -> list[Element]:
     """The ``{role}/cac:Party`` elements (anywhere) with a postal address country 'SE' as
     written, in document order: read bottom-up from the country codes, which are few."""
     parties: list[Element] = []
-    for code in doc.all(_COUNTRY_CODE):
+    for code in doc.all(IDENTIFICATION_CODE):
         if string_value(code) != "SE":
             continue
         party = ancestor(code, _TO_PARTY)
-        if party is None or party.tag != _PARTY or party in parties:
+        if party is None or party.tag != PARTY or party in parties:
             continue
         holder = party.getparent()
         if holder is not None and holder.tag == role:
@@ -108,9 +112,7 @@ def _legal_entity(party: Element, report: Report) -> None:
     if not any(exists(e, "cbc:CompanyID") for e in entities):
         return
     for scheme in select(party, "cac:PartyTaxScheme"):
-        scheme_ids = select(scheme, "cac:TaxScheme/cbc:ID")
-        scheme_id = normalize_space(string_value(scheme_ids[0]).upper()) if scheme_ids else ""
-        if scheme_id == "VAT":
+        if tax_scheme_id(scheme).upper() == "VAT":  # normalize-space(upper-case(...))
             continue
         for company_id in select(scheme, "cbc:CompanyID"):
             if normalize_space(string_value(company_id).upper()) != _F_SKATT:
@@ -128,8 +130,8 @@ def _vat_rates(doc: Document, report: Report) -> None:
 
 
 def _payment_means(doc: Document, report: Report) -> None:
-    buyer_se = bool(_parties_in_sweden(doc, _CUSTOMER))
-    for means in doc.all(_PAYMENT_MEANS):
+    buyer_se = bool(_parties_in_sweden(doc, ACCOUNTING_CUSTOMER_PARTY))
+    for means in doc.all(PAYMENT_MEANS):
         codes = [string_value(c) for c in select(means, "cbc:PaymentMeansCode")]
         if ntext(means, "cbc:PaymentMeansCode") == "30":
             giro = ntext(means, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")

@@ -7,42 +7,37 @@ reason-code rules, where a ``false`` charge indicator wins), so each is a plain 
 from __future__ import annotations
 
 from ehf_schemas.codelists import codes
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space
 from tasks.ehf.rules.currencies import amounts_by_currency
 from tasks.ehf.rules.peppol.common import both_german, profile
-from tasks.ehf.rules.peppol.values import own_text
-from tasks.ehf.xpathfn import xs_date
-
-_EMBEDDED = cbc("EmbeddedDocumentBinaryObject")
-_ALLOWANCE_CHARGE = cac("AllowanceCharge")
-_CHARGE_INDICATOR = cbc("ChargeIndicator")
-_REASON_CODE = cbc("AllowanceChargeReasonCode")
-_INVOICE_PERIOD = cac("InvoicePeriod")
-_DESCRIPTION_CODE = cbc("DescriptionCode")
-_INVOICE_TYPE = cbc("InvoiceTypeCode")
-_CREDIT_NOTE_TYPE = cbc("CreditNoteTypeCode")
-_ENDPOINT = cbc("EndpointID")
-_TAX_CATEGORY = cac("TaxCategory")
-_EXEMPTION_CODE = cbc("TaxExemptionReasonCode")
-_ID = cbc("ID")
-
-_TAX_AMOUNT = cbc("TaxAmount")
-_TAX_TOTAL = cac("TaxTotal")
-_TAX_SUBTOTAL = cac("TaxSubtotal")
-_DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
-_DATES = tuple(
-    cbc(name)
-    for name in (
-        "IssueDate",
-        "DueDate",
-        "TaxPointDate",
-        "StartDate",
-        "EndDate",
-        "ActualDeliveryDate",
-    )
+from tasks.ehf.vocabulary import (
+    ACTUAL_DELIVERY_DATE,
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON_CODE,
+    CHARGE_INDICATOR,
+    CREDIT_NOTE_TYPE_CODE,
+    DESCRIPTION_CODE,
+    DOCUMENT_CURRENCY_CODE,
+    DUE_DATE,
+    EMBEDDED_DOCUMENT_BINARY_OBJECT,
+    END_DATE,
+    ENDPOINT_ID,
+    ID,
+    INVOICE_PERIOD,
+    INVOICE_TYPE_CODE,
+    ISSUE_DATE,
+    START_DATE,
+    TAX_AMOUNT,
+    TAX_CATEGORY,
+    TAX_EXEMPTION_REASON_CODE,
+    TAX_POINT_DATE,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
 )
+from tasks.ehf.xpathfn import child, normalize_space, own_text, string_value, xs_date
+
+_DATES = (ISSUE_DATE, DUE_DATE, TAX_POINT_DATE, START_DATE, END_DATE, ACTUAL_DELIVERY_DATE)
 # Exemption reason code -> (rule, the VAT category it requires).
 _EXEMPTIONS = {
     "VATEX-EU-G": ("PEPPOL-EN16931-P0104", "G"),
@@ -67,19 +62,19 @@ _GERMAN_ONLY_TYPES = ("326", "384")
 def code_lists(doc: Document, report: Report) -> None:
     """Mime codes, reason codes, period descriptions and electronic address schemes from
     Peppol's lists."""
-    for el in doc.all(_EMBEDDED):
+    for el in doc.all(EMBEDDED_DOCUMENT_BINARY_OBJECT):
         mime = el.get("mimeCode")
         if mime is not None and mime not in codes("peppol", "mime"):
             report("PEPPOL-EN16931-CL001", el, code=mime)
-    for el in doc.all(_REASON_CODE):
+    for el in doc.all(ALLOWANCE_CHARGE_REASON_CODE):
         _reason_code(el, report)
-    for el in doc.all(_DESCRIPTION_CODE):
+    for el in doc.all(DESCRIPTION_CODE):
         parent = el.getparent()
-        if parent is not None and parent.tag == _INVOICE_PERIOD:
-            code = norm_space(own_text(el))
+        if parent is not None and parent.tag == INVOICE_PERIOD:
+            code = normalize_space(own_text(el))
             if code not in codes("peppol", "invoice_period_description"):
                 report("PEPPOL-EN16931-CL006", el, code=code)
-    for el in doc.all(_ENDPOINT):
+    for el in doc.all(ENDPOINT_ID):
         scheme = el.get("schemeID")
         if scheme is not None and scheme not in codes("peppol", "eas"):
             report("PEPPOL-EN16931-CL008", el, scheme=scheme)
@@ -94,14 +89,14 @@ def amount_currencies(doc: Document, report: Report) -> None:
     The amounts come grouped by currency, so a document in one currency costs two lookups."""
     valid = codes("peppol", "currency")
     root = doc.root
-    document = {string_value(c) for c in doc.all(_DOCUMENT_CURRENCY) if c.getparent() is root}
+    document = {string_value(c) for c in doc.all(DOCUMENT_CURRENCY_CODE) if c.getparent() is root}
     for currency, elements in amounts_by_currency(doc).items():
         if currency not in valid:
             for el in elements:
                 report("PEPPOL-EN16931-CL007", el, currency=currency)
         if currency not in document:
             for el in elements:
-                if el.tag != _TAX_AMOUNT or _in_vat_breakdown(el):
+                if el.tag != TAX_AMOUNT or _in_vat_breakdown(el):
                     report("PEPPOL-EN16931-R051", el, currency=currency, expected=sorted(document))
 
 
@@ -110,18 +105,18 @@ def _in_vat_breakdown(tax_amount: Element) -> bool:
     cac:TaxSubtotal/cbc:TaxAmount`` (not the VAT total in accounting currency)."""
     parent = tax_amount.getparent()
     return parent is not None and (
-        parent.tag == _TAX_SUBTOTAL
-        or (parent.tag == _TAX_TOTAL and child(parent, _TAX_SUBTOTAL) is not None)
+        parent.tag == TAX_SUBTOTAL
+        or (parent.tag == TAX_TOTAL and child(parent, TAX_SUBTOTAL) is not None)
     )
 
 
 def _reason_code(el: Element, report: Report) -> None:
     """CL002/CL003: the reason code of an allowance (UNCL 5189) or a charge (UNCL 7161)."""
     parent = el.getparent()
-    if parent is None or parent.tag != _ALLOWANCE_CHARGE:
+    if parent is None or parent.tag != ALLOWANCE_CHARGE:
         return
-    indicators = {string_value(c) for c in parent if c.tag == _CHARGE_INDICATOR}
-    code = norm_space(own_text(el))
+    indicators = {string_value(c) for c in parent if c.tag == CHARGE_INDICATOR}
+    code = normalize_space(own_text(el))
     if "false" in indicators:
         if code not in codes("peppol", "allowance_reason"):
             report("PEPPOL-EN16931-CL002", el, code=code)
@@ -136,19 +131,19 @@ def _reason_code(el: Element, report: Report) -> None:
 )
 def type_codes(doc: Document, report: Report) -> None:
     """Invoice and credit note type codes allowed by the profile; 326/384 only in Germany."""
-    invoice_types = doc.all(_INVOICE_TYPE)
-    credit_types = doc.all(_CREDIT_NOTE_TYPE)
+    invoice_types = doc.all(INVOICE_TYPE_CODE)
+    credit_types = doc.all(CREDIT_NOTE_TYPE_CODE)
     if not invoice_types and not credit_types:
         return
     known_profile = profile(doc) != "Unknown"
     for el in invoice_types:
-        code = norm_space(own_text(el))
+        code = normalize_space(own_text(el))
         if known_profile and code not in codes("peppol", "invoice_type"):
             report("PEPPOL-EN16931-P0100", el, code=code)
-        if norm_space(string_value(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
+        if normalize_space(string_value(el)) in _GERMAN_ONLY_TYPES and not both_german(doc):
             report("PEPPOL-EN16931-P0112", el, code=code)
     for el in credit_types:
-        code = norm_space(own_text(el))
+        code = normalize_space(own_text(el))
         if known_profile and code not in codes("peppol", "credit_note_type"):
             report("PEPPOL-EN16931-P0101", el, code=code)
 
@@ -178,10 +173,13 @@ def date_format(doc: Document, report: Report) -> None:
 )
 def exemption_categories(doc: Document, report: Report) -> None:
     """A VATEX-EU exemption reason code requires its matching VAT category."""
-    for category in doc.all(_TAX_CATEGORY):
-        reason = child(category, _EXEMPTION_CODE)
+    for category in doc.all(TAX_CATEGORY):
+        reason = child(category, TAX_EXEMPTION_REASON_CODE)
         if reason is None:
             continue
         expected = _EXEMPTIONS.get(string_value(reason).upper())
-        if expected is not None and norm_space(string_value(child(category, _ID))) != expected[1]:
+        if (
+            expected is not None
+            and normalize_space(string_value(child(category, ID))) != expected[1]
+        ):
             report(expected[0], category, reason=string_value(reason), category=expected[1])

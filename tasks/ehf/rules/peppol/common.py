@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc, string_value
-from tasks.ehf.rules._shared import norm_space, shared_children
+from tasks.ehf.document import Document
 from tasks.ehf.rules.national._common import countries
-
-_PROFILE_ID = cbc("ProfileID")
+from tasks.ehf.vocabulary import PROFILE_ID
+from tasks.ehf.xpathfn import normalize_space, string_value
 
 # $profile: the business processes Peppol BIS Billing 3.0 accepts, as '01' or '02'.
 _PROFILES = {
@@ -17,11 +16,6 @@ _PROFILES = {
 }
 
 
-def kids(el: Element, tag: str) -> list[Element]:
-    """The children of ``el`` with this Clark tag."""
-    return [c for c in el if c.tag == tag]
-
-
 def profile(doc: Document) -> str:
     """``$profile``: '01' or '02' for an approved business process, else 'Unknown'. Read
     once per document: the document rules and the type code rules both ask."""
@@ -29,8 +23,8 @@ def profile(doc: Document) -> str:
 
 
 def _profile(doc: Document) -> str:
-    found = shared_children(doc, doc.root).get(_PROFILE_ID)
-    value = norm_space(string_value(found[0])) if found else ""
+    found = doc.kids(doc.root).get(PROFILE_ID)
+    value = normalize_space(string_value(found[0])) if found else ""
     return _PROFILES.get(value, "Unknown")
 
 

@@ -3,46 +3,49 @@ tax totals, parties, payment mandates and currencies (PEPPOL-EN16931-R001…R080
 
 from __future__ import annotations
 
-from tasks.ehf.document import (
-    CREDIT_NOTE,
-    INVOICE,
-    Document,
-    Element,
-    cac,
-    cbc,
-    follow,
-    string_value,
-    tree_scan,
-)
+from tasks.ehf.document import Document, Element, tree_scan
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import child, norm_space, shared_children
-from tasks.ehf.rules.peppol.common import both_german, kids, profile
-from tasks.ehf.rules.peppol.values import own_text
-from tasks.ehf.xpathfn import to_number
+from tasks.ehf.rules.peppol.common import both_german, profile
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    ADDITIONAL_DOCUMENT_REFERENCE,
+    BUYER_REFERENCE,
+    CREDIT_NOTE,
+    CUSTOMIZATION_ID,
+    DOCUMENT_CURRENCY_CODE,
+    DOCUMENT_TYPE_CODE,
+    ENDPOINT_ID,
+    ID,
+    INVOICE,
+    NOTE,
+    ORDER_REFERENCE,
+    PARTY,
+    PAYMENT_MANDATE,
+    PAYMENT_MEANS,
+    PAYMENT_MEANS_CODE,
+    PROFILE_ID,
+    TAX_AMOUNT,
+    TAX_CURRENCY_CODE,
+    TAX_SUBTOTAL,
+    TAX_TOTAL,
+)
+from tasks.ehf.xpathfn import (
+    child,
+    children,
+    follow,
+    normalize_space,
+    own_text,
+    string_value,
+    to_number,
+)
 
 _CUSTOMIZATION_PREFIX = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 
-_ADDITIONAL_DOCUMENT = cac("AdditionalDocumentReference")
-_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
-_PROFILE_ID = cbc("ProfileID")
-_CUSTOMIZATION_ID = cbc("CustomizationID")
-_NOTE = cbc("Note")
-_BUYER_REFERENCE = cbc("BuyerReference")
-_ORDER_REFERENCE = cac("OrderReference")
-_ID = cbc("ID")
-_TAX_TOTAL = cac("TaxTotal")
-_TAX_SUBTOTAL = cac("TaxSubtotal")
-_TAX_AMOUNT = cbc("TaxAmount")
-_TAX_CURRENCY = cbc("TaxCurrencyCode")
-_DOCUMENT_CURRENCY = cbc("DocumentCurrencyCode")
-_PARTY = cac("Party")
-_ENDPOINT = cbc("EndpointID")
-_CUSTOMER = cac("AccountingCustomerParty")
-_SUPPLIER = cac("AccountingSupplierParty")
-_PAYMENT_MEANS = cac("PaymentMeans")
-_PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
-_PAYMENT_MANDATE = cac("PaymentMandate")
-_ENDPOINT_RULES = {_CUSTOMER: "PEPPOL-EN16931-R010", _SUPPLIER: "PEPPOL-EN16931-R020"}
+_ENDPOINT_RULES = {
+    ACCOUNTING_CUSTOMER_PARTY: "PEPPOL-EN16931-R010",
+    ACCOUNTING_SUPPLIER_PARTY: "PEPPOL-EN16931-R020",
+}
 
 
 @check("PEPPOL-EN16931-R008")
@@ -58,8 +61,8 @@ def one_project_reference(doc: Document, report: Report) -> None:
     for note in doc.all(CREDIT_NOTE):
         projects = [
             ref
-            for ref in kids(note, _ADDITIONAL_DOCUMENT)
-            if any(string_value(c) == "50" for c in kids(ref, _DOCUMENT_TYPE_CODE))
+            for ref in children(note, ADDITIONAL_DOCUMENT_REFERENCE)
+            if any(string_value(c) == "50" for c in children(ref, DOCUMENT_TYPE_CODE))
         ]
         if len(projects) > 1:
             report("PEPPOL-EN16931-R080", note, count=len(projects))
@@ -70,7 +73,7 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
     by_tax: list[float] = []
     by_document: list[float] = []
     for total in totals:
-        for amount in kids(total, _TAX_AMOUNT):
+        for amount in children(total, TAX_AMOUNT):
             value = to_number(string_value(amount))
             if value is None:  # the official cast would stop; count it as no evidence
                 continue
@@ -85,41 +88,37 @@ def _same_sign(totals: list[Element], tax_currency: str, document_currency: str)
 
 
 def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
-    groups = shared_children(doc, el)
+    groups = doc.kids(el)
 
-    def first(tag: str) -> Element | None:
-        found = groups.get(tag)
-        return found[0] if found else None
-
-    if _PROFILE_ID not in groups:
+    if PROFILE_ID not in groups:
         report("PEPPOL-EN16931-R001", el)
     if profile(doc) == "Unknown":
-        report("PEPPOL-EN16931-R007", el, profile=string_value(child(doc.root, _PROFILE_ID)))
-    notes = len(groups.get(_NOTE, ()))
+        report("PEPPOL-EN16931-R007", el, profile=string_value(child(doc.root, PROFILE_ID)))
+    notes = len(groups.get(NOTE, ()))
     if notes > 1 and not both_german(doc):
         report("PEPPOL-EN16931-R002", el, count=notes)
-    if _BUYER_REFERENCE not in groups and not any(
-        child(ref, _ID) is not None for ref in groups.get(_ORDER_REFERENCE, ())
+    if BUYER_REFERENCE not in groups and not any(
+        child(ref, ID) is not None for ref in groups.get(ORDER_REFERENCE, ())
     ):
         report("PEPPOL-EN16931-R003", el)
-    spec = _text_nodes(first(_CUSTOMIZATION_ID))
+    spec = _text_nodes(groups.first(CUSTOMIZATION_ID))
     if not spec.startswith(_CUSTOMIZATION_PREFIX) or "::" in spec:
         report("PEPPOL-EN16931-R004", el, value=spec)
-    totals = groups.get(_TAX_TOTAL, [])
+    totals = groups.get(TAX_TOTAL, [])
     # The totals' children are indexed already (cen_core reads them for BR-CO-14).
     with_subtotals = 0
     for total in totals:
-        if _TAX_SUBTOTAL in shared_children(doc, total):
+        if TAX_SUBTOTAL in doc.kids(total):
             with_subtotals += 1
     if with_subtotals != 1:
         report("PEPPOL-EN16931-R053", el, count=with_subtotals)
-    tax_currency = first(_TAX_CURRENCY)
+    tax_currency = groups.first(TAX_CURRENCY_CODE)
     without = len(totals) - with_subtotals
     if without != (1 if tax_currency is not None else 0):
         report("PEPPOL-EN16931-R054", el, count=without)
     if tax_currency is not None:
-        currency = norm_space(string_value(tax_currency))
-        document_currency = norm_space(string_value(first(_DOCUMENT_CURRENCY)))
+        currency = normalize_space(string_value(tax_currency))
+        document_currency = normalize_space(string_value(groups.first(DOCUMENT_CURRENCY_CODE)))
         if not _same_sign(totals, currency, document_currency):
             report("PEPPOL-EN16931-R055", el, tax_currency=currency)
 
@@ -142,25 +141,25 @@ def document_level(doc: Document, report: Report) -> None:
     """The document-level rules of the main Peppol pattern (their contexts never overlap)."""
     for el in (*doc.all(INVOICE), *doc.all(CREDIT_NOTE)):
         _document_root_rule(doc, el, report)
-    for el in doc.all(_TAX_CURRENCY):
+    for el in doc.all(TAX_CURRENCY_CODE):
         parent = el.getparent()
-        document_currency = child(parent, _DOCUMENT_CURRENCY) if parent is not None else None
+        document_currency = child(parent, DOCUMENT_CURRENCY_CODE) if parent is not None else None
         if _text_nodes(el) == _text_nodes(document_currency):
             report("PEPPOL-EN16931-R005", el, currency=_text_nodes(el))
     # The buyer's and the seller's cac:Party need a cbc:EndpointID: found from the few
     # endpoints and parties of the tag index rather than by reading each party's children.
-    with_endpoint = {endpoint.getparent() for endpoint in doc.all(_ENDPOINT)}
-    for party in doc.all(_PARTY):
+    with_endpoint = {endpoint.getparent() for endpoint in doc.all(ENDPOINT_ID)}
+    for party in doc.all(PARTY):
         role = party.getparent()
         rule = _ENDPOINT_RULES.get(role.tag) if role is not None else None
         if rule is not None and party not in with_endpoint:
             report(rule, party)
-    for means in doc.all(_PAYMENT_MEANS):
-        code = norm_space(string_value(child(means, _PAYMENT_MEANS_CODE)))
-        if code in ("49", "59") and not follow([means], (_PAYMENT_MANDATE, _ID)):
+    for means in doc.all(PAYMENT_MEANS):
+        code = normalize_space(string_value(child(means, PAYMENT_MEANS_CODE)))
+        if code in ("49", "59") and not follow([means], (PAYMENT_MANDATE, ID)):
             report("PEPPOL-EN16931-R061", means, code=code)
 
 
 def _text_nodes(el: Element | None) -> str:
     """``normalize-space(el/text())``: the element's own text, not its descendants'."""
-    return norm_space(own_text(el))
+    return normalize_space(own_text(el))

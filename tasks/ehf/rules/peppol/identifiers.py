@@ -16,17 +16,17 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import norm_space
 from tasks.ehf.rules.peppol.values import castable_integer
-
-_ENDPOINT = cbc("EndpointID")
-_ID = cbc("ID")
-_COMPANY = cbc("CompanyID")
-_PARTY_IDENTIFICATION = cac("PartyIdentification")
-_PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-_TAX_SCHEME = cac("TaxScheme")
+from tasks.ehf.vocabulary import (
+    COMPANY_ID,
+    ENDPOINT_ID,
+    ID,
+    PARTY_IDENTIFICATION,
+    PARTY_TAX_SCHEME,
+)
+from tasks.ehf.xpathfn import normalize_space, string_value, tax_scheme_id
 
 _DIGITS = re.compile(r"[0-9]+")
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -170,20 +170,19 @@ def _passes(rule: Rule, raw: str) -> bool:
     if on_raw is not None:
         return on_raw(raw)
     assert on_normalized is not None
-    return on_normalized(norm_space(raw))
+    return on_normalized(normalize_space(raw))
 
 
 def _dutch_vat_context(el: Element) -> bool:
     """``cac:PartyTaxScheme[normalize-space(cac:TaxScheme/cbc:ID) = 'VAT']/cbc:CompanyID``
     whose value starts with ``NL``."""
     text = string_value(el)
-    if "NL" not in text or not norm_space(text).startswith("NL"):
+    if "NL" not in text or not normalize_space(text).startswith("NL"):
         return False
     parent = el.getparent()
-    if parent is None or parent.tag != _PARTY_TAX_SCHEME:
+    if parent is None or parent.tag != PARTY_TAX_SCHEME:
         return False
-    scheme_id = next((c for s in parent if s.tag == _TAX_SCHEME for c in s if c.tag == _ID), None)
-    return norm_space(string_value(scheme_id)) == "VAT"
+    return tax_scheme_id(parent) == "VAT"
 
 
 def _rule_for(el: Element) -> Rule | None:
@@ -192,9 +191,9 @@ def _rule_for(el: Element) -> Rule | None:
     rule = _SCHEMES.get(scheme) if scheme is not None else None
     if rule is not None:
         return rule
-    if el.tag == _ENDPOINT and scheme in _ENDPOINT_ONLY:
+    if el.tag == ENDPOINT_ID and scheme in _ENDPOINT_ONLY:
         return _ENDPOINT_ONLY[scheme]
-    if el.tag == _COMPANY and _dutch_vat_context(el):
+    if el.tag == COMPANY_ID and _dutch_vat_context(el):
         return _DUTCH_VAT_RULE
     return _LATE if scheme == "0217" else None
 
@@ -221,9 +220,9 @@ def _rule_for(el: Element) -> Rule | None:
 def party_identifiers(doc: Document, report: Report) -> None:
     """Electronic addresses, party identifiers and company ids in the format of their scheme."""
     candidates = [
-        *doc.all(_ENDPOINT),
-        *(el for party in doc.all(_PARTY_IDENTIFICATION) for el in party if el.tag == _ID),
-        *doc.all(_COMPANY),
+        *doc.all(ENDPOINT_ID),
+        *(el for party in doc.all(PARTY_IDENTIFICATION) for el in party if el.tag == ID),
+        *doc.all(COMPANY_ID),
     ]
     for el in candidates:
         rule = _rule_for(el)

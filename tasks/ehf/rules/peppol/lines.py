@@ -3,7 +3,7 @@
 
 Amounts follow the official arithmetic: ``xs:decimal`` casts, Saxon's decimal division and
 ``round(x * 10 * 10) div 100``. Where the official cast would stop with an error (an empty or
-malformed number), the rule reports a finding instead. Casts go through ``_shared.decimal``,
+malformed number), the rule reports a finding instead. Casts go through ``xpathfn.decimal``,
 which casts each distinct text once.
 """
 
@@ -11,38 +11,50 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tasks.ehf.document import CREDIT_NOTE, INVOICE, Document, Element, cac, cbc, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import CastError, Kids, child, decimal, norm_space, shared_children
 from tasks.ehf.rules.lines_model import Line, lines
-from tasks.ehf.rules.peppol.common import kids
-from tasks.ehf.rules.peppol.values import own_text, slack, xdiv, xmul
-from tasks.ehf.xpathfn import round2, xs_date
-
-_ALLOWANCE_CHARGE = cac("AllowanceCharge")
-_INVOICE_LINE = cac("InvoiceLine")
-_CREDIT_NOTE_LINE = cac("CreditNoteLine")
-_PRICE = cac("Price")
-_INVOICE_PERIOD = cac("InvoicePeriod")
-_DOCUMENT_REFERENCE = cac("DocumentReference")
-_DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
-_MULTIPLIER = cbc("MultiplierFactorNumeric")
-_BASE_AMOUNT = cbc("BaseAmount")
-_AMOUNT = cbc("Amount")
-_CHARGE_INDICATOR = cbc("ChargeIndicator")
-_INVOICED_QUANTITY = cbc("InvoicedQuantity")
-_CREDITED_QUANTITY = cbc("CreditedQuantity")
-_PRICE_AMOUNT = cbc("PriceAmount")
-_BASE_QUANTITY = cbc("BaseQuantity")
-_START = cbc("StartDate")
-_END = cbc("EndDate")
+from tasks.ehf.rules.peppol.values import slack, xdiv, xmul
+from tasks.ehf.vocabulary import (
+    ALLOWANCE_CHARGE,
+    AMOUNT,
+    BASE_AMOUNT,
+    BASE_QUANTITY,
+    CHARGE_INDICATOR,
+    CREDIT_NOTE,
+    CREDIT_NOTE_LINE,
+    CREDITED_QUANTITY,
+    DOCUMENT_REFERENCE,
+    DOCUMENT_TYPE_CODE,
+    END_DATE,
+    INVOICE,
+    INVOICE_LINE,
+    INVOICE_PERIOD,
+    INVOICED_QUANTITY,
+    MULTIPLIER_FACTOR_NUMERIC,
+    PRICE,
+    PRICE_AMOUNT,
+    START_DATE,
+)
+from tasks.ehf.xpathfn import (
+    CastError,
+    Children,
+    child,
+    children,
+    decimal,
+    normalize_space,
+    own_text,
+    round2,
+    string_value,
+    xs_date,
+)
 
 _SLACK = Decimal("0.02")
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
 # The document-level and line-level allowance/charge contexts: (parent, grandparent or None).
-_LINE_OF = {INVOICE: _INVOICE_LINE, CREDIT_NOTE: _CREDIT_NOTE_LINE}
+_LINE_OF = {INVOICE: INVOICE_LINE, CREDIT_NOTE: CREDIT_NOTE_LINE}
 
 
 def _dec(el: Element | None) -> Decimal:
@@ -52,12 +64,6 @@ def _dec(el: Element | None) -> Decimal:
     if value is None:
         raise CastError("")
     return value
-
-
-def _first(groups: Kids, tag: str) -> Element | None:
-    """The first child with this tag, from a children index."""
-    found = groups.get(tag)
-    return found[0] if found else None
 
 
 def _is_document_or_line_charge(el: Element) -> bool:
@@ -72,14 +78,14 @@ def _is_document_or_line_charge(el: Element) -> bool:
     return grand is not None and _LINE_OF.get(grand.tag) == parent.tag
 
 
-def _charge_amount_matches(charge: Kids) -> bool:
+def _charge_amount_matches(charge: Children) -> bool:
     """R040: the amount is base amount × percentage / 100, give or take 0.02 (``charge``:
     the children of the allowance/charge by tag)."""
     try:
-        amount_el = _first(charge, _AMOUNT)
+        amount_el = charge.first(AMOUNT)
         amount = _dec(amount_el) if amount_el is not None else _ZERO
-        base = _dec(_first(charge, _BASE_AMOUNT))
-        factor = _dec(_first(charge, _MULTIPLIER))
+        base = _dec(charge.first(BASE_AMOUNT))
+        factor = _dec(charge.first(MULTIPLIER_FACTOR_NUMERIC))
     except CastError:
         return False
     return slack(amount, xdiv(xmul(base, factor), _HUNDRED), _SLACK)
@@ -89,12 +95,12 @@ def _charge_amount_matches(charge: Kids) -> bool:
 def allowances_and_charges(doc: Document, report: Report) -> None:
     """Document- and line-level allowances/charges: percentage, base and amount agree, and the
     charge indicator is true or false. One rule per node: R041, else R042, else R040/R043."""
-    for el in doc.all(_ALLOWANCE_CHARGE):
+    for el in doc.all(ALLOWANCE_CHARGE):
         if not _is_document_or_line_charge(el):
             continue
-        charge = shared_children(doc, el)
-        has_factor = _MULTIPLIER in charge
-        has_base = _BASE_AMOUNT in charge
+        charge = doc.kids(el)
+        has_factor = MULTIPLIER_FACTOR_NUMERIC in charge
+        has_base = BASE_AMOUNT in charge
         if has_factor and not has_base:
             report("PEPPOL-EN16931-R041", el)
             continue
@@ -105,18 +111,18 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
             report(
                 "PEPPOL-EN16931-R040",
                 el,
-                amount=string_value(_first(charge, _AMOUNT)),
-                base=string_value(_first(charge, _BASE_AMOUNT)),
-                percent=string_value(_first(charge, _MULTIPLIER)),
+                amount=string_value(charge.first(AMOUNT)),
+                base=string_value(charge.first(BASE_AMOUNT)),
+                percent=string_value(charge.first(MULTIPLIER_FACTOR_NUMERIC)),
             )
-        indicator = norm_space(own_text(_first(charge, _CHARGE_INDICATOR)))
+        indicator = normalize_space(own_text(charge.first(CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
             report("PEPPOL-EN16931-R043", el, indicator=indicator)
 
 
 def _line_period_rules(doc: Document, report: Report) -> None:
     """R110/R111: a line period lies within the invoice period, where that is given."""
-    if not doc.has(_INVOICE_PERIOD):
+    if not doc.has(INVOICE_PERIOD):
         return
     for root in (*doc.all(INVOICE), *doc.all(CREDIT_NOTE)):
         line_tag = _LINE_OF[root.tag]
@@ -124,7 +130,7 @@ def _line_period_rules(doc: Document, report: Report) -> None:
         # children and most lines have no period).
         periods: list[Element] = []
         line_periods: list[Element] = []
-        for period in doc.all(_INVOICE_PERIOD):
+        for period in doc.all(INVOICE_PERIOD):
             parent = period.getparent()
             if parent is root:
                 periods.append(period)
@@ -133,16 +139,16 @@ def _line_period_rules(doc: Document, report: Report) -> None:
         if not line_periods:  # the usual case: a document period only
             continue
         for tag, rule, inside in (
-            (_START, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
-            (_END, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
+            (START_DATE, "PEPPOL-EN16931-R110", lambda line, whole: line >= whole),
+            (END_DATE, "PEPPOL-EN16931-R111", lambda line, whole: line <= whole),
         ):
-            bounds = [d for p in periods for d in kids(p, tag)]
+            bounds = [d for p in periods for d in children(p, tag)]
             if not bounds:
                 continue
             # xs:date() of more than one invoice period date stops the official engine.
             whole = xs_date(string_value(bounds[0])) if len(bounds) == 1 else None
             for period in line_periods:
-                for date in kids(period, tag):
+                for date in children(period, tag):
                     value = xs_date(own_text(date))
                     if value is None or whole is None or not inside(value, whole):
                         report(rule, date, line_date=string_value(date))
@@ -164,12 +170,12 @@ def _line_adjustments(doc: Document, line_charges: list[Element]) -> tuple[Decim
     allowances: list[Element] = []
     charges: list[Element] = []
     for ac in line_charges:
-        children = shared_children(doc, ac)
-        indicator = norm_space(string_value(_first(children, _CHARGE_INDICATOR)))
+        children = doc.kids(ac)
+        indicator = normalize_space(string_value(children.first(CHARGE_INDICATOR)))
         if indicator == "false":
-            allowances.extend(children.get(_AMOUNT, ()))
+            allowances.extend(children.get(AMOUNT, ()))
         elif indicator == "true":
-            charges.extend(children.get(_AMOUNT, ()))
+            charges.extend(children.get(AMOUNT, ()))
     return _sum_rounded(charges), _sum_rounded(allowances)
 
 
@@ -198,10 +204,10 @@ def _line_amount_matches(doc: Document, line: Line, quantity_tag: str) -> bool:
         else:
             extension = line.amount
         quantity = _dec_or(get(quantity_tag), _ONE)
-        net_price = _dec_or(price.get(_PRICE_AMOUNT), _ZERO)
-        base = _dec_or(price.get(_BASE_QUANTITY), _ZERO) or _ONE
+        net_price = _dec_or(price.get(PRICE_AMOUNT), _ZERO)
+        base = _dec_or(price.get(BASE_QUANTITY), _ZERO) or _ONE
         calculated = xmul(quantity, xdiv(net_price, base))
-        line_charges = get(_ALLOWANCE_CHARGE)
+        line_charges = get(ALLOWANCE_CHARGE)
         if line_charges is not None:
             charges, allowances = _line_adjustments(doc, line_charges)
             calculated = calculated + charges - allowances
@@ -224,37 +230,37 @@ def invoice_lines(doc: Document, report: Report) -> None:
 
     One pass over the lines of ``lines_model``, which cen_core reads too."""
     is_invoice = doc.root.tag == INVOICE
-    quantity_tag = _INVOICED_QUANTITY if is_invoice else _CREDITED_QUANTITY
-    units: list[tuple[Element, Kids]] = []
+    quantity_tag = INVOICED_QUANTITY if is_invoice else CREDITED_QUANTITY
+    units: list[tuple[Element, Children]] = []
     for model in lines(doc):
         line_el = model.el
         line = model.kids
         if not _line_amount_matches(doc, model, quantity_tag):
             report("PEPPOL-EN16931-R120", line_el, line_amount=model.net or "")
-        bases = model.price.get(_BASE_QUANTITY)
+        bases = model.price.get(BASE_QUANTITY)
         if bases is not None:
             if not _positive(bases[0]):
                 report("PEPPOL-EN16931-R121", line_el, base_quantity=string_value(bases[0]))
             units.extend((base, line) for base in bases)
-        line_prices = line.get(_PRICE)
+        line_prices = line.get(PRICE)
         if line_prices is not None and len(line_prices) > 1:
             # A second price is malformed, but has its context.
             units.extend(
                 (base, line)
                 for price_el in line_prices[1:]
-                for base in kids(price_el, _BASE_QUANTITY)
+                for base in children(price_el, BASE_QUANTITY)
             )
-        references = line.get(_DOCUMENT_REFERENCE)
+        references = line.get(DOCUMENT_REFERENCE)
         if references is not None:
             if len(references) > 1:
                 report("PEPPOL-EN16931-R100", line_el, count=len(references))
             if not any(
                 string_value(code) == "130"
                 for ref in references
-                for code in kids(ref, _DOCUMENT_TYPE_CODE)
+                for code in children(ref, DOCUMENT_TYPE_CODE)
             ):
                 report("PEPPOL-EN16931-R101", line_el)
-    if doc.has(_BASE_QUANTITY):
+    if doc.has(BASE_QUANTITY):
         _base_quantity_units(doc, units, is_invoice, report)
     _line_period_rules(doc, report)
 
@@ -269,7 +275,7 @@ def _positive(el: Element) -> bool:
 
 def _base_quantity_units(
     doc: Document,
-    on_lines: list[tuple[Element, Kids]],
+    on_lines: list[tuple[Element, Children]],
     is_invoice: bool,
     report: Report,
 ) -> None:
@@ -278,19 +284,19 @@ def _base_quantity_units(
     The context is any ``cac:Price/cbc:BaseQuantity[@unitCode]``; ``on_lines`` are those of
     the lines' prices, each with its line's children. A price elsewhere (only in a malformed
     fragment) is read from the tag index."""
-    everywhere = doc.all(_BASE_QUANTITY)
+    everywhere = doc.all(BASE_QUANTITY)
     pairs = on_lines
     if len(pairs) != len(everywhere):
         seen = {base for base, _ in pairs}
         for base in everywhere:
             price = base.getparent() if base not in seen else None
-            if price is not None and price.tag == _PRICE and price.getparent() is not None:
-                pairs.append((base, shared_children(doc, price.getparent())))  # type: ignore[arg-type]
+            if price is not None and price.tag == PRICE and price.getparent() is not None:
+                pairs.append((base, doc.kids(price.getparent())))  # type: ignore[arg-type]
     for base, line in pairs:
         unit = base.get("unitCode")
         if unit is None:
             continue
-        invoiced, credited = line.get(_INVOICED_QUANTITY), line.get(_CREDITED_QUANTITY)
+        invoiced, credited = line.get(INVOICED_QUANTITY), line.get(CREDITED_QUANTITY)
         if not invoiced and not credited:
             continue
         quantities = (invoiced if is_invoice else credited) or ()
@@ -301,9 +307,9 @@ def _base_quantity_units(
 def _net_price_matches(ac: Element, price_el: Element) -> bool:
     """R046: net price = gross price − allowance, exactly, when the gross price is given."""
     try:
-        price = _dec(child(price_el, _PRICE_AMOUNT))
-        gross = _dec(child(ac, _BASE_AMOUNT))
-        allowance = _dec(child(ac, _AMOUNT))
+        price = _dec(child(price_el, PRICE_AMOUNT))
+        gross = _dec(child(ac, BASE_AMOUNT))
+        allowance = _dec(child(ac, AMOUNT))
     except CastError:
         return False
     return price == gross - allowance
@@ -312,12 +318,12 @@ def _net_price_matches(ac: Element, price_el: Element) -> bool:
 @check("PEPPOL-EN16931-R044", "PEPPOL-EN16931-R046")
 def prices(doc: Document, report: Report) -> None:
     """Price-level allowances (never charges, and net = gross - allowance)."""
-    for ac in doc.all(_ALLOWANCE_CHARGE):
+    for ac in doc.all(ALLOWANCE_CHARGE):
         parent = ac.getparent()
-        if parent is None or parent.tag != _PRICE:
+        if parent is None or parent.tag != PRICE:
             continue
-        indicator = norm_space(string_value(child(ac, _CHARGE_INDICATOR)))
+        indicator = normalize_space(string_value(child(ac, CHARGE_INDICATOR)))
         if indicator != "false":
             report("PEPPOL-EN16931-R044", ac, indicator=indicator)
-        if child(ac, _BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):
+        if child(ac, BASE_AMOUNT) is not None and not _net_price_matches(ac, parent):
             report("PEPPOL-EN16931-R046", ac)

@@ -1,11 +1,9 @@
 """XPath 2.0 value semantics the Peppol rules need beyond ``tasks.ehf.xpathfn``.
 
-- ``own_text``: ``el/text()``, the element's own text nodes (not its descendants').
 - ``xdiv``: ``div`` on decimals as the official engine (Saxon) computes it.
 - ``castable_integer``: ``castable as xs:integer``.
 
-``normalize-space`` and the children index come from ``tasks.ehf.rules._shared``, ``xs:date``
-casting (``xs_date``) from ``tasks.ehf.xpathfn``.
+The rest (``normalize-space``, ``el/text()``, ``xs:date``) is in ``tasks.ehf.xpathfn``.
 """
 
 from __future__ import annotations
@@ -13,23 +11,13 @@ from __future__ import annotations
 import re
 from decimal import Context, Decimal
 
-from tasks.ehf.document import Element
-from tasks.ehf.rules._shared import XML_SPACE
+from tasks.ehf.xpathfn import XML_SPACE
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 # Wide enough that products and quotients of invoice amounts are never rounded by the context.
 _EXACT = Context(prec=200)
 # Saxon divides decimals to max(18, scale of either operand) places, rounding half down.
 _DIVIDE_PRECISION = 18
-
-
-def own_text(el: Element | None) -> str:
-    """``el/text()`` joined: the element's own text nodes ('' when absent)."""
-    if el is None:
-        return ""
-    if len(el) == 0:  # the usual leaf: no tails to join
-        return el.text or ""
-    return (el.text or "") + "".join(c.tail or "" for c in el)
 
 
 def castable_integer(value: str) -> bool:

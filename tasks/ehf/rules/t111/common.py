@@ -7,9 +7,10 @@ check answers for them here too.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cbc, string_value, tree_scan
+from tasks.ehf.document import Document, tree_scan
 from tasks.ehf.registry import Report
-from tasks.ehf.xpathfn import xs_date
+from tasks.ehf.vocabulary import cbc
+from tasks.ehf.xpathfn import Element, string_value, xs_date
 
 _DATES = tuple(
     cbc(name)

@@ -9,8 +9,10 @@ whether a comparison exists, which it always does, so R005 never fails.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, normalize_space, string_value
+from tasks.ehf.document import Document
 from tasks.ehf.registry import Report
+from tasks.ehf.vocabulary import cac, cbc
+from tasks.ehf.xpathfn import Element, normalize_space, string_value
 
 _RESPONSE, _STATUS = cac("Response"), cac("Status")
 _RESPONSE_CODE, _REASON_CODE, _REASON = (

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tasks.ehf.document import Document, Element, compile_path, normalize_space
+from tasks.ehf.document import Document
 from tasks.ehf.registry import Report
 from tasks.ehf.rules.t111.common import has_schema_location
 from tasks.ehf.rules.t111.data import code_lists
+from tasks.ehf.xpathfn import Element, compile_path, normalize_space
 
 #: An assert: (rule id, test on the context element; True when the assert holds).
 Assert = tuple[str, Callable[[Element], bool]]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from tasks.ehf.document import Element, cac, compile_path, string_value
+from tasks.ehf.document import Element
 from tasks.ehf.registry import RuleInfo, catalogue
+from tasks.ehf.vocabulary import LINES
+from tasks.ehf.xpathfn import compile_path, string_value
 
 FAMILY = "ubl_syntax"
 ROOT_CONTEXT = "/ubl:Invoice | /cn:CreditNote"
-LINE_TAGS = (cac("InvoiceLine"), cac("CreditNoteLine"))
 
 
 def family_rules() -> dict[str, RuleInfo]:
@@ -47,7 +48,7 @@ class CountRule:
     @property
     def on_line(self) -> bool:
         """The context is ``//cac:InvoiceLine`` or ``//cac:CreditNoteLine``."""
-        return self.context is not None and len(self.context) == 1 and self.context[0] in LINE_TAGS
+        return self.context is not None and len(self.context) == 1 and self.context[0] in LINES
 
 
 @cache

@@ -10,38 +10,38 @@ predicates or comparisons are functions.
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, cbc, chain_top, follow, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-from tasks.ehf.rules._shared import charge_indicators, child
 from tasks.ehf.rules.ubl_syntax._data import (
     CountRule,
     count_rules,
     string_values,
 )
 from tasks.ehf.rules.ubl_syntax.restrictions import structure
-
-ADR = cac("AdditionalDocumentReference")
-DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
-DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
-ID = cbc("ID")
-COMPANY_ID = cbc("CompanyID")
-PARTY = cac("Party")
-PARTY_TAX_SCHEME = cac("PartyTaxScheme")
-TAX_SCHEME = cac("TaxScheme")
-SUPPLIER = cac("AccountingSupplierParty")
-CUSTOMER = cac("AccountingCustomerParty")
-PARTY_IDENTIFICATION = cac("PartyIdentification")
-PAYMENT_ID = cbc("PaymentID")
-PAYMENT_MEANS_CODE = cbc("PaymentMeansCode")
-BILLING_REFERENCE = cac("BillingReference")
-INVOICE_DOCUMENT_REFERENCE = cac("InvoiceDocumentReference")
-PAYEE_PARTY = cac("PayeeParty")
-PARTY_NAME = cac("PartyName")
-NAME = cbc("Name")
-PARTY_LEGAL_ENTITY = cac("PartyLegalEntity")
-REGISTRATION_NAME = cbc("RegistrationName")
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
-REASON = cbc("AllowanceChargeReason")
+from tasks.ehf.vocabulary import (
+    ACCOUNTING_CUSTOMER_PARTY,
+    ACCOUNTING_SUPPLIER_PARTY,
+    ADDITIONAL_DOCUMENT_REFERENCE,
+    ALLOWANCE_CHARGE,
+    ALLOWANCE_CHARGE_REASON,
+    BILLING_REFERENCE,
+    COMPANY_ID,
+    DOCUMENT_TYPE_CODE,
+    ID,
+    INVOICE_DOCUMENT_REFERENCE,
+    NAME,
+    PARTY,
+    PARTY_IDENTIFICATION,
+    PARTY_LEGAL_ENTITY,
+    PARTY_NAME,
+    PARTY_TAX_SCHEME,
+    PAYEE_PARTY,
+    PAYMENT_ID,
+    PAYMENT_MEANS_CODE,
+    REGISTRATION_NAME,
+    TAX_SCHEME,
+)
+from tasks.ehf.xpathfn import chain_top, charge_indicators, child, follow, string_value
 
 _COUNTS = count_rules()
 
@@ -170,7 +170,7 @@ def document_level_counts(doc: Document, report: Report) -> None:
     root = doc.root
     objects = [
         i
-        for adr in doc.all(ADR)
+        for adr in doc.all(ADDITIONAL_DOCUMENT_REFERENCE)
         if adr.getparent() is root
         and any(c.tag == DOCUMENT_TYPE_CODE and string_value(c) == "130" for c in adr)
         for i in adr
@@ -181,9 +181,9 @@ def document_level_counts(doc: Document, report: Report) -> None:
     if doc.has(PARTY_TAX_SCHEME):
         tax_ids = _tax_id_counts(doc)
         for rule_id, role, vat in (
-            ("UBL-SR-12", SUPPLIER, True),
-            ("UBL-SR-13", SUPPLIER, False),
-            ("UBL-SR-18", CUSTOMER, True),
+            ("UBL-SR-12", ACCOUNTING_SUPPLIER_PARTY, True),
+            ("UBL-SR-13", ACCOUNTING_SUPPLIER_PARTY, False),
+            ("UBL-SR-18", ACCOUNTING_CUSTOMER_PARTY, True),
         ):
             n = tax_ids.get((role, vat), 0)
             if n > 1:
@@ -202,7 +202,7 @@ def document_level_counts(doc: Document, report: Report) -> None:
 @check("UBL-SR-43")
 def document_reference_scheme(doc: Document, report: Report) -> None:
     """UBL-SR-43: only an invoiced object reference (130, or 50 in a credit note) has a scheme."""
-    references = doc.all(ADR)
+    references = doc.all(ADDITIONAL_DOCUMENT_REFERENCE)
     if not references:
         return
     # local-name(/*): the root's name in any namespace.
@@ -247,7 +247,7 @@ def payee(doc: Document, report: Report) -> None:
         seller = string_values(
             follow(
                 [parent] if parent is not None else [],
-                (SUPPLIER, PARTY, PARTY_LEGAL_ENTITY, REGISTRATION_NAME),
+                (ACCOUNTING_SUPPLIER_PARTY, PARTY, PARTY_LEGAL_ENTITY, REGISTRATION_NAME),
             )
         )
         # XPath general '!=': true when some pair of values differs (false if either is empty).
@@ -274,10 +274,10 @@ def allowance_charge_reason(doc: Document, report: Report) -> None:
     An element with both a false and a true indicator is an allowance: the allowance rule
     comes first in the pattern and takes the node.
     """
-    if len(doc.all(REASON)) < 2:  # no allowance or charge can hold two reasons
+    if len(doc.all(ALLOWANCE_CHARGE_REASON)) < 2:  # no allowance or charge can hold two reasons
         return
     for ac in doc.all(ALLOWANCE_CHARGE):
-        n = sum(1 for c in ac if c.tag == REASON)
+        n = sum(1 for c in ac if c.tag == ALLOWANCE_CHARGE_REASON)
         if n < 2:
             continue
         flags = charge_indicators(ac)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tasks.ehf.document import Document, Element, cac, string_value
+from tasks.ehf.document import Document, Element
 from tasks.ehf.registry import Report, check
-
-PRICE = cac("Price")
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
+from tasks.ehf.vocabulary import ALLOWANCE_CHARGE, PRICE
+from tasks.ehf.xpathfn import string_value
 
 
 def _in_price_with_allowance(el: Element) -> bool:

@@ -22,36 +22,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from tasks.ehf.document import (
-    Document,
-    Element,
-    cac,
-    cbc,
-    chain_top,
-    follow,
-    location,
-    string_value,
-    tree_scan,
-    watch_attributes,
-)
+from tasks.ehf.document import Document, Element, location, tree_scan, watch_attributes
 from tasks.ehf.registry import Report, check
 from tasks.ehf.rules.ubl_syntax._data import (
-    LINE_TAGS,
     CountRule,
     count_rules,
     family_rules,
     split_path,
 )
-
-ADR = cac("AdditionalDocumentReference")
-DOCUMENT_TYPE_CODE = cbc("DocumentTypeCode")
-ID = cbc("ID")
-UBL_VERSION = cbc("UBLVersionID")
-PAYMENT_MEANS = cac("PaymentMeans")
-PAYMENT_DUE_DATE = cbc("PaymentDueDate")
-ATTACHMENT = cac("Attachment")
-DOCUMENT_DESCRIPTION = cbc("DocumentDescription")
-
+from tasks.ehf.vocabulary import (
+    ADDITIONAL_DOCUMENT_REFERENCE,
+    ATTACHMENT,
+    DOCUMENT_DESCRIPTION,
+    DOCUMENT_TYPE_CODE,
+    ID,
+    LINES,
+    PAYMENT_DUE_DATE,
+    PAYMENT_MEANS,
+    UBL_VERSION_ID,
+)
+from tasks.ehf.xpathfn import chain_top, follow, string_value
 
 # A UBL-SR count rule as a reached element reads it: the rule, the attribute the counted
 # element must carry (if any), and whether its context is the root (else the line the element
@@ -155,7 +145,7 @@ def _compile() -> _Tables:
         if context == "root":
             _insert(reached, attrs, steps, attr, rule_id)
         elif context == "line":
-            for line in LINE_TAGS:
+            for line in LINES:
                 _insert(reached, attrs, (line, *steps), attr, rule_id)
         elif attr is None:
             paths.append((rule_id, steps))
@@ -173,7 +163,7 @@ def _compile() -> _Tables:
             reached.setdefault(rule.path, _Reached()).counts.append(rule)
         elif rule.on_line:
             reached.setdefault((*rule.context, *rule.path), _Reached()).counts.append(rule)
-    for line in LINE_TAGS:
+    for line in LINES:
         reached.setdefault((line,), _Reached()).line = True
     return _Tables(_endings(reached), attrs, frozenset(attrs), tuple(paths), tuple(rule_ids))
 
@@ -292,7 +282,7 @@ def _resolve(doc: Document) -> Structure:
             if chain_top(el, steps[:-1]) is not None:
                 found[rule_id] = el
                 break
-    total_lines = len(doc.all(LINE_TAGS[0])) + len(doc.all(LINE_TAGS[1]))
+    total_lines = len(doc.all(LINES[0])) + len(doc.all(LINES[1]))
     return Structure(found, counts, lines == total_lines)
 
 
@@ -319,10 +309,10 @@ def _adr_code_is(adr: Element, code: str) -> bool:
 @check("UBL-CR-002")
 def ubl_version(doc: Document, report: Report) -> None:
     """UBL-CR-002: a UBL version, when given, is 2.1."""
-    if doc.kind is None or not doc.has(UBL_VERSION):
+    if doc.kind is None or not doc.has(UBL_VERSION_ID):
         return
     root = doc.root
-    versions = [v for v in doc.all(UBL_VERSION) if v.getparent() is root]
+    versions = [v for v in doc.all(UBL_VERSION_ID) if v.getparent() is root]
     if versions and not any(string_value(v) == "2.1" for v in versions):
         report("UBL-CR-002", doc.root, version=string_value(versions[0]))
 
@@ -340,10 +330,10 @@ def payment_means_due_date(doc: Document, report: Report) -> None:
 @check("UBL-CR-665", "UBL-CR-666", "UBL-CR-673")
 def invoiced_object_reference(doc: Document, report: Report) -> None:
     """UBL-CR-665/666/673: what a document reference may carry next to its type code 130."""
-    if doc.kind is None or not doc.has(ADR):
+    if doc.kind is None or not doc.has(ADDITIONAL_DOCUMENT_REFERENCE):
         return
     hits: dict[str, Element] = {}
-    for adr in doc.all(ADR):
+    for adr in doc.all(ADDITIONAL_DOCUMENT_REFERENCE):
         if _adr_code_is(adr, "130"):
             for child in adr:
                 if child.tag == ATTACHMENT:

@@ -1,8 +1,7 @@
-"""Small XPath-faithful helpers of the ``cen_core`` checks: reading single children of a
-context node through its children index (``_shared.children_by_tag``), counting decimals,
-``xs:double`` comparisons, and facts several checks ask of the same nodes, kept per
-document in ``doc.memo`` under ``cen_core.*`` keys. The casts and tests several families
-need are in ``_shared``.
+"""What several ``cen_core`` checks ask of the same nodes: the amounts of a context node,
+the BR-DEC decimals test, ``xs:double`` comparisons of prices, and facts kept per document
+in ``doc.memo`` under ``cen_core.*`` keys. The XPath steps, casts and tests every family
+uses are in ``tasks.ehf.xpathfn``.
 """
 
 from __future__ import annotations
@@ -11,50 +10,17 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 
-from tasks.ehf.document import Document, Element, cac, cbc, normalize_space
-from tasks.ehf.document import string_value as string_value
-from tasks.ehf.rules._shared import (
+from tasks.ehf.document import Document, Element
+from tasks.ehf.rules.cen_vat.model import Category, categories
+from tasks.ehf.xpathfn import (
     XML_SPACE,
-    CastError,
-    Kids,
+    Children,
     blank,
     charge_indicators,
-    child,
-    decimal_of_text,
+    decimal_places,
+    string_value,
+    xs_decimal,
 )
-from tasks.ehf.rules.cen_vat.model import Category, categories
-from tasks.ehf.xpathfn import decimal_places
-
-LINES = (cac("InvoiceLine"), cac("CreditNoteLine"))
-
-ALLOWANCE_CHARGE = cac("AllowanceCharge")
-AMOUNT = cbc("Amount")
-BASE_AMOUNT = cbc("BaseAmount")
-REASON = cbc("AllowanceChargeReason")
-REASON_CODE = cbc("AllowanceChargeReasonCode")
-ID = cbc("ID")
-PERCENT = cbc("Percent")
-TAX_TOTAL = cac("TaxTotal")
-TAX_SUBTOTAL = cac("TaxSubtotal")
-TAX_AMOUNT = cbc("TaxAmount")
-TAXABLE_AMOUNT = cbc("TaxableAmount")
-LINE_EXTENSION_AMOUNT = cbc("LineExtensionAmount")
-PARTY = cac("Party")
-POSTAL_ADDRESS = cac("PostalAddress")
-COUNTRY = cac("Country")
-IDENTIFICATION_CODE = cbc("IdentificationCode")
-START_DATE = cbc("StartDate")
-END_DATE = cbc("EndDate")
-DESCRIPTION_CODE = cbc("DescriptionCode")
-INVOICE_PERIOD = cac("InvoicePeriod")
-
-
-_NOTHING: list[Element | None] = [None]
-
-
-def first(kids: Kids, tag: str) -> Element | None:
-    """The first child with this tag from an ``index``, or None."""
-    return (kids.get(tag) or _NOTHING)[0]
 
 
 def filled(found: list[Element] | None) -> bool:
@@ -63,9 +29,9 @@ def filled(found: list[Element] | None) -> bool:
     return found is not None and not blank(string_value(found[0]))
 
 
-def raw(kids: Kids, tag: str) -> str | None:
+def raw(kids: Children, tag: str) -> str | None:
     """The raw text of the first such child (None when absent), for a finding's values."""
-    el = first(kids, tag)
+    el = kids.first(tag)
     return None if el is None else string_value(el)
 
 
@@ -78,32 +44,13 @@ def too_precise(found: list[Element] | None) -> str | None:
     return text if decimal_places(text) > 2 else None
 
 
-def has(el: Element, tag: str) -> bool:
-    """XPath ``exists(tag)`` for a child step."""
-    return child(el, tag) is not None  # a loop that stops: cheaper than any() over a generator
-
-
-def nchild(el: Element, tag: str) -> str:
-    """``normalize-space(tag)`` of the first such child ('' when absent)."""
-    c = child(el, tag)
-    return "" if c is None else normalize_space(string_value(c))
-
-
-def cast_decimal(text: str) -> Decimal:
-    """``xs:decimal(text)``; CastError when malformed."""
-    value = decimal_of_text(text)
-    if value is None:
-        raise CastError(text)
-    return value
-
-
 class Amounts:
     """The amounts of one context node: the text of its first child with each of ``tags``,
     read once for the casts and the decimals rules, and cast to ``xs:decimal`` on use."""
 
     __slots__ = ("texts",)
 
-    def __init__(self, kids: Kids, tags: tuple[str, ...]) -> None:
+    def __init__(self, kids: Children, tags: tuple[str, ...]) -> None:
         #: The text of the first child with each tag present, by tag.
         self.texts: dict[str, str] = {}
         for tag in tags:
@@ -117,7 +64,7 @@ class Amounts:
     def dec(self, tag: str) -> Decimal | None:
         """``xs:decimal(tag)``: None when absent; raises CastError when malformed."""
         text = self.texts.get(tag)
-        return None if text is None else cast_decimal(text)
+        return None if text is None else xs_decimal(text)
 
 
 _DOUBLE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|-?INF|NaN")

@@ -7,8 +7,6 @@ what each stage costs, and the memory a document needs.
 
 from __future__ import annotations
 
-import os
-import resource
 import statistics
 import time
 import tracemalloc
@@ -17,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from benchmarks.measure import max_rss_kib, percentile, pin_one_core
 from tasks.ehf.document import Document
 from tasks.ehf.engine import evaluate_rules
 from tasks.ehf.registry import Collector, catalogue, checks
@@ -26,41 +25,7 @@ from tasks.ehf.schema import schemas, validate_schema
 from tasks.ehf.validate import validate_bytes
 
 #: The official examples, when the conformance material sits beside the repository.
-EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "ehf-conformance" / "examples"
-
-
-@click.group()
-def bench() -> None:
-    """Benchmarks."""
-
-
-def _idle_ticks() -> dict[int, int]:
-    """Idle jiffies per CPU from /proc/stat (empty where there is no /proc)."""
-    try:
-        lines = Path("/proc/stat").read_text().splitlines()
-    except OSError:
-        return {}
-    ticks = {}
-    for line in lines:
-        name, *fields = line.split()
-        if name.startswith("cpu") and name != "cpu":
-            ticks[int(name[3:])] = int(fields[3]) + int(fields[4])  # idle + iowait
-    return ticks
-
-
-def _pin_one_core() -> str:
-    """Run on a single CPU (the idlest one now) so the figures are per core."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    allowed = os.sched_getaffinity(0)
-    before = _idle_ticks()
-    time.sleep(0.3)
-    after = _idle_ticks()
-    idle = {cpu: after.get(cpu, 0) - before.get(cpu, 0) for cpu in allowed}
-    cpu = max(sorted(allowed), key=lambda c: idle[c])
-    os.sched_setaffinity(0, {cpu})
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"pinned to CPU {cpu} of {os.cpu_count()} (load average {load:.2f})"
+EXAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "ehf-conformance" / "examples"
 
 
 def _corpus(folder: Path) -> tuple[str, list[tuple[str, bytes]]]:
@@ -71,11 +36,6 @@ def _corpus(folder: Path) -> tuple[str, list[tuple[str, bytes]]]:
         ]
     docs = [(f"generated-{n}.xml", generate_invoice(n, invoice_id=f"G{n}")) for n in range(1, 31)]
     return "30 generated invoices (1-30 lines; official examples not found)", docs
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
-    return sorted_values[index]
 
 
 def _stage_costs(docs: list[tuple[str, bytes]], rounds: int) -> dict[str, float]:
@@ -144,11 +104,7 @@ def _peak_python_memory(data: bytes) -> int:
         tracemalloc.stop()
 
 
-def _max_rss_kib() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-@bench.command("validate")
+@click.command("validate")
 @click.option("--seconds", default=5.0, show_default=True, help="How long to loop the examples.")
 @click.option("--lines", default=4000, show_default=True, help="Lines of the large invoice.")
 @click.option(
@@ -161,7 +117,7 @@ def _max_rss_kib() -> int:
 @click.option("--checks", "top_checks", default=0, help="Also list the N most costly checks.")
 def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) -> None:
     """Documents per second and latency of full validation (parse + XSD + rules)."""
-    note = _pin_one_core()
+    note = pin_one_core()
     label, docs = _corpus(examples)
     start = time.perf_counter()
     schemas()
@@ -206,7 +162,7 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
         )
     click.echo(
         "latency per document: "
-        + ", ".join(f"p{q} {_percentile(latencies, q) * 1000:.3f} ms" for q in (50, 95, 99))
+        + ", ".join(f"p{q} {percentile(latencies, q) * 1000:.3f} ms" for q in (50, 95, 99))
         + f", max {latencies[-1] * 1000:.3f} ms"
     )
     slowest = sorted(per_file, key=lambda n: -statistics.median(per_file[n]))[:3]
@@ -227,7 +183,7 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
             click.echo(f"  {us:8.1f} us  {name}")
 
     big = generate_invoice(lines, invoice_id=f"BENCH-{lines}")
-    rss_before = _max_rss_kib()
+    rss_before = max_rss_kib()
     times = []
     result = None
     for _ in range(3):
@@ -245,7 +201,7 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
     click.echo(
         "  stages: " + ", ".join(f"{stage} {us / 1000:,.1f} ms" for stage, us in costs.items())
     )
-    rss_growth = max(0, _max_rss_kib() - rss_before)
+    rss_growth = max(0, max_rss_kib() - rss_before)
 
     peaks = sorted(_peak_python_memory(data) for _, data in docs)
     median_kib, max_kib = peaks[len(peaks) // 2] / 1024, peaks[-1] / 1024
@@ -254,6 +210,6 @@ def validate_bench(seconds: float, lines: int, examples: Path, top_checks: int) 
         f"max {max_kib:.0f} KiB; {lines}-line invoice {_peak_python_memory(big) / 2**20:.1f} MiB"
     )
     click.echo(
-        f"process max RSS {_max_rss_kib() / 1024:.0f} MiB (grew {rss_growth / 1024:.0f} MiB "
+        f"process max RSS {max_rss_kib() / 1024:.0f} MiB (grew {rss_growth / 1024:.0f} MiB "
         f"for the {lines}-line invoice; libxml2 trees are outside tracemalloc)"
     )

@@ -1,0 +1,15 @@
+"""``kommunerpa bench``: the benchmarks, one command each."""
+
+from __future__ import annotations
+
+import click
+
+from benchmarks.validate import validate_bench
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: print speed and memory figures."""
+
+
+bench.add_command(validate_bench)
