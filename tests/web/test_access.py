@@ -36,6 +36,7 @@ POST_ROUTES = (
     ("/godkjenning/{awaiting}/avvis", "operator"),
     ("/brukere", "admin"),
     ("/brukere/fullmakt", "admin"),
+    ("/roboter/receipt/pause", "operator"),
 )
 
 
@@ -51,7 +52,7 @@ ROUTE_TEMPLATES = {
     "/avvik", "/avvik/tildel", "/avvik/behandle", "/godkjenning",
     "/godkjenning/{invoice_id}/{decision}", "/revisjon", "/revisjon/avvik.{fmt}",
     "/revisjon/spor", "/revisjon/spor.{fmt}", "/kjoringer", "/kjoringer/{run_id}/{name}",
-    "/brukere", "/brukere/fullmakt",
+    "/brukere", "/brukere/fullmakt", "/roboter/{name}/{action}",
 }  # fmt: skip
 
 

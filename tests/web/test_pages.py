@@ -291,3 +291,26 @@ def test_every_page_in_both_languages(client_for: ClientFor, seeded: Seeded, lan
     for path in ("/", "/fakturaer", f"/fakturaer/{seeded.posted}", "/avvik", "/godkjenning",
                  "/revisjon", "/revisjon/spor", "/kjoringer", "/brukere"):  # fmt: skip
         assert client.get(f"{path}?lang={lang}" if "?" not in path else path).status_code == 200
+
+
+def test_operator_pauses_and_resumes_a_robot_from_the_dashboard(
+    client_for: ClientFor, web_settings: Settings
+) -> None:
+    from orchestrator import robots
+
+    ola = client_for("ola")
+    page = ola.get("/").text
+    assert 'action="/roboter/receipt/pause"' in page
+    answer = ola.post("/roboter/receipt/pause", data={"csrf": csrf_of(ola)})
+    assert answer.status_code == 303
+    receipt = next(r for r in robots.robot_states(web_settings) if r.name == "receipt")
+    assert receipt.paused and receipt.state == "paused"
+    assert 'data-robot="receipt">pauset<' in ola.get("/").text
+    [entry] = audit_actions(web_settings, "robot.pause")
+    assert (entry.actor, entry.object_id) == ("user:ola", "receipt")
+    ola.post("/roboter/receipt/resume", data={"csrf": csrf_of(ola)})
+    receipt = next(r for r in robots.robot_states(web_settings) if r.name == "receipt")
+    assert not receipt.paused
+    # An unknown robot is refused with its reason; the auditor sees no buttons at all.
+    assert ola.post("/roboter/nope/pause", data={"csrf": csrf_of(ola)}).status_code == 400
+    assert "/roboter/" not in client_for("revisor").get("/").text

@@ -7,6 +7,7 @@ from orchestrator.web.routes import (
     exceptions,
     invoices,
     login,
+    robots,
     runs,
     users,
 )
@@ -18,6 +19,7 @@ ROUTERS = (
     exceptions.router,
     approvals.router,
     audit.router,
+    robots.router,
     runs.router,
     users.router,
 )
