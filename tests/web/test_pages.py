@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from orchestrator import reports, services, users
+from orchestrator import reports, robots, services, users
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import AuditEntry, Run
@@ -296,8 +296,6 @@ def test_every_page_in_both_languages(client_for: ClientFor, seeded: Seeded, lan
 def test_operator_pauses_and_resumes_a_robot_from_the_dashboard(
     client_for: ClientFor, web_settings: Settings
 ) -> None:
-    from orchestrator import robots
-
     ola = client_for("ola")
     page = ola.get("/").text
     assert 'action="/roboter/receipt/pause"' in page
