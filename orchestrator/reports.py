@@ -29,8 +29,8 @@ from orchestrator.models import (
     StoredFile,
     WorkItem,
 )
-from orchestrator.pipeline import ROBOTS
 from orchestrator.services import exception_dict
+from orchestrator.steps import STEPS
 
 OSLO = ZoneInfo("Europe/Oslo")
 #: Statuses after which an invoice needs nothing more (its due date no longer matters).
@@ -179,7 +179,7 @@ def _due_list(invoices: list[Invoice], today: date) -> list[dict[str, Any]]:
 
 def _robot_states(session: Session) -> list[dict[str, Any]]:
     latest = {}
-    for robot in ROBOTS:
+    for robot in STEPS:
         run = session.scalars(
             select(Run).where(Run.robot == robot).order_by(Run.id.desc()).limit(1)
         ).first()

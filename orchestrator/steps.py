@@ -19,6 +19,9 @@ STATUS_AFTER: dict[str, str] = {
 #: work item keeps them (an invoice without an order waits for its approver).
 HOLD_STATUSES = frozenset({"awaiting_approval"})
 
+#: Statuses after which nothing more happens to an invoice.
+FINAL_STATUSES = ("posted", "rejected")
+
 
 def next_step(step: str) -> str | None:
     """The step after ``step``, or ``None`` after the last one."""
