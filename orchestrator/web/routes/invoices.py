@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from orchestrator import pdf_review, reports
 from orchestrator.config import Settings
+from orchestrator.robot_api import RobotContext
 from orchestrator.services import ResolveError
 from orchestrator.web.access import Operator, Reader, settings_of
 from orchestrator.web.forms import as_date, as_decimal
@@ -77,7 +78,7 @@ def invoice_page(request: Request, invoice_id: int, user: Reader) -> Response:
     settings = settings_of(request)
     page = _page_or_404(settings, invoice_id)
     try:
-        document = invoice_source.load(settings, invoice_id).invoice
+        document = invoice_source.load(RobotContext(settings, "web", None), invoice_id).invoice
     except Exception:  # noqa: BLE001  (a broken archive must not hide the rest of the page)
         document = None
     context = {
