@@ -85,6 +85,11 @@ class Invoice(Base):
     voucher_id: Mapped[str | None] = mapped_column(String(100), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # How it arrived: "ehf" (the XML document) or "pdf" (read from a PDF, confirmed by a person).
+    source: Mapped[str] = mapped_column(String(10), default="ehf", server_default="ehf")
+    # A PDF invoice: what extraction found ("extraction", as ``pdf extract --json``) and,
+    # once a person confirmed them, the confirmed fields ("confirmed", JSON-safe strings).
+    pdf_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StoredFile(Base):

@@ -14,8 +14,9 @@ Robot identity and the current work item::
 Records, by step:
 
 - receipt: :func:`record_stored_file`, :func:`record_redelivery`, :func:`register_invoice`,
-  :func:`earlier_invoice`
-- control: :func:`load_invoice`, :func:`store_ehf_verdict`, :func:`overridden_codes`
+  :func:`register_pdf_invoice`, :func:`earlier_invoice`
+- control: :func:`load_invoice`, :func:`store_ehf_verdict`, :func:`record_ehf_not_applicable`,
+  :func:`overridden_codes`
 - matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
   :func:`hold_for_approval`
 - posting: :func:`prepared_voucher`, :func:`record_posting`
@@ -222,30 +223,76 @@ def register_invoice(
     each sample work item as the step before would have left it.
     """
     with transaction(ctx.settings.database_url) as session:
-        supplier = key_fields.get("supplier") or {}
-        duplicate = invoices.find_duplicate(
-            session, supplier=supplier, invoice_number=key_fields.get("number")
-        )
-        row = invoices.create_invoice(
+        return _register(session, ctx, item, file_name, sha256, key_fields, attachments, status)
+
+
+def register_pdf_invoice(
+    ctx: RobotContext,
+    *,
+    item: WorkItemRef,
+    file_name: str,
+    sha256: str,
+    key_fields: dict[str, Any],
+    extraction: dict[str, Any],
+) -> Registration:
+    """Create the invoice record of a PDF invoice (``source = 'pdf'``) with what extraction
+    read (``extraction``: fields with confidence, page and text, lines, the problem if any),
+    and tie the work item to it, in one transaction like :func:`register_invoice`."""
+    with transaction(ctx.settings.database_url) as session:
+        registered = _register(session, ctx, item, file_name, sha256, key_fields, (), "received")
+        row = _invoice(session, registered.invoice_id)
+        row.source = "pdf"
+        row.pdf_fields = {"extraction": extraction}
+        audit.append(
             session,
-            file_name=file_name,
-            sha256=sha256,
-            key_fields=key_fields,
-            status=status,
             actor=ctx.actor,
+            action="invoice.pdf_read",
+            object_type="invoice",
+            object_id=row.id,
+            details={
+                "text_layer": extraction.get("text_layer"),
+                "found": sorted(k for k, v in (extraction.get("fields") or {}).items() if v),
+                "lines": len(extraction.get("lines") or []),
+                "problem": (extraction.get("error") or {}).get("code"),
+            },
         )
-        for attachment in attachments:
-            invoices.add_attachment(
-                session,
-                row.id,
-                sha256=attachment.sha256,
-                document_id=attachment.document_id,
-                filename=attachment.filename,
-                mime_code=attachment.mime_code,
-            )
-        if item.queue_id is not None:
-            queue.link_invoice(session, item.queue_id, row.id)
-        return Registration(row.id, _earlier(duplicate))
+        return registered
+
+
+def _register(
+    session: Any,
+    ctx: RobotContext,
+    item: WorkItemRef,
+    file_name: str,
+    sha256: str,
+    key_fields: dict[str, Any],
+    attachments: Sequence[AttachmentRecord],
+    status: str,
+) -> Registration:
+    supplier = key_fields.get("supplier") or {}
+    duplicate = invoices.find_duplicate(
+        session, supplier=supplier, invoice_number=key_fields.get("number")
+    )
+    row = invoices.create_invoice(
+        session,
+        file_name=file_name,
+        sha256=sha256,
+        key_fields=key_fields,
+        status=status,
+        actor=ctx.actor,
+    )
+    for attachment in attachments:
+        invoices.add_attachment(
+            session,
+            row.id,
+            sha256=attachment.sha256,
+            document_id=attachment.document_id,
+            filename=attachment.filename,
+            mime_code=attachment.mime_code,
+        )
+    if item.queue_id is not None:
+        queue.link_invoice(session, item.queue_id, row.id)
+    return Registration(row.id, _earlier(duplicate))
 
 
 def earlier_invoice(
@@ -274,6 +321,8 @@ class InvoiceRecord:
     approver: str | None
     prepared_voucher: dict[str, Any] | None
     voucher_id: str | None
+    source: str = "ehf"
+    pdf_fields: dict[str, Any] | None = None
 
 
 def _invoice(session: Any, invoice_id: int | str) -> Invoice:
@@ -295,6 +344,8 @@ def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
             row.approver,
             row.prepared_voucher,
             row.voucher_id,
+            row.source,
+            row.pdf_fields,
         )
 
 
@@ -307,6 +358,27 @@ def store_ehf_verdict(
         row = _invoice(session, invoice_id)
         row.ehf_warnings = warnings
         row.ehf_release = release
+
+
+#: What the audit trail says of the EHF layer for an invoice that came as PDF.
+EHF_NOT_APPLICABLE = "not applicable (pdf)"
+
+
+def record_ehf_not_applicable(ctx: RobotContext, invoice_id: int) -> None:
+    """Record that the EHF rules were not applied: the invoice came as PDF, its fields were
+    confirmed by a person (no rule release, an ``invoice.ehf_skipped`` audit entry)."""
+    with transaction(ctx.settings.database_url) as session:
+        row = _invoice(session, invoice_id)
+        row.ehf_warnings = []
+        row.ehf_release = None
+        audit.append(
+            session,
+            actor=ctx.actor,
+            action="invoice.ehf_skipped",
+            object_type="invoice",
+            object_id=invoice_id,
+            details={"ehf": EHF_NOT_APPLICABLE, "source": row.source},
+        )
 
 
 def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:

@@ -96,7 +96,8 @@ def broken_files(valid: bytes) -> list[Sample]:
     """The hostile and wrong files, built around one valid invoice ``valid``."""
     return [
         Sample("tom.xml", b"", "NOT-XML"),
-        Sample("skannet-faktura.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "NOT-XML"),
+        # A damaged PDF is still a PDF invoice: a person reads it (docs/pdf-invoices.md).
+        Sample("skannet-faktura.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "PDF-REVIEW"),
         Sample("avkuttet.xml", valid[: len(valid) // 2], "NOT-XML"),
         Sample("xxe.xml", _XXE, "NOT-XML"),
         Sample("billion-laughs.xml", _BILLION_LAUGHS, "NOT-XML"),

@@ -1,8 +1,10 @@
 *** Settings ***
-Documentation       Mottak av EHF-fakturaer.
+Documentation       Mottak av EHF- og PDF-fakturaer.
 ...
 ...                 Hver fil som kommer inn fra aksesspunktet blir arkivert uendret,
 ...                 lest, registrert som faktura og sendt videre til kontroll.
+...                 En PDF-faktura blir lest og registrert på samme måte, men stopper
+...                 til en person har kontrollert og bekreftet feltene.
 ...                 Filer som ikke er fakturaer, og fakturaer som er mottatt før,
 ...                 går til avviksloggen for en saksbehandler.
 Resource            common.resource
@@ -23,6 +25,11 @@ Motta faktura
         Log    ${filnavn} er mottatt før med nøyaktig samme innhold, og hoppes over.
         RETURN
     END
-    ${faktura}=    Les faktura    ${original}    ${filnavn}
-    ${faktura_id}=    Registrer faktura    ${faktura}    ${original}    ${filnavn}
-    Send til neste steg    ${faktura_id}
+    ${type}=    Dokumenttype    ${original}
+    IF    $type == 'pdf'
+        Registrer PDF-faktura til kontroll    ${original}    ${filnavn}
+    ELSE
+        ${faktura}=    Les faktura    ${original}    ${filnavn}
+        ${faktura_id}=    Registrer faktura    ${faktura}    ${original}    ${filnavn}
+        Send til neste steg    ${faktura_id}
+    END

@@ -111,6 +111,10 @@ class RestErp:
         """The tenant with organisation number ``orgnr``, or None."""
         return self._get_one(Tenant, f"/tenants/{_seg(orgnr)}")
 
+    def tenants(self) -> list[Tenant]:
+        """Every tenant (organisation) the ERP keeps accounts for."""
+        return self._get_list(Tenant, "/tenants", {})
+
     def supplier(self, orgnr: str) -> Supplier | None:
         """The supplier registered under ``orgnr``, or None."""
         return self._get_one(Supplier, f"/suppliers/{_seg(orgnr)}")

@@ -1,4 +1,4 @@
-"""``kommunerpa invoices list [--json]``, ``invoices approve|reject``."""
+"""``kommunerpa invoices list [--json]``, ``invoices approve|reject``, ``invoices confirm``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import click
 
-from orchestrator import approvals, services
+from orchestrator import approvals, pdf_review, services
 from orchestrator.commands import ready_settings
 from orchestrator.listing import local_time, supplier_label, table
 
@@ -108,3 +108,30 @@ def reject(invoice_id: int, user: str, comment: str) -> None:
     except services.ResolveError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"invoice {invoice_id} rejected by {user}")
+
+
+@invoices.command()
+@click.argument("invoice_id", type=int)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Correct a field read from the PDF (repeatable; an empty VALUE clears it).",
+)
+@click.option("--user", required=True, help="Who checked the fields against the PDF.")
+def confirm(invoice_id: int, fields: tuple[str, ...], user: str) -> None:
+    """Confirm the fields of a PDF invoice in PDF-REVIEW; it goes on to control.
+
+    Required: supplier_orgnr, invoice_number, issue_date, payable_amount, currency and
+    buyer_orgnr (taken from the ERP when it has one tenant)."""
+    try:
+        changes = pdf_review.parse_assignments(list(fields))
+        done = pdf_review.confirm_invoice(ready_settings(), invoice_id, changes=changes, user=user)
+    except services.ResolveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, change in done["changed"].items():
+        click.echo(f"  {name}: {change['from'] or '-'} -> {change['to'] or '-'}")
+    click.echo(
+        f"invoice {invoice_id} confirmed by {user}; control work item {done['work_item_id']}"
+    )

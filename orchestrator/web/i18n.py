@@ -15,6 +15,14 @@ COOKIE = "kommunerpa_lang"
 EN: dict[str, str] = {
     # navigation and frame
     "Kontrollrom": "Control room",
+    # PDF invoices: confirming the fields read from the PDF
+    "Bekreft feltene fra PDF-en": "Confirm the fields read from the PDF",
+    "Kontroller feltene mot PDF-en, rett feil og bekreft; fakturaen går så til kontroll.": (
+        "Check the fields against the PDF, correct mistakes and confirm; the invoice then goes "
+        "on to control."
+    ),
+    "Bekreft": "Confirm",
+    "Kan ikke bekrefte": "Cannot confirm",
     "Oversikt": "Dashboard",
     "Fakturaer": "Invoices",
     "Avvik": "Exceptions",

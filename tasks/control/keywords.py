@@ -85,13 +85,17 @@ class ControlKeywords(SettingsKeywords):
     @keyword("Valider EHF")
     def validate_ehf(self) -> None:
         """EHF-INVALID når dokumentet bryter EHF-reglene; advarsler lagres på fakturaen og
-        stopper den ikke.
+        stopper den ikke. En PDF-faktura har ikke noe EHF-dokument: det føres som «ikke
+        aktuelt» (uten regelversjon), og feltene er bekreftet av en person.
 
         Eksempel:
         | Hent faktura | ${faktura_id} |
         | Valider EHF |
         """
         case = self.case
+        if case.received.is_pdf:
+            robot_api.record_ehf_not_applicable(self.ctx, case.received.invoice_id)
+            return
         case.validation = validate_bytes(case.received.original)
         warnings = [
             {"rule": f.rule, "location": f.location, "message": f.message}

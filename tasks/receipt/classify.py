@@ -20,6 +20,9 @@ from tasks.ehf.vocabulary import NS_CBC, NS_CREDITNOTE, NS_INVOICE
 from tasks.errors import BusinessException
 
 EN16931 = "urn:cen.eu:en16931:2017"
+#: A PDF file starts with this header; readers accept it anywhere in the first kilobyte.
+PDF_HEADER = b"%PDF-"
+PDF_HEADER_WINDOW = 1024
 _SUPPORTED_ROOTS = {f"{{{NS_INVOICE}}}Invoice", f"{{{NS_CREDITNOTE}}}CreditNote"}
 
 
@@ -51,6 +54,11 @@ def _not_xml(exc: UnsafeOrMalformedXML, file_name: str, size: int) -> BusinessEx
             "size": size,
         },
     )
+
+
+def is_pdf(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is a PDF, by its bytes (not its name)."""
+    return PDF_HEADER in head[:PDF_HEADER_WINDOW]
 
 
 def refuse_oversize(size: int, file_name: str) -> None:

@@ -15,8 +15,11 @@ from orchestrator import robot_api
 from tasks.chaos import crash_point
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.errors import BusinessException, reports_failures
+from tasks.pdf.extract import extract_pdf
+from tasks.pdf.to_invoice import to_invoice
 from tasks.receipt import archive
-from tasks.receipt.classify import classify, refuse_oversize
+from tasks.receipt.classify import PDF_HEADER_WINDOW, classify, is_pdf, refuse_oversize
+from tasks.receipt.pdf_review import review_exception
 
 #: Chaos point: the invoice is committed, nothing after it is done yet.
 CRASH_AFTER_REGISTER = "after-register"
@@ -69,6 +72,48 @@ class ReceiptKeywords:
         if not redelivered:
             self._record(stored, file_name, "original")
         return {"sha256": stored.sha256, "size": stored.size, "redelivered": redelivered}
+
+    @keyword("Dokumenttype")
+    def document_kind(self, original: dict[str, Any]) -> str:
+        """``pdf`` for a PDF (kjent på ``%PDF-`` i de første bytene, ikke på navnet), ellers
+        ``xml``.
+
+        Eksempel:
+        | ${type}= | Dokumenttype | ${original} |
+        """
+        with archive.path_for(self.ctx.settings.archive, original["sha256"]).open("rb") as f:
+            return "pdf" if is_pdf(f.read(PDF_HEADER_WINDOW)) else "xml"
+
+    @keyword("Registrer PDF-faktura til kontroll")
+    def register_pdf_invoice(self, original: dict[str, Any], file_name: str) -> None:
+        """Leser feltene i PDF-fakturaen, oppretter fakturaen (kilde ``pdf``) og stopper den
+        med PDF-REVIEW, så en person kontrollerer og bekrefter feltene.
+
+        En skannet, passordbeskyttet eller skadet PDF blir også en faktura, med det som
+        kunne leses og en melding om hvorfor resten mangler.
+
+        Eksempel:
+        | Registrer PDF-faktura til kontroll | ${original} | faktura.pdf |
+        """
+        data = archive.read(self.ctx.settings.archive, original["sha256"])
+        extraction = extract_pdf(data, file_name)
+        found = extraction.as_dict("en")
+        item = robot_api.current_item()
+        invoice_id = item.payload.get("invoice_id")
+        if not invoice_id:  # not a retry after a crash that came after registering
+            fields = {name: field["value"] for name, field in found["fields"].items() if field}
+            registered = robot_api.register_pdf_invoice(
+                self.ctx,
+                item=item,
+                file_name=file_name,
+                sha256=original["sha256"],
+                key_fields=to_invoice(fields, found["lines"]).key_fields(),
+                extraction=found,
+            )
+            crash_point(CRASH_AFTER_REGISTER)
+            invoice_id = registered.invoice_id
+            robot_api.remember(invoice_id=invoice_id)
+        raise review_exception(extraction, file_name, int(invoice_id))
 
     @keyword("Les faktura")
     def read_invoice(self, original: dict[str, Any], file_name: str) -> Invoice:

@@ -9,6 +9,13 @@ import pytest
 from tasks.pdf.extract import extract_file
 from tasks.pdf.model import Extraction
 from tasks.pdf.samples import write_corpus
+from tests.web.conftest import (  # noqa: F401  (the control room's, for the confirm form)
+    cheap_password_hashes,
+    client_for,
+    seeded,
+    seeded_template,
+    web_settings,
+)
 
 
 @pytest.fixture(scope="session")

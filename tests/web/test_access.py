@@ -34,6 +34,7 @@ POST_ROUTES = (
     ("/avvik/behandle", "operator"),
     ("/godkjenning/{awaiting}/godkjenn", "operator"),
     ("/godkjenning/{awaiting}/avvis", "operator"),
+    ("/fakturaer/{posted}/bekreft", "operator"),
     ("/brukere", "admin"),
     ("/brukere/fullmakt", "admin"),
     ("/roboter/receipt/pause", "operator"),
@@ -49,6 +50,7 @@ def fill(path: str, ids: Seeded) -> str:
 ROUTE_TEMPLATES = {
     "/login", "/logout", "/", "/fakturaer", "/fakturaer/{invoice_id}",
     "/fakturaer/{invoice_id}/vedlegg/{attachment_id}", "/fakturaer/{invoice_id}/original",
+    "/fakturaer/{invoice_id}/bekreft",
     "/avvik", "/avvik/tildel", "/avvik/behandle", "/godkjenning",
     "/godkjenning/{invoice_id}/{decision}", "/revisjon", "/revisjon/avvik.{fmt}",
     "/revisjon/spor", "/revisjon/spor.{fmt}", "/kjoringer", "/kjoringer/{run_id}/{name}",

@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from orchestrator import reports
+from orchestrator import pdf_review, reports
 from orchestrator.config import Settings
-from orchestrator.web.access import Reader, settings_of
+from orchestrator.robot_api import RobotContext
+from orchestrator.services import ResolveError
+from orchestrator.web.access import Operator, Reader, settings_of
 from orchestrator.web.forms import as_date, as_decimal
 from orchestrator.web.templating import render
 from tasks import invoice_source
@@ -76,15 +78,31 @@ def invoice_page(request: Request, invoice_id: int, user: Reader) -> Response:
     settings = settings_of(request)
     page = _page_or_404(settings, invoice_id)
     try:
-        document = invoice_source.load(settings, invoice_id).invoice
+        document = invoice_source.load(RobotContext(settings, "web", None), invoice_id).invoice
     except Exception:  # noqa: BLE001  (a broken archive must not hide the rest of the page)
         document = None
     context = {
         "page": page,
         "doc": document,
         "vat": vat_breakdown(document) if document else [],
+        "pdf_review": pdf_review.review_form(settings, invoice_id),
+        "can_confirm": user.may("operator"),
     }
     return render(request, "invoice.html", context)
+
+
+@router.post("/fakturaer/{invoice_id}/bekreft")
+async def confirm_pdf(request: Request, invoice_id: int, user: Operator) -> Response:
+    """The logged-in operator corrects and confirms a PDF invoice's fields."""
+    form = await request.form()
+    changes = {name: str(form[name]) for name in pdf_review.CONFIRMABLE if name in form}
+    try:
+        pdf_review.confirm_invoice(
+            settings_of(request), invoice_id, changes=changes, user=user.name
+        )
+    except ResolveError as exc:
+        return render(request, "error.html", {"title": "Kan ikke bekrefte", "text": str(exc)}, 409)
+    return RedirectResponse(f"/fakturaer/{invoice_id}", status_code=303)
 
 
 def _disposition(kind: str, filename: str) -> str:
