@@ -52,7 +52,7 @@ from orchestrator.config import Settings, load_settings
 from orchestrator.db import make_engine, transaction
 from orchestrator.models import RobotControl, Run, WorkItem, utcnow
 from orchestrator.pipeline import prepare
-from orchestrator.robot_work import ask_runs_to_stop, end_robots, work_robot
+from orchestrator.robot_work import SHUTDOWN_GRACE_SECONDS, ask_runs_to_stop, end_robots, work_robot
 
 OSLO = ZoneInfo(schedules.TIMEZONE)
 JOBSTORE = "robots"  # the robots' jobs, in the database
@@ -62,7 +62,6 @@ HEARTBEAT_JOB, CONTROLS_JOB = "daemon-heartbeat", "daemon-controls"
 #: How often the daemon reads staff requests (pause, stop, run …) from the database.
 CONTROL_POLL_SECONDS = 2.0
 #: After SIGTERM, how long running robots get to finish their current item before SIGTERM.
-SHUTDOWN_GRACE_SECONDS = 30.0
 #: The robot jobs and run-now requests may all run at once; internal jobs have their own pool.
 ROBOT_THREADS = 2 * len(schedules.JOBS)
 

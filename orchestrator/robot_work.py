@@ -32,6 +32,10 @@ from orchestrator.schedules import Schedule
 MAX_RUNS_PER_FIRING = 10_000
 #: Lines of a failed run's console output kept in its exception entry.
 CONSOLE_TAIL_LINES = 40
+#: On SIGTERM/Ctrl-C, how long running robots may take to finish their current item before
+#: they are stopped: a few seconds, so that a stop is prompt (issue 10) yet an ordinary item,
+#: which takes well under a second, is not cut off (issue 12).
+SHUTDOWN_GRACE_SECONDS = 5.0
 #: How long stopped robots may take to end (the runner kills them after its stop grace).
 STOP_WAIT_SECONDS = 60.0
 

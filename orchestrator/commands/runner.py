@@ -16,7 +16,6 @@ from orchestrator.config import Settings
 from orchestrator.daemon import configure_logging
 
 #: After SIGTERM/Ctrl-C, how long running robots get to finish their current work item.
-SHUTDOWN_GRACE_SECONDS = 30.0
 
 
 def work_queue(settings: Settings, stopping: threading.Event) -> None:
@@ -63,5 +62,5 @@ def runner() -> None:
     click.echo(f"Runner {me} takes work from {database} (Ctrl-C stops)")
     while worker.is_alive() and not stopping.is_set():
         worker.join(0.5)
-    robot_work.end_robots(worker.is_alive, SHUTDOWN_GRACE_SECONDS)
+    robot_work.end_robots(worker.is_alive, robot_work.SHUTDOWN_GRACE_SECONDS)
     click.echo("runner stopped")
