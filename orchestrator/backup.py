@@ -198,9 +198,15 @@ def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     return manifest
 
 
+#: Tables whose rows say the database is in use: every change is audited, every received
+#: file recorded. (Migrations seed some settings rows, e.g. ``robot_controls``: those do not
+#: count, and the backup's own rows replace them.)
+IN_USE_TABLES = ("audit_entries", "stored_files", "invoices", "work_items")
+
+
 def _prepare_target(settings: Settings, revision: str) -> None:
     """Bring a new database to the backup's schema revision. A restore never merges into a
-    database that holds data, nor into one whose schema is at another revision."""
+    database that is in use, nor into one whose schema is at another revision."""
     engine = engine_for(settings.database_url)
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
@@ -208,10 +214,11 @@ def _prepare_target(settings: Settings, revision: str) -> None:
         migrate.upgrade(settings.database_url, revision)
         return
     with transaction(settings.database_url) as session:
-        for table in Base.metadata.sorted_tables:
+        for name in IN_USE_TABLES:
+            table = Base.metadata.tables[name]
             if session.scalar(select(func.count()).select_from(table)):
                 raise BackupError(
-                    f"the database is not empty (table {table.name} has rows); "
+                    f"the database is not empty (table {name} has rows); "
                     "restore into a new database"
                 )
     if current != revision:
@@ -227,6 +234,9 @@ def _load_tables(
     rows: dict[str, int] = {}
     engine = engine_for(settings.database_url)
     with engine.connect() as connection, connection.begin():
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name in manifest["rows"]:
+                connection.execute(table.delete())  # rows a migration seeded give way
         for table in Base.metadata.sorted_tables:
             expected = manifest["rows"].get(table.name)
             if expected is None:

@@ -155,7 +155,12 @@ def refuse_dtd(data: bytes) -> None:
     for offset in range(start, len(data), _SCAN_CHUNK):
         chunk = data[offset : offset + _SCAN_CHUNK]
         last = offset + _SCAN_CHUNK >= len(data)
-        text += decoder.decode(chunk, final=last)
+        try:
+            text += decoder.decode(chunk, final=last)
+        except UnicodeError:  # e.g. "UTF-16" declared, but no byte-order mark to read it by
+            raise UnsafeOrMalformedXML(
+                f"the document cannot be read in its declared encoding {name!r}", "encoding"
+            ) from None
         if _prolog_read(text, last):
             return
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from orchestrator import services
+from orchestrator import approvals, services
 from orchestrator.cli import cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
@@ -148,7 +148,7 @@ def test_awaiting_approval_is_in_process_and_an_approval_rejection_is_re(home: S
     invoice_id = add_invoice(home, status="awaiting_approval")
     (row,) = respond_pending(home).written
     assert (row["status"], row["text"]) == ("IP", TABLE.events["awaiting_approval"].text)
-    services.reject_invoice(home, invoice_id, user="ola", comment="Ikke bestilt av oss.")
+    approvals.reject_invoice(home, invoice_id, user="ola", comment="Ikke bestilt av oss.")
     (row,) = respond_pending(home).written
     assert (row["status"], row["reason"], row["note"]) == ("RE", "OTH", "Ikke bestilt av oss.")
     _check_written(home, row)
