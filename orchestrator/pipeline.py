@@ -16,6 +16,7 @@ from orchestrator.intake import feed_inbox
 from orchestrator.migrate import upgrade
 from orchestrator.models import Run
 from orchestrator.responses import respond_pending
+from orchestrator.robot_work import take_back_abandoned
 from orchestrator.runner import run_step, runner_name, stopped_by
 from orchestrator.steps import STEPS
 
@@ -60,11 +61,7 @@ def process_once(settings: Settings, robots: tuple[str, ...] = STEPS) -> PassRes
     the step's items wait, uncharged, and the pass goes on with the next step."""
     result = PassResult()
     actor = f"runner:{runner_name()}"
-    with transaction(settings.database_url) as session:
-        result.stale_released = len(
-            queue.release_abandoned(session, settings=settings, actor=actor)
-        )
-        runs.close_dead(session, actor=actor)
+    result.stale_released = take_back_abandoned(settings)
     result.files_claimed = feed_inbox(settings)
     for robot in robots:
         if stopped_by() is not None:

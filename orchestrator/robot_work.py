@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from orchestrator import exceptions, queue, robots, runner
+from orchestrator import erp_outage, exceptions, queue, robots, runner, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.intake import feed_inbox
@@ -56,7 +56,15 @@ def work_robot(
     paused, stopped = robots.control_of(settings, robot)
     if stopped or (paused and not forced):
         return []
-    take_back_expired(settings)
+    take_back_abandoned(settings)
+    # After an ERP outage, ask the ERP again; while it is still down the items wait uncharged.
+    actor = f"runner:{runner_name()}"
+    if (
+        robot in erp_outage.ERP_STEPS
+        and erp_outage.is_open(settings)
+        and erp_outage.check(settings, actor=actor, step=robot)
+    ):
+        return []
     if robot == "receipt":
         feed_inbox(settings)
     started: list[Run] = []
@@ -79,10 +87,14 @@ def work_robot(
     return started
 
 
-def take_back_expired(settings: Settings) -> list[int]:
-    """Items whose runner died (lease passed) go back to the queue as a crashed attempt."""
+def take_back_abandoned(settings: Settings) -> int:
+    """Items whose runner is gone (its process, or its lease) go back to the queue, and runs
+    whose processes are gone are closed; returns how many items came back."""
+    actor = f"runner:{runner_name()}"
     with transaction(settings.database_url) as session:
-        return queue.release_expired(session, settings=settings, actor=f"runner:{runner_name()}")
+        released = queue.release_abandoned(session, settings=settings, actor=actor)
+        runs.close_dead(session, actor=actor)
+    return len(released)
 
 
 def record_bad_exit(

@@ -11,9 +11,9 @@ from sqlalchemy import make_url
 from orchestrator import robot_work, schedules
 from orchestrator import runner as robot_runner
 from orchestrator.commands import ready_settings
-from orchestrator.commands.process import describe_run
 from orchestrator.config import Settings
 from orchestrator.daemon import configure_logging
+from orchestrator.pass_report import run_line
 
 #: After SIGTERM/Ctrl-C, how long running robots get to finish their current work item.
 
@@ -29,7 +29,7 @@ def work_queue(settings: Settings, stopping: threading.Event) -> None:
                 robot,
                 loaded[robot],
                 stopping=stopping.is_set,
-                on_run=lambda run: click.echo(describe_run(run)),
+                on_run=lambda run: click.echo(run_line(run)),
             )
         stopping.wait(settings.poll_seconds)
 
