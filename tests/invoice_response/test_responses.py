@@ -148,6 +148,8 @@ def test_awaiting_approval_is_in_process_and_an_approval_rejection_is_re(home: S
     invoice_id = add_invoice(home, status="awaiting_approval")
     (row,) = respond_pending(home).written
     assert (row["status"], row["text"]) == ("IP", TABLE.events["awaiting_approval"].text)
+    with transaction(home.database_url) as session:
+        session.get_one(Invoice, invoice_id).approver = "ola"  # the ERP's named approver
     approvals.reject_invoice(home, invoice_id, user="ola", comment="Ikke bestilt av oss.")
     (row,) = respond_pending(home).written
     assert (row["status"], row["reason"], row["note"]) == ("RE", "OTH", "Ikke bestilt av oss.")

@@ -270,7 +270,7 @@ def test_a_runner_works_the_queue_without_a_schedule_and_skips_paused_robots(
     assert runner.wait(timeout=120) == 0
 
 
-def test_sigterm_lets_running_robots_finish_their_item_and_returns_the_rest(
+def test_sigterm_stops_running_robots_within_seconds_and_returns_the_rest(
     settings: Settings, daemons: Daemons, demo: httpx.Client
 ) -> None:
     write_schedules(settings, receipt=EVERY_2S, control=EVERY_2S)
@@ -287,7 +287,9 @@ def test_sigterm_lets_running_robots_finish_their_item_and_returns_the_rest(
     )
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=120) == 0
-    assert run_state(settings, busy.id) == "passed"  # it ended on its own, log written
+    # It ended within the shutdown grace: on its own after its item, or stopped (SIGTERM, its
+    # log written) with that item returned; either way nothing is lost or charged.
+    assert run_state(settings, busy.id) in ("passed", "stopped")
     left = [i for i in items(settings, "control") if i.state != "done"]
     assert left and all(i.state == "pending" and i.attempts == 0 for i in left)
     assert open_exceptions(settings) == []

@@ -270,12 +270,14 @@ def test_dashboard_figures(seeded: Seeded, web_settings: Settings) -> None:
     assert all(row["overdue"] for row in figures["due"])
 
 
-def test_dashboard_page_has_charts_and_no_robot_buttons(
+def test_dashboard_page_has_charts_and_robot_buttons_for_operators_only(
     client_for: ClientFor, seeded: Seeded
 ) -> None:
     page = client_for("ola").get("/").text
     assert page.count("<svg") == 2 and "SUPPLIER-UNKNOWN" in page
-    assert 'id="robot-controls"' in page and "<button" not in page.split("<main>")[1]
+    assert 'id="robot-controls"' in page and 'value="pause"' in page
+    auditor_page = client_for("revisor").get("/").text
+    assert "<button" not in auditor_page.split("<main>")[1]
 
 
 def test_secret_key_file_is_created_private(tmp_path) -> None:
