@@ -19,6 +19,7 @@ from orchestrator.config import Settings
 from orchestrator.demo_scenarios import BYGG, RASK, TESTDAL, kontor_invoice
 from orchestrator.pipeline import process_once
 from tasks.ehf.samples.generate import LineSpec, PartySpec, build_document, org_number
+from tests.pipeline_run import listing, open_codes, run_steps
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
 SCROOGE = PartySpec("999999999", "Ebeneser Scrooge AS")
@@ -84,17 +85,7 @@ CASES: dict[str, tuple[bytes, set[str]]] = {
 
 
 def control(settings: Settings, files: dict[str, bytes]) -> dict[str, dict]:
-    for name, content in files.items():
-        (settings.inbox / name).write_bytes(content)
-    result = process_once(settings, robots=("receipt", "control"))
-    assert all(run.return_code == 0 for run in result.runs)  # exceptions, not robot failures
-    return listing()
-
-
-def listing() -> dict[str, dict]:
-    """``kommunerpa invoices list --json`` by file name."""
-    rows = json.loads(CliRunner().invoke(invoices_cli, ["list", "--json"]).output)
-    return {row["file"]: row for row in rows}
+    return run_steps(settings, files, ("receipt", "control"))
 
 
 def resolve(exception_id: int, action: str, comment: str, *, user: str = "kari"):
@@ -103,10 +94,6 @@ def resolve(exception_id: int, action: str, comment: str, *, user: str = "kari")
         exceptions_cli,
         ["resolve", str(exception_id), "--action", action, "--user", user, "--comment", comment],
     )
-
-
-def open_codes(row: dict) -> set[str]:
-    return {e["code"] for e in row["exceptions"] if e["state"] == "open"}
 
 
 def test_each_control_raises_exactly_its_codes(home: Settings) -> None:
