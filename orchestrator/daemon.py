@@ -264,14 +264,15 @@ class Daemon:
             schedule = self.schedules[name]
             existing = self.scheduler.get_job(name, jobstore=JOBSTORE)
             kept = {}
-            if existing is not None and existing.name == schedule.describe():
+            label = f"{name}: {schedule.describe()}"  # what APScheduler's log lines show
+            if existing is not None and existing.name == label:
                 kept["next_run_time"] = existing.next_run_time
             self.scheduler.add_job(
                 nightly_job if name == schedules.NIGHTLY else robot_job,
                 trigger=schedule.trigger(),
                 args=[args] if name == schedules.NIGHTLY else [name, args],
                 id=name,
-                name=schedule.describe(),
+                name=label,
                 jobstore=JOBSTORE,
                 replace_existing=True,
                 max_instances=1,
@@ -451,9 +452,18 @@ class Daemon:
                 )
 
 
+#: Libraries whose routine INFO lines (each HTTP request, each job start, each migration step)
+#: would bury what a person must see; their warnings and errors still show.
+QUIET_LOGGERS = ("alembic", "apscheduler", "httpx", "uvicorn.access")
+
+
 def configure_logging() -> None:
-    """Log lines with a time stamp to stderr (what a service manager collects)."""
+    """Log lines with a time stamp to stderr (what a service manager collects): the system's
+    own INFO lines, and only warnings and errors of chatty libraries (each robot run is
+    reported by its own line; a missed or failed job is an APScheduler warning or error)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def serve(settings: Settings, on_run: Callable[[Run], None] | None = None) -> None:

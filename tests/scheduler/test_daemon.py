@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from connectors.erp_stub.process import free_port
 from orchestrator import robots
 from orchestrator.config import Settings
 from orchestrator.db import transaction
@@ -245,13 +246,25 @@ def test_a_run_missed_while_no_daemon_was_active_is_recorded(
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=False)
 def test_kommunerpa_run_starts_and_stops_on_ctrl_c(settings: Settings, daemons: Daemons) -> None:
     write_schedules(settings)
-    process = daemons.start("run")
+    port = free_port()
+    process = daemons.start("run", "--port", str(port))
     active_daemon(settings, process)
+    login = f"http://127.0.0.1:{port}/login"
+    wait_for(lambda: _answers(login), "the control room answering")
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=120) == 0
     output = (settings.home / "daemon-0.log").read_text()
     assert f"Drop EHF files in {settings.inbox}" in output
+    assert f"control room: {login}" in output
     assert "stopped" in output
+    assert not _answers(login)  # Ctrl-C stopped the control room too
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def test_a_runner_works_the_queue_without_a_schedule_and_skips_paused_robots(
