@@ -30,11 +30,9 @@ from orchestrator.models import (
     WorkItem,
 )
 from orchestrator.services import exception_dict
-from orchestrator.steps import STEPS
+from orchestrator.steps import FINAL_STATUSES, STEPS
 
 OSLO = ZoneInfo("Europe/Oslo")
-#: Statuses after which an invoice needs nothing more (its due date no longer matters).
-FINAL_STATUSES = ("posted", "rejected")
 #: Days before the due date from which an open invoice counts as "near its due date".
 DUE_SOON_DAYS = 7
 THROUGHPUT_DAYS = 14
