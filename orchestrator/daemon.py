@@ -251,7 +251,7 @@ class Daemon:
             self.scheduler.remove_jobstore(JOBSTORE)
         ask_runs_to_stop(self.settings, self.name)
         self._record(
-            "SCHEDULER-LEASE-LOST", "scheduler", None, {"daemon": self.name, "reason": reason}
+            "SCHEDULER-LEASE-LOST", "scheduler", reason, {"daemon": self.name, "reason": reason}
         )
 
     def _schedule_jobs(self) -> None:
@@ -338,7 +338,7 @@ class Daemon:
             self.schedules = schedules.load(self.settings.home)
         except schedules.ScheduleError as error:
             log.error("%s; the daemon keeps the schedules it has", error)
-            self._record("SCHEDULE-INVALID", "scheduler", None, {"reason": str(error)})
+            self._record("SCHEDULE-INVALID", "scheduler", str(error), {"reason": str(error)})
             return
         log.info("robots.toml changed: schedules reloaded")
         self._schedule_jobs()

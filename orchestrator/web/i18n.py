@@ -146,6 +146,7 @@ EN: dict[str, str] = {
     "Alder": "Age",
     "dager": "days",
     "Melding": "Message",
+    "Teknisk detalj": "Technical detail",
     "Tildelt": "Assigned to",
     "Ta valgte": "Take selected",
     "Mine": "Mine",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
 
-from orchestrator import exceptions, services
+from connectors.erp.base import ErpError
+from orchestrator import exceptions, queue, services
 from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import AuditEntry, Invoice, WorkItem
+from tasks.erp_access import erp_call
+from tasks.errors import SystemException
 from tests.orchestrator.records import invoice_with_exception
 
 
@@ -112,3 +116,45 @@ def test_cli_list_and_resolve(cli_env: Settings) -> None:
     )
     assert done.exit_code == 0, done.output
     assert json.loads(runner.invoke(exceptions_cli, ["list", "--open", "--json"]).output) == []
+
+
+#: What a parser or a failing call says, in English: it belongs in ``detail``, never in the
+#: bokmål message staff read.
+TECHNICAL = "Opening and ending tag mismatch: Invoice line 3 and cbc:ID (unexpected EOF)"
+
+
+def test_no_bokmal_message_embeds_the_technical_english_text() -> None:
+    """Every code of the catalogue, with the technical text in every place a caller puts it:
+    the detail (``{reason}``) and the evidence's English fields."""
+    for code, entry in exceptions.catalogue().items():
+        placeholders = set(re.findall(r"{(\w+)}", entry.nb + entry.en))
+        evidence = {key: TECHNICAL for key in placeholders if key.endswith("_en")}
+        fill = {"file": "f.xml", "step": "control", "reason": TECHNICAL, **evidence}
+        assert TECHNICAL not in exceptions.render(entry.nb, fill), code
+        assert all(not key.endswith("_en") for key in re.findall(r"{(\w+)}", entry.nb)), code
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the messages do not depend on the database
+def test_a_failure_s_english_words_are_kept_in_detail(settings: Settings) -> None:
+    failing = ErpError("ERP-ERROR", f"ERP answered POST /vouchers with 422: {TECHNICAL}")
+    with pytest.raises(SystemException) as raised:
+        erp_call(lambda: (_ for _ in ()).throw(failing))
+    with transaction(settings.database_url) as session:
+        queue.enqueue(session, step="posting", actor="t", payload={})
+        item = queue.claim(session, step="posting", runner="r", lease_seconds=60)
+        failure = raised.value
+        queue.fail(
+            session, item, settings=settings, actor="t", business=False, final=True,
+            code=failure.code, message=failure.message, evidence=failure.evidence,
+        )  # fmt: skip
+        entry = exceptions.record(
+            session,
+            code="ROBOT-CRASH",
+            step="control",
+            actor="t",
+            detail=f"ValueError: {TECHNICAL}",
+        )
+        assert TECHNICAL not in entry.message_nb and TECHNICAL in entry.detail
+    [erp] = [row for row in services.list_exceptions(settings) if row["code"] == "ERP-ERROR"]
+    assert erp["message_nb"] == "Økonomisystemet avviste forespørselen (teknisk årsak i detaljene)"
+    assert TECHNICAL in erp["detail"] and TECHNICAL in erp["message_en"]
