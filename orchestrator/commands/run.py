@@ -20,11 +20,13 @@ import click
 from orchestrator import daemon, schedules
 from orchestrator.commands import ready_settings
 from orchestrator.config import Settings
-from orchestrator.embedded_erp import erp_for
+from orchestrator.embedded_erp import embeds, erp_for
 from orchestrator.pass_report import run_line
 
 log = logging.getLogger(__name__)
 CONTROL_ROOM_MODULE = "orchestrator.web"
+CONTROL_ROOM_HOST, CONTROL_ROOM_PORT = "127.0.0.1", 8000
+CONTROL_ROOM_URL = f"http://{CONTROL_ROOM_HOST}:{CONTROL_ROOM_PORT}/login"
 
 
 @click.command()
@@ -32,33 +34,63 @@ def run() -> None:
     """Run the robots on their schedules, with the ERP stub and the control room, until Ctrl-C.
 
     With no ERP configured (KOMMUNERPA_ERP_URL unset and nothing on the default address) the
-    ERP stub is started on the default address with the demo data."""
+    ERP stub is started on the default address with the demo data, and the first start creates
+    the demo's users (an admin, operators, an auditor) and prints their logins once; with an ERP
+    of its own, the first start creates an admin and prints its password once."""
     daemon.configure_logging()
+    settings = ready_settings()
+    command = _serve_command()
+    # The first users before the control room starts (it would make an admin of its own).
+    logins = _first_logins(settings, demo=embeds(settings)) if command else None
     try:
-        with erp_for(ready_settings()) as settings, control_room(settings):
-            _banner(settings)
+        with erp_for(settings) as settings, control_room(settings, command):
+            _banner(settings, logins)
             daemon.serve(settings, on_run=lambda run: click.echo(run_line(run)))
     except schedules.ScheduleError as error:
         raise click.ClickException(str(error)) from None
     click.echo("stopped")
 
 
-def _banner(settings: Settings) -> None:
+def _banner(settings: Settings, logins: str | None) -> None:
+    """Where to look: the inbox, the control room and its logins (``None``: no control room),
+    the ERP, the schedules, the logs and the commands."""
     schedules.ensure_file(settings.home)
+    room = f"  control room: {CONTROL_ROOM_URL}\n" if logins is not None else ""
     click.echo(
         f"Kommune-RPA is running (Ctrl-C stops). Drop EHF files in {settings.inbox}\n"
-        f"  ERP:         {settings.erp_url}\n"
-        f"  schedules:   {schedules.path_for(settings.home)}\n"
-        f"  robot logs:  {settings.runs}\n"
-        f"  robots:      kommunerpa robots status | run NAME | pause NAME | stop NAME …\n"
-        f"  exceptions:  kommunerpa exceptions list --open"
+        f"{room}"
+        f"  ERP:          {settings.erp_url}\n"
+        f"  schedules:    {schedules.path_for(settings.home)}\n"
+        f"  robot logs:   {settings.runs}\n"
+        f"  robots:       kommunerpa robots status | run NAME | pause NAME | stop NAME …\n"
+        f"  exceptions:   kommunerpa exceptions list --open"
     )
+    if logins:
+        click.echo(logins)
+
+
+def _first_logins(settings: Settings, *, demo: bool) -> str:
+    """Create the first users when there are none; their logins, to print once. The demo's
+    people when the ERP is the embedded stub with the demo data (Kari Nordmann is its named
+    approver), otherwise an admin, who adds the real people."""
+    # Here: the password hasher is loaded only by the commands that need it.
+    from orchestrator import users
+    from orchestrator.commands.users import demo_logins_text, first_admin_text
+
+    if demo:
+        if logins := users.demo_logins(settings):
+            return demo_logins_text(logins)
+    elif (password := users.bootstrap_admin(settings)) is not None:
+        return first_admin_text(password)
+    return "  logins:       the users made at the first start (kommunerpa users list)"
 
 
 @contextmanager
-def control_room(settings: Settings) -> Iterator[subprocess.Popen[bytes] | None]:
-    """``kommunerpa serve`` as a child process while the block runs, when it is installed."""
-    command = _serve_command()
+def control_room(
+    settings: Settings, command: list[str] | None
+) -> Iterator[subprocess.Popen[bytes] | None]:
+    """The control room (``command``, from ``_serve_command``) as a child process while the
+    block runs; nothing when it is not installed (``None``)."""
     if command is None:
         log.info("no control room (%s is not installed): skipped", CONTROL_ROOM_MODULE)
         yield None
@@ -70,7 +102,6 @@ def control_room(settings: Settings) -> Iterator[subprocess.Popen[bytes] | None]
         "KOMMUNERPA_ERP_URL": settings.erp_url,
     }
     process = subprocess.Popen(command, env=env)
-    click.echo("  control room: starting (`kommunerpa serve` prints its address)")
     try:
         yield process
     finally:
@@ -88,9 +119,11 @@ def _serve_command() -> list[str] | None:
         return None
     from orchestrator.cli import cli  # here: the CLI imports this module
 
-    if "serve" not in cli.commands:
+    # list_commands, not ``cli.commands``: the CLI's group imports its commands lazily.
+    if "serve" not in cli.list_commands(click.Context(cli)):
         return None
+    serve = ["serve", "--host", CONTROL_ROOM_HOST, "--port", str(CONTROL_ROOM_PORT)]
     console = Path(sys.executable).with_name("kommunerpa")
     if console.exists():
-        return [str(console), "serve"]
-    return [sys.executable, "-c", "from orchestrator.cli import main; main()", "serve"]
+        return [str(console), *serve]
+    return [sys.executable, "-c", "from orchestrator.cli import main; main()", *serve]

@@ -1,0 +1,77 @@
+"""What ``kommunerpa run`` (``make run``) prints for a new user: where the control room is and
+the logins, shown once, created before the control room starts. The daemon and the control
+room's process are replaced here (tests/scheduler runs the real ``run``); the users are real."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from click.testing import CliRunner
+
+from orchestrator import daemon, users
+from orchestrator.commands import run as run_command
+from orchestrator.config import Settings
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+LOGIN = re.compile(r"^  (\w+) +(operator|auditor|admin) +(\S+)$", re.MULTILINE)
+
+
+@pytest.fixture
+def started(cli_env: Settings, monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
+    """``run`` with an ERP of its own (no embedded stub), the daemon returning at once, and
+    the control room's command recorded (with the users existing at its start) instead of run."""
+    monkeypatch.setenv("KOMMUNERPA_ERP_URL", "http://127.0.0.1:9")
+    monkeypatch.setattr(daemon, "configure_logging", lambda: None)
+    monkeypatch.setattr(daemon, "serve", lambda settings, on_run: None)
+    commands: list[list[str] | None] = []
+
+    @contextmanager
+    def control_room(settings: Settings, command: list[str] | None) -> Iterator[None]:
+        assert users.list_users(settings), "the control room would start without users"
+        commands.append(command)
+        yield None
+
+    monkeypatch.setattr(run_command, "control_room", control_room)
+    return commands
+
+
+def run_output() -> str:
+    result = CliRunner().invoke(run_command.run, [])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_make_run_prints_the_control_room_and_the_demo_logins_once(
+    cli_env: Settings, started: list[list[str] | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(run_command, "embeds", lambda settings: True)  # the demo ERP
+    output = run_output()
+    assert "control room: http://127.0.0.1:8000/login" in output
+    assert started[0] is not None and started[0][-4:] == ["--host", "127.0.0.1", "--port", "8000"]
+    assert "Control-room logins (shown once):" in output
+    logins = {name: (role, password) for name, role, password in LOGIN.findall(output)}
+    assert {name: role for name, (role, _) in logins.items()} == {
+        name: role for name, role, _full_name in users.DEMO_USERS
+    }
+    role, password = logins["kari"]
+    assert users.authenticate(cli_env, "kari", password, client="t").full_name == "Kari Nordmann"
+    # The next start shows no password again, and says where the users are.
+    again = run_output()
+    assert "control room: http://127.0.0.1:8000/login" in again
+    assert LOGIN.findall(again) == [] and password not in again
+    assert "kommunerpa users list" in again
+
+
+def test_with_an_erp_of_its_own_the_first_start_makes_only_an_admin(
+    cli_env: Settings, started: list[list[str] | None]
+) -> None:
+    output = run_output()
+    assert "control room: http://127.0.0.1:8000/login" in output
+    password = re.search(r"first admin created: admin / (\S+) +\(shown once", output)
+    assert password, output
+    assert users.authenticate(cli_env, "admin", password.group(1), client="t").role == "admin"
+    assert [row["name"] for row in users.list_users(cli_env)] == ["admin"]
+    assert "first admin created" not in run_output()
