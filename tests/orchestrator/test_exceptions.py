@@ -16,6 +16,7 @@ from orchestrator.db import transaction
 from orchestrator.models import AuditEntry, Invoice, WorkItem
 from tasks.erp_access import erp_call
 from tasks.errors import SystemException
+from tasks.pdf.problems import problem
 from tests.orchestrator.records import invoice_with_exception
 
 
@@ -132,6 +133,9 @@ def test_no_bokmal_message_embeds_the_technical_english_text() -> None:
         fill = {"file": "f.xml", "step": "control", "reason": TECHNICAL, **evidence}
         assert TECHNICAL not in exceptions.render(entry.nb, fill), code
         assert all(not key.endswith("_en") for key in re.findall(r"{(\w+)}", entry.nb)), code
+    # PDF-REVIEW's reason_nb: why a PDF could not be read, in bokmål.
+    broken = problem("PDF-BROKEN", reason=TECHNICAL)
+    assert TECHNICAL not in broken.nb and TECHNICAL in broken.en
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # the messages do not depend on the database
