@@ -50,6 +50,12 @@ def test_record_fills_both_languages_from_the_evidence(settings: Settings) -> No
     assert _status(settings, invoice_id) == "exception"
 
 
+def test_a_value_the_document_lacks_reads_as_a_question_mark_never_none() -> None:
+    template = exceptions.lookup("BUYER-UNKNOWN").nb
+    message = exceptions.render(template, {"buyer_orgnr": None, "buyer_name": "AUSL DI MODENA"})
+    assert "None" not in message and "? (AUSL DI MODENA)" in message
+
+
 def test_unknown_code_is_kept_as_robot_error(settings: Settings) -> None:
     with transaction(settings.database_url) as session:
         entry = exceptions.record(session, code="NO-SUCH-CODE", step="control", actor="t")
