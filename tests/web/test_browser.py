@@ -199,6 +199,9 @@ def test_operator_stops_and_starts_a_robot_resolves_an_exception_and_finds_both_
     assert robot_state(page, "matching") == "venter"
     page.click("nav >> text=Avvik")
     page.screenshot(path=str(SCREENSHOTS / "exception-queue.png"), full_page=True)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in ("dashboard.png", "exception-queue.png"):  # what the README shows is these
+        assert f"(docs/screenshots/{name})" in readme, name
     row = row_of(page, "BANK-ACCOUNT-MISMATCH")
     exception_id = row.locator("td").nth(1).inner_text()
     row.locator("input[name=ids]").check()
