@@ -451,9 +451,17 @@ class Daemon:
                 )
 
 
+#: Libraries whose INFO lines are routine (every job tick, every ERP request, every migration
+#: step): at INFO they would bury what a person must read, such as ``run``'s logins.
+QUIET_LOGGERS = ("apscheduler", "httpx", "alembic")
+
+
 def configure_logging() -> None:
-    """Log lines with a time stamp to stderr (what a service manager collects)."""
+    """Log lines with a time stamp to stderr (what a service manager collects): this
+    program's INFO, the libraries' warnings and errors."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def serve(settings: Settings, on_run: Callable[[Run], None] | None = None) -> None:

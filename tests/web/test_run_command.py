@@ -4,6 +4,7 @@ room's process are replaced here (tests/scheduler runs the real ``run``); the us
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,8 @@ from orchestrator import daemon, users
 from orchestrator.commands import run as run_command
 from orchestrator.config import Settings
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+#: The users' rows do not depend on the database: SQLite only.
+SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 LOGIN = re.compile(r"^  (\w+) +(operator|auditor|admin) +(\S+)$", re.MULTILINE)
 
 
@@ -44,6 +46,7 @@ def run_output() -> str:
     return result.output
 
 
+@SQLITE
 def test_make_run_prints_the_control_room_and_the_demo_logins_once(
     cli_env: Settings, started: list[list[str] | None], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,6 +68,7 @@ def test_make_run_prints_the_control_room_and_the_demo_logins_once(
     assert "kommunerpa users list" in again
 
 
+@SQLITE
 def test_with_an_erp_of_its_own_the_first_start_makes_only_an_admin(
     cli_env: Settings, started: list[list[str] | None]
 ) -> None:
@@ -75,3 +79,18 @@ def test_with_an_erp_of_its_own_the_first_start_makes_only_an_admin(
     assert users.authenticate(cli_env, "admin", password.group(1), client="t").role == "admin"
     assert [row["name"] for row in users.list_users(cli_env)] == ["admin"]
     assert "first admin created" not in run_output()
+
+
+def test_routine_library_lines_do_not_bury_the_banner() -> None:
+    """Every scheduler tick and ERP request at INFO scrolled the logins away within seconds."""
+    levels = {name: logging.getLogger(name).level for name in ("", *daemon.QUIET_LOGGERS)}
+    try:
+        logging.getLogger().setLevel(logging.INFO)  # as configure_logging's basicConfig sets it
+        daemon.configure_logging()
+        assert logging.getLogger("orchestrator.daemon").isEnabledFor(logging.INFO)
+        for name in ("apscheduler.executors.default", "httpx", "alembic.runtime.migration"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+            assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
