@@ -251,7 +251,7 @@ class Daemon:
             self.scheduler.remove_jobstore(JOBSTORE)
         ask_runs_to_stop(self.settings, self.name)
         self._record(
-            "SCHEDULER-LEASE-LOST", "scheduler", None, {"daemon": self.name, "reason": reason}
+            "SCHEDULER-LEASE-LOST", "scheduler", reason, {"daemon": self.name, "reason": reason}
         )
 
     def _schedule_jobs(self) -> None:
@@ -339,7 +339,7 @@ class Daemon:
             self.schedules = schedules.load(self.settings.home)
         except schedules.ScheduleError as error:
             log.error("%s; the daemon keeps the schedules it has", error)
-            self._record("SCHEDULE-INVALID", "scheduler", None, {"reason": str(error)})
+            self._record("SCHEDULE-INVALID", "scheduler", str(error), {"reason": str(error)})
             return
         log.info("robots.toml changed: schedules reloaded")
         self._schedule_jobs()
@@ -452,15 +452,14 @@ class Daemon:
                 )
 
 
-#: Libraries whose routine INFO lines (each HTTP request, each job start, each migration step)
-#: would bury what a person must see; their warnings and errors still show.
-QUIET_LOGGERS = ("alembic", "apscheduler", "httpx", "uvicorn.access")
+#: Libraries whose INFO lines are routine (every job tick, every ERP request, every migration
+#: step): at INFO they would bury what a person must read, such as ``run``'s logins.
+QUIET_LOGGERS = ("apscheduler", "httpx", "alembic")
 
 
 def configure_logging() -> None:
-    """Log lines with a time stamp to stderr (what a service manager collects): the system's
-    own INFO lines, and only warnings and errors of chatty libraries (each robot run is
-    reported by its own line; a missed or failed job is an APScheduler warning or error)."""
+    """Log lines with a time stamp to stderr (what a service manager collects): this
+    program's INFO, the libraries' warnings and errors."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

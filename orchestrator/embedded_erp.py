@@ -85,6 +85,12 @@ class SupervisedStub:
             )
 
 
+def embeds(settings: Settings) -> bool:
+    """Whether ``erp_for`` (not ``fresh``) starts the embedded stub with the demo data: no ERP
+    is configured (KOMMUNERPA_ERP_URL unset) and nothing answers at the default address."""
+    return not os.environ.get("KOMMUNERPA_ERP_URL") and not stub_process.answers(settings.erp_url)
+
+
 @contextmanager
 def erp_for(settings: Settings, *, fresh: bool = False) -> Iterator[Settings]:
     """Yield settings whose ERP answers.
@@ -94,8 +100,7 @@ def erp_for(settings: Settings, *, fresh: bool = False) -> Iterator[Settings]:
     default and nothing answers there is the stub started on it (the demo data is loaded the
     first time), supervised.
     """
-    configured = os.environ.get("KOMMUNERPA_ERP_URL")
-    if not fresh and (stub_process.answers(settings.erp_url) or configured):
+    if not fresh and not embeds(settings):
         yield settings
         return
     folder = settings.home / "erp-stub"

@@ -58,10 +58,13 @@ def lookup(code: str) -> ExceptionCode:
 
 
 def render(template: str, evidence: dict[str, Any]) -> str:
-    """Fill ``{placeholders}`` from the evidence; a missing value shows as ``?``, never fails,
-    and a list reads as ``a, b`` (the evidence itself keeps the list)."""
+    """Fill ``{placeholders}`` from the evidence; a missing or empty (``None``) value shows as
+    ``?``, never fails nor reads ``None``, and a list reads as ``a, b`` (the evidence itself
+    keeps the list)."""
     readable = {
-        k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in evidence.items()
+        k: ", ".join(map(str, v)) if isinstance(v, list) else v
+        for k, v in evidence.items()
+        if v is not None
     }
     return template.format_map(defaultdict(lambda: "?", readable))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -19,6 +20,18 @@ def local_time(value: str | datetime | None) -> str:
         return "-"
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def amount(payable: str | None, currency: str | None) -> str | None:
+    """``8550.00 EUR``: an invoice's amount with two decimals whatever the document wrote
+    (``8550``, ``6125.0``), then its currency; ``None`` when the amount is not known."""
+    if not payable:
+        return None
+    try:
+        value = f"{Decimal(payable):.2f}"
+    except InvalidOperation:  # kept as the document wrote it rather than lost
+        value = payable
+    return f"{value} {currency or ''}".rstrip()
 
 
 def supplier_label(name: str | None, orgnr: str | None) -> str | None:

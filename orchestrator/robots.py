@@ -33,6 +33,16 @@ STOP_FILE = "stop-requested"
 _JOBS = sa.table("apscheduler_jobs", sa.column("id"), sa.column("next_run_time"))
 
 
+class ControlRefused(ValueError):
+    """A staff action that cannot be applied: ``reason`` is ``robot`` (no such robot),
+    ``action`` (no such action), ``user`` (nobody named) or ``stopped`` (a run asked of a
+    stopped robot), for callers that word it themselves (the control room, in bokmål)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class RobotState:
     """One robot as staff see it. ``state``: ``running``, ``idle``, ``paused`` or ``stopped``."""
@@ -92,16 +102,22 @@ def daemon_status(settings: Settings) -> DaemonStatus:
 def control_robot(settings: Settings, name: str, action: str, *, user: str) -> RobotState:
     """Apply a person's ``action`` (start, stop, pause, resume, run) to robot ``name``."""
     if name not in ROBOT_NAMES:
-        raise ValueError(f"unknown robot {name!r}; the robots are {', '.join(ROBOT_NAMES)}")
+        raise ControlRefused(
+            f"unknown robot {name!r}; the robots are {', '.join(ROBOT_NAMES)}", "robot"
+        )
     if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}; the actions are {', '.join(ACTIONS)}")
+        raise ControlRefused(
+            f"unknown action {action!r}; the actions are {', '.join(ACTIONS)}", "action"
+        )
     if not user or not user.strip():
-        raise ValueError("say who does this: a user name is required")
+        raise ControlRefused("say who does this: a user name is required", "user")
     with transaction(settings.database_url) as session:
         control = _control(session, name)
         before = {"paused": control.paused, "stop_requested": control.stop_requested}
         if action == "run" and control.stop_requested:
-            raise ValueError(f"robot {name} is stopped; start it before asking for a run")
+            raise ControlRefused(
+                f"robot {name} is stopped; start it before asking for a run", "stopped"
+            )
         now = utcnow()
         if action in ("start", "stop"):
             control.stop_requested = action == "stop"

@@ -73,6 +73,9 @@ def _with_invoice(row: dict[str, Any], invoice: Invoice | None) -> dict[str, Any
         "supplier": supplier_label(invoice.supplier_name, invoice.supplier_orgnr)
         if invoice
         else None,
+        "payable": invoice.payable if invoice else None,
+        "currency": invoice.currency if invoice else None,
+        "due_date": (invoice.key_fields or {}).get("due_date") if invoice else None,
     }
 
 

@@ -10,7 +10,7 @@ import click
 
 from orchestrator import services, users
 from orchestrator.commands import ready_settings
-from orchestrator.listing import local_time, table
+from orchestrator.listing import amount, local_time, table
 from orchestrator.spreadsheet import safe_row
 
 CSV_COLUMNS = (
@@ -65,12 +65,14 @@ def list_(open_only: bool, fmt: str | None) -> None:
                         row["invoice_number"],
                         row["supplier"],
                         row["file"],
+                        amount(row["payable"], row["currency"]),
+                        row["due_date"],
                         local_time(row["created_at"]),
                         row["message_nb"],
                     )
                     for row in rows
                 ],
-                (None, None, None, None, None, 20, 30, 40, None, None),
+                (None, None, None, None, None, 20, 30, 40, None, None, None, None),
             )
         )
 
@@ -84,6 +86,8 @@ EXCEPTION_COLUMNS = (
     "INVOICE NO",
     "SUPPLIER",
     "FILE",
+    "AMOUNT",
+    "DUE",
     "CREATED",
     "MESSAGE",
 )

@@ -8,7 +8,7 @@ import click
 
 from orchestrator import approvals, pdf_review, services
 from orchestrator.commands import ready_settings
-from orchestrator.listing import local_time, supplier_label, table
+from orchestrator.listing import amount, local_time, supplier_label, table
 
 
 @click.group()
@@ -38,7 +38,7 @@ def list_(as_json: bool) -> None:
                     row["invoice_number"],
                     supplier_label(row["supplier_name"], row["supplier_orgnr"]),
                     row["file"],
-                    f"{row['payable']} {row['currency'] or ''}" if row["payable"] else None,
+                    amount(row["payable"], row["currency"]),
                     row["due_date"],
                     row["voucher_id"],
                     row["approver"],

@@ -15,12 +15,13 @@ def serve(host: str, port: int) -> None:
     import uvicorn  # the web stack loads only for this command
 
     from orchestrator import users
+    from orchestrator.commands.users import first_admin_text
     from orchestrator.web.app import create_app
 
     settings = ready_settings()
     password = users.bootstrap_admin(settings)
     if password is not None:
-        click.echo(f"first admin created: admin / {password}  (shown once; keep it safe)")
+        click.echo(first_admin_text(password))
     click.echo(f"Control room: http://{host}:{port}/login  (Ctrl-C stops)")
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level="warning", server_header=False

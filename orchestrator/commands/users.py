@@ -78,20 +78,23 @@ def bootstrap() -> None:
     if password is None:
         click.echo("users exist already; nothing done")
         return
-    click.echo(f"first admin created: admin / {password}  (shown once; keep it safe)")
+    click.echo(first_admin_text(password))
 
 
 @users.command()
 def demo() -> None:
     """Create the demo's users and print their logins once (nothing when users exist)."""
-    print_demo_logins(user_store.demo_logins(ready_settings()))
+    click.echo(demo_logins_text(user_store.demo_logins(ready_settings())))
 
 
-def print_demo_logins(logins: list[tuple[str, str, str]]) -> None:
+def first_admin_text(password: str) -> str:
+    """The first admin's login (shown once, at creation)."""
+    return f"first admin created: admin / {password}  (shown once; keep it safe)"
+
+
+def demo_logins_text(logins: list[tuple[str, str, str]]) -> str:
     """The demo logins as a small table (shown once, at creation)."""
     if not logins:
-        click.echo("users exist already; their passwords were shown when they were created")
-        return
-    click.echo("Control-room logins (shown once):")
-    for name, role, password in logins:
-        click.echo(f"  {name:<10} {role:<9} {password}")
+        return "users exist already; their passwords were shown when they were created"
+    rows = [f"  {name:<10} {role:<9} {password}" for name, role, password in logins]
+    return "\n".join(["Control-room logins (shown once):", *rows])

@@ -146,6 +146,7 @@ EN: dict[str, str] = {
     "Alder": "Age",
     "dager": "days",
     "Melding": "Message",
+    "Teknisk detalj": "Technical detail",
     "Tildelt": "Assigned to",
     "Ta valgte": "Take selected",
     "Mine": "Mine",
@@ -238,6 +239,13 @@ EN: dict[str, str] = {
     ),
     "Attestasjon og anvisning må gjøres av to forskjellige personer.": (
         "Attestation and authorisation must be done by two different persons."
+    ),
+    # robot controls refused (routes/robots.py)
+    "Det finnes ingen robot med dette navnet.": "There is no robot of that name.",
+    "Robotene har ingen slik handling.": "The robots have no such action.",
+    "Roboten er stoppet": "The robot is stopped",
+    "Roboten er stoppet. Start den før du ber om en kjøring.": (
+        "The robot is stopped. Start it before asking for a run."
     ),
 }
 

@@ -10,7 +10,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The file is not a PDF",
     ),
     "PDF-BROKEN": (
-        "PDF-filen er skadet og kan ikke leses: {reason}",
+        # The reader's own (English) words stay out of bokmål: they are in the English text
+        # and the exception's detail.
+        "PDF-filen er skadet og kan ikke leses (teknisk årsak i detaljene)",
         "The PDF file is damaged and cannot be read: {reason}",
     ),
     "PDF-ENCRYPTED": (

@@ -20,6 +20,7 @@ from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.commands.invoices import invoices as invoices_cli
 from orchestrator.config import Settings
 from orchestrator.db import transaction
+from orchestrator.listing import amount
 from tasks.errors import BusinessException
 from tasks.receipt.classify import classify
 from tests.erp_fixture import KOMMUNERPA
@@ -58,6 +59,7 @@ def test_lists_have_headers_and_the_columns_a_person_needs(cli_env: Settings) ->
 
     logged = CliRunner().invoke(exceptions_cli, ["list", "--open"]).output.splitlines()
     assert logged[0].split()[:5] == ["ID", "STATE", "TYPE", "CODE", "STEP"]
+    assert {"AMOUNT", "DUE"} <= set(logged[0].split())  # which to take first
     assert "923609016" in logged[1] and " 7 " in logged[1]  # supplier and invoice number
     assert (
         json.loads(CliRunner().invoke(exceptions_cli, ["list", "--json"]).output)[0][
@@ -109,3 +111,12 @@ def test_not_xml_in_bokmal_carries_no_parser_english(settings: Settings) -> None
     )
     assert "line 1" not in message_nb + message_en
     assert "line 1" in detail  # the parser's words are kept for whoever debugs it
+
+
+def test_amounts_read_alike_whatever_the_document_wrote() -> None:
+    assert [amount(value, "EUR") for value in ("8550", "6125.0", "-1656.25")] == [
+        "8550.00 EUR",
+        "6125.00 EUR",
+        "-1656.25 EUR",
+    ]
+    assert amount(None, "NOK") is None and amount("12,5", None) == "12,5"

@@ -1,9 +1,11 @@
 """The control room in a real browser (Debian's Chromium driven by Playwright) against
 ``kommunerpa serve`` in a subprocess, on a home the real robots filled through the ERP stub.
 
-- an operator resolves an exception with a reason and finds it in the audit trail;
-- the auditor filters the exception log, downloads CSV and xlsx, has no action buttons, and a
-  forged POST is refused;
+- an operator stops and starts a robot with the dashboard's buttons and sees its state change
+  (also after a reload), resolves an exception with a reason, and finds both, with their name,
+  in the audit trail;
+- the auditor filters the exception log, downloads CSV and xlsx, has no action buttons, and
+  forged POSTs (robot and exception) are refused;
 - the approval flow: the named approver attests, a second person authorises, the posting
   robot posts; the same person twice, and a person without authority, are refused.
 
@@ -167,15 +169,39 @@ def row_of(page, code: str):  # type: ignore[no-untyped-def]
     return page.locator("#exception-queue tbody tr", has_text=code).first
 
 
-def test_operator_resolves_an_exception_and_finds_it_in_the_audit_trail(
+def robot_state(page, name: str) -> str:  # type: ignore[no-untyped-def]
+    """The state the dashboard shows for robot ``name``."""
+    return page.locator(f"td.robot-state[data-robot={name}]").inner_text()
+
+
+def press_robot_button(page, name: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    """Click the dashboard's ``action`` button of robot ``name``; back on the dashboard."""
+    with page.expect_navigation():
+        page.locator(f"form[action='/roboter/{name}/{action}'] button").click()
+
+
+def test_operator_stops_and_starts_a_robot_resolves_an_exception_and_finds_both_audited(
     browser, control_room: ControlRoom
 ) -> None:  # type: ignore[no-untyped-def]
     page = log_in(browser, control_room, "ola")
     assert page.locator("#robot-controls").is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    assert robot_state(page, "matching") == "venter"
+    press_robot_button(page, "matching", "stop")
+    assert robot_state(page, "matching") == "stoppet"
+    page.reload()
+    assert robot_state(page, "matching") == "stoppet"
+    assert robot_state(page, "control") == "venter"  # only the one robot
+    press_robot_button(page, "matching", "start")
+    assert robot_state(page, "matching") == "venter"
+    page.reload()
+    assert robot_state(page, "matching") == "venter"
     page.click("nav >> text=Avvik")
     page.screenshot(path=str(SCREENSHOTS / "exception-queue.png"), full_page=True)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name in ("dashboard.png", "exception-queue.png"):  # what the README shows is these
+        assert f"(docs/screenshots/{name})" in readme, name
     row = row_of(page, "BANK-ACCOUNT-MISMATCH")
     exception_id = row.locator("td").nth(1).inner_text()
     row.locator("input[name=ids]").check()
@@ -187,6 +213,9 @@ def test_operator_resolves_an_exception_and_finds_it_in_the_audit_trail(
     entry = page.locator("#audit-trail tbody tr", has_text="exception.override").first
     text = entry.inner_text()
     assert "user:ola" in text and "Nytt kontonummer bekreftet" in text
+    for action in ("robot.stop", "robot.start"):
+        entry = page.locator("#audit-trail tbody tr", has_text=action).first
+        assert "user:ola" in entry.inner_text() and "matching" in entry.inner_text(), action
     assert page.locator("#verdict").inner_text().startswith("Sporet er intakt")
     page.context.close()
 
@@ -219,6 +248,10 @@ def test_auditor_filters_exports_and_changes_nothing(browser, control_room: Cont
     assert forged_post(page, "/avvik/behandle?ids=1&action=reject").status == 403
     assert page.request.post("/avvik/behandle", form={"ids": "1", "action": "reject"}).status == 403
     assert len(services.list_exceptions(control_room.settings, open_only=True)) == open_before
+    assert forged_post(page, "/roboter/receipt/stop").status == 403
+    page.goto("/")
+    assert robot_state(page, "receipt") == "venter"  # the robots' states, but no buttons
+    assert page.locator("form[action^='/roboter/'], button:has-text('Stopp')").count() == 0
     page.context.close()
 
 

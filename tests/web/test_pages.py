@@ -311,6 +311,11 @@ def test_operator_pauses_and_resumes_a_robot_from_the_dashboard(
     ola.post("/roboter/receipt/resume", data={"csrf": csrf_of(ola)})
     receipt = next(r for r in robots.robot_states(web_settings) if r.name == "receipt")
     assert not receipt.paused
-    # An unknown robot is refused with its reason; the auditor sees no buttons at all.
-    assert ola.post("/roboter/nope/pause", data={"csrf": csrf_of(ola)}).status_code == 400
+    # Refusals in the page's words (the service's are English); the auditor sees no buttons.
+    unknown = ola.post("/roboter/nope/pause", data={"csrf": csrf_of(ola)})
+    assert unknown.status_code == 404 and "ingen robot med dette navnet" in unknown.text
+    ola.post("/roboter/receipt/stop", data={"csrf": csrf_of(ola)})
+    stopped = ola.post("/roboter/receipt/run", data={"csrf": csrf_of(ola)})
+    assert stopped.status_code == 409 and "Start den før du ber om en kjøring" in stopped.text
+    assert "stopped" not in stopped.text.split("<main")[1]
     assert "/roboter/" not in client_for("revisor").get("/").text

@@ -9,6 +9,7 @@ from orchestrator.export import csv_bytes
 from orchestrator.web import app as web_app
 from orchestrator.web.charts import axis_top, grouped_bars, horizontal_bars
 from orchestrator.web.i18n import EN
+from orchestrator.web.routes import robots
 from orchestrator.web.routes.approvals import REFUSALS
 
 TEMPLATES = Path(web_app.__file__).with_name("templates")
@@ -37,6 +38,7 @@ def test_every_text_of_the_pages_has_its_english() -> None:
     for template in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r'\bt\("([^"]+)"\)', template.read_text(encoding="utf-8")))
     used |= set(REFUSALS.values())
+    used |= {text for title, text, _status in robots.REFUSALS.values() for text in (title, text)}
     used |= {text for pair in web_app.ERROR_TITLES.values() for text in pair}
     used |= {"Noe gikk galt", "Feilen er logget. Prøv igjen, eller kontakt driftsansvarlig."}
     missing = sorted(text for text in used if text not in EN)
