@@ -19,7 +19,10 @@ any dropped file.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -33,6 +36,8 @@ from orchestrator.runner import runner_name
 UNAVAILABLE, NO_INVOICE = "MAILBOX-UNAVAILABLE", "MAIL-NO-INVOICE"
 #: The ``stored_files.kind`` of an archived mail: the record that it was taken.
 MAIL_KIND = "mail"
+#: Held while a process fetches the mailbox (in the home folder all runners share).
+LOCK_FILE = ".mailbox.lock"
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +74,32 @@ def mailbox_settings(settings: Settings) -> ImapSettings | None:
 
 def fetch_mailbox(settings: Settings) -> list[FetchedMail]:
     """Take the mailbox's unseen mails into the archive and the inbox; returns the mails
-    taken now (none when no mailbox is configured or it cannot be read)."""
+    taken now (none when no mailbox is configured, it cannot be read, or another runner
+    of this home is fetching it right now)."""
+    if not settings.imap_host:
+        return []
+    with _only_fetcher(settings.home) as alone:
+        return _fetch(settings) if alone else []
+
+
+@contextlib.contextmanager
+def _only_fetcher(home: Path) -> Iterator[bool]:
+    """Whether this process may fetch now: one fetch per home at a time, so two runners
+    never both deliver a mail the other has not recorded yet (a lock file in the home)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / LOCK_FILE, "a+b") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _fetch(settings: Settings) -> list[FetchedMail]:
     actor = f"runner:{runner_name()}"
     try:
         imap = mailbox_settings(settings)

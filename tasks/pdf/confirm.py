@@ -191,6 +191,8 @@ def edit_lines(
             known = ", ".join(LINE_FIELDS)
             raise FieldError(label, f"unknown line field {name!r} (one of {known}, {DELETE})")
         text = value.strip()
+        if text == (rows[number - 1].get(name) or ""):
+            continue  # as it stands (the control room's form sends every value)
         try:
             rows[number - 1][name] = _LINE_NORMALISE[name](text) if text else None
         except ValueError as exc:

@@ -4,6 +4,7 @@ across restarts, a mail without an invoice an exception, a dead mailbox one exce
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from orchestrator import schedules
 from orchestrator.config import Settings, load_settings
 from orchestrator.daemon import settings_args
 from orchestrator.db import transaction
-from orchestrator.mail_intake import fetch_mailbox
+from orchestrator.mail_intake import LOCK_FILE, fetch_mailbox
 from orchestrator.models import ExceptionEntry, StoredFile, WorkItem
 from orchestrator.robot_work import work_robot
 from tasks.pdf.samples import CLASSIC, classic
@@ -173,3 +174,17 @@ def test_a_mailbox_without_login_is_an_exception(tmp_path: Path, login: dict) ->
     assert fetch_mailbox(settings) == []
     [entry] = _rows(settings, ExceptionEntry)
     assert entry.code == "MAILBOX-UNAVAILABLE" and "KOMMUNERPA_IMAP_USER" in entry.message_en
+
+
+def test_one_runner_fetches_at_a_time(tmp_path: Path) -> None:
+    # Nothing listens on the port: a fetch would open MAILBOX-UNAVAILABLE.
+    settings = make_settings(
+        tmp_path / "home", imap_host="127.0.0.1", imap_port=free_port(), imap_user=USER,
+        imap_password=PASSWORD,
+    )  # fmt: skip
+    with open(settings.home / LOCK_FILE, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another runner is fetching
+        assert fetch_mailbox(settings) == []
+        assert _rows(settings, ExceptionEntry) == []
+    fetch_mailbox(settings)
+    assert [e.code for e in _rows(settings, ExceptionEntry)] == ["MAILBOX-UNAVAILABLE"]
