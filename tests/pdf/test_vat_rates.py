@@ -18,11 +18,13 @@ from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import AuditEntry, Invoice
 from orchestrator.services import ResolveError
+from tasks.matching.decide import Decision
 from tasks.pdf.confirm import FieldError, edit_lines
 from tasks.pdf.extract import extract_pdf
 from tasks.pdf.samples import CLASSIC, TABLE_HEAVY, SampleLine, classic, table_heavy
 from tasks.pdf.to_invoice import to_invoice
 from tasks.pdf.vat import rates_for
+from tasks.posting.voucher import build_voucher
 from tasks.receipt.pdf_review import review_exception
 from tests.conftest import make_settings
 from tests.pdf.records import pdf_invoice_in_review
@@ -134,6 +136,15 @@ def test_confirming_refuses_one_rate_for_two_and_takes_the_lines_rates(
     invoice = to_invoice(held["confirmed"], held["confirmed_lines"])
     assert [line.vat_percent for line in invoice.lines] == [D(15), D(25), D(25)]
     assert invoice.totals.tax_amount == D("650.00")
+    # Posted as it is: each voucher line at its rate, the lines' VAT the invoice's VAT.
+    voucher = build_voucher(
+        invoice, Decision("approval"), tenant="940123453", supplier=MIXED.supplier_orgnr,
+        idempotency_key="k", source_invoice_id=str(invoice_id),
+    )  # fmt: skip
+    assert [(line.vat_percent, line.vat_amount) for line in voucher.lines] == [
+        (D(15), D("150.00")), (D(25), D("250.00")), (D(25), D("250.00"))
+    ]  # fmt: skip
+    assert voucher.vat_amount == sum(line.vat_amount for line in voucher.lines)
 
 
 def test_lines_that_do_not_add_up_are_refused_until_corrected(tmp_path: Path) -> None:
