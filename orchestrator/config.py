@@ -32,6 +32,16 @@ class Settings:
     stop_grace_seconds: int = 5
     # How long the active scheduler daemon's lease lasts without a heartbeat (see leadership).
     scheduler_lease_seconds: float = 30.0
+    # The IMAP mailbox whose invoice attachments join the inbox (orchestrator.mail_intake);
+    # no host: no mailbox. The password is given directly or in a file (a secret's mount).
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_user: str | None = None
+    imap_password: str | None = field(default=None, repr=False)  # never printed
+    imap_password_file: Path | None = None
+    imap_folder: str = "INBOX"
+    imap_processed_folder: str | None = None
+    imap_ca_file: Path | None = None
 
     @property
     def inbox(self) -> Path:
@@ -85,4 +95,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
         scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
+        imap_host=env.get("KOMMUNERPA_IMAP_HOST") or None,
+        imap_port=int(env.get("KOMMUNERPA_IMAP_PORT") or 993),
+        imap_user=env.get("KOMMUNERPA_IMAP_USER") or None,
+        imap_password=env.get("KOMMUNERPA_IMAP_PASSWORD") or None,
+        imap_password_file=_path(env.get("KOMMUNERPA_IMAP_PASSWORD_FILE")),
+        imap_folder=env.get("KOMMUNERPA_IMAP_FOLDER") or "INBOX",
+        imap_processed_folder=env.get("KOMMUNERPA_IMAP_PROCESSED_FOLDER") or None,
+        imap_ca_file=_path(env.get("KOMMUNERPA_IMAP_CA_FILE")),
     )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None

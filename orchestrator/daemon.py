@@ -91,6 +91,15 @@ def settings_args(settings: Settings) -> dict[str, str]:
         "KOMMUNERPA_RETRY_BACKOFF": str(settings.retry_backoff_seconds),
         "KOMMUNERPA_LEASE_SECONDS": str(settings.lease_seconds),
         "KOMMUNERPA_POLL_SECONDS": str(settings.poll_seconds),
+        # The mailbox, but never its password: the job store keeps these in the database.
+        # The password comes from the daemon's environment or its file.
+        "KOMMUNERPA_IMAP_HOST": settings.imap_host or "",
+        "KOMMUNERPA_IMAP_PORT": str(settings.imap_port),
+        "KOMMUNERPA_IMAP_USER": settings.imap_user or "",
+        "KOMMUNERPA_IMAP_PASSWORD_FILE": str(settings.imap_password_file or ""),
+        "KOMMUNERPA_IMAP_FOLDER": settings.imap_folder,
+        "KOMMUNERPA_IMAP_PROCESSED_FOLDER": settings.imap_processed_folder or "",
+        "KOMMUNERPA_IMAP_CA_FILE": str(settings.imap_ca_file or ""),
     }
 
 

@@ -1,5 +1,6 @@
 """Turn what arrived in the inbox into receipt work items, or say why it cannot be one.
 
+The configured IMAP mailbox is fetched into the inbox first (``orchestrator.mail_intake``).
 A regular file with content becomes a receipt work item. An empty file, a symbolic link, a
 folder or a special file is claimed too (so it is not seen again) and becomes an exception
 entry at once, naming what it is: nothing in the inbox is silently ignored, and nothing
@@ -22,6 +23,7 @@ from connectors.inbox.folder import (
 from orchestrator import exceptions, invoices, queue
 from orchestrator.config import Settings
 from orchestrator.db import transaction
+from orchestrator.mail_intake import fetch_mailbox
 from orchestrator.runner import runner_name
 from tasks.ehf.safexml import PROBLEMS
 from tasks.receipt import archive
@@ -38,8 +40,10 @@ _NOT_A_FILE = {
 
 
 def feed_inbox(settings: Settings) -> int:
-    """Claim everything ready in the inbox; queue each file for receipt. Returns how many
+    """Fetch the mailbox's attachments into the inbox (when a mailbox is configured), then
+    claim everything ready in the inbox; queue each file for receipt. Returns how many
     entries were claimed (files queued and entries recorded as exceptions)."""
+    fetch_mailbox(settings)
     count = 0
     actor = f"runner:{runner_name()}"
     for entry in ready_entries(settings.inbox):

@@ -32,7 +32,10 @@ def _confirmed_pdf(record: robot_api.InvoiceRecord) -> Invoice:
     held = record.pdf_fields or {}
     if not held.get("confirmed"):
         raise LookupError(f"PDF invoice {record.id} has not been confirmed by a person yet")
-    return to_invoice(held["confirmed"], (held.get("extraction") or {}).get("lines") or ())
+    lines = held.get("confirmed_lines")
+    if lines is None:  # confirmed before lines could be corrected: the lines read
+        lines = (held.get("extraction") or {}).get("lines") or ()
+    return to_invoice(held["confirmed"], lines)
 
 
 def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:

@@ -8,9 +8,10 @@ to a server nobody checked.
 
 Order of work, so that a crash loses nothing: the unseen mails are fetched with the mailbox
 opened read-only (fetching does not mark them), each mail is archived by its SHA-256 and its
-attachments written into the inbox (under a temporary name, then renamed), and only then is
-the mail marked seen or moved. A crash in between delivers the mail's attachments again on
-the next run; the receipt step recognises them by their hash.
+attachments written into the inbox (under a temporary name, then renamed), the caller records
+it (``record``), and only then is the mail marked seen or moved. A mail the caller already
+recorded (``known``: a crash came after the record, before the mark) is only marked, so its
+attachments are delivered once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import ssl
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -39,6 +41,8 @@ KEPT_SUFFIXES = {".pdf": ".pdf", ".xml": ".xml"}
 KEPT_TYPES = {"application/pdf": ".pdf", "application/xml": ".xml", "text/xml": ".xml"}
 #: Longest attachment name kept (before the mail's hash prefix).
 MAX_NAME = 80
+#: Longest header value (subject, sender) passed on for a person to find a mail by.
+MAX_HEADER = 300
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # Norwegian letters that Unicode does not decompose into a base letter.
 _NORWEGIAN = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
@@ -68,16 +72,33 @@ class ImapSettings:
 
 @dataclass(frozen=True)
 class FetchedMail:
-    """One mail taken from the mailbox: where it is archived and what it delivered."""
+    """One mail taken from the mailbox: where it is archived and what it delivered.
+
+    ``skipped`` names the attachments that were not invoices (file name or content type);
+    ``subject``, ``sender`` and ``date`` let a person find a mail that delivered nothing."""
 
     uid: str
     sha256: str
     attachments: tuple[Path, ...]
+    archived: Path
+    subject: str | None = None
+    sender: str | None = None
+    date: str | None = None
+    skipped: tuple[str, ...] = ()
 
 
-def fetch_new_mail(settings: ImapSettings, inbox: Path, archive_dir: Path) -> list[FetchedMail]:
+def fetch_new_mail(
+    settings: ImapSettings,
+    inbox: Path,
+    archive_dir: Path,
+    *,
+    known: Callable[[str], bool] = lambda sha256: False,
+    record: Callable[[FetchedMail], None] = lambda mail: None,
+) -> list[FetchedMail]:
     """Take every unseen mail of the mailbox: archive it, deliver its PDF and XML
-    attachments into ``inbox``, then mark it seen (or move it to the processed folder)."""
+    attachments into ``inbox``, ``record`` it, then mark it seen (or move it to the processed
+    folder). A mail whose SHA-256 is ``known`` was taken before: it is only marked. Returns
+    the mails taken now."""
     from RPA.Email.ImapSmtp import ImapSmtp  # rpaframework loads slowly; only when used
 
     inbox.mkdir(parents=True, exist_ok=True)
@@ -92,7 +113,10 @@ def fetch_new_mail(settings: ImapSettings, inbox: Path, archive_dir: Path) -> li
             mail.save_messages("UNSEEN", target_folder=staging)
             mail.select_folder(settings.mailbox, readonly=False)
             for eml in sorted(Path(staging).glob("*.eml"), key=lambda p: int(p.stem)):
-                fetched.append(_take(eml, inbox, archive_dir))
+                if not known(archive.sha256_of(eml.read_bytes())):
+                    taken = _take(eml, inbox, archive_dir)
+                    record(taken)  # raises: the mail stays unseen and comes again
+                    fetched.append(taken)
                 _mark_processed(mail, eml.stem, settings)
         return fetched
     finally:
@@ -132,7 +156,25 @@ def _take(eml: Path, inbox: Path, archive_dir: Path) -> FetchedMail:
     delivered = []
     for number, (name, data) in enumerate(invoice_attachments(message), start=1):
         delivered.append(_deliver(inbox, f"{stored.sha256[:12]}-{number}-{name}", data))
-    return FetchedMail(eml.stem, stored.sha256, tuple(delivered))
+    return FetchedMail(
+        eml.stem,
+        stored.sha256,
+        tuple(delivered),
+        archived=stored.path,
+        subject=_header(message, "Subject"),
+        sender=_header(message, "From"),
+        date=_header(message, "Date"),
+        skipped=tuple(other_attachments(message)),
+    )
+
+
+def _header(message: Message, name: str) -> str | None:
+    # A malformed header must not stop the mail from being taken.
+    try:
+        value = message.get(name)
+    except (ValueError, IndexError):
+        return None
+    return " ".join(str(value).split())[:MAX_HEADER] if value else None
 
 
 def invoice_attachments(message: Message) -> list[tuple[str, bytes]]:
@@ -147,6 +189,17 @@ def invoice_attachments(message: Message) -> list[tuple[str, bytes]]:
             continue
         found.append((safe_name(part.get_filename() or f"vedlegg-{number}", suffix), data))
     return found
+
+
+def other_attachments(message: Message) -> list[str]:
+    """The attachments of ``message`` that are not invoices, by file name (else content type)."""
+    return [
+        part.get_filename() or part.get_content_type()
+        for part in message.walk()
+        if not part.is_multipart()
+        and part.get_content_disposition() == "attachment"
+        and _kept_suffix(part) is None
+    ]
 
 
 def _kept_suffix(part: Message) -> str | None:

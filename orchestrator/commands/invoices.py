@@ -119,19 +119,36 @@ def reject(invoice_id: int, user: str, comment: str) -> None:
     metavar="NAME=VALUE",
     help="Correct a field read from the PDF (repeatable; an empty VALUE clears it).",
 )
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    metavar="N:NAME=VALUE",
+    help="Correct line N (description, quantity, unit_price, amount, vat_percent); "
+    "N one past the last adds a line; N:delete removes one (repeatable).",
+)
 @click.option("--user", required=True, help="Who checked the fields against the PDF.")
-def confirm(invoice_id: int, fields: tuple[str, ...], user: str) -> None:
-    """Confirm the fields of a PDF invoice in PDF-REVIEW; it goes on to control.
+def confirm(invoice_id: int, fields: tuple[str, ...], lines: tuple[str, ...], user: str) -> None:
+    """Confirm the fields and lines of a PDF invoice in PDF-REVIEW; it goes on to control.
 
     Required: supplier_orgnr, invoice_number, issue_date, payable_amount, currency and
-    buyer_orgnr (taken from the ERP when it has one tenant)."""
+    buyer_orgnr (taken from the ERP when it has one tenant). The lines must add up to the
+    amount without VAT, and their VAT rates must explain the VAT amount: an invoice with
+    several rates needs each line's vat_percent (read from its table, or given here)."""
     try:
         changes = pdf_review.parse_assignments(list(fields))
-        done = pdf_review.confirm_invoice(ready_settings(), invoice_id, changes=changes, user=user)
+        line_changes = pdf_review.parse_line_assignments(list(lines))
+        done = pdf_review.confirm_invoice(
+            ready_settings(), invoice_id, changes=changes, user=user, line_changes=line_changes
+        )
     except services.ResolveError as exc:
         raise click.ClickException(str(exc)) from exc
     for name, change in done["changed"].items():
         click.echo(f"  {name}: {change['from'] or '-'} -> {change['to'] or '-'}")
+    if done["lines_changed"]:
+        for number, line in enumerate(done["lines"], start=1):
+            shown = ", ".join(f"{name}={line.get(name) or '-'}" for name in pdf_review.LINE_FIELDS)
+            click.echo(f"  line {number}: {shown}")
     click.echo(
         f"invoice {invoice_id} confirmed by {user}; control work item {done['work_item_id']}"
     )

@@ -23,6 +23,9 @@ EN: dict[str, str] = {
     ),
     "Bekreft": "Confirm",
     "Kan ikke bekrefte": "Cannot confirm",
+    "Tøm en linje for å fjerne den; fyll ut den tomme linjen for å legge til en.": (
+        "Empty a line to remove it; fill in the empty line to add one."
+    ),
     "Oversikt": "Dashboard",
     "Fakturaer": "Invoices",
     "Avvik": "Exceptions",

@@ -2,18 +2,23 @@
 
 Values are the JSON-safe strings the invoice record keeps: organisation numbers, accounts
 and KIDs digits only (checked), dates ISO, amounts decimal strings, currency ISO 4217.
+Lines are corrected one value at a time (``edit_lines``), and the whole is checked before it
+is confirmed (``totals_problem``): the lines must add up to the amount without VAT, and
+their VAT rates must explain the VAT amount.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tasks.pdf.checks import account_from_iban, valid_account, valid_kid, valid_orgnr
 from tasks.pdf.model import FIELD_NAMES
+from tasks.pdf.to_invoice import line_amounts
+from tasks.pdf.vat import NORWEGIAN_RATES, rates_for
 
 #: Fields a person confirms: the extracted ones and what a PDF rarely says (the buyer).
 CONFIRMABLE: tuple[str, ...] = (*FIELD_NAMES, "buyer_orgnr", "buyer_reference", "supplier_name")
@@ -27,6 +32,11 @@ REQUIRED: tuple[str, ...] = (
     "buyer_orgnr",
 )
 MAX_TEXT = 200
+#: What a person may set on a line, and the word that removes one (``--line N:delete``).
+LINE_FIELDS: tuple[str, ...] = ("description", "quantity", "unit_price", "amount", "vat_percent")
+DELETE = "delete"
+#: The lines may differ from the amount without VAT by this much (øre rounding).
+_LINES_TOLERANCE = Decimal("0.01")
 
 
 class FieldError(ValueError):
@@ -80,6 +90,25 @@ def _amount(text: str) -> str:
     return str(value)
 
 
+def _number(text: str) -> str:
+    compact = re.sub(r"[\s\u00a0]", "", text).replace(",", ".")
+    try:
+        value = Decimal(compact)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise ValueError("not a number")
+    return str(value)
+
+
+def _rate(text: str) -> str:
+    value = Decimal(_number(text.rstrip("% ")))
+    if value not in NORWEGIAN_RATES:
+        rates = ", ".join(f"{rate.normalize():f}" for rate in NORWEGIAN_RATES)
+        raise ValueError(f"not a Norwegian VAT rate ({rates})")
+    return f"{value.normalize():f}"
+
+
 def _currency(text: str) -> str:
     code = text.upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
@@ -129,3 +158,69 @@ def extracted_values(extraction: Mapping[str, Any]) -> dict[str, str | None]:
 def missing(fields: Mapping[str, Any]) -> list[str]:
     """The required fields without a value."""
     return [name for name in REQUIRED if not fields.get(name)]
+
+
+_LINE_NORMALISE: dict[str, Callable[[str], str]] = {
+    "description": _text,
+    "quantity": _number,
+    "unit_price": _number,
+    "amount": _amount,
+    "vat_percent": _rate,
+}
+
+
+def edit_lines(
+    lines: Sequence[Mapping[str, Any]], changes: Sequence[tuple[int, str, str]]
+) -> list[dict[str, Any]]:
+    """``lines`` with ``changes`` made: (line number from 1, field or ``delete``, value).
+
+    Number ``len(lines) + 1`` adds a line. A line left with neither description nor amount
+    is dropped (an emptied row of the control room's form). Raises :class:`FieldError`."""
+    rows = [{name: line.get(name) for name in LINE_FIELDS} for line in lines]
+    deleted: set[int] = set()
+    for number, name, value in sorted(changes, key=lambda change: change[0]):
+        label = f"line {number}"
+        if number < 1 or number > len(rows) + 1:
+            raise FieldError(label, f"lines are numbered 1 to {len(rows) + 1} (a new one)")
+        if number == len(rows) + 1:
+            rows.append(dict.fromkeys(LINE_FIELDS))
+        if name == DELETE:
+            deleted.add(number)
+            continue
+        if name not in _LINE_NORMALISE:
+            known = ", ".join(LINE_FIELDS)
+            raise FieldError(label, f"unknown line field {name!r} (one of {known}, {DELETE})")
+        text = value.strip()
+        if text == (rows[number - 1].get(name) or ""):
+            continue  # as it stands (the control room's form sends every value)
+        try:
+            rows[number - 1][name] = _LINE_NORMALISE[name](text) if text else None
+        except ValueError as exc:
+            raise FieldError(f"{label} {name}", f"{text!r} is {exc}") from exc
+    return [
+        row
+        for number, row in enumerate(rows, start=1)
+        if number not in deleted and (row.get("description") or row.get("amount"))
+    ]
+
+
+def totals_problem(fields: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why the fields and lines cannot be confirmed as they are (English), or None: a line
+    without an amount, lines that do not add up to the amount without VAT, VAT rates that do
+    not explain the VAT amount (several rates and no line says which)."""
+    payable = Decimal(str(fields["payable_amount"]))
+    vat = Decimal(str(fields["vat_amount"])) if fields.get("vat_amount") else None
+    net = payable - (vat or 0)
+    if without := [str(n) for n, line in enumerate(lines, start=1) if not line.get("amount")]:
+        return f"line {', '.join(without)}: no amount (--line N:amount=VALUE, or --line N:delete)"
+    if lines:
+        total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
+        if abs(total - net) > _LINES_TOLERANCE:
+            return (
+                f"the lines add up to {total}, the amount without VAT (amount payable minus "
+                f"VAT) is {net}: correct the lines (--line N:NAME=VALUE, --line N:delete) or "
+                "the amounts"
+            )
+    amounts = line_amounts(lines) if lines else [(net, None)]
+    problem = rates_for(vat, amounts).problem
+    return problem[1] if problem else None

@@ -3,13 +3,14 @@
 The header is recognised by its words (description, quantity, unit price, amount), in any
 of the three languages, whether the table is ruled or not. Cells are given to the column
 whose header they overlap most; a row with text but no amount continues the description of
-the line above; a totals row ("Sum", "Total", "Å betale", "Mva") or a wide gap ends the table.
+the line above; a VAT rate column ("Mva %") gives each line its rate; a totals row ("Sum",
+"Total", "Å betale", "Mva") or a wide gap ends the table.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tasks.pdf.layout import Layout, Row, Segment, Word
@@ -21,8 +22,10 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.IGNORECASE)
 
 
-# Order matters: "Mva-beløp" is a VAT column, "Enhetspris" a price, before "beløp"/"enhet".
+# Order matters: "Mva %" is the VAT rate and "Mva-beløp" another VAT column, "Enhetspris" a
+# price, before "beløp"/"enhet".
 _COLUMN_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("vat_percent", _words(r"(?:mva|vat|moms)[ -]?(?:%|sats|rate|prosent)|%\s*(?:mva|vat)")),
     ("other", _words(r"(?:mva|vat|moms)[\w %.-]*")),
     ("unit_price", _words(r"enhetspris|einingspris|(?:à|a)[- ]?pris|pris|unit\s+price|price")),
     ("quantity", _words(r"antall|antal|mengde|mengd|ant\.?|qty\.?|quantity|stk\.?")),
@@ -35,6 +38,8 @@ _COLUMN_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("other", _words(r"enhet|eining|unit|varenr|art\.?\s*nr\.?|artikkelnr\.?|item\s+no\.?|"
                      r"rabatt|discount|dato|date")),
 )  # fmt: skip
+#: A VAT rate in its column: "25", "25 %", "11,11".
+_RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)\s*%?$")
 _TOTALS = _words(
     r"sum|total|totalt|subtotal|å\s+betal[ae]|mva|vat|meirverdiavgift|merverdiavgift|"
     r"eks\.?|ekskl\.?|netto|grunnlag|amount\s+due"
@@ -122,9 +127,7 @@ def _read_table(
                 return
             last = lines[-1]
             description = f"{last.description} {cells['description']}"
-            lines[-1] = InvoiceLine(
-                description, last.quantity, last.unit_price, last.amount, last.page, last.confidence
-            )
+            lines[-1] = replace(last, description=description)
         elif not cells.get("description"):
             return  # an amount with nothing to say what it is: past the table
         else:
@@ -143,7 +146,15 @@ def _line(cells: dict[str, str], amount: Decimal, page: int) -> InvoiceLine:
         confidence = MULTIPLIES
     else:
         confidence = DISAGREES
-    return InvoiceLine(cells.get("description", ""), quantity, price, amount, page, confidence)
+    return InvoiceLine(
+        cells.get("description", ""), quantity, price, amount, page, confidence,
+        _rate(cells.get("vat_percent", "")),
+    )  # fmt: skip
+
+
+def _rate(text: str) -> Decimal | None:
+    found = _RATE.match(text.strip())
+    return Decimal(found.group(1).replace(",", ".")) if found else None
 
 
 def _cells(row: Row, columns: list[_Column]) -> dict[str, str]:

@@ -53,7 +53,7 @@ class FoundField:
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    """One row of the invoice's line table."""
+    """One row of the invoice's line table; ``vat_percent`` when the table has a VAT column."""
 
     description: str
     quantity: Decimal | None
@@ -61,6 +61,7 @@ class InvoiceLine:
     amount: Decimal
     page: int
     confidence: float
+    vat_percent: Decimal | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +69,7 @@ class InvoiceLine:
             "quantity": _plain(self.quantity),
             "unit_price": _plain(self.unit_price),
             "amount": _plain(self.amount),
+            "vat_percent": _plain(self.vat_percent),
             "page": self.page,
             "confidence": self.confidence,
         }

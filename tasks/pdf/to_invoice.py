@@ -2,9 +2,11 @@
 
 Control and matching work on :class:`tasks.ehf.model.Invoice`. A PDF invoice has no XML to
 parse, so the same frozen dataclass is built here from its fields (the extracted ones at
-receipt, the confirmed ones after a person checked them) and the line table extraction read:
-one line per table row, or one line for the whole net amount when there is no table. All
-lines carry the VAT rate the confirmed VAT amount implies (one rate for the invoice).
+receipt, the confirmed ones after a person checked them) and the lines (the table extraction
+read, or the lines a person confirmed): one line per row, or one line for the whole net
+amount when there is none. Each line has its own VAT rate when it was read or given
+(``vat_percent``); the others share the Norwegian rate the rest of the VAT amount implies
+(``tasks.pdf.vat``).
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tasks.ehf.model import Invoice, Line, Party, Totals
+from tasks.pdf.vat import rates_for
 
 #: An article number leading a line's description ("KR-100 Kopipapir A4"): letters, digits
 #: and dashes with at least one digit. Matching finds the order line by it.
 _ARTICLE = re.compile(r"^(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{1,29})\s+\S")
-_PERCENT = Decimal(1)
 #: UNCL 4461 credit transfer: a Norwegian bank account to pay to.
 CREDIT_TRANSFER = "30"
 
@@ -48,13 +50,6 @@ def _party(orgnr: str | None, name: str | None = None) -> Party:
     return Party(name, orgnr, orgnr, None, None, None, "NO" if orgnr else None)
 
 
-def vat_percent(net: Decimal | None, vat: Decimal | None) -> Decimal:
-    """The VAT rate (whole percent) that ``vat`` is of ``net``; 0 without both."""
-    if not net or vat is None:
-        return Decimal(0)
-    return (vat * 100 / net).quantize(_PERCENT)
-
-
 def article_number(description: str) -> str | None:
     """The article number the description starts with, or None."""
     found = _ARTICLE.match(description.strip())
@@ -80,23 +75,32 @@ def _line(number: int, row: Mapping[str, Any], percent: Decimal) -> Line:
     )
 
 
+def line_amounts(rows: Sequence[Mapping[str, Any]]) -> list[tuple[Decimal, Decimal | None]]:
+    """Each line's (amount, VAT rate or None), as ``tasks.pdf.vat.rates_for`` takes them."""
+    return [
+        (_decimal(row.get("amount")) or Decimal(0), _decimal(row.get("vat_percent")))
+        for row in rows
+    ]
+
+
 def to_invoice(fields: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = ()) -> Invoice:
     """The :class:`Invoice` for a PDF invoice.
 
     ``fields`` maps the field names of ``tasks.pdf.model.FIELD_NAMES`` (and ``buyer_orgnr``,
     ``buyer_reference``, ``supplier_name``) to JSON-safe values: dates ISO, amounts decimal
     strings. A missing or unreadable value becomes ``None``. ``lines`` are the table rows as
-    ``Extraction.as_dict()`` gives them (description, quantity, unit_price, amount).
+    ``Extraction.as_dict()`` gives them (description, quantity, unit_price, amount and, when
+    known, vat_percent).
     """
     payable = _decimal(fields.get("payable_amount"))
     vat = _decimal(fields.get("vat_amount"))
     net = payable - vat if payable is not None and vat is not None else payable
-    percent = vat_percent(net, vat)
     number = _text(fields.get("invoice_number"))
     rows = list(lines) or [
         {"description": f"Faktura {number or ''}".strip(), "quantity": "1", "unit_price": net,
          "amount": net}
     ]  # fmt: skip
+    rates = rates_for(vat, line_amounts(rows)).rates
     account = _text(fields.get("bank_account"))
     return Invoice(
         document="Invoice",
@@ -126,6 +130,9 @@ def to_invoice(fields: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] = (
             payable=payable,
             tax_amount=vat,
         ),
-        lines=tuple(_line(i, row, percent) for i, row in enumerate(rows, start=1)),
+        lines=tuple(
+            _line(line_no, row, rate)
+            for line_no, (row, rate) in enumerate(zip(rows, rates, strict=True), start=1)
+        ),
         attachments=(),
     )

@@ -6,9 +6,12 @@ confirms them (``kommunerpa invoices confirm``, or the control room) before cont
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tasks.errors import BusinessException
 from tasks.pdf.confirm import REQUIRED
 from tasks.pdf.model import FIELD_NAMES, Extraction
+from tasks.pdf.vat import rates_for
 
 #: The reason given when the PDF was read: what the person does next.
 _CONFIRM = (
@@ -26,6 +29,8 @@ def review_exception(extraction: Extraction, file_name: str, invoice_id: int) ->
     reason_nb, reason_en = (
         (extraction.problem.nb, extraction.problem.en) if extraction.problem else _CONFIRM
     )
+    if vat_note := _vat_note(extraction):
+        reason_nb, reason_en = f"{reason_nb} {vat_note[0]}", f"{reason_en} {vat_note[1]}"
     return BusinessException(
         "PDF-REVIEW",
         f"PDF invoice {file_name}: found {', '.join(found) or 'none'}; "
@@ -43,3 +48,13 @@ def review_exception(extraction: Extraction, file_name: str, invoice_id: int) ->
             "supplier_orgnr": str(extraction.value("supplier_orgnr") or ""),
         },
     )
+
+
+def _vat_note(extraction: Extraction) -> tuple[str, str] | None:
+    """Why the VAT amount read has no single rate (several rates, the lines' rates not read):
+    the person must give the lines their rates before confirming."""
+    payable, vat = extraction.value("payable_amount"), extraction.value("vat_amount")
+    if not isinstance(payable, Decimal) or not isinstance(vat, Decimal):
+        return None
+    lines = [(line.amount, line.vat_percent) for line in extraction.lines]
+    return rates_for(vat, lines or [(payable - vat, None)]).problem

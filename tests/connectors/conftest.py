@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from connectors.erp.rest import RestErp
+from tests.connectors.dovecot import mail_server  # noqa: F401  (a real IMAP server)
 
 # Short timeouts and waits: the faults are injected, no need to wait like in production.
 CLIENT = {

@@ -11,19 +11,22 @@ from tasks.pdf.to_invoice import to_invoice
 from tasks.receipt import archive
 
 
-def pdf_invoice_in_review(settings: Settings) -> int:
-    """The MINIMAL sample (no buyer on it) as a PDF invoice with an open PDF-REVIEW; its id."""
-    data = minimal(MINIMAL)
-    found = extract_pdf(data, "a-77.pdf").as_dict("en")
-    fields = {name: field["value"] for name, field in found["fields"].items() if field}
+def pdf_invoice_in_review(
+    settings: Settings, data: bytes | None = None, name: str = "a-77.pdf"
+) -> int:
+    """A PDF (default: the MINIMAL sample, no buyer on it) as a PDF invoice with an open
+    PDF-REVIEW; its id."""
+    data = minimal(MINIMAL) if data is None else data
+    found = extract_pdf(data, name).as_dict("en")
+    fields = {key: field["value"] for key, field in found["fields"].items() if field}
     stored = archive.store(settings.archive, data)
     with transaction(settings.database_url) as session:
         invoices.record_stored_file(
-            session, sha256=stored.sha256, size=len(data), name="a-77.pdf",
+            session, sha256=stored.sha256, size=len(data), name=name,
             path=str(stored.path.relative_to(settings.home)), kind="original", actor="test",
         )  # fmt: skip
         row = invoices.create_invoice(
-            session, file_name="a-77.pdf", sha256=stored.sha256,
+            session, file_name=name, sha256=stored.sha256,
             key_fields=to_invoice(fields, found["lines"]).key_fields(), status="exception",
             actor="test",
         )  # fmt: skip
@@ -35,6 +38,6 @@ def pdf_invoice_in_review(settings: Settings) -> int:
         )  # fmt: skip
         exceptions.record(
             session, code="PDF-REVIEW", step="receipt", actor="robot:receipt",
-            evidence={"file": "a-77.pdf"}, invoice_id=row.id, work_item_id=item.id,
+            evidence={"file": name}, invoice_id=row.id, work_item_id=item.id,
         )  # fmt: skip
         return row.id

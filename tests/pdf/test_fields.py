@@ -93,6 +93,18 @@ def test_check_digits_decide_between_accounts() -> None:
     assert found.confidence < 0.5  # two readings: a person should look
 
 
+def test_check_digits_decide_between_organisation_numbers() -> None:
+    # The labelled number is misprinted (fails MOD11); the "NO … MVA" form further down is right.
+    result = read("Org.nr. 921 012 348", "Foretaksregisteret NO 921 012 349 MVA")
+    assert result.value("supplier_orgnr") == "921012349"
+
+
+def test_check_digits_decide_between_mod11_kids() -> None:
+    # 202610439 passes MOD11; 202610438 passes neither MOD10 nor MOD11.
+    assert read("KID: 202610438", "KID-nummer 202610439").value("kid") == "202610439"
+    assert read("KID-nummer 202610439", "KID: 202610438").value("kid") == "202610439"
+
+
 def test_a_number_failing_its_check_is_kept_with_low_confidence() -> None:
     found = read("Org.nr. 921 012 348").fields["supplier_orgnr"]
     assert found.value == "921012348"

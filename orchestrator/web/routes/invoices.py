@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -86,6 +87,7 @@ def invoice_page(request: Request, invoice_id: int, user: Reader) -> Response:
         "doc": document,
         "vat": vat_breakdown(document) if document else [],
         "pdf_review": pdf_review.review_form(settings, invoice_id),
+        "line_fields": pdf_review.LINE_FIELDS,
         "can_confirm": user.may("operator"),
     }
     return render(request, "invoice.html", context)
@@ -98,11 +100,27 @@ async def confirm_pdf(request: Request, invoice_id: int, user: Operator) -> Resp
     changes = {name: str(form[name]) for name in pdf_review.CONFIRMABLE if name in form}
     try:
         pdf_review.confirm_invoice(
-            settings_of(request), invoice_id, changes=changes, user=user.name
+            settings_of(request),
+            invoice_id,
+            changes=changes,
+            user=user.name,
+            line_changes=_line_changes(form),
         )
     except ResolveError as exc:
         return render(request, "error.html", {"title": "Kan ikke bekrefte", "text": str(exc)}, 409)
     return RedirectResponse(f"/fakturaer/{invoice_id}", status_code=303)
+
+
+def _line_changes(form: Mapping[str, Any]) -> list[tuple[int, str, str]]:
+    """The form's line inputs (``line-N-NAME``) as the confirm service takes them: every
+    value as it stands; an unchanged one changes nothing, an emptied row removes the line."""
+    changes = []
+    for key, value in form.items():
+        prefix, _, rest = key.partition("-")
+        number, _, name = rest.partition("-")
+        if prefix == "line" and number.isdigit() and name in pdf_review.LINE_FIELDS:
+            changes.append((int(number), name, str(value)))
+    return changes
 
 
 def _disposition(kind: str, filename: str) -> str:

@@ -13,11 +13,12 @@ _CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class SampleLine:
-    """One invoice line."""
+    """One invoice line; ``vat_rate`` None: the invoice's rate."""
 
     description: str
     quantity: Decimal
     unit_price: Decimal
+    vat_rate: Decimal | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -46,9 +47,18 @@ class SampleInvoice:
     def net(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
 
+    def rate_of(self, line: SampleLine) -> Decimal:
+        """The VAT rate of ``line``."""
+        return self.vat_rate if line.vat_rate is None else line.vat_rate
+
     @property
     def vat(self) -> Decimal:
-        return (self.net * self.vat_rate / 100).quantize(_CENT)
+        """The VAT per rate, rounded to the øre, added up (as invoicing programs do)."""
+        by_rate: dict[Decimal, Decimal] = {}
+        for line in self.lines:
+            rate = self.rate_of(line)
+            by_rate[rate] = by_rate.get(rate, Decimal(0)) + line.amount
+        return sum(((net * rate / 100).quantize(_CENT) for rate, net in by_rate.items()), _CENT * 0)
 
     @property
     def payable(self) -> Decimal:

@@ -135,7 +135,7 @@ def table_heavy(inv: SampleInvoice) -> bytes:
         (70, 20, 15, 25, 20, 30),
         [
             (line.description, str(line.quantity).replace(".", ","), "stk",
-             nok_dots(line.unit_price), "25", nok_dots(line.amount))
+             nok_dots(line.unit_price), f"{inv.rate_of(line):f}", nok_dots(line.amount))
             for line in inv.lines
         ],
         ruled=True,
