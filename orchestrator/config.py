@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestrator import audit_heads
+from orchestrator import audit_heads, db
 
 DEFAULT_ERP_URL = "http://127.0.0.1:8700"
 
@@ -32,6 +32,8 @@ class Settings:
     stop_grace_seconds: int = 5
     # How long the active scheduler daemon's lease lasts without a heartbeat (see leadership).
     scheduler_lease_seconds: float = 30.0
+    # How long a database access waits for a locked (SQLite) or silent (PostgreSQL) database.
+    db_wait_seconds: float = db.DEFAULT_WAIT_SECONDS
 
     @property
     def inbox(self) -> Path:
@@ -56,6 +58,7 @@ class Settings:
     def __post_init__(self) -> None:
         # Commits on this database anchor the audit chain's head in this home's archive.
         audit_heads.register(self.database_url, self.archive)
+        db.register_wait(self.database_url, self.db_wait_seconds)
 
     @property
     def secret_key_file(self) -> Path:
@@ -85,4 +88,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
         scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
+        db_wait_seconds=float(env.get("KOMMUNERPA_DB_WAIT_SECONDS") or db.DEFAULT_WAIT_SECONDS),
     )
