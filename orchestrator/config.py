@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from connectors.secret_files import secret_from
 from orchestrator import audit_heads, db
 
 DEFAULT_ERP_URL = "http://127.0.0.1:8700"
@@ -72,7 +73,8 @@ class Settings:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the settings from ``env`` (default: the process environment)."""
+    """Read the settings from ``env`` (default: the process environment); a secret file that
+    others may read raises ``SecretFileError``."""
     env = os.environ if env is None else env
     home = Path(env.get("KOMMUNERPA_HOME") or "var").resolve()
     return Settings(
@@ -84,7 +86,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
         manual_minutes_per_invoice=int(env.get("KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE") or 10),
-        secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
+        secret_key=secret_from(env, "KOMMUNERPA_SECRET_KEY", "KOMMUNERPA_SECRET_KEY_FILE"),
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
         scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
