@@ -157,8 +157,9 @@ def make_engine(url: str) -> Engine:
 
 def _wait_for_server(engine: Engine, url: str, wait: float) -> None:
     """New connections to a server that does not answer are tried again until ``wait`` is
-    over; the outage is noted (and logged) at the first failure, its end at the first success.
-    (With ``pool_pre_ping`` a connection the server dropped is replaced by a new one.)"""
+    over; the outage is noted (and logged) at the first failure or lost connection, its end at
+    the first new connection that succeeds. (With ``pool_pre_ping`` a connection the server
+    dropped is replaced by a new one.)"""
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, _record, cargs, cparams) -> Any:  # type: ignore[no-untyped-def]
@@ -175,6 +176,14 @@ def _wait_for_server(engine: Engine, url: str, wait: float) -> None:
                 continue
             _answered(url)
             return connection
+
+    @event.listens_for(engine, "handle_error")
+    def _lost(context) -> None:  # type: ignore[no-untyped-def]
+        # A connection cut in the middle of a statement: an outage as well (the pool is then
+        # invalidated, so its end is the next new connection that gets through). A pooled
+        # connection found stale by the pre-ping is not: it is simply replaced.
+        if context.is_disconnect and not context.is_pre_ping:
+            _noticed(url, context.original_exception)
 
 
 def engine_for(url: str) -> Engine:

@@ -79,6 +79,9 @@ def test_an_access_waits_fails_as_unreachable_and_the_outage_is_recorded_once_af
     settings = through(proxy, postgres_url, tmp_path / "home")
     direct = replace(settings, database_url=postgres_url)
     assert outages(settings) == []
+    proxy.cut()
+    proxy.restore()  # the pooled connection is gone, but the server answers: no outage
+    assert outages(settings) == [] and db.outages_seen(settings.database_url) == 0
 
     proxy.cut()
     began = time.monotonic()
