@@ -6,8 +6,8 @@ the tables directly.
 Command modules are imported only when their command runs: ``kommunerpa --help`` reads each
 command's name and help from its module's source, so neither it nor ``invoices list`` pays
 for the ERP stub, FastAPI or Robot Framework (``benchmarks/cli_startup.py`` measures it).
-A locked, missing or corrupt database ends any command with one clear line and exit code 2,
-never a traceback.
+A locked, missing or corrupt database, or a secret file others may read, ends any command
+with one clear line and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -135,8 +135,13 @@ def main() -> None:
     # Imported here, not at the top: ``--help`` needs no SQLAlchemy.
     from sqlalchemy.exc import DatabaseError, DataError, IntegrityError, ProgrammingError
 
+    from connectors.secret_files import SecretFileError
+
     try:
         cli()
+    except SecretFileError as exc:  # the message names the file, never the secret
+        click.echo(f"kommunerpa: {exc}", err=True)
+        sys.exit(EXIT_DATABASE)
     except (IntegrityError, ProgrammingError, DataError):
         raise  # a fault in this program, not in the database: keep the traceback
     except DatabaseError as exc:  # OperationalError (locked, unreachable), a damaged file

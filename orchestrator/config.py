@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestrator import audit_heads
+from connectors.secret_files import secret_from
+from orchestrator import audit_heads, db
 
 DEFAULT_ERP_URL = "http://127.0.0.1:8700"
 
@@ -42,6 +43,8 @@ class Settings:
     imap_folder: str = "INBOX"
     imap_processed_folder: str | None = None
     imap_ca_file: Path | None = None
+    # How long a database access waits for a locked (SQLite) or silent (PostgreSQL) database.
+    db_wait_seconds: float = db.DEFAULT_WAIT_SECONDS
 
     @property
     def inbox(self) -> Path:
@@ -66,6 +69,7 @@ class Settings:
     def __post_init__(self) -> None:
         # Commits on this database anchor the audit chain's head in this home's archive.
         audit_heads.register(self.database_url, self.archive)
+        db.register_wait(self.database_url, self.db_wait_seconds)
 
     @property
     def secret_key_file(self) -> Path:
@@ -79,7 +83,8 @@ class Settings:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the settings from ``env`` (default: the process environment)."""
+    """Read the settings from ``env`` (default: the process environment); a secret file that
+    others may read raises ``SecretFileError``."""
     env = os.environ if env is None else env
     home = Path(env.get("KOMMUNERPA_HOME") or "var").resolve()
     return Settings(
@@ -91,7 +96,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         lease_seconds=int(env.get("KOMMUNERPA_LEASE_SECONDS") or 900),
         poll_seconds=int(env.get("KOMMUNERPA_POLL_SECONDS") or 10),
         manual_minutes_per_invoice=int(env.get("KOMMUNERPA_MANUAL_MINUTES_PER_INVOICE") or 10),
-        secret_key=env.get("KOMMUNERPA_SECRET_KEY") or None,
+        secret_key=secret_from(env, "KOMMUNERPA_SECRET_KEY", "KOMMUNERPA_SECRET_KEY_FILE"),
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
         scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
@@ -103,6 +108,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         imap_folder=env.get("KOMMUNERPA_IMAP_FOLDER") or "INBOX",
         imap_processed_folder=env.get("KOMMUNERPA_IMAP_PROCESSED_FOLDER") or None,
         imap_ca_file=_path(env.get("KOMMUNERPA_IMAP_CA_FILE")),
+        db_wait_seconds=float(env.get("KOMMUNERPA_DB_WAIT_SECONDS") or db.DEFAULT_WAIT_SECONDS),
     )
 
 

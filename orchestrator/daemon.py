@@ -16,6 +16,10 @@
   applied with ``pause_job``/``resume_job`` and one-off jobs for "run now".
 - **Every fault is an exception entry**: job errors, missed runs, bad robot exits, a lost
   lease, a run whose runner vanished. Daylight-saving effects on a run are audit entries.
+- **The database away** (``orchestrator.db_outage``): the daemon keeps running. Its ticks
+  and jobs fail (logged to stderr, one line each, no exception entry: none can be written);
+  past its lease it stands by, and takes charge again when a heartbeat gets through. The
+  first transaction after the outage records one ``DATABASE-UNAVAILABLE`` with its period.
 - **SIGTERM/SIGINT**: running robots take no further item and end; after
   ``SHUTDOWN_GRACE_SECONDS`` they get SIGTERM, then SIGKILL. Unfinished items go back to
   the queue; the lease is given up and the daemon exits 0.
@@ -47,7 +51,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from orchestrator import audit, exceptions, leadership, queue, runner, runs, schedules
+from orchestrator import audit, db, exceptions, leadership, queue, runner, runs, schedules
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import make_engine, transaction
 from orchestrator.models import RobotControl, Run, WorkItem, utcnow
@@ -79,6 +83,19 @@ class _SkippedRunFilter(logging.Filter):
 
 
 logging.getLogger("apscheduler.scheduler").addFilter(_SkippedRunFilter())
+
+
+class _Scheduler(BlockingScheduler):
+    """APScheduler's blocking scheduler, whose main loop survives a job store that fails
+    between reading the due jobs and saving their next run time (the database went away
+    in that instant): APScheduler guards only the reading."""
+
+    def _process_jobs(self) -> float | None:
+        try:
+            return super()._process_jobs()
+        except Exception:  # noqa: BLE001  (the main loop must not end; the next wakeup retries)
+            log.exception("could not process the due jobs; trying again")
+            return self.jobstore_retry_interval
 
 
 def settings_args(settings: Settings) -> dict[str, str]:
@@ -136,7 +153,7 @@ class Daemon:
         self._lease_until = 0.0  # monotonic time our lease surely holds until
         self._locks = {robot: threading.Lock() for robot in schedules.ROBOTS}
         self._last_tick_error: dict[str, str] = {}
-        self.scheduler = BlockingScheduler(
+        self.scheduler = _Scheduler(
             timezone=OSLO,
             jobstores={INTERNAL: MemoryJobStore()},
             executors={
@@ -226,10 +243,16 @@ class Daemon:
         began = time.monotonic()
         try:
             beat = leadership.heartbeat(self.settings, self.name)
-        except Exception:  # noqa: BLE001  (a database outage must not end the daemon)
-            log.exception("heartbeat failed")
+        except Exception as error:  # noqa: BLE001  (a database outage must not end the daemon)
+            away = db.unreachable(error)
+            if away:
+                log.warning("heartbeat failed: the database does not answer")
+            else:
+                log.exception("heartbeat failed")
             if self.active and time.monotonic() > self._lease_until:
-                self._stand_by("its lease ran out while the database did not answer")
+                # An outage is recorded as such (DATABASE-UNAVAILABLE), not as a lost lease too.
+                reason = "its lease ran out while the database did not answer"
+                self._stand_by(reason, record=not away)
             return
         if beat.active:
             self._lease_until = began + self.settings.scheduler_lease_seconds
@@ -253,15 +276,16 @@ class Daemon:
         finally:
             self.scheduler.resume()
 
-    def _stand_by(self, reason: str) -> None:
+    def _stand_by(self, reason: str, *, record: bool = True) -> None:
         log.error("scheduler daemon %s lost the lease: %s", self.name, reason)
         self.active = False
         with contextlib.suppress(KeyError):  # already gone
             self.scheduler.remove_jobstore(JOBSTORE)
         ask_runs_to_stop(self.settings, self.name)
-        self._record(
-            "SCHEDULER-LEASE-LOST", "scheduler", reason, {"daemon": self.name, "reason": reason}
-        )
+        if record:
+            self._record(
+                "SCHEDULER-LEASE-LOST", "scheduler", reason, {"daemon": self.name, "reason": reason}
+            )
 
     def _schedule_jobs(self) -> None:
         """Add or update every job; a job whose schedule is unchanged keeps its due time."""
@@ -356,6 +380,11 @@ class Daemon:
     # --- faults ----------------------------------------------------------------------------
 
     def _on_error(self, event: JobExecutionEvent) -> None:
+        if db.unreachable(event.exception):
+            # Not the job's fault, and no entry can be written now: the outage is recorded
+            # (DATABASE-UNAVAILABLE) by the first transaction after it.
+            log.warning("job %s: the database does not answer", event.job_id)
+            return
         # The daemon's own ticks fail again on every tick while a fault lasts: one entry.
         if self._last_tick_error.get(event.job_id) == repr(event.exception):
             return
@@ -386,7 +415,12 @@ class Daemon:
         )
 
     def _on_submitted(self, event: JobSubmissionEvent) -> None:
-        job = self.scheduler.get_job(event.job_id, jobstore=JOBSTORE)
+        try:
+            job = self.scheduler.get_job(event.job_id, jobstore=JOBSTORE)
+        except Exception as error:
+            if db.unreachable(error):
+                return  # no daylight-saving note for this firing: the database is away
+            raise
         trigger = getattr(job, "trigger", None)
         if not isinstance(trigger, schedules.WallClockCronTrigger):
             return

@@ -3,19 +3,119 @@
 SQLite gets WAL (readers do not block the writer), foreign keys, a busy timeout, and every
 transaction opened with ``BEGIN IMMEDIATE``: the write lock is taken at the start, so two
 runners can never both read the same pending work item and then both claim it.
+
+Both wait ``KOMMUNERPA_DB_WAIT_SECONDS`` for the database (``register_wait``): SQLite for a
+lock another process holds (its busy timeout), PostgreSQL for a server that does not answer
+(a new connection is tried again each second). The first failed connection of an outage is
+logged at once; the first transaction after it records the outage (``orchestrator.db_outage``),
+since nothing can be written while the database is away.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-#: How long a SQLite writer waits for the lock before giving up, in milliseconds.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from orchestrator.models import utcnow
+
+#: How long a database access waits for the database (a lock, a server) by default, in seconds.
+DEFAULT_WAIT_SECONDS = 10.0
+#: Between two attempts to reach a PostgreSQL server that did not answer.
+RECONNECT_PAUSE_S = 1.0
+#: One attempt to connect may take this long (a server that drops packets never refuses).
+CONNECT_TIMEOUT_S = 5
+
+log = logging.getLogger(__name__)
+_waits: dict[str, float] = {}
+
+
+@dataclass
+class Outage:
+    """A time the database did not answer this process: since when, until when (``None``
+    while it lasts), and the driver's words for the first failure."""
+
+    since: datetime
+    error: str
+    until: datetime | None = None
+
+
+_outages: dict[str, Outage] = {}
+_seen: dict[str, int] = {}  # outages this process noticed, per URL
+_outage_lock = threading.Lock()
+
+
+def register_wait(url: str, seconds: float) -> None:
+    """How long accesses to ``url`` wait for the database (``KOMMUNERPA_DB_WAIT_SECONDS``);
+    applies to engines made afterwards (the settings register it as they are loaded)."""
+    _waits[_normalise_url(url)] = seconds
+
+
+def wait_seconds(url: str) -> float:
+    """How long an access to ``url`` waits for the database."""
+    return _waits.get(_normalise_url(url), DEFAULT_WAIT_SECONDS)
+
+
+def unreachable(error: BaseException) -> bool:
+    """True for a failure of the connection itself (server down, connection cut), not of a
+    statement: the database may answer again, and the work was not at fault."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite's OperationalError also means a missing table; only a lock is waited out.
+        return "locked" in str(error.orig) or "busy" in str(error.orig)
+    return True
+
+
+def outages_seen(url: str) -> int:
+    """How many outages of ``url`` this process has noticed so far."""
+    with _outage_lock:
+        return _seen.get(_normalise_url(url), 0)
+
+
+def _noticed(url: str, error: Exception) -> None:
+    with _outage_lock:
+        if url in _outages and _outages[url].until is None:
+            return
+        _outages[url] = Outage(since=utcnow(), error=_first_line(error))
+        _seen[url] = _seen.get(url, 0) + 1
+    log.error("the database does not answer (%s); waiting for it", _first_line(error))
+
+
+def _answered(url: str) -> None:
+    with _outage_lock:
+        outage = _outages.get(url)
+        if outage is None or outage.until is not None:
+            return
+        outage.until = utcnow()
+    log.warning("the database answers again (it did not since %s)", outage.since.isoformat())
+
+
+def _take_ended_outage(url: str) -> Outage | None:
+    with _outage_lock:
+        outage = _outages.get(url)
+        if outage is None or outage.until is None:
+            return None
+        return _outages.pop(url)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _normalise_url(url: str) -> str:
@@ -28,9 +128,15 @@ def _normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the pragmas and transaction mode this project needs."""
     url = _normalise_url(url)
+    wait = wait_seconds(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+        )
+        _wait_for_server(engine, url, wait)
+        return engine
+    engine = create_engine(url, connect_args={"timeout": wait})
+    busy_timeout_ms = round(wait * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +145,7 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -49,9 +155,45 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=8)
+def _wait_for_server(engine: Engine, url: str, wait: float) -> None:
+    """New connections to a server that does not answer are tried again until ``wait`` is
+    over; the outage is noted (and logged) at the first failure or lost connection, its end at
+    the first new connection that succeeds. (With ``pool_pre_ping`` a connection the server
+    dropped is replaced by a new one.)"""
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams) -> Any:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError as error:
+                _noticed(url, error)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise
+                time.sleep(min(RECONNECT_PAUSE_S, left))
+                continue
+            _answered(url)
+            return connection
+
+    @event.listens_for(engine, "handle_error")
+    def _lost(context) -> None:  # type: ignore[no-untyped-def]
+        # A connection cut in the middle of a statement: an outage as well (the pool is then
+        # invalidated, so its end is the next new connection that gets through). A pooled
+        # connection found stale by the pre-ping is not: it is simply replaced.
+        if context.is_disconnect and not context.is_pre_ping:
+            _noticed(url, context.original_exception)
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per database URL and process."""
+    """One engine per database URL and process (and wait: settings loaded again with another
+    ``KOMMUNERPA_DB_WAIT_SECONDS`` get an engine that waits as they say)."""
+    return _engine_for(url, wait_seconds(url))
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str, _wait: float) -> Engine:
     return make_engine(url)
 
 
@@ -62,6 +204,13 @@ def session_factory(url: str) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(url: str) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on error."""
+    """A session in one transaction: committed on success, rolled back on error. The first
+    transaction after the database was away records the outage (``db_outage.report``)."""
     with session_factory(url)() as session, session.begin():
         yield session
+    outage = _take_ended_outage(_normalise_url(url))
+    if outage is not None:
+        # Imported here: db_outage records through the exception log, which needs this module.
+        from orchestrator import db_outage
+
+        db_outage.report(url, outage)

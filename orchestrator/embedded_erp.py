@@ -4,12 +4,17 @@ machine with no ERP of its own, on the demo data set consistent with the officia
 The embedded stub is supervised: a watcher thread restarts it on the same port when its
 process ends, with an audit entry ``erp_stub.restarted`` and a log line each time. While it
 is down the robots see an ERP outage (``orchestrator.erp_outage``) and wait.
+
+A stub started here asks for a bearer token made for it, as a real ERP asks for its API key:
+the token is in its folder (mode 0600) and handed over to this process and the robots it
+starts as ``KOMMUNERPA_ERP_TOKEN_FILE`` while the stub runs.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,15 +33,19 @@ log = logging.getLogger(__name__)
 #: How often the watcher looks at the stub; after a failed restart it waits up to the cap.
 CHECK_S = 2.0
 MAX_WAIT_S = 60.0
+TOKEN_FILE_ENV = "KOMMUNERPA_ERP_TOKEN_FILE"
 
 
 class SupervisedStub:
     """The stub in ``folder`` on ``port``, restarted whenever its process has ended."""
 
-    def __init__(self, settings: Settings, folder: Path, port: int | None) -> None:
+    def __init__(
+        self, settings: Settings, folder: Path, port: int | None, token: str | None = None
+    ) -> None:
         self.settings = settings
         self.folder = folder
-        self.stub = stub_process.start(folder, port=port)
+        self.token = token
+        self.stub = stub_process.start(folder, port=port, token=token)
         self.url = self.stub.url
         self.restarts = 0
         self._closing = threading.Event()
@@ -67,7 +76,7 @@ class SupervisedStub:
 
     def _restart(self, exit_code: int) -> None:
         port = urlparse(self.url).port
-        self.stub = stub_process.start(self.folder, port=port)
+        self.stub = stub_process.start(self.folder, port=port, token=self.token)
         self.restarts += 1
         log.warning(
             "the embedded ERP stub ended (exit code %s) and was restarted at %s",
@@ -107,15 +116,22 @@ def erp_for(settings: Settings, *, fresh: bool = False) -> Iterator[Settings]:
     # The embedded ERP keeps its register between runs (posted vouchers, idempotency keys);
     # the demo data goes in only when its database is new.
     new = fresh or not (folder / stub_process.DATABASE).exists()
+    token = secrets.token_urlsafe(32)
     if fresh:
-        stub = stub_process.start(folder)
+        stub = stub_process.start(folder, token=token)
         stop, stub_url = stub.stop, stub.url
     else:
-        supervised = SupervisedStub(settings, folder, urlparse(DEFAULT_ERP_URL).port)
+        supervised = SupervisedStub(settings, folder, urlparse(DEFAULT_ERP_URL).port, token)
         stub, stop, stub_url = supervised.stub, supervised.stop, supervised.url
+    handed_over = os.environ.get(TOKEN_FILE_ENV)
+    os.environ[TOKEN_FILE_ENV] = str(stub.token_file)  # the robots inherit the environment
     try:
         if new:
             stub.load_seed(DEMO_SEED, reset=True)
         yield replace(settings, erp_url=stub_url)
     finally:
         stop()
+        if handed_over is None:
+            os.environ.pop(TOKEN_FILE_ENV, None)
+        else:
+            os.environ[TOKEN_FILE_ENV] = handed_over

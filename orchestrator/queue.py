@@ -9,8 +9,9 @@ Failures follow the RPA convention: a BUSINESS failure is never retried and wait
 person; an APPLICATION (system) failure goes back to ``pending`` with exponential back-off
 until ``max_attempts`` claims have failed, and then stays failed with an open exception.
 
-Two kinds of end are not the item's fault and cost no attempt: a stop (SIGTERM, Ctrl-C) and an
-ERP outage (``orchestrator.erp_outage``); the item is *returned* to the queue as it was. A
+Three kinds of end are not the item's fault and cost no attempt: a stop (SIGTERM, Ctrl-C), an
+ERP outage (``orchestrator.erp_outage``) and a database outage (``orchestrator.db_outage``);
+the item is *returned* to the queue as it was. A
 watchdog timeout (``ITEM-TIMEOUT``) is the opposite: the item itself hangs the robot, so it
 is never retried automatically (it would hang the next robot first) and waits for a person.
 """
@@ -24,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, erp_outage, exceptions, processes
+from orchestrator import audit, db_outage, erp_outage, exceptions, processes
 from orchestrator.config import Settings
 from orchestrator.models import Invoice, Run, WorkItem, utcnow
 from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
@@ -33,7 +34,7 @@ PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
 #: ``last_error`` of an item returned because its robot was stopped (not a catalogue code).
 STOPPED = "STOPPED"
 #: Why an item was returned uncharged (``give_back``), as its ``last_error``.
-RETURNED = frozenset({STOPPED, erp_outage.CODE})
+RETURNED = frozenset({STOPPED, erp_outage.CODE, db_outage.CODE})
 ERP_UNAVAILABLE = "ERP-UNAVAILABLE"
 ITEM_TIMEOUT = "ITEM-TIMEOUT"
 
@@ -237,7 +238,7 @@ def give_back(
     session: Session, item: WorkItem, *, actor: str, why: str, message: str | None = None
 ) -> None:
     """Return a held item to the queue as if never claimed: the attempt is not charged
-    (``why``: ``STOPPED`` or ``ERP-OUTAGE``, kept as ``last_error``)."""
+    (``why``: one of ``RETURNED``, kept as ``last_error``)."""
     item.state = PENDING
     item.attempts = max(0, item.attempts - 1)
     item.not_before = None
@@ -324,15 +325,18 @@ def release_run(session: Session, run_id: int, *, settings: Settings, actor: str
     return _crash(session, left, settings=settings, actor=actor, reason=f"run {run_id} ended")
 
 
-def return_run(session: Session, run_id: int, *, actor: str, since: datetime) -> list[int]:
+def return_run(
+    session: Session, run_id: int, *, actor: str, since: datetime, why: str = STOPPED
+) -> list[int]:
     """Items a stopped run left in progress, or put back for a retry while it was being
-    stopped (since ``since``), go back to the queue uncharged."""
+    stopped (since ``since``), go back to the queue uncharged (``why``: see ``give_back``)."""
     mine = select(WorkItem).where(
         WorkItem.run_id == run_id, WorkItem.state.in_((IN_PROGRESS, PENDING))
     )
     left = [item for item in session.scalars(mine) if _held_or_failed_since(item, since)]
     for item in left:
-        give_back(session, item, actor=actor, why=STOPPED, message=f"run {run_id} was stopped")
+        message = f"run {run_id} was stopped" if why == STOPPED else f"run {run_id}: {why}"
+        give_back(session, item, actor=actor, why=why, message=message)
     return [item.id for item in left]
 
 

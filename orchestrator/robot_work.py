@@ -109,8 +109,10 @@ def record_bad_exit(
     # the whole process group) ends non-zero by design; only one that had to be killed counts.
     if code == 0 or (asked_to_stop and code != -signal.SIGKILL):
         return None
-    if run.state == runs.STOPPED:
-        return None  # the runner stopped it on purpose and returned its items uncharged
+    if run.state in (runs.STOPPED, runs.DB_LOST):
+        # Stopped on purpose, or the database went away (a DATABASE-UNAVAILABLE of its own):
+        # either way its items went back to the queue uncharged.
+        return None
     lasted = ((run.ended_at or run.started_at) - run.started_at).total_seconds()
     timed_out = lasted >= schedule.time_limit_seconds
     if run.state == runs.TIMED_OUT and not timed_out:

@@ -14,6 +14,12 @@ The runner (this process) watches its robot a few times a second:
   daemon) stops the robots and starts no new one; the items they held go back to the queue
   uncharged.
 
+- **Database outage**: while the database does not answer, the runner only waits for its
+  robot (a robot that loses it mid-item fails or waits, ``KOMMUNERPA_DB_WAIT_SECONDS``).
+  Once it answers again, a run during which this process noticed an outage ends
+  ``db_lost`` and the items it held (or put back for a retry) return to the queue uncharged:
+  not the items' fault (``orchestrator.db_outage``).
+
 Stopping is always the same: one SIGTERM (Robot Framework stops after the current keyword
 and writes its log), then SIGKILL after ``KOMMUNERPA_STOP_GRACE`` seconds. The robot runs in
 its own session, so a terminal's Ctrl-C reaches only the runner, which decides; on Linux it
@@ -30,13 +36,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-from orchestrator import queue, runs
+from orchestrator import db, db_outage, queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import Run, utcnow
@@ -49,7 +56,10 @@ TICK_S = 0.2
 WATCH_S = 1.0
 #: A robot may hold no item this much longer than an item may take (start-up, writing logs).
 IDLE_ALLOWANCE_S = 60.0
+#: How often the runner asks again for a database that does not answer, to record its run.
+DB_RETRY_S = 1.0
 _PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 
 # Robot processes this process started and that are still running.
 _live: set[subprocess.Popen[bytes]] = set()
@@ -181,22 +191,55 @@ def _run_once(
         )
     with _live_lock:
         _live.add(process)
+    outages = db.outages_seen(settings.database_url)
     try:
-        with transaction(settings.database_url) as session:
-            session.get(Run, run.id).pid = process.pid
+        _unless_db_away(lambda: _note_pid(settings, run.id, process.pid))
         ending = _supervise(settings, run.id, process, time_limit)
     finally:
         _end(process, settings.stop_grace_seconds)  # never leave a robot behind
         with _live_lock:
             _live.discard(process)
-    return _record(settings, run.id, ending), ending
+    db_lost = db.outages_seen(settings.database_url) > outages
+    return _settle(settings, run.id, ending, db_lost=db_lost), ending
 
 
-def _record(settings: Settings, run_id: int, ending: Ending) -> Run:
+def _note_pid(settings: Settings, run_id: int, pid: int) -> None:
+    with transaction(settings.database_url) as session:
+        session.get(Run, run_id).pid = pid
+
+
+def _unless_db_away(work: Callable[[], T]) -> T | None:
+    """``work()``, or ``None`` when the database did not answer (``orchestrator.db`` logs it)."""
+    try:
+        return work()
+    except Exception as error:
+        if not db.unreachable(error):
+            raise
+        return None
+
+
+def _settle(settings: Settings, run_id: int, ending: Ending, *, db_lost: bool) -> Run:
+    """``_record``, as soon as the database answers: a run is never left ``running``."""
+    while True:  # bounded by the outage, or by a stop (the next pass then takes the items back)
+        try:
+            return _record(settings, run_id, ending, db_lost=db_lost)
+        except Exception as error:
+            if not db.unreachable(error) or _stop.is_set():
+                raise
+            db_lost = True
+            time.sleep(DB_RETRY_S)
+
+
+def _record(settings: Settings, run_id: int, ending: Ending, *, db_lost: bool = False) -> Run:
     """Settle the items the robot left held, then the run."""
     with transaction(settings.database_url) as session:
         run = session.get(Run, run_id)
         actor = f"runner:{run.runner}"
+        if db_lost and ending.stopping_since is None:
+            # The database went away under the robot: not the items' fault.
+            why = db_outage.CODE
+            queue.return_run(session, run_id, actor=actor, since=run.started_at, why=why)
+            return runs.finish(session, run, return_code=ending.return_code, ending=runs.DB_LOST)
         if ending.stopping_since is not None:
             # Stopped from outside: what it held, and what it put back for a retry while it
             # was being stopped (Robot Framework raises its stop inside the running keyword),
@@ -239,8 +282,9 @@ def _supervise(
         if now < next_look:
             continue
         next_look = now + WATCH_S
-        with transaction(settings.database_url) as session:
-            held = [(i.id, i.claimed_at) for i in queue.held_by_run(session, run_id)]
+        held = _unless_db_away(lambda: _held(settings, run_id))
+        if held is None:
+            continue  # the robot's own claims cannot move either while the database is away
         current = held[0][0] if held else None
         if current != holding:
             holding, since = current, now
@@ -248,6 +292,11 @@ def _supervise(
         if overdue or (holding is None and now - since > idle_limit):
             late = overdue[0] if overdue else None
             return _stop_robot(settings, run_id, process, runs.TIMED_OUT, late)
+
+
+def _held(settings: Settings, run_id: int) -> list[tuple[int, datetime | None]]:
+    with transaction(settings.database_url) as session:
+        return [(i.id, i.claimed_at) for i in queue.held_by_run(session, run_id)]
 
 
 def _age(claimed_at: datetime) -> float:

@@ -5,7 +5,8 @@ States: ``running``; ``stopping`` (the runner is stopping its robot: it claims n
 (some item failed, is retried or was returned, or the robot itself failed: ``outcome`` says
 which and why); ``stopped`` (SIGTERM/Ctrl-C); ``timed_out`` (the watchdog stopped an item
 that ran past ``KOMMUNERPA_ITEM_TIMEOUT``); ``died`` (the runner process disappeared while
-the run was ``running``, found by the next pass on the same host).
+the run was ``running``, found by the next pass on the same host); ``db_lost`` (the database
+went away during the run: its items went back to the queue uncharged).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, processes, queue
 from orchestrator.models import Run, WorkItem, utcnow
 
-RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
+RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED, DB_LOST = (
     "running",
     "stopping",
     "passed",
@@ -27,12 +28,14 @@ RUNNING, STOPPING, PASSED, FAILED, STOPPED, TIMED_OUT, DIED = (
     "stopped",
     "timed_out",
     "died",
+    "db_lost",
 )
 #: What an ending other than the robot's own means, first in the outcome.
 ENDING_NOTES = {
     STOPPED: "stopped by SIGTERM or Ctrl-C",
     TIMED_OUT: "the watchdog stopped the robot",
     DIED: "the runner process died",
+    DB_LOST: "the database did not answer during the run",
 }
 #: Robot Framework's return codes: 0 all passed, 1-249 failed tasks, 253 stopped (SIGTERM).
 RC_STOPPED = 253
@@ -62,8 +65,8 @@ def stopping(session: Session, run_id: int) -> datetime:
 
 def finish(session: Session, run: Run, *, return_code: int | None, ending: str = "") -> Run:
     """Record the end of ``run``: counts and outcome from its work items, the state from them,
-    the return code and how it ended (``ending``: ``stopped``, ``timed_out``, ``died``, or
-    empty when the robot ended by itself)."""
+    the return code and how it ended (``ending``: ``stopped``, ``timed_out``, ``died``,
+    ``db_lost``, or empty when the robot ended by itself)."""
     rows = session.execute(
         select(WorkItem.state, WorkItem.last_error, func.count())
         .where(WorkItem.run_id == run.id)

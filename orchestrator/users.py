@@ -9,6 +9,7 @@ CLI names must be a registered user with the right role (``require_user``).
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,8 @@ from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import ApprovalGrant, LoginFailure, User, utcnow
 from orchestrator.services import ResolveError
+
+log = logging.getLogger(__name__)
 
 ROLES = ("operator", "auditor", "admin")
 #: Which roles may do what a role is needed for: an admin may act as an operator too.
@@ -251,6 +254,9 @@ def authenticate(settings: Settings, name: str, password: str, *, client: str) -
             details={"client": client, "rate_limited": blocked},
         )
     if blocked:
+        # For the operators watching the server's log (an attack in progress), besides the
+        # audit entry; never the password, and the name as a quoted repr (no forged lines).
+        log.warning("login refused: too many failed logins for %r or from %s", name, client)
         raise TooManyAttempts("too many failed logins; wait a few minutes")
     raise UserError("wrong user name or password")
 

@@ -9,7 +9,10 @@ Posting sends the voucher's idempotency key, so a retried post never makes a sec
 
 Configuration (environment, with defaults): ``KOMMUNERPA_ERP_URL`` (http://127.0.0.1:8700),
 ``KOMMUNERPA_ERP_TIMEOUT`` (read timeout, 10 s), ``KOMMUNERPA_ERP_CONNECT_TIMEOUT`` (3 s),
-``KOMMUNERPA_ERP_RETRIES`` (retries after the first attempt, 3).
+``KOMMUNERPA_ERP_RETRIES`` (retries after the first attempt, 3), ``KOMMUNERPA_ERP_TOKEN`` or
+``KOMMUNERPA_ERP_TOKEN_FILE`` (the bearer token the ERP asks for; a file only its owner may
+read, see ``connectors.secret_files``). The token is sent as ``Authorization: Bearer``; it is
+in no error message or log line (httpx hides the header in its ``repr``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from connectors.erp.base import (
     Voucher,
 )
 from connectors.erp.mapping import MappingError, from_json, to_json
+from connectors.secret_files import secret_from
 
 URL_ENV = "KOMMUNERPA_ERP_URL"
 DEFAULT_URL = "http://127.0.0.1:8700"
@@ -72,11 +76,13 @@ class RestErp:
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ):
         """Arguments left out come from the environment (see the module docstring).
 
         ``backoff`` is the first wait between attempts in seconds, doubling up to
-        ``max_backoff``; ``transport`` is for tests that want no real network.
+        ``max_backoff``; ``transport`` is for tests that want no real network. A token file
+        that others may read raises ``SecretFileError``.
         """
         env = os.environ
         self.base_url = (base_url or env.get(URL_ENV) or DEFAULT_URL).rstrip("/")
@@ -88,10 +94,14 @@ class RestErp:
         )
         self.retries = retries if retries is not None else int(env.get("KOMMUNERPA_ERP_RETRIES", 3))
         self._wait = wait_exponential(multiplier=backoff, max=max_backoff)
+        token = token or secret_from(env, "KOMMUNERPA_ERP_TOKEN", "KOMMUNERPA_ERP_TOKEN_FILE")
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(read, connect=connect),
-            headers={"Accept": "application/json"},
+            headers=headers,
             transport=transport,
         )
 

@@ -6,6 +6,7 @@ import os
 
 from fastapi import FastAPI
 
+from connectors.erp_stub.auth import TokenMiddleware
 from connectors.erp_stub.faults import FaultInjector, FaultMiddleware
 from connectors.erp_stub.models import make_engine, make_sessionmaker
 from connectors.erp_stub.routes import admin, master_data, posted_invoices
@@ -15,9 +16,12 @@ DB_ENV = "KOMMUNERPA_ERP_STUB_DB"
 DEFAULT_DB = "sqlite:///var/erp-stub.sqlite"
 
 
-def create_app(db_url: str | None = None, faults: FaultSettings | None = None) -> FastAPI:
+def create_app(
+    db_url: str | None = None, faults: FaultSettings | None = None, token: str | None = None
+) -> FastAPI:
     """An ERP stub over the database at ``db_url`` (default ``$KOMMUNERPA_ERP_STUB_DB`` or
-    ``sqlite:///var/erp-stub.sqlite``), starting with ``faults`` in force."""
+    ``sqlite:///var/erp-stub.sqlite``), starting with ``faults`` in force; with ``token``,
+    only requests bearing it are served (``connectors.erp_stub.auth``)."""
     app = FastAPI(
         responses={422: {"model": ErrorAnswer, "description": "Refused: problems by place"}},
         title="Kommune-RPA ERP stub",
@@ -31,6 +35,8 @@ def create_app(db_url: str | None = None, faults: FaultSettings | None = None) -
     )
     app.state.faults = FaultInjector(faults)
     app.add_middleware(FaultMiddleware, injector=app.state.faults)
+    if token:
+        app.add_middleware(TokenMiddleware, token=token)  # added last: checked first
 
     for router in master_data.ROUTERS:
         app.include_router(router)

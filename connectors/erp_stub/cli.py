@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import httpx
 
 from connectors.erp.rest import DEFAULT_URL, URL_ENV
 from connectors.erp_stub.app import DB_ENV, DEFAULT_DB
+from connectors.erp_stub.auth import bearer
+from connectors.secret_files import SecretFileError, read_secret_file, secret_from
 
 
 @click.group("erp-stub")
@@ -44,6 +47,11 @@ def erp_stub() -> None:
 )
 @click.option("--outage", is_flag=True, help="Answer 503 to everything but /admin/.")
 @click.option("--fault-seed", type=int, help="Seed of the random errors (repeatable runs).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Require the bearer token in this file (mode 0600) on every request but /health.",
+)
 def serve(
     host: str,
     port: int,
@@ -53,6 +61,7 @@ def serve(
     timeout_s: float,
     outage: bool,
     fault_seed: int | None,
+    token_file: Path | None,
 ) -> None:
     """Serve the ERP stub (OpenAPI at /openapi.json) until interrupted."""
     import uvicorn  # only the server needs it
@@ -67,7 +76,11 @@ def serve(
         outage=outage,
         seed=fault_seed,
     )
-    app = create_app(db, faults)
+    try:
+        token = read_secret_file(token_file, "--token-file") if token_file else None
+    except SecretFileError as error:
+        raise click.UsageError(str(error)) from None
+    app = create_app(db, faults, token)
     # A short graceful shutdown: requests hanging on an injected timeout must not keep a
     # terminated stub alive.
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)
@@ -84,14 +97,23 @@ def serve(
 )
 @click.option("--reset", is_flag=True, help="Empty the stub first (in the same transaction).")
 def load(file: Path, url: str, reset: bool) -> None:
-    """Load a seed FILE (JSON) into a running stub: all of it, or on any problem nothing."""
+    """Load a seed FILE (JSON) into a running stub: all of it, or on any problem nothing.
+    A stub with a token gets it from ``KOMMUNERPA_ERP_TOKEN`` or ``KOMMUNERPA_ERP_TOKEN_FILE``."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"{file}: not JSON: {exc}") from None
     try:
+        token = secret_from(os.environ, "KOMMUNERPA_ERP_TOKEN", "KOMMUNERPA_ERP_TOKEN_FILE")
+    except SecretFileError as error:
+        raise click.ClickException(str(error)) from None
+    try:
         response = httpx.post(
-            f"{url.rstrip('/')}/admin/seed", params={"reset": reset}, json=data, timeout=60
+            f"{url.rstrip('/')}/admin/seed",
+            params={"reset": reset},
+            json=data,
+            headers=bearer(token),
+            timeout=60,
         )
     except httpx.HTTPError as exc:
         raise click.ClickException(f"cannot reach the ERP stub at {url}: {exc}") from None

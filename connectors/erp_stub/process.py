@@ -13,9 +13,14 @@ from pathlib import Path
 
 import httpx
 
+from connectors.erp_stub.auth import bearer
+from connectors.secret_files import write_secret_file
+
 START_TIMEOUT_S = 30.0
 #: The stub's SQLite file inside its folder.
 DATABASE = "erp-stub.sqlite"
+#: The stub's bearer token inside its folder (mode 0600), when it has one.
+TOKEN_FILE = "token"
 
 
 def free_port() -> int:
@@ -27,11 +32,13 @@ def free_port() -> int:
 
 @dataclass
 class StubProcess:
-    """A running stub: its URL and process; ``stop()`` ends it."""
+    """A running stub: its URL and process; ``stop()`` ends it. ``token_file``: where its
+    bearer token is, when it asks for one."""
 
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    token_file: Path | None = None
 
     def stop(self) -> None:
         """Terminate the stub (SIGTERM, then SIGKILL after 10 s)."""
@@ -46,18 +53,32 @@ class StubProcess:
     def load_seed(self, seed: Path, *, reset: bool = True) -> dict:
         """Load a seed file over the admin API (one transaction); returns the stub's report."""
         data = json.loads(seed.read_text(encoding="utf-8"))
+        token = self.token_file.read_text(encoding="utf-8").strip() if self.token_file else None
         answer = httpx.post(
-            f"{self.url}/admin/seed", params={"reset": reset}, json=data, timeout=60
+            f"{self.url}/admin/seed",
+            params={"reset": reset},
+            json=data,
+            headers=bearer(token),
+            timeout=60,
         )
         answer.raise_for_status()
         return answer.json()
 
 
-def start(folder: Path, *serve_args: str, port: int | None = None) -> StubProcess:
+def start(
+    folder: Path, *serve_args: str, port: int | None = None, token: str | None = None
+) -> StubProcess:
     """Start ``python -m connectors.erp_stub serve`` with its SQLite database and log in
     ``folder``; returns once it answers ``/health`` (any answer: an outage fault is a 503).
-    Extra ``serve_args`` (``--latency 200`` …) are passed on."""
+    Extra ``serve_args`` (``--latency 200`` …) are passed on. With ``token`` it asks for
+    it (kept in ``folder/token``, mode 0600: never on a command line others can read)."""
     folder.mkdir(parents=True, exist_ok=True)
+    token_file = None
+    if token:
+        token_file = folder / TOKEN_FILE
+        token_file.unlink(missing_ok=True)
+        write_secret_file(token_file, token)
+        serve_args = (*serve_args, "--token-file", str(token_file))
     for _attempt in range(3):  # another process may take the free port before the stub binds
         chosen = port or free_port()
         url = f"http://127.0.0.1:{chosen}"
@@ -75,7 +96,7 @@ def start(folder: Path, *serve_args: str, port: int | None = None) -> StubProces
         ]
         with log.open("wb") as out:
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        stub = StubProcess(url, process, log)
+        stub = StubProcess(url, process, log, token_file)
         if _wait_until_up(url, process):
             return stub
         stub.stop()

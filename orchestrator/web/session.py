@@ -8,7 +8,7 @@ every request, never from the cookie.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import secrets
 from dataclasses import dataclass
 
@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from connectors.secret_files import read_secret_file, write_secret_file
 from orchestrator.config import Settings
 
 COOKIE = "kommunerpa_session"
@@ -24,19 +25,15 @@ MAX_AGE_SECONDS = 10 * 60 * 60
 
 
 def secret_key(settings: Settings) -> str:
-    """``KOMMUNERPA_SECRET_KEY``, else the key in ``$KOMMUNERPA_HOME/secret.key``, created
-    with mode 0600 on first use (never in the repository)."""
+    """``KOMMUNERPA_SECRET_KEY`` (or ``_FILE``), else the key in ``$KOMMUNERPA_HOME/secret.key``,
+    created with mode 0600 on first use (never in the repository); that file, too, is refused
+    when others may read it."""
     if settings.secret_key:
         return settings.secret_key
     path = settings.secret_key_file
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(descriptor, "w", encoding="ascii") as out:
-        key = secrets.token_urlsafe(48)
-        out.write(key + "\n")
-    return key
+    with contextlib.suppress(FileExistsError):
+        write_secret_file(path, secrets.token_urlsafe(48))
+    return read_secret_file(path, "the control room's session key")
 
 
 @dataclass(frozen=True)
