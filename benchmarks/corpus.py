@@ -26,7 +26,10 @@ from tasks.control.payment import account_is_valid, kid_mod10
 from tasks.ehf.samples.generate import InvoiceSpec, LineSpec, PartySpec, build_document, org_number
 
 BLOCK = 20
-POSTING_PER_BLOCK = 16
+#: Where in a block the invoice for the approver and the exceptions are: spread out, so that
+#: a small N (the test runs 10) already has one of each outcome.
+AWAITING_PLACE = 9
+EXCEPTION_PLACES = (5, 13, 18)
 #: What the 3 exception files of a block are, in turn; each ends as this code.
 EXCEPTIONS = (
     "NOT-XML",
@@ -174,7 +177,7 @@ def corpus(n: int, *, seed: int = 15) -> Iterator[CorpusFile]:
         name = f"b{block:05d}-{place:02d}.xml"
         po_id = f"PO-B{block:05d}-{place:02d}"
         lines = _lines(rng, _line_count(rng, number), on_order=True)
-        if place < POSTING_PER_BLOCK:
+        if place not in EXCEPTION_PLACES and place != AWAITING_PLACE:
             spec = _spec(invoice_no, party, account, lines, order_reference=po_id)
             content = build_document(spec)
             if place == 0:
@@ -187,7 +190,7 @@ def corpus(n: int, *, seed: int = 15) -> Iterator[CorpusFile]:
                 _receipts(po_id, lines),
             )
             continue
-        if place == POSTING_PER_BLOCK:
+        if place == AWAITING_PLACE:
             spec = _spec(invoice_no, party, account, _lines(rng, len(lines), on_order=False))
             yield CorpusFile(name, build_document(spec), AWAITING)
             continue
