@@ -32,6 +32,8 @@ class Settings:
     stop_grace_seconds: int = 5
     # How long the active scheduler daemon's lease lasts without a heartbeat (see leadership).
     scheduler_lease_seconds: float = 30.0
+    # How long a robot process keeps tenants, agreements and approvers (connectors.erp.cache).
+    erp_cache_seconds: float = 60.0
 
     @property
     def inbox(self) -> Path:
@@ -85,4 +87,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         item_timeout_seconds=int(env.get("KOMMUNERPA_ITEM_TIMEOUT") or 120),
         stop_grace_seconds=int(env.get("KOMMUNERPA_STOP_GRACE") or 5),
         scheduler_lease_seconds=float(env.get("KOMMUNERPA_SCHEDULER_LEASE_SECONDS") or 30),
+        erp_cache_seconds=float(env.get("KOMMUNERPA_ERP_CACHE_SECONDS") or 60),
     )
