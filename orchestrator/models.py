@@ -154,6 +154,8 @@ class WorkItem(Base):
         Index("ix_work_items_ready", "step", "state", "not_before"),
         # The claim takes the oldest ready item: walked in id order, never sorted.
         Index("ix_work_items_claim_order", "step", "state", "id"),
+        # What one run took (its share per run, a stopped run's items): never the history.
+        Index("ix_work_items_run", "run_id"),
         # Held items (state in_progress) for the watchdog and the release of dead runners.
         Index("ix_work_items_claims", "state", "lease_expires_at"),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from orchestrator import invoices, queue
 from orchestrator.config import Settings
@@ -78,11 +78,15 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
                 Invoice.status == "matched", Invoice.voucher_order.in_(("PO-A", "*"))
             ),
         ),
-        "held": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
+        "held": _plan(settings, queue.held_items()),
+        "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
+        "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
     }
     assert "ix_invoices_sha256" in plans["redelivery"]
     # Walked in id order: no "USE TEMP B-TREE FOR ORDER BY" (a sort of every pending item).
     assert "ix_work_items_claim_order" in plans["claim"] and "TEMP B-TREE" not in plans["claim"]
     assert "ix_invoices_in_flight (status=? AND voucher_order=?)" in plans["in flight"]
     assert "ix_work_items_claims (state=?)" in plans["held"]
+    assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
+    assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
     assert session_factory(settings.database_url) is session_factory(settings.database_url)

@@ -5,6 +5,8 @@ prepared voucher
   bytes came before (a full scan per file without them).
 - ``work_items (step, state, id)``: a claim takes the oldest ready item by walking the index
   instead of sorting every pending item.
+- ``work_items.run_id``: before each claim a robot counts the items its run took (a scan of
+  every work item ever without it).
 - ``invoices.voucher_order`` with ``(status, voucher_order)``: matching reads the vouchers in
   flight on one order, not every matched invoice's voucher JSON (quadratic in a pass).
 
@@ -33,6 +35,7 @@ def upgrade() -> None:
     op.create_index("ix_invoices_in_flight", "invoices", ["status", "voucher_order"])
     op.create_index("ix_exceptions_sha256", "exceptions", ["sha256"])
     op.create_index("ix_work_items_claim_order", "work_items", ["step", "state", "id"])
+    op.create_index("ix_work_items_run", "work_items", ["run_id"])
     _fill_voucher_order()
 
 
@@ -65,6 +68,7 @@ def _fill_voucher_order() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_items_run", "work_items")
     op.drop_index("ix_work_items_claim_order", "work_items")
     op.drop_index("ix_exceptions_sha256", "exceptions")
     op.drop_index("ix_invoices_in_flight", "invoices")
