@@ -34,9 +34,9 @@ def _bench(*database: str) -> subprocess.Popen[str]:
 
 def test_every_invoice_ends_once_and_every_voucher_is_posted_once() -> None:
     postgres = os.environ.get(PG_ENV)
-    if not postgres:
-        pytest.skip(f"the PostgreSQL half needs {PG_ENV}")
-    runs = {"sqlite": _bench(), "postgresql": _bench("--database", postgres)}
+    runs = {"sqlite": _bench()}
+    if postgres:
+        runs["postgresql"] = _bench("--database", postgres)
     for kind, process in runs.items():
         out, _ = process.communicate(timeout=300)
         assert process.returncode == 0, out
@@ -53,3 +53,5 @@ def test_every_invoice_ends_once_and_every_voucher_is_posted_once() -> None:
         assert figures["codes"] == {"NOT-XML": 1}
         assert figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
         assert set(figures["stages_ms"]) == {"receipt", "control", "matching", "posting"}
+    if not postgres:
+        pytest.skip(f"SQLite passed; the PostgreSQL half needs {PG_ENV}")
