@@ -25,6 +25,7 @@ import os
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,21 +187,26 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def stage_times(settings: Settings) -> dict[str, dict[str, float]]:
-    """Per step, milliseconds per item: ``p50``/``p95`` of claim to end inside the robot, and
-    ``run`` (robot runs' wall time, start-up included, divided by their items)."""
+    """Per step, milliseconds per item: ``p50``/``p95`` of claim to end inside the robot, the
+    mean of the first and of the last tenth of the items (does it grow with the history?),
+    and ``run`` (robot runs' wall time, start-up included, divided by their items)."""
     figures: dict[str, dict[str, float]] = {}
     with transaction(settings.database_url) as session:
         for step in STEPS:
-            spans = sorted(
+            in_order = [
                 (ended - claimed).total_seconds() * 1000
                 for claimed, ended in session.execute(
-                    select(WorkItem.claimed_at, WorkItem.updated_at).where(
+                    select(WorkItem.claimed_at, WorkItem.updated_at)
+                    .where(
                         WorkItem.step == step,
                         WorkItem.state.in_(("done", "failed")),
                         WorkItem.claimed_at.is_not(None),
                     )
+                    .order_by(WorkItem.id)
                 )
-            )
+            ]
+            spans = sorted(in_order)
+            tenth = max(1, len(in_order) // 10)
             runs = session.execute(
                 select(Run.started_at, Run.ended_at, Run.items_done + Run.items_failed).where(
                     Run.robot == step, Run.ended_at.is_not(None)
@@ -214,6 +220,9 @@ def stage_times(settings: Settings) -> dict[str, dict[str, float]]:
                     "p50": round(percentile(spans, 50), 1),
                     "p95": round(percentile(spans, 95), 1),
                     "run": round(wall * 1000 / items, 1) if items else 0.0,
+                    # Growth with the history: the first and the last tenth of the items.
+                    "first_tenth": round(statistics.fmean(in_order[:tenth]), 1),
+                    "last_tenth": round(statistics.fmean(in_order[-tenth:]), 1),
                     "runs": len(runs),
                 }
     return figures
@@ -299,10 +308,14 @@ def _report(figures: dict[str, Any]) -> None:
         f"({figures['ms_per_invoice']} ms per invoice; generating took "
         f"{figures['generate_seconds']} s, not counted)"
     )
-    click.echo("per stage, ms per item: in the robot p50 / p95; robot runs' wall time per item")
+    click.echo(
+        "per stage, ms per item: in the robot p50 / p95, first / last tenth of the items; "
+        "robot runs' wall time per item"
+    )
     for step, stage in figures["stages_ms"].items():
         click.echo(
-            f"  {step:<9} {stage['p50']:>8} / {stage['p95']:>8}   {stage['run']:>8} "
+            f"  {step:<9} {stage['p50']:>8} / {stage['p95']:>8}   "
+            f"{stage['first_tenth']:>8} / {stage['last_tenth']:>8}   {stage['run']:>8} "
             f"({stage['items']} items, {stage['runs']} runs)"
         )
     click.echo(
