@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from benchmarks.pipeline import pipeline_bench
 from benchmarks.validate import validate_bench
 
 
@@ -13,3 +14,4 @@ def bench() -> None:
 
 
 bench.add_command(validate_bench)
+bench.add_command(pipeline_bench)

@@ -45,6 +45,8 @@ class Settings:
     imap_ca_file: Path | None = None
     # How long a database access waits for a locked (SQLite) or silent (PostgreSQL) database.
     db_wait_seconds: float = db.DEFAULT_WAIT_SECONDS
+    # How long a robot process keeps tenants, agreements and approvers (connectors.erp.cache).
+    erp_cache_seconds: float = 60.0
 
     @property
     def inbox(self) -> Path:
@@ -109,6 +111,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         imap_processed_folder=env.get("KOMMUNERPA_IMAP_PROCESSED_FOLDER") or None,
         imap_ca_file=_path(env.get("KOMMUNERPA_IMAP_CA_FILE")),
         db_wait_seconds=float(env.get("KOMMUNERPA_DB_WAIT_SECONDS") or db.DEFAULT_WAIT_SECONDS),
+        erp_cache_seconds=float(env.get("KOMMUNERPA_ERP_CACHE_SECONDS") or 60),
     )
 
 

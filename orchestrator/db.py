@@ -197,8 +197,10 @@ def _engine_for(url: str, _wait: float) -> Engine:
     return make_engine(url)
 
 
+@lru_cache(maxsize=8)
 def session_factory(url: str) -> sessionmaker[Session]:
-    """A session factory bound to the engine for ``url``."""
+    """The session factory bound to the engine for ``url`` (one per URL and process: building
+    one per transaction cost more than many of the transactions themselves)."""
     return sessionmaker(engine_for(url), expire_on_commit=False)
 
 

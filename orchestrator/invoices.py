@@ -200,21 +200,36 @@ def list_invoices(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+#: ``Invoice.voucher_order`` of a voucher whose lines name no order or several.
+SEVERAL_ORDERS = "*"
+
+
+def voucher_order(voucher: dict[str, Any]) -> str:
+    """The one order every line of ``voucher`` (JSON) refers to, or ``SEVERAL_ORDERS``
+    (kept as ``Invoice.voucher_order``)."""
+    orders = {line.get("po_id") for line in voucher.get("lines", [])}
+    return orders.pop() if len(orders) == 1 and None not in orders else SEVERAL_ORDERS
+
+
 def vouchers_in_flight(
     session: Session, po_id: str, *, exclude_invoice: int
 ) -> list[dict[str, Any]]:
     """Prepared vouchers (JSON) of other invoices on order ``po_id`` that are matched but not
     yet posted: matching counts them, so two invoices in one batch cannot both take the same
-    remaining quantity."""
+    remaining quantity.
+
+    Only the vouchers on this order are read (``ix_invoices_in_flight``), and those whose
+    lines name several orders; never every matched invoice (that grew with the pass)."""
     rows = session.scalars(
-        select(Invoice).where(
+        select(Invoice.prepared_voucher).where(
             Invoice.status == "matched",
+            Invoice.voucher_order.in_((po_id, SEVERAL_ORDERS)),
             Invoice.prepared_voucher.is_not(None),
             Invoice.id != exclude_invoice,
         )
     )
     return [
-        row.prepared_voucher
-        for row in rows
-        if any(line.get("po_id") == po_id for line in row.prepared_voucher.get("lines", []))
+        voucher
+        for voucher in rows
+        if any(line.get("po_id") == po_id for line in voucher.get("lines", []))
     ]

@@ -56,10 +56,15 @@ class Invoice(Base):
     """One received Invoice or CreditNote with its key fields and where it is in the flow."""
 
     __tablename__ = "invoices"
+    __table_args__ = (
+        # Matching's vouchers in flight: matched invoices on one order, never all of them.
+        Index("ix_invoices_in_flight", "status", "voucher_order"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_name: Mapped[str] = mapped_column(String(500))
-    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
+    # Indexed: receipt asks for every file whether these bytes came before.
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"), index=True)
     document: Mapped[str] = mapped_column(String(20))
     customization_id: Mapped[str | None] = mapped_column(String(300))
     supplier_orgnr: Mapped[str | None] = mapped_column(String(50), index=True)
@@ -83,6 +88,8 @@ class Invoice(Base):
     prepared_voucher: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The ERP's voucher id once posted.
     voucher_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    #: The one order all lines of ``prepared_voucher`` refer to (``*``: none or several).
+    voucher_order: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # How it arrived: "ehf" (the XML document) or "pdf" (read from a PDF, confirmed by a person).
@@ -145,6 +152,10 @@ class WorkItem(Base):
     __tablename__ = "work_items"
     __table_args__ = (
         Index("ix_work_items_ready", "step", "state", "not_before"),
+        # The claim takes the oldest ready item: walked in id order, never sorted.
+        Index("ix_work_items_claim_order", "step", "state", "id"),
+        # What one run took (its share per run, a stopped run's items): never the history.
+        Index("ix_work_items_run", "run_id"),
         # Held items (state in_progress) for the watchdog and the release of dead runners.
         Index("ix_work_items_claims", "state", "lease_expires_at"),
     )
@@ -183,7 +194,7 @@ class ExceptionEntry(Base):
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_items.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     file_name: Mapped[str | None] = mapped_column(String(500))
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # redeliveries
     state: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by: Mapped[str | None] = mapped_column(String(200))

@@ -404,6 +404,7 @@ def store_prepared_voucher(
     with transaction(ctx.settings.database_url) as session:
         row = _invoice(session, invoice_id)
         row.prepared_voucher = voucher
+        row.voucher_order = invoices.voucher_order(voucher)
         if approver is not None:
             row.approver = approver
 

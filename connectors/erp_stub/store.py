@@ -290,7 +290,10 @@ def list_vouchers(
     if invoice_number is not None:
         query = query.where(VoucherRow.invoice_number == invoice_number)
     if po_id is not None:
-        query = query.where(VoucherRow.lines.any(VoucherLineRow.po_id == po_id))
+        # IN over the indexed po_id, not EXISTS per voucher: the latter scanned the whole
+        # register on SQLite, so matching got slower with every voucher posted (issue 15).
+        on_order = select(VoucherLineRow.voucher_pk).where(VoucherLineRow.po_id == po_id)
+        query = query.where(VoucherRow.id.in_(on_order))
     return [voucher(r) for r in session.scalars(query)]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from robot.api.deco import keyword, library
 
 from connectors.erp import Erp, connect
+from connectors.erp.cache import MasterDataCache
 from orchestrator import robot_api
 from tasks import invoice_source
 from tasks.control import checks
@@ -62,7 +63,10 @@ class ControlKeywords(SettingsKeywords):
     def __init__(self) -> None:
         self.ctx = robot_api.context()
         super().__init__(self.ctx.settings.home)
-        self.erp: Erp = connect(self.ctx.settings.erp_url)
+        # Tenants, agreements and approvers for a short while; see connectors.erp.cache.
+        self.erp: Erp = MasterDataCache(
+            connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
+        )
         self._case: _Case | None = None
 
     @property

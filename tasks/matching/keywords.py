@@ -7,6 +7,7 @@ from robot.api.deco import keyword, library
 
 from connectors.erp import Erp, connect
 from connectors.erp.base import Voucher
+from connectors.erp.cache import MasterDataCache
 from connectors.erp.mapping import from_json, to_json
 from orchestrator import robot_api
 from tasks import invoice_source
@@ -40,7 +41,10 @@ class MatchingKeywords(SettingsKeywords):
     def __init__(self) -> None:
         self.ctx = robot_api.context()
         super().__init__(self.ctx.settings.home)
-        self.erp: Erp = connect(self.ctx.settings.erp_url)
+        # Tenants, agreements and approvers for a short while; see connectors.erp.cache.
+        self.erp: Erp = MasterDataCache(
+            connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
+        )
         self._received: ReceivedInvoice | None = None
         self._data = MatchingData()
         self._settings = self.book.default

@@ -1,0 +1,92 @@
+"""The queries that grew with the history (issue 15) read only what they need: the vouchers in
+flight on one order, and on SQLite every per-item query goes through an index."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from orchestrator import invoices, queue
+from orchestrator.config import Settings
+from orchestrator.db import engine_for, session_factory, transaction
+from orchestrator.models import Invoice, StoredFile, WorkItem
+from orchestrator.robot_api import RobotContext, store_prepared_voucher
+from tests.conftest import make_settings
+
+
+def _voucher(*orders: str | None) -> dict:
+    return {"idempotency_key": "k", "lines": [{"po_id": po, "account": "11000"} for po in orders]}
+
+
+def _matched_invoice(settings: Settings, number: int, voucher: dict) -> int:
+    sha = hashlib.sha256(str(number).encode()).hexdigest()
+    with transaction(settings.database_url) as session:
+        session.add(StoredFile(sha256=sha, size=1, first_name="f", path="p", kind="original"))
+        session.flush()
+        invoice = invoices.create_invoice(
+            session,
+            file_name=f"f{number}.xml",
+            sha256=sha,
+            key_fields={"document": "Invoice", "number": str(number), "supplier": {}},
+            status="matched",
+            actor="test",
+        )
+        invoice_id = invoice.id
+    store_prepared_voucher(RobotContext(settings, "matching", None), invoice_id, voucher)
+    return invoice_id
+
+
+def test_vouchers_in_flight_are_those_on_the_order_and_those_naming_several(
+    settings: Settings,
+) -> None:
+    on_a = _matched_invoice(settings, 1, _voucher("PO-A", "PO-A"))
+    _matched_invoice(settings, 2, _voucher("PO-B"))
+    _matched_invoice(settings, 3, _voucher("PO-B", "PO-A"))
+    _matched_invoice(settings, 4, _voucher(None))
+    asking = _matched_invoice(settings, 5, _voucher("PO-A"))
+    with transaction(settings.database_url) as session:
+        orders = dict(session.execute(select(Invoice.id, Invoice.voucher_order)).all())
+        found = invoices.vouchers_in_flight(session, "PO-A", exclude_invoice=asking)
+        session.get(Invoice, on_a).status = "posted"
+    assert orders == {1: "PO-A", 2: "PO-B", 3: "*", 4: "*", 5: "PO-A"}
+    assert sorted([line["po_id"] for line in v["lines"]] for v in found) == [
+        ["PO-A", "PO-A"],
+        ["PO-B", "PO-A"],
+    ]
+    with transaction(settings.database_url) as session:  # posted: no longer in flight
+        found = invoices.vouchers_in_flight(session, "PO-A", exclude_invoice=asking)
+    assert [v["lines"][0]["po_id"] for v in found] == ["PO-B"]
+
+
+def _plan(settings: Settings, query) -> str:  # type: ignore[no-untyped-def]
+    engine = engine_for(settings.database_url)
+    sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        return " | ".join(row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+
+
+def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "home")
+    plans = {
+        "redelivery": _plan(settings, select(Invoice.id).where(Invoice.sha256 == "a")),
+        "claim": _plan(settings, queue._ready("control").limit(1)),
+        "in flight": _plan(
+            settings,
+            select(Invoice.prepared_voucher).where(
+                Invoice.status == "matched", Invoice.voucher_order.in_(("PO-A", "*"))
+            ),
+        ),
+        "held": _plan(settings, queue.held_items()),
+        "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
+        "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
+    }
+    assert "ix_invoices_sha256" in plans["redelivery"]
+    # Walked in id order: no "USE TEMP B-TREE FOR ORDER BY" (a sort of every pending item).
+    assert "ix_work_items_claim_order" in plans["claim"] and "TEMP B-TREE" not in plans["claim"]
+    assert "ix_invoices_in_flight (status=? AND voucher_order=?)" in plans["in flight"]
+    assert "ix_work_items_claims (state=?)" in plans["held"]
+    assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
+    assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
+    assert session_factory(settings.database_url) is session_factory(settings.database_url)
