@@ -109,6 +109,12 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+#: For a test of what robots decide rather than of how the database stores it: its own
+#: backend check would only double the suite's time (the same flows run on PostgreSQL in the
+#: tests of queueing, leases, crash windows and the pipeline's scenarios).
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
+
+
 def make_settings(home: Path, url: str | None = None, **overrides: object) -> Settings:
     """Settings for a temporary home, schema migrated."""
     env = {"KOMMUNERPA_HOME": str(home)}

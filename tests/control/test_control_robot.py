@@ -19,6 +19,7 @@ from orchestrator.config import Settings
 from orchestrator.demo_scenarios import BYGG, RASK, TESTDAL, kontor_invoice
 from orchestrator.pipeline import process_once
 from tasks.ehf.samples.generate import LineSpec, PartySpec, build_document, org_number
+from tests.conftest import SQLITE_ONLY
 from tests.pipeline_run import listing, open_codes, run_steps
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
@@ -112,6 +113,7 @@ def test_each_control_raises_exactly_its_codes(home: Settings) -> None:
     assert "BR-CO-16" in {f["rule"] for f in fatal}
 
 
+@SQLITE_ONLY
 def test_fixed_master_data_then_retry_passes(home: Settings, demo: httpx.Client) -> None:
     rows = control(home, {"supplier-unknown.xml": CASES["supplier-unknown.xml"][0]})
     (exception,) = rows["supplier-unknown.xml"]["exceptions"]
@@ -137,6 +139,7 @@ def test_fixed_master_data_then_retry_passes(home: Settings, demo: httpx.Client)
     assert trail[0]["actor"] == "user:kari" and "registrert" in trail[0]["details"]
 
 
+@SQLITE_ONLY
 def test_override_needs_a_reason_and_lets_the_invoice_continue(home: Settings) -> None:
     rows = control(home, {"amount-limit.xml": CASES["amount-limit.xml"][0]})
     (exception,) = rows["amount-limit.xml"]["exceptions"]
@@ -148,6 +151,7 @@ def test_override_needs_a_reason_and_lets_the_invoice_continue(home: Settings) -
     assert services.summary(home)["exceptions_by_code"] == {"AMOUNT-ABOVE-LIMIT": 1}
 
 
+@SQLITE_ONLY
 def test_retry_reruns_all_controls_and_keeps_what_still_fails(home: Settings) -> None:
     rows = control(home, {"supplier-blocked.xml": CASES["supplier-blocked.xml"][0]})
     first, second = rows["supplier-blocked.xml"]["exceptions"]
@@ -159,6 +163,7 @@ def test_retry_reruns_all_controls_and_keeps_what_still_fails(home: Settings) ->
     assert states[first["id"]] == states[second["id"]] == "resolved"
 
 
+@SQLITE_ONLY
 def test_reject_ends_the_invoice(home: Settings) -> None:
     rows = control(home, {"buyer-unknown.xml": CASES["buyer-unknown.xml"][0]})
     (exception,) = rows["buyer-unknown.xml"]["exceptions"]
@@ -167,6 +172,7 @@ def test_reject_ends_the_invoice(home: Settings) -> None:
     assert listing()["buyer-unknown.xml"]["status"] == "rejected"
 
 
+@SQLITE_ONLY
 def test_bad_controls_toml_stops_the_robot_before_any_invoice(home: Settings) -> None:
     (home.home / "controls.toml").write_text("[default]\nmin_payment_dayz = 3\n")
     (home.inbox / "clean.xml").write_bytes(CASES["clean-fjordvik.xml"][0])
@@ -177,6 +183,7 @@ def test_bad_controls_toml_stops_the_robot_before_any_invoice(home: Settings) ->
     assert rows[0]["status"] == "received"  # untouched: still waiting for a working control
 
 
+@SQLITE_ONLY
 def test_ehf_warnings_are_recorded_but_do_not_stop(home: Settings) -> None:
     # A schemeID on the line's tax category: allowed by UBL, a warning in EN 16931.
     warned = invoice("C-0100").replace(

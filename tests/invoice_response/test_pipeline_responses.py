@@ -12,6 +12,7 @@ from orchestrator.config import Settings
 from orchestrator.demo_scenarios import scenarios
 from orchestrator.responses import list_responses
 from tasks.ehf.validate import validate_bytes
+from tests.conftest import SQLITE_ONLY
 
 
 def _process(settings: Settings, files: dict[str, bytes]) -> None:
@@ -31,6 +32,7 @@ def _answers(settings: Settings) -> dict[str, set[str]]:
     return answers
 
 
+@SQLITE_ONLY
 def test_the_scenarios_are_answered_once_and_a_rejection_follows(home: Settings) -> None:
     by_day: dict[int, dict[str, bytes]] = {}
     for scenario in scenarios():

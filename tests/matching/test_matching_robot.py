@@ -13,6 +13,7 @@ from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.config import Settings
 from orchestrator.demo_scenarios import BYGG, TESTDAL, kontor_invoice
 from tasks.ehf.samples.generate import LineSpec, build_document
+from tests.conftest import SQLITE_ONLY
 from tests.pipeline_run import open_codes, run_steps
 
 STEPS = ("receipt", "control", "matching")
@@ -79,6 +80,7 @@ CASES: dict[str, tuple[bytes, str, set[str]]] = {
 }
 
 
+@SQLITE_ONLY
 def test_each_matching_rule_raises_exactly_its_codes(home: Settings) -> None:
     rows = run_steps(home, {name: document for name, (document, *_) in CASES.items()}, STEPS)
     assert set(rows) == set(CASES)

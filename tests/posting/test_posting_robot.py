@@ -18,6 +18,7 @@ from orchestrator.pipeline import process_once
 from tasks.chaos import CRASH_AT
 from tasks.ehf.samples.generate import LineSpec, build_document
 from tasks.posting.keywords import CRASH_AFTER_POST
+from tests.conftest import SQLITE_ONLY
 from tests.pipeline_run import listing, open_codes
 
 PAPER = LineSpec("KR-100", "Kopipapir", D(12), D("42.50"), unit="XPK", order_line="1")
@@ -75,6 +76,7 @@ def test_scenarios_end_as_expected_and_post_once(home: Settings, demo: httpx.Cli
     assert len(vouchers(demo, supplier_orgnr="921122330")) == 3
 
 
+@SQLITE_ONLY
 def test_approval_then_posting(home: Settings, demo: httpx.Client) -> None:
     waiting = next(s for s in scenarios() if "uten-bestilling" in s.file)
     rows = deliver(home, {waiting.file: waiting.content})
@@ -108,6 +110,7 @@ def test_killed_after_the_erp_answered_posts_only_once(
     assert row["status"] == "posted" and row["voucher_id"] == voucher["voucher_id"]
 
 
+@SQLITE_ONLY
 def test_erp_outage_holds_the_invoice_uncharged_and_resumes_by_itself(
     home: Settings, demo: httpx.Client
 ) -> None:

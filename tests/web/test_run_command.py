@@ -15,9 +15,8 @@ from click.testing import CliRunner
 from orchestrator import daemon, users
 from orchestrator.commands import run as run_command
 from orchestrator.config import Settings
+from tests.conftest import SQLITE_ONLY
 
-#: The users' rows do not depend on the database: SQLite only.
-SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 LOGIN = re.compile(r"^  (\w+) +(operator|auditor|admin) +(\S+)$", re.MULTILINE)
 
 
@@ -46,7 +45,7 @@ def run_output(*args: str) -> str:
     return result.output
 
 
-@SQLITE
+@SQLITE_ONLY  # the users' rows do not depend on the database
 def test_make_run_prints_the_control_room_and_the_demo_logins_once(
     cli_env: Settings, started: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -68,7 +67,7 @@ def test_make_run_prints_the_control_room_and_the_demo_logins_once(
     assert "kommunerpa users list" in again
 
 
-@SQLITE
+@SQLITE_ONLY  # the users' rows do not depend on the database
 def test_with_an_erp_of_its_own_the_first_start_makes_only_an_admin(
     cli_env: Settings, started: list[tuple[str, int]]
 ) -> None:
