@@ -34,7 +34,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,17 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from orchestrator import audit, db, exceptions, leadership, queue, runner, runs, schedules
+from orchestrator import (
+    audit,
+    db,
+    erp_outage,
+    exceptions,
+    leadership,
+    queue,
+    runner,
+    runs,
+    schedules,
+)
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import make_engine, transaction
 from orchestrator.models import RobotControl, Run, WorkItem, utcnow
@@ -63,8 +73,12 @@ JOBSTORE = "robots"  # the robots' jobs, in the database
 INTERNAL = "default"  # this daemon's own jobs (heartbeat, control polling, run-now), in memory
 INTERNAL_EXECUTOR = "internal"  # heartbeat and control polling never wait for a robot thread
 HEARTBEAT_JOB, CONTROLS_JOB = "daemon-heartbeat", "daemon-controls"
+ERP_RECHECK_JOB = "daemon-erp-recheck"
 #: How often the daemon reads staff requests (pause, stop, run …) from the database.
 CONTROL_POLL_SECONDS = 2.0
+#: While an ERP outage is open, how often the daemon asks the ERP again: when it answers, the
+#: held items are taken up at once instead of at their robot's next firing (hourly, nightly).
+ERP_RECHECK_SECONDS = 15.0
 #: After SIGTERM, how long running robots get to finish their current item before SIGTERM.
 #: The robot jobs and run-now requests may all run at once; internal jobs have their own pool.
 ROBOT_THREADS = 2 * len(schedules.JOBS)
@@ -127,9 +141,18 @@ def robot_job(robot: str, args: dict[str, str], forced: bool = False) -> None:
 
 def nightly_job(args: dict[str, str]) -> None:
     """The nightly pass: every robot in step order over what is left (paused ones skipped)."""
+    _work_in_step_order(args, schedules.ROBOTS)
+
+
+def after_outage_job(args: dict[str, str]) -> None:
+    """The ERP answers again: its robots in step order over the items that waited."""
+    _work_in_step_order(args, [r for r in schedules.ROBOTS if r in erp_outage.ERP_STEPS])
+
+
+def _work_in_step_order(args: dict[str, str], robots: Sequence[str]) -> None:
     daemon = _running_daemon()
     settings = load_settings({**os.environ, **args})
-    for robot in schedules.ROBOTS:
+    for robot in robots:
         daemon.work(robot, settings)
 
 
@@ -174,6 +197,7 @@ class Daemon:
         for job_id, every, tick in (
             (HEARTBEAT_JOB, leadership.heartbeat_seconds(self.settings), self._heartbeat),
             (CONTROLS_JOB, CONTROL_POLL_SECONDS, self._apply_controls),
+            (ERP_RECHECK_JOB, ERP_RECHECK_SECONDS, self._recheck_erp),
         ):
             self.scheduler.add_job(
                 tick,
@@ -346,6 +370,31 @@ class Daemon:
             if robot in self._locks:
                 self._run_now(robot, requested_at)
 
+    def _recheck_erp(self) -> None:
+        """During an ERP outage, ask the ERP; once it answers (the outage is closed), run the
+        ERP robots now, in step order, for the items that waited."""
+        if not self.active or self.stopping.is_set():
+            return
+        try:
+            if not erp_outage.is_open(self.settings):
+                return
+            if erp_outage.check(self.settings, actor=f"scheduler:{self.name}", step="scheduler"):
+                return  # still down
+        except Exception:  # noqa: BLE001  (the next tick asks again)
+            log.exception("could not ask the ERP whether it answers again")
+            return
+        log.info("the ERP answers again: its robots take up the items that waited")
+        self.scheduler.add_job(
+            after_outage_job,
+            "date",
+            run_date=datetime.now(OSLO),
+            args=[settings_args(self.settings)],  # not forced: a paused robot stays paused
+            id="after-erp-outage",
+            jobstore=INTERNAL,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
     def _run_now(self, robot: str, requested_at: datetime) -> None:
         self.scheduler.add_job(
             robot_job,
@@ -388,7 +437,7 @@ class Daemon:
         # The daemon's own ticks fail again on every tick while a fault lasts: one entry.
         if self._last_tick_error.get(event.job_id) == repr(event.exception):
             return
-        if event.job_id in (HEARTBEAT_JOB, CONTROLS_JOB):
+        if event.job_id in (HEARTBEAT_JOB, CONTROLS_JOB, ERP_RECHECK_JOB):
             self._last_tick_error[event.job_id] = repr(event.exception)
         self._record(
             "SCHEDULER-JOB-ERROR",

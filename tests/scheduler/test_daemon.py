@@ -20,6 +20,7 @@ from orchestrator import robots
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import DaemonHeartbeat
+from tests.conftest import SQLITE_ONLY
 from tests.scheduler.helpers import (
     Daemons,
     all_runs,
@@ -241,6 +242,26 @@ def test_a_run_missed_while_no_daemon_was_active_is_recorded(
         "matching",
         1,
     )
+
+
+@SQLITE_ONLY  # the outage is one exception row; the daemon's part is its timing
+def test_items_held_by_an_erp_outage_go_on_as_soon_as_the_erp_answers(
+    settings: Settings, daemons: Daemons, demo: httpx.Client
+) -> None:
+    write_schedules(settings)  # hourly: only the daemon's recheck can take them up in time
+    demo.put("/admin/faults", json={"outage": True}).raise_for_status()
+    drop_invoices(settings, "O-0001")
+    active_daemon(settings, daemons.start())
+    daemons.cli("robots", "run", "receipt", "--user", "kari")
+    wait_for(lambda: statuses(settings) == ["received"], "the invoice received")
+    daemons.cli("robots", "run", "control", "--user", "kari")
+    wait_for(lambda: open_exceptions(settings, "ERP-OUTAGE"), "the outage recorded")
+    assert statuses(settings) == ["received"]  # held, uncharged
+    demo.delete("/admin/faults").raise_for_status()
+    # Control, matching and posting follow within seconds, nobody asking.
+    wait_for(lambda: statuses(settings) == ["posted"], "posted once the ERP answers", timeout=90)
+    assert open_exceptions(settings) == []  # the outage closed by the system
+    assert all(i.attempts <= 1 for i in items(settings, "control"))
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=False)
