@@ -9,7 +9,8 @@ After a run has settled, each file dropped in the inbox must be exactly one of:
 Anything else is counted: ``lost`` (no trace at all, or an invoice left in between with
 nothing open on it, or posted here but missing in the ERP), ``duplicates`` (a file that
 became two invoices, a voucher the ERP holds twice), ``mismatches`` (a voucher in the ERP no
-invoice records as posted). The ERP's register is asked over HTTP (``GET /posted-invoices``),
+invoice records as posted). The ERP's register is asked through its connector (over HTTP,
+``GET /posted-invoices``, for the stub),
 and the audit chain is verified (``orchestrator.audit.verify``).
 """
 
@@ -20,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
+from connectors.erp import connect
 from orchestrator import audit, erp_outage
 from orchestrator.config import Settings
 from orchestrator.db import transaction
@@ -31,7 +32,6 @@ from orchestrator.steps import FINAL_STATUSES, HOLD_STATUSES
 
 #: Statuses an invoice may rest in with nothing open on it.
 SETTLED_STATUSES = FINAL_STATUSES | HOLD_STATUSES
-ERP_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -163,19 +163,15 @@ def _check_erp(
 ) -> None:
     """Hold the ERP's register against the invoices posted here (``posted``: voucher id to
     file; ``ours``: invoice id to file). ERP faults must be off."""
-    answer = httpx.get(f"{erp_url.rstrip('/')}/posted-invoices", timeout=ERP_TIMEOUT_S)
-    answer.raise_for_status()
     # Vouchers of other invoices (an ERP shared with other work) are not ours to judge.
-    vouchers = [v for v in answer.json() if v.get("source_invoice_id") in ours]
+    vouchers = [v for v in connect(erp_url).posted_invoices() if v.source_invoice_id in ours]
     result.erp_vouchers = len(vouchers)
-    keys = Counter(
-        (v["supplier_orgnr"], v["invoice_number"], v["document_type"]) for v in vouchers
-    )
+    keys = Counter((v.supplier_orgnr, v.invoice_number, v.document_type) for v in vouchers)
     result.erp_doubled = sorted(f"{s} {n} ({d}) x{c}" for (s, n, d), c in keys.items() if c > 1)
-    in_erp = {v["voucher_id"] for v in vouchers}
+    in_erp = {v.voucher_id for v in vouchers}
     result.not_in_erp = sorted(name for voucher, name in posted.items() if voucher not in in_erp)
     result.unrecorded_in_erp = sorted(
-        f"{v['voucher_id']} ({ours[v['source_invoice_id']]})"
+        f"{v.voucher_id} ({ours[v.source_invoice_id or '']})"
         for v in vouchers
-        if v["voucher_id"] not in posted
+        if v.voucher_id not in posted
     )

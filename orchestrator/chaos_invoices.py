@@ -4,9 +4,10 @@ Every invoice is from Kontorrekvisita Nord AS to Fjordvik kommune (the ERP stub'
 for one pack of paper on one of the orders ``PO-CHAOS-<tag>-<n>`` (``PER_ORDER`` invoices an
 order, as a municipality's orders are many and small: matching reads what was invoiced on an
 order before, so one huge order would make each match slower than the last), which
-``order_seed`` adds to the stub with all of it received; so most are posted. A few are meant to end elsewhere,
-so every kind of end is exercised: without an order (awaiting approval), with an account the
-supplier never registered (``BANK-ACCOUNT-MISMATCH``) and cut off half way (``NOT-XML``).
+``order_seed`` adds to the stub with all of it received; so most are posted. A few are meant
+to end elsewhere, so every kind of end is exercised: without an order (awaiting approval),
+with an account the supplier never registered (``BANK-ACCOUNT-MISMATCH``) and cut off half
+way (``NOT-XML``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from orchestrator.demo_scenarios import FJORDVIK, KONTOR, PAPER, kontor_invoice
 from tasks.ehf.samples.generate import LineSpec, build_document
 
 #: Every how many invoices one goes without an order, to a wrong account, cut off.
-NO_ORDER, WRONG_ACCOUNT, CUT_OFF = (25, 7), (25, 13), (50, 42)
+NO_ORDER, WRONG_ACCOUNT, CUT_OFF = (25, 7), (25, 13), (20, 17)
 UNREGISTERED_ACCOUNT = "98760512346"
 #: Invoices on one order.
 PER_ORDER = 20

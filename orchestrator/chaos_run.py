@@ -28,6 +28,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +40,7 @@ import httpx
 from sqlalchemy import select
 
 from connectors.erp_stub import process as stub_process
-from connectors.inbox.folder import ready_entries
+from connectors.inbox.folder import open_claims, ready_entries
 from orchestrator import accounting_check, archive_check, chaos_invoices, erp_outage, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
@@ -181,6 +182,7 @@ class ChaosErp:
     stub: stub_process.StubProcess | None = None
     fault_until: float | None = None
     down: bool = False
+    _starting: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -191,6 +193,24 @@ class ChaosErp:
         """Start the stub on its port and database (a restart keeps what was posted)."""
         self.stub = stub_process.start(self.folder, port=self.port)
         self.down = False
+
+    def start_in_background(self) -> None:
+        """Start it again without waiting: the stub takes seconds to start on a busy
+        machine, and the chaos goes on meanwhile (``up`` says when it answers)."""
+        self._starting = threading.Thread(target=self.start, name="erp-start", daemon=True)
+        self._starting.start()
+
+    @property
+    def up(self) -> bool:
+        """True once it runs and no start is under way."""
+        return not self.down and not (self._starting and self._starting.is_alive())
+
+    def wait_up(self) -> None:
+        """Wait for a start under way; start it if it is down."""
+        if self._starting is not None:
+            self._starting.join()
+        if self.down:
+            self.start()
 
     def kill(self) -> None:
         """SIGKILL the stub: connections are refused until it is started again."""
@@ -203,16 +223,22 @@ class ChaosErp:
         """Switch the stub's faults (``connectors.erp_stub.faults``); ``{}``: all off."""
         httpx.put(f"{self.url}/admin/faults", json=faults, timeout=10).raise_for_status()
 
-    def heal(self) -> None:
-        """End the current fault: start a killed stub again, switch faults off."""
+    def heal(self, *, wait: bool = False) -> None:
+        """End the current fault: start a killed stub again (``wait``: until it answers),
+        switch faults off."""
         if self.down:
-            self.start()
+            if wait:
+                self.wait_up()
+            elif self._starting is None or not self._starting.is_alive():
+                self.start_in_background()
         else:
             self.set_faults()
         self.fault_until = None
 
     def stop(self) -> None:
         """End the stub for good."""
+        if self._starting is not None:
+            self._starting.join()
         if self.stub is not None:
             self.stub.stop()
 
@@ -322,7 +348,7 @@ class ChaosRun:
             if now >= next_kill:
                 self._kill_one(now)
                 next_kill = now + self.random.uniform(*config.kill_every)
-            if self.erp.fault_until is None and now >= next_fault:
+            if self.erp.fault_until is None and self.erp.up and now >= next_fault:
                 self._break_erp(now)
             time.sleep(TICK_S)
         for file in files[dropped:]:
@@ -381,7 +407,7 @@ class ChaosRun:
         self.log(f"{self._clock(now)} ERP {what} for {length:.1f} s")
 
     def _settle(self) -> None:
-        self.erp.heal()
+        self.erp.heal(wait=True)
         began = time.monotonic()
         self.log(f"chaos over; settling (at most {self.config.settle_seconds:g} s)")
         deadline = began + self.config.settle_seconds
@@ -436,8 +462,9 @@ def _kill_robot(run_id: int, pid: int) -> bool:
 
 
 def _settled(settings: Settings) -> bool:
-    """Nothing left to do: the inbox is empty, no work item waits, the ERP is not out."""
-    if ready_entries(settings.inbox):
+    """Nothing left to do: the inbox is empty, no claim is off the record, no work item
+    waits, the ERP is not out."""
+    if ready_entries(settings.inbox) or open_claims(settings.received):
         return False
     with transaction(settings.database_url) as session:
         return not queue.waiting(session) and erp_outage.open_outage(session) is None
