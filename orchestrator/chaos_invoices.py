@@ -22,7 +22,7 @@ from orchestrator.demo_scenarios import FJORDVIK, KONTOR, PAPER, kontor_invoice
 from tasks.ehf.samples.generate import LineSpec, build_document
 
 #: Every how many invoices one goes without an order, to a wrong account, cut off.
-NO_ORDER, WRONG_ACCOUNT, CUT_OFF = (25, 7), (25, 13), (20, 17)
+NO_ORDER, WRONG_ACCOUNT, CUT_OFF = (25, 7), (25, 3), (20, 10)
 UNREGISTERED_ACCOUNT = "98760512346"
 #: Invoices on one order.
 PER_ORDER = 20

@@ -53,8 +53,8 @@ DEMO_SEED = Path(__file__).resolve().parents[1] / "connectors" / "erp_stub" / "d
 #: Kill targets and how often each is drawn (runners are drawn by name from those alive).
 KILL_WEIGHTS = {"runner": 3, "daemon": 1, "robot": 2}
 ERP_FAULTS = ("slow", "errors", "outage", "down")
-#: How long a service stopped at the end may take to finish its item before SIGKILL.
-STOP_GRACE_S = 20.0
+#: How long a service stopped at the end may take before SIGKILL (settled: it holds nothing).
+STOP_GRACE_S = 3.0
 TICK_S = 0.1
 
 Log = Callable[[str], None]
@@ -162,11 +162,15 @@ class Service:
             self.process.kill()
             self.process.wait()
 
-    def stop(self, grace: float = STOP_GRACE_S) -> None:
-        """SIGTERM (it finishes its current item), SIGKILL after ``grace`` seconds."""
-        if self.process is None or not self.alive:
+    def terminate(self) -> None:
+        """SIGTERM: it finishes its current item and ends (``wait_ended``)."""
+        if self.process is not None and self.alive:
+            self.process.terminate()
+
+    def wait_ended(self, grace: float = STOP_GRACE_S) -> None:
+        """Wait for it to end after ``terminate``; SIGKILL after ``grace`` seconds."""
+        if self.process is None:
             return
-        self.process.terminate()
         try:
             self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
@@ -181,7 +185,7 @@ class ChaosErp:
     port: int
     stub: stub_process.StubProcess | None = None
     fault_until: float | None = None
-    down: bool = False
+    down: bool = True  # until started
     _starting: threading.Thread | None = None
 
     @property
@@ -275,7 +279,9 @@ class ChaosRun:
             self._settle()
             stopping = time.monotonic()
             for service in self.services:
-                service.stop()
+                service.terminate()
+            for service in self.services:
+                service.wait_ended()
             self.log(f"services stopped in {time.monotonic() - stopping:.1f} s")
             self.log("checking: every file, the ERP's register, the audit chain, the archive")
             names = [f.name for f in files]
@@ -290,9 +296,10 @@ class ChaosRun:
 
     def _set_up(self) -> None:
         config, settings = self.config, self.settings
+        self.erp.start_in_background()  # it starts while the database is migrated
         prepare(settings)
         _write_schedules(settings.home)
-        self.erp.start()
+        self.erp.wait_up()
         self.erp.stub.load_seed(DEMO_SEED, reset=True)
         seed = chaos_invoices.order_seed(config.invoices, self.tag)
         httpx.post(f"{self.erp.url}/admin/seed", json=seed, timeout=60).raise_for_status()
@@ -345,8 +352,7 @@ class ChaosRun:
             if self.erp.fault_until is not None and now >= self.erp.fault_until:
                 self.erp.heal()
                 next_fault = now + self.random.uniform(*config.fault_gap)
-            if now >= next_kill:
-                self._kill_one(now)
+            if now >= next_kill and self._kill_one(now):
                 next_kill = now + self.random.uniform(*config.kill_every)
             if self.erp.fault_until is None and self.erp.up and now >= next_fault:
                 self._break_erp(now)
@@ -360,7 +366,8 @@ class ChaosRun:
                 service.start()
                 self.result.restarts += 1
 
-    def _kill_one(self, now: float) -> None:
+    def _kill_one(self, now: float) -> bool:
+        """SIGKILL one process drawn at random; False when none could be killed right now."""
         alive = [s for s in self.services if s.alive]
         targets = {
             "runner": [s for s in alive if s.name.startswith("runner")],
@@ -369,11 +376,11 @@ class ChaosRun:
         }
         kinds = [k for k in KILL_WEIGHTS if targets[k]]
         if not kinds:
-            return
+            return False
         kind = self.random.choices(kinds, [KILL_WEIGHTS[k] for k in kinds])[0]
         victim = self.random.choice(targets[kind])
         if kind == "robot" and not _kill_robot(*victim):
-            return  # it ended meanwhile: the next kill comes soon enough
+            return False  # it ended meanwhile: draw again at the next tick
         if isinstance(victim, Service):
             victim.kill()
             victim.restart_at = now + self.random.uniform(*self.config.restart_after)
@@ -382,6 +389,7 @@ class ChaosRun:
             what = f"robot of run {victim[0]}"
         self.result.kills[kind] += 1
         self.log(f"{self._clock(now)} SIGKILL {what}")
+        return True
 
     def _break_erp(self, now: float) -> None:
         kind = self.random.choice(ERP_FAULTS)
