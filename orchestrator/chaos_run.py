@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connectors.erp_stub import process as stub_process
 from connectors.inbox.folder import open_claims, ready_entries
 from orchestrator import accounting_check, archive_check, chaos_invoices, erp_outage, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
-from orchestrator.models import Run
+from orchestrator.models import Run, WorkItem
 from orchestrator.pipeline import prepare
 from orchestrator.schedules import ROBOTS
 
@@ -58,6 +58,10 @@ STOP_GRACE_S = 3.0
 TICK_S = 0.1
 
 Log = Callable[[str], None]
+
+
+class ChaosError(Exception):
+    """The chaos run cannot start (its database is not empty)."""
 
 
 @dataclass(frozen=True)
@@ -296,8 +300,11 @@ class ChaosRun:
 
     def _set_up(self) -> None:
         config, settings = self.config, self.settings
-        self.erp.start_in_background()  # it starts while the database is migrated
         prepare(settings)
+        with transaction(settings.database_url) as session:
+            if session.scalar(select(func.count()).select_from(WorkItem)):
+                raise ChaosError(f"{settings.database_url} is not empty: a chaos run needs its own")
+        self.erp.start_in_background()  # it starts while the robots' folders are laid out
         _write_schedules(settings.home)
         self.erp.wait_up()
         self.erp.stub.load_seed(DEMO_SEED, reset=True)

@@ -13,6 +13,7 @@ queues them, unless the claim is on record after all (killed after the commit).
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from tasks.chaos import crash_point
 from tasks.ehf.safexml import PROBLEMS
 from tasks.receipt import archive
 
+log = logging.getLogger(__name__)
 #: Slack on the time of a claim's marker when looking for its work item (clocks, writes).
 _RECORD_SLACK = timedelta(minutes=5)
 
@@ -87,6 +89,10 @@ def recover_claims(settings: Settings) -> int:
             continue
         entry = InboxEntry(claimed.path, kind_of(claimed.path), claimed.path.lstat().st_size)
         _put_on_record(settings, entry, claimed, f"runner:{owner}")
+        log.warning(
+            "queued %s (%s): its claimer %s died before queueing it",
+            claimed.name, claimed.path, open_claim.owner,
+        )  # fmt: skip
         count += 1
     return count
 

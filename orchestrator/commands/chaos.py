@@ -70,7 +70,10 @@ def chaos(
         database_url=database_url,
         settle_seconds=settle_seconds,
     )
-    result = chaos_run.run(config, log=lambda line: click.echo(line, err=as_json))
+    try:
+        result = chaos_run.run(config, log=lambda line: click.echo(line, err=as_json))
+    except chaos_run.ChaosError as error:
+        raise click.ClickException(str(error)) from None
     figures = result.figures()
     for line in summary(figures):
         click.echo(line, err=as_json)
