@@ -14,9 +14,9 @@ queues them, unless the claim is on record after all (killed after the commit).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from connectors.inbox.folder import (
@@ -24,7 +24,6 @@ from connectors.inbox.folder import (
     REGULAR,
     Claimed,
     InboxEntry,
-    OpenClaim,
     claim,
     kind_of,
     open_claims,
@@ -44,6 +43,8 @@ from tasks.receipt import archive
 log = logging.getLogger(__name__)
 #: Slack on the time of a claim's marker when looking for its work item (clocks, writes).
 _RECORD_SLACK = timedelta(minutes=5)
+#: Serialises the recovery of claims between runners on PostgreSQL (any fixed number).
+_LOCK_KEY = 0x4B52_5041_434C
 
 #: How each kind that is not a file is described to staff: kind -> (bokmål, English).
 _NOT_A_FILE = {
@@ -74,8 +75,13 @@ def feed_inbox(settings: Settings) -> int:
 
 
 def recover_claims(settings: Settings) -> int:
-    """Queue the entries whose claimers died before putting them on record; returns how many."""
+    """Queue the entries whose claimers died before putting them on record; returns how many.
+
+    The check that the claim is not on record and the queueing are one transaction, serialised
+    between runners (SQLite's write lock, a PostgreSQL advisory lock), so two runners that both
+    took over a claim in the same instant still queue it once."""
     owner = runner_name()
+    actor = f"runner:{owner}"
     count = 0
     for open_claim in open_claims(settings.received):
         gone = processes.known_gone(open_claim.owner) or open_claim.age > settings.lease_seconds
@@ -84,52 +90,62 @@ def recover_claims(settings: Settings) -> int:
         claimed = take_over(open_claim, settings.received, owner)
         if claimed is None:
             continue
-        if _on_record(settings, open_claim, claimed):
-            claimed.recorded()
-            continue
         entry = InboxEntry(claimed.path, kind_of(claimed.path), claimed.path.lstat().st_size)
-        _put_on_record(settings, entry, claimed, f"runner:{owner}")
-        log.warning(
-            "queued %s (%s): its claimer %s died before queueing it",
-            claimed.name, claimed.path, open_claim.owner,
-        )  # fmt: skip
-        count += 1
+        since = utcnow() - timedelta(seconds=open_claim.age) - _RECORD_SLACK
+        with transaction(settings.database_url) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            queued = not _on_record(session, settings, claimed, since)
+            if queued:
+                _record_entry(session, settings, entry, claimed, actor)
+        claimed.recorded()
+        if queued:
+            log.warning(
+                "queued %s (%s): its claimer %s died before queueing it",
+                claimed.name, claimed.path, open_claim.owner,
+            )  # fmt: skip
+            count += 1
     return count
 
 
 def _put_on_record(settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str) -> None:
-    """Queue a claimed file for receipt, or record an entry no robot can read; then the claim
-    needs no recovery."""
-    kept = str(claimed.path.relative_to(settings.home))
+    """Queue a claimed entry (in its own transaction); then the claim needs no recovery."""
     with transaction(settings.database_url) as session:
-        if entry.kind == REGULAR:
-            payload = {"file": claimed.name, "path": kept}
-            if claimed.name_bytes:
-                payload["name_bytes"] = claimed.name_bytes
-            queue.enqueue(session, step="receipt", actor=actor, payload=payload)
-        else:
-            if entry.kind == EMPTY:
-                _archive_empty(session, settings, claimed.name, actor)
-            _record_refused(session, entry, claimed, kept, actor)
+        _record_entry(session, settings, entry, claimed, actor)
     claimed.recorded()
 
 
-def _on_record(settings: Settings, open_claim: OpenClaim, claimed: Claimed) -> bool:
-    """True when the claim's work item or exception was committed (its claimer died after)."""
+def _record_entry(
+    session: Session, settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str
+) -> None:
+    """Queue a claimed file for receipt, or record an entry no robot can read."""
     kept = str(claimed.path.relative_to(settings.home))
-    since = utcnow() - timedelta(seconds=open_claim.age) - _RECORD_SLACK
-    with transaction(settings.database_url) as session:
-        payloads = session.scalars(
-            select(WorkItem.payload).where(WorkItem.step == "receipt", WorkItem.created_at > since)
+    if entry.kind == REGULAR:
+        payload = {"file": claimed.name, "path": kept}
+        if claimed.name_bytes:
+            payload["name_bytes"] = claimed.name_bytes
+        queue.enqueue(session, step="receipt", actor=actor, payload=payload)
+    else:
+        if entry.kind == EMPTY:
+            _archive_empty(session, settings, claimed.name, actor)
+        _record_refused(session, entry, claimed, kept, actor)
+
+
+def _on_record(session: Session, settings: Settings, claimed: Claimed, since: datetime) -> bool:
+    """True when the claim's work item or exception (made after ``since``) is committed: its
+    claimer died after queueing it."""
+    kept = str(claimed.path.relative_to(settings.home))
+    payloads = session.scalars(
+        select(WorkItem.payload).where(WorkItem.step == "receipt", WorkItem.created_at > since)
+    )
+    if any(payload.get("path") == kept for payload in payloads):
+        return True
+    evidence = session.scalars(
+        select(ExceptionEntry.evidence).where(
+            ExceptionEntry.step == "receipt", ExceptionEntry.created_at > since
         )
-        if any(payload.get("path") == kept for payload in payloads):
-            return True
-        evidence = session.scalars(
-            select(ExceptionEntry.evidence).where(
-                ExceptionEntry.step == "receipt", ExceptionEntry.created_at > since
-            )
-        )
-        return any(found.get("kept_as") == kept for found in evidence)
+    )
+    return any(found.get("kept_as") == kept for found in evidence)
 
 
 def _archive_empty(session: Session, settings: Settings, name: str, actor: str) -> None:
