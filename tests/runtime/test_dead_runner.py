@@ -8,13 +8,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 
+import pytest
 from sqlalchemy import select, text
 
 from orchestrator import queue, runs
 from orchestrator.config import Settings
-from orchestrator.db import engine_for, transaction
-from orchestrator.models import Run, WorkItem
+from orchestrator.db import engine_for, session_factory, transaction
+from orchestrator.models import AuditEntry, Run, WorkItem
 from orchestrator.processes import pid_alive
 from orchestrator.samples import invoice
 from tasks.chaos import CRASH_AT
@@ -89,3 +91,37 @@ def test_taking_back_reads_only_held_items_through_an_index(settings: Settings) 
     with engine_for(settings.database_url).connect() as connection:
         plan = connection.execute(text(f"EXPLAIN QUERY PLAN {statement}")).all()
     assert "USING INDEX ix_work_items_claims" in " ".join(str(row[-1]) for row in plan), plan
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite serialises whole transactions
+def test_runners_taking_back_at_the_same_moment_take_an_item_back_once(
+    settings: Settings,
+) -> None:
+    """Found by the chaos run on PostgreSQL: the daemon's robot threads each took back the
+    same abandoned item (four ``retry_scheduled`` entries), the last possibly after a live
+    robot had claimed it again."""
+    holder = f"{socket.gethostname()}:{dead_pid()}"
+    with transaction(settings.database_url) as session:
+        item_id = queue.enqueue(session, step="control", actor=ACTOR).id
+        queue.claim(session, step="control", runner=holder, lease_seconds=900)
+    second: list[list[int]] = []
+
+    def take_back_too() -> None:
+        with transaction(settings.database_url) as session:
+            second.append(queue.release_abandoned(session, settings=settings, actor="second"))
+
+    with session_factory(settings.database_url)() as first, first.begin():
+        assert queue.release_abandoned(first, settings=settings, actor="first") == [item_id]
+        other = threading.Thread(target=take_back_too)
+        other.start()  # reads the item as held: the first has not committed yet
+        other.join(timeout=20)
+        assert not other.is_alive(), "the second runner waited for the first one's row lock"
+    assert second == [[]]
+    with transaction(settings.database_url) as session:
+        taken_back = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "workitem.retry_scheduled",
+                AuditEntry.object_id == str(item_id),
+            )
+        ).all()
+        assert [entry.actor for entry in taken_back] == ["first"]
