@@ -27,7 +27,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -47,7 +46,16 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import select
 
-from orchestrator import audit, exceptions, leadership, queue, runner, runs, schedules
+from orchestrator import (
+    audit,
+    exceptions,
+    leadership,
+    processes,
+    queue,
+    runner,
+    runs,
+    schedules,
+)
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import make_engine, transaction
 from orchestrator.models import RobotControl, Run, WorkItem, utcnow
@@ -418,12 +426,10 @@ class Daemon:
 
         Their unfinished items go back to the queue once their leases have expired; a run
         whose items are still leased (its robot may outlive the runner) is left for later."""
-        host = socket.gethostname()
         with transaction(self.settings.database_url) as session:
-            for run in session.scalars(select(Run).where(Run.state == "running")):
-                run_host, _, pid = run.runner.rpartition(":")
-                if run_host != host or not pid.isdigit() or _alive(int(pid)):
-                    continue
+            running = session.scalars(select(Run).where(Run.state == "running"))
+            lost = [run for run in running if processes.known_gone(run.runner)]
+            for run in runs.still_unfinished(session, lost):
                 leased = session.scalars(
                     select(WorkItem.id).where(
                         WorkItem.run_id == run.id,
@@ -475,13 +481,3 @@ def _step_of(job_id: str) -> str:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

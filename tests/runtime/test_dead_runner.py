@@ -125,3 +125,31 @@ def test_runners_taking_back_at_the_same_moment_take_an_item_back_once(
             )
         ).all()
         assert [entry.actor for entry in taken_back] == ["first"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_runners_closing_a_dead_run_at_the_same_moment_close_it_once(settings: Settings) -> None:
+    """The same race for runs: each closed the dead run, with its own ``run.finished``."""
+    with transaction(settings.database_url) as session:
+        runner = f"{socket.gethostname()}:{dead_pid()}"
+        run_id = runs.start(session, robot="control", runner=runner, output_dir="").id
+    second: list[list[int]] = []
+
+    def close_too() -> None:
+        with transaction(settings.database_url) as session:
+            second.append(runs.close_dead(session, actor="second"))
+
+    with session_factory(settings.database_url)() as first, first.begin():
+        assert runs.close_dead(first, actor="first") == [run_id]
+        other = threading.Thread(target=close_too)
+        other.start()
+        other.join(timeout=20)
+        assert not other.is_alive(), "the second runner waited for the first one's row lock"
+    assert second == [[]]
+    with transaction(settings.database_url) as session:
+        finished = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "run.finished", AuditEntry.object_id == str(run_id)
+            )
+        ).all()
+        assert len(finished) == 1
