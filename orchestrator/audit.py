@@ -124,6 +124,15 @@ def _described_row(session: Session, object_type: str, object_id: object) -> Any
     return session.get(tracked[0], int(str(object_id)))
 
 
+def lock_chain(session: Session) -> None:
+    """Hold the chain's append lock until the transaction ends (PostgreSQL; SQLite's write
+    lock already holds everything). Two runners appending at once would both read the same
+    head; the lock orders them. A transaction that will lock rows *and* append takes it first,
+    so it never holds a row another appender waits for while it waits for the chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+
+
 def append(
     session: Session,
     *,
@@ -134,9 +143,7 @@ def append(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add one entry at the head of the chain, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Two runners appending at once would both read the same head; the lock orders them.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    lock_chain(session)
     head = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

@@ -45,6 +45,7 @@ COMMAND_GROUPS: tuple[str, ...] = (
     "orchestrator.commands.db:db",
     "orchestrator.commands.users:users",
     "orchestrator.commands.serve:serve",
+    "orchestrator.commands.chaos:chaos",
 )
 
 #: Exit code of any command that could not reach its database (``audit verify``: "could

@@ -31,7 +31,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -57,6 +56,7 @@ from orchestrator import (
     erp_outage,
     exceptions,
     leadership,
+    processes,
     queue,
     runner,
     runs,
@@ -511,12 +511,10 @@ class Daemon:
 
         Their unfinished items go back to the queue once their leases have expired; a run
         whose items are still leased (its robot may outlive the runner) is left for later."""
-        host = socket.gethostname()
         with transaction(self.settings.database_url) as session:
-            for run in session.scalars(select(Run).where(Run.state == "running")):
-                run_host, _, pid = run.runner.rpartition(":")
-                if run_host != host or not pid.isdigit() or _alive(int(pid)):
-                    continue
+            running = session.scalars(select(Run).where(Run.state == "running"))
+            lost = [run for run in running if processes.known_gone(run.runner)]
+            for run in runs.still_unfinished(session, lost):
                 leased = session.scalars(
                     select(WorkItem.id).where(
                         WorkItem.run_id == run.id,
@@ -576,13 +574,3 @@ def _step_of(job_id: str) -> str:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

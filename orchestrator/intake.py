@@ -5,10 +5,19 @@ A regular file with content becomes a receipt work item. An empty file, a symbol
 folder or a special file is claimed too (so it is not seen again) and becomes an exception
 entry at once, naming what it is: nothing in the inbox is silently ignored, and nothing
 behind a link is ever read.
+
+A runner killed between claiming an entry and committing its work item leaves the claim's
+marker behind (``connectors.inbox.folder``); the next feed on any runner takes over such
+claims of dead claimers (on this host at once, another host's after ``lease_seconds``) and
+queues them, unless the claim is on record after all (killed after the commit).
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from connectors.inbox.folder import (
@@ -17,16 +26,27 @@ from connectors.inbox.folder import (
     Claimed,
     InboxEntry,
     claim,
+    kind_of,
+    open_claims,
     readable_name,
     ready_entries,
+    take_over,
 )
-from orchestrator import exceptions, invoices, queue
+from orchestrator import exceptions, invoices, processes, queue
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.mail_intake import fetch_mailbox
+from orchestrator.models import ExceptionEntry, WorkItem, utcnow
 from orchestrator.runner import runner_name
+from tasks.chaos import crash_point
 from tasks.ehf.safexml import PROBLEMS
 from tasks.receipt import archive
+
+log = logging.getLogger(__name__)
+#: Slack on the time of a claim's marker when looking for its work item (clocks, writes).
+_RECORD_SLACK = timedelta(minutes=5)
+#: Serialises the recovery of claims between runners on PostgreSQL (any fixed number).
+_LOCK_KEY = 0x4B52_5041_434C
 
 #: How each kind that is not a file is described to staff: kind -> (bokmål, English).
 _NOT_A_FILE = {
@@ -41,28 +61,95 @@ _NOT_A_FILE = {
 
 def feed_inbox(settings: Settings) -> int:
     """Fetch the mailbox's attachments into the inbox (when a mailbox is configured), then
-    claim everything ready in the inbox; queue each file for receipt. Returns how many
-    entries were claimed (files queued and entries recorded as exceptions)."""
+    claim everything ready in the inbox (and what dead claimers left unqueued); queue each
+    file for receipt. Returns how many entries were claimed (files queued and entries
+    recorded as exceptions)."""
     fetch_mailbox(settings)
-    count = 0
-    actor = f"runner:{runner_name()}"
+    owner = runner_name()
+    actor = f"runner:{owner}"
+    count = recover_claims(settings)
     for entry in ready_entries(settings.inbox):
-        claimed = claim(entry.path, settings.received)
+        claimed = claim(entry.path, settings.received, owner)
         if claimed is None:
             continue  # another runner took it
-        kept = str(claimed.path.relative_to(settings.home))
-        with transaction(settings.database_url) as session:
-            if entry.kind == REGULAR:
-                payload = {"file": claimed.name, "path": kept}
-                if claimed.name_bytes:
-                    payload["name_bytes"] = claimed.name_bytes
-                queue.enqueue(session, step="receipt", actor=actor, payload=payload)
-            else:
-                if entry.kind == EMPTY:
-                    _archive_empty(session, settings, claimed.name, actor)
-                _record_refused(session, entry, claimed, kept, actor)
+        crash_point("after-claim")
+        _put_on_record(settings, entry, claimed, actor)
         count += 1
     return count
+
+
+def recover_claims(settings: Settings) -> int:
+    """Queue the entries whose claimers died before putting them on record; returns how many.
+
+    The check that the claim is not on record and the queueing are one transaction, serialised
+    between runners (SQLite's write lock, a PostgreSQL advisory lock), so two runners that both
+    took over a claim in the same instant still queue it once."""
+    owner = runner_name()
+    actor = f"runner:{owner}"
+    count = 0
+    for open_claim in open_claims(settings.received):
+        gone = processes.known_gone(open_claim.owner) or open_claim.age > settings.lease_seconds
+        if not gone:
+            continue  # its claimer is still at it
+        claimed = take_over(open_claim, settings.received, owner)
+        if claimed is None:
+            continue
+        entry = InboxEntry(claimed.path, kind_of(claimed.path), claimed.path.lstat().st_size)
+        since = utcnow() - timedelta(seconds=open_claim.age) - _RECORD_SLACK
+        with transaction(settings.database_url) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            queued = not _on_record(session, settings, claimed, since)
+            if queued:
+                _record_entry(session, settings, entry, claimed, actor)
+        claimed.recorded()
+        if queued:
+            log.warning(
+                "queued %s (%s): its claimer %s died before queueing it",
+                claimed.name, claimed.path, open_claim.owner,
+            )  # fmt: skip
+            count += 1
+    return count
+
+
+def _put_on_record(settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str) -> None:
+    """Queue a claimed entry (in its own transaction); then the claim needs no recovery."""
+    with transaction(settings.database_url) as session:
+        _record_entry(session, settings, entry, claimed, actor)
+    claimed.recorded()
+
+
+def _record_entry(
+    session: Session, settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str
+) -> None:
+    """Queue a claimed file for receipt, or record an entry no robot can read."""
+    kept = str(claimed.path.relative_to(settings.home))
+    if entry.kind == REGULAR:
+        payload = {"file": claimed.name, "path": kept}
+        if claimed.name_bytes:
+            payload["name_bytes"] = claimed.name_bytes
+        queue.enqueue(session, step="receipt", actor=actor, payload=payload)
+    else:
+        if entry.kind == EMPTY:
+            _archive_empty(session, settings, claimed.name, actor)
+        _record_refused(session, entry, claimed, kept, actor)
+
+
+def _on_record(session: Session, settings: Settings, claimed: Claimed, since: datetime) -> bool:
+    """True when the claim's work item or exception (made after ``since``) is committed: its
+    claimer died after queueing it."""
+    kept = str(claimed.path.relative_to(settings.home))
+    payloads = session.scalars(
+        select(WorkItem.payload).where(WorkItem.step == "receipt", WorkItem.created_at > since)
+    )
+    if any(payload.get("path") == kept for payload in payloads):
+        return True
+    evidence = session.scalars(
+        select(ExceptionEntry.evidence).where(
+            ExceptionEntry.step == "receipt", ExceptionEntry.created_at > since
+        )
+    )
+    return any(found.get("kept_as") == kept for found in evidence)
 
 
 def _archive_empty(session: Session, settings: Settings, name: str, actor: str) -> None:

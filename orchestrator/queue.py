@@ -314,9 +314,29 @@ def release_abandoned(session: Session, *, settings: Settings, actor: str) -> li
     held = session.scalars(held_items()).all()
     expired = [i for i in held if i.lease_expires_at is not None and i.lease_expires_at < now]
     dead = [i for i in held if i not in expired and processes.known_gone(i.claimed_by)]
+    expired, dead = _still_held(session, expired), _still_held(session, dead)
     return _crash(session, expired, settings=settings, actor=actor, reason="lease expired") + (
         _crash(session, dead, settings=settings, actor=actor, reason="the process is gone")
     )
+
+
+def _still_held(session: Session, items: list[WorkItem]) -> list[WorkItem]:
+    """Of ``items`` (read without locks), those no other runner is taking back or took back
+    meanwhile, locked until this transaction ends. Only PostgreSQL needs it: there several
+    runners (a daemon's robot threads too) read the same abandoned item at once and each took
+    it back, one of them possibly after a live robot had claimed it again. SQLite's write lock
+    already serialises the whole transaction."""
+    if not items or session.get_bind().dialect.name != "postgresql":
+        return items
+    audit.lock_chain(session)  # before the rows: taking them back appends to the chain
+    seen = {item.id: (item.claimed_by, item.attempts) for item in items}
+    query = (
+        held_items()
+        .where(WorkItem.id.in_(seen))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return [i for i in session.scalars(query) if (i.claimed_by, i.attempts) == seen[i.id]]
 
 
 def release_run(session: Session, run_id: int, *, settings: Settings, actor: str) -> list[int]:

@@ -138,9 +138,27 @@ def close_dead(session: Session, *, actor: str) -> list[int]:
         if processes.known_gone(run.runner)
         and (run.pid is None or not processes.pid_alive(run.pid))
     ]
-    for run in gone:
+    closing = still_unfinished(session, gone)
+    for run in closing:
         finish(session, run, return_code=None, ending=DIED)
-    return [run.id for run in gone]
+    return [run.id for run in closing]
+
+
+def still_unfinished(session: Session, runs: list[Run]) -> list[Run]:
+    """Of ``runs`` (read without locks), those no other runner is closing or closed
+    meanwhile, locked until this transaction ends. Only PostgreSQL needs it: there several
+    runners (a daemon's threads too) closed the same dead run at once, each with its own
+    ``run.finished``. SQLite's write lock already serialises the whole transaction."""
+    if not runs or session.get_bind().dialect.name != "postgresql":
+        return runs
+    audit.lock_chain(session)  # before the rows: taking them back appends to the chain
+    query = (
+        select(Run)
+        .where(Run.id.in_([run.id for run in runs]), Run.state.in_((RUNNING, STOPPING)))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(session.scalars(query))
 
 
 def list_runs(session: Session) -> list[Run]:

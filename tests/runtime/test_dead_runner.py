@@ -8,13 +8,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 
+import pytest
 from sqlalchemy import select, text
 
 from orchestrator import queue, runs
 from orchestrator.config import Settings
-from orchestrator.db import engine_for, transaction
-from orchestrator.models import Run, WorkItem
+from orchestrator.db import engine_for, session_factory, transaction
+from orchestrator.models import AuditEntry, Run, WorkItem
 from orchestrator.processes import pid_alive
 from orchestrator.samples import invoice
 from tasks.chaos import CRASH_AT
@@ -89,3 +92,65 @@ def test_taking_back_reads_only_held_items_through_an_index(settings: Settings) 
     with engine_for(settings.database_url).connect() as connection:
         plan = connection.execute(text(f"EXPLAIN QUERY PLAN {statement}")).all()
     assert "USING INDEX ix_work_items_claims" in " ".join(str(row[-1]) for row in plan), plan
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite serialises whole transactions
+def test_runners_taking_back_at_the_same_moment_take_an_item_back_once(
+    settings: Settings,
+) -> None:
+    """Found by the chaos run on PostgreSQL: the daemon's robot threads each took back the
+    same abandoned item (four ``retry_scheduled`` entries), the last possibly after a live
+    robot had claimed it again."""
+    holder = f"{socket.gethostname()}:{dead_pid()}"
+    with transaction(settings.database_url) as session:
+        item_id = queue.enqueue(session, step="control", actor=ACTOR).id
+        queue.claim(session, step="control", runner=holder, lease_seconds=900)
+    second: list[list[int]] = []
+
+    def take_back_too() -> None:
+        with transaction(settings.database_url) as session:
+            second.append(queue.release_abandoned(session, settings=settings, actor="second"))
+
+    with session_factory(settings.database_url)() as first, first.begin():
+        assert queue.release_abandoned(first, settings=settings, actor="first") == [item_id]
+        other = threading.Thread(target=take_back_too)
+        other.start()  # reads the item as held: the first has not committed yet
+        time.sleep(2)
+    other.join(timeout=30)
+    assert second == [[]]
+    with transaction(settings.database_url) as session:
+        taken_back = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "workitem.retry_scheduled",
+                AuditEntry.object_id == str(item_id),
+            )
+        ).all()
+        assert [entry.actor for entry in taken_back] == ["first"]
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_runners_closing_a_dead_run_at_the_same_moment_close_it_once(settings: Settings) -> None:
+    """The same race for runs: each closed the dead run, with its own ``run.finished``."""
+    with transaction(settings.database_url) as session:
+        runner = f"{socket.gethostname()}:{dead_pid()}"
+        run_id = runs.start(session, robot="control", runner=runner, output_dir="").id
+    second: list[list[int]] = []
+
+    def close_too() -> None:
+        with transaction(settings.database_url) as session:
+            second.append(runs.close_dead(session, actor="second"))
+
+    with session_factory(settings.database_url)() as first, first.begin():
+        assert runs.close_dead(first, actor="first") == [run_id]
+        other = threading.Thread(target=close_too)
+        other.start()
+        time.sleep(2)
+    other.join(timeout=30)
+    assert second == [[]]
+    with transaction(settings.database_url) as session:
+        finished = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "run.finished", AuditEntry.object_id == str(run_id)
+            )
+        ).all()
+        assert len(finished) == 1
