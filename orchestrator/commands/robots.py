@@ -18,7 +18,7 @@ from orchestrator.commands import OSLO, ready_settings
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+    return moment.astimezone(OSLO).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "-"
 
 
 def _json(value: object) -> str:
@@ -73,12 +73,12 @@ def status(as_json: bool) -> None:
     else:
         seen = f", last seen {daemon.host_pid} at {_when(daemon.last_heartbeat_at)}"
         click.echo(f"Scheduler daemon: NOT RUNNING{seen if daemon.host_pid else ''}")
-    click.echo(f"{'robot':<9} {'state':<8} {'last run':<38} {'next run':<20} schedule")
+    click.echo(f"{'robot':<9} {'state':<8} {'last run':<42} {'next run':<24} schedule")
     for state in states:
         flags = " (stop requested)" if state.stop_requested and state.state == "running" else ""
         click.echo(
-            f"{state.name:<9} {state.state:<8} {_last_run(state):<38} "
-            f"{_when(state.next_run_at):<20} {state.schedule}{flags}"
+            f"{state.name:<9} {state.state:<8} {_last_run(state):<42} "
+            f"{_when(state.next_run_at):<24} {state.schedule}{flags}"
         )
 
 
