@@ -176,6 +176,7 @@ class Daemon:
         self._lease_until = 0.0  # monotonic time our lease surely holds until
         self._locks = {robot: threading.Lock() for robot in schedules.ROBOTS}
         self._last_tick_error: dict[str, str] = {}
+        self._erp_down = False  # an ERP outage was open at the last recheck
         self.scheduler = _Scheduler(
             timezone=OSLO,
             jobstores={INTERNAL: MemoryJobStore()},
@@ -371,18 +372,25 @@ class Daemon:
                 self._run_now(robot, requested_at)
 
     def _recheck_erp(self) -> None:
-        """During an ERP outage, ask the ERP; once it answers (the outage is closed), run the
-        ERP robots now, in step order, for the items that waited."""
+        """During an ERP outage, ask the ERP; once it answers (the outage closed here or by a
+        robot's own check), run the ERP robots now, in step order, for the items that waited."""
         if not self.active or self.stopping.is_set():
             return
         try:
-            if not erp_outage.is_open(self.settings):
-                return
-            if erp_outage.check(self.settings, actor=f"scheduler:{self.name}", step="scheduler"):
-                return  # still down
+            if erp_outage.is_open(self.settings):
+                still_down = erp_outage.check(
+                    self.settings, actor=f"scheduler:{self.name}", step="scheduler"
+                )
+                self._erp_down = still_down is not None
+                if self._erp_down:
+                    return  # still down
+            elif not self._erp_down:
+                return  # no outage
+            # else: closed since the last tick by a robot's own check; its items may wait too
         except Exception:  # noqa: BLE001  (the next tick asks again)
             log.exception("could not ask the ERP whether it answers again")
             return
+        self._erp_down = False
         log.info("the ERP answers again: its robots take up the items that waited")
         self.scheduler.add_job(
             after_outage_job,
