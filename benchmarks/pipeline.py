@@ -13,7 +13,8 @@ What it does, in a fresh temporary home (kept with ``--keep``):
 5. Prints invoices per second (from the runners' start to the last item's end), per-stage
    time per invoice (p50, p95: an item's claim to its end inside the robot, and a run's wall
    time per item with the robot's start-up), peak RSS per process, the database's size,
-   posted and exception shares, and the accounting check (``benchmarks/accounting.py``).
+   posted and exception shares, and the accounting check (``orchestrator/accounting_check.py``,
+   the chaos run's: every file ends once, the ERP agrees, the audit chain verifies).
 
 ``--json``: the last line printed is one JSON object with the figures.
 """
@@ -43,9 +44,9 @@ import httpx
 from sqlalchemy import func, select, text
 
 from benchmarks import corpus as corpus_module
-from benchmarks.accounting import account
 from benchmarks.measure import percentile
 from connectors.erp_stub import process as stub_process
+from orchestrator.accounting_check import check
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import engine_for, transaction
 from orchestrator.models import Run, WorkItem
@@ -271,7 +272,7 @@ def run_pipeline(
             finally:
                 stop(processes)
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            result = account(url, stub.url, names)
+            result = check(settings, names, stub.url)
         finally:
             stub.stop()
         figures = {
@@ -286,12 +287,15 @@ def run_pipeline(
             "awaiting_approval": result.awaiting_approval,
             "exceptions": result.exceptions,
             "expected": dict(expected),
-            "codes": dict(result.codes),
-            "lost": len(result.lost),
-            "duplicates": len(result.duplicates),
+            "codes": dict(result.exception_ends),
+            "lost": result.lost,
+            "duplicates": result.duplicates,
+            "erp_mismatches": result.mismatches,
+            "audit_intact": result.audit_intact,
+            "ok": result.ok,
             "unfinished_items": result.unfinished_items,
-            "vouchers_in_erp": result.vouchers,
-            "problems": (result.lost + result.duplicates)[:20],
+            "vouchers_in_erp": result.erp_vouchers,
+            "problems": result.problem_lines()[:20],
             "stages_ms": stage_times(settings),
             "peak_rss_mb": round(max([children_kib, *peaks.values()]) / 1024, 1),
             "runner_peak_rss_mb": [round(kib / 1024, 1) for kib in peaks.values()],
@@ -327,9 +331,11 @@ def _report(figures: dict[str, Any]) -> None:
     click.echo("outcome: " + ", ".join(f"{k} {v} ({v * 100 / n:.1f} %)" for k, v in share.items()))
     click.echo(f"expected: {figures['expected']}")
     click.echo(f"exception codes: {figures['codes']}")
-    verdict = "OK" if not (figures["lost"] or figures["duplicates"]) else "FAILED"
+    verdict = "OK" if figures["ok"] else "FAILED"
     click.echo(
         f"accounting {verdict}: {figures['lost']} lost, {figures['duplicates']} duplicates, "
+        f"{figures['erp_mismatches']} ERP mismatches, audit chain "
+        f"{'intact' if figures['audit_intact'] else 'BROKEN'}, "
         f"{figures['unfinished_items']} items unfinished, {figures['vouchers_in_erp']} vouchers "
         "in the ERP"
     )
@@ -368,5 +374,5 @@ def pipeline_bench(
     _report(figures)
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False))
-    if figures["lost"] or figures["duplicates"]:
+    if not figures["ok"]:
         sys.exit(1)

@@ -1,4 +1,4 @@
-"""Is every input file accounted for? The end check of a chaos run (and of a pipeline bench).
+"""Is every input file accounted for? The end check of a chaos run and of the pipeline bench.
 
 After a run has settled, each file dropped in the inbox must be exactly one of:
 
@@ -12,6 +12,11 @@ became two invoices, a voucher the ERP holds twice), ``mismatches`` (a voucher i
 invoice records as posted). The ERP's register is asked through its connector (over HTTP,
 ``GET /posted-invoices``, for the stub),
 and the audit chain is verified (``orchestrator.audit.verify``).
+
+Also counted, for the benchmark's report: how the files ended (``posted``,
+``awaiting_approval``, ``exceptions`` with the code each ended on) and the work items still
+pending or held (``unfinished_items``). The check reads the database and the ERP, and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -21,13 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 
 from connectors.erp import connect
 from orchestrator import audit, erp_outage
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import ExceptionEntry, Invoice
+from orchestrator.models import ExceptionEntry, Invoice, WorkItem
 from orchestrator.steps import FINAL_STATUSES, HOLD_STATUSES
 
 #: Statuses an invoice may rest in with nothing open on it.
@@ -51,6 +56,25 @@ class Accounting:
     audit_intact: bool = False
     audit_entries: int = 0
     audit_problem: str = ""
+    #: The code each file (or invoice) that ended in exception ended on: its first open entry.
+    exception_ends: Counter[str] = field(default_factory=Counter)
+    unfinished_items: int = 0  # work items still pending or held
+
+    @property
+    def posted(self) -> int:
+        """Invoices posted."""
+        return self.by_status["posted"]
+
+    @property
+    def awaiting_approval(self) -> int:
+        """Invoices waiting for their approver."""
+        return self.by_status["awaiting_approval"]
+
+    @property
+    def exceptions(self) -> int:
+        """Files that ended in exception: an invoice in between with an open entry on it, or
+        no invoice and an open entry naming the file."""
+        return sum(self.exception_ends.values())
 
     @property
     def invoices(self) -> int:
@@ -90,20 +114,23 @@ class Accounting:
             "erp_vouchers": self.erp_vouchers,
             "audit_intact": self.audit_intact,
             "audit_entries": self.audit_entries,
-            "problems": {
-                name: values[:20]
-                for name, values in (
-                    ("missing", self.missing),
-                    ("unsettled", self.unsettled),
-                    ("doubled", self.doubled),
-                    ("erp_doubled", self.erp_doubled),
-                    ("not_in_erp", self.not_in_erp),
-                    ("unrecorded_in_erp", self.unrecorded_in_erp),
-                    ("audit", [self.audit_problem] if self.audit_problem else []),
-                )
-                if values
-            },
+            "problems": {kind: values[:20] for kind, values in self._problems() if values},
         }
+
+    def problem_lines(self) -> list[str]:
+        """Every problem found, one ``kind: name`` line each (for a report)."""
+        return [f"{kind}: {value}" for kind, values in self._problems() for value in values]
+
+    def _problems(self) -> tuple[tuple[str, list[str]], ...]:
+        return (
+            ("missing", self.missing),
+            ("unsettled", self.unsettled),
+            ("doubled", self.doubled),
+            ("erp_doubled", self.erp_doubled),
+            ("not_in_erp", self.not_in_erp),
+            ("unrecorded_in_erp", self.unrecorded_in_erp),
+            ("audit", [self.audit_problem] if self.audit_problem else []),
+        )
 
 
 def check(settings: Settings, file_names: Iterable[str], erp_url: str | None = None) -> Accounting:
@@ -112,36 +139,54 @@ def check(settings: Settings, file_names: Iterable[str], erp_url: str | None = N
     result = Accounting()
     names = list(file_names)
     result.files = len(names)
+    wanted = set(names)
     with transaction(settings.database_url) as session:
-        invoices = _by_file(session.scalars(select(Invoice).where(Invoice.file_name.in_(names))))
+        # All rows, filtered here: a bench's tens of thousands of names would not fit an IN list.
+        rows = session.execute(
+            select(Invoice.id, Invoice.file_name, Invoice.status, Invoice.voucher_id)
+        )
+        invoices = _by_file(row for row in rows if row.file_name in wanted)
         open_entries = list(
             session.scalars(
-                select(ExceptionEntry).where(
-                    ExceptionEntry.state == "open", ExceptionEntry.code != erp_outage.CODE
-                )
+                select(ExceptionEntry)
+                .where(ExceptionEntry.state == "open", ExceptionEntry.code != erp_outage.CODE)
+                .order_by(ExceptionEntry.id)
             )
         )
+        result.unfinished_items = session.scalar(
+            select(func.count())
+            .select_from(WorkItem)
+            .where(WorkItem.state.in_(("pending", "in_progress")))
+        )
         verdict = audit.verify(session)
-    open_files = {e.file_name for e in open_entries if e.invoice_id is None}
-    open_invoices = {e.invoice_id for e in open_entries if e.invoice_id is not None}
+    open_files: dict[str, str] = {}  # file name -> code of its first open file-level entry
+    open_invoices: dict[int, str] = {}  # invoice id -> code of its first open entry
     for entry in open_entries:
         result.exceptions_by_code[entry.code] += 1
+        if entry.invoice_id is not None:
+            open_invoices.setdefault(entry.invoice_id, entry.code)
+        elif entry.file_name is not None:
+            open_files.setdefault(entry.file_name, entry.code)
     posted: dict[str, str] = {}  # voucher id -> file
     ours: dict[str, str] = {}  # invoice id -> file
     for name in names:
-        rows = invoices.get(name, [])
-        if len(rows) > 1:
+        found = invoices.get(name, [])
+        if len(found) > 1:
             result.doubled.append(name)
-        if not rows:
-            if name not in open_files:
+        if not found:
+            if name in open_files:
+                result.exception_ends[open_files[name]] += 1
+            else:
                 result.missing.append(name)
             continue
-        for row in rows:
+        for row in found:
             result.by_status[row.status] += 1
             ours[str(row.id)] = name
             if row.voucher_id:
                 posted[row.voucher_id] = name
-        if not any(r.status in SETTLED_STATUSES or r.id in open_invoices for r in rows):
+            if row.status not in SETTLED_STATUSES and row.id in open_invoices:
+                result.exception_ends[open_invoices[row.id]] += 1
+        if not any(r.status in SETTLED_STATUSES or r.id in open_invoices for r in found):
             result.unsettled.append(name)
     _check_erp(result, erp_url or settings.erp_url, posted, ours)
     result.audit_intact = verdict.ok
@@ -151,8 +196,8 @@ def check(settings: Settings, file_names: Iterable[str], erp_url: str | None = N
     return result
 
 
-def _by_file(rows: Iterable[Invoice]) -> dict[str, list[Invoice]]:
-    found: dict[str, list[Invoice]] = {}
+def _by_file(rows: Iterable[Row[Any]]) -> dict[str, list[Row[Any]]]:
+    found: dict[str, list[Row[Any]]] = {}
     for row in rows:
         found.setdefault(row.file_name, []).append(row)
     return found

@@ -1,6 +1,8 @@
-"""The end check of a chaos run finds each way a file can go wrong: no trace, two invoices,
-left in between with nothing open, posted here but not in the ERP, posted twice in the ERP,
-in the ERP but not recorded here, and a trail changed outside the application."""
+"""The end check of a chaos run and of the pipeline bench finds each way a file can go wrong:
+no trace, two invoices, left in between with nothing open, posted here but not in the ERP,
+posted twice in the ERP, in the ERP but not recorded here, and a trail changed outside the
+application. It also counts how the files ended (posted, for the approver, in exception on
+which code) and the work items left unfinished, the figures the bench prints."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from sqlalchemy import text
 
 from connectors.erp import connect
 from connectors.erp.base import Voucher, VoucherLine
-from orchestrator import accounting_check, exceptions, invoices
+from orchestrator import accounting_check, exceptions, invoices, queue
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.demo_scenarios import FJORDVIK, KONTOR
@@ -84,13 +86,17 @@ def test_every_way_of_going_wrong_is_counted(settings: Settings, demo: httpx.Cli
         exceptions.record(
             session, code="PRICE-DEVIATION", step="matching", actor=ACTOR, invoice_id=held
         )
+        # A second entry on the same invoice: the file still ended once, on its first code.
+        exceptions.record(session, code="PO-CLOSED", step="matching", actor=ACTOR, invoice_id=held)
+        queue.enqueue(session, step="matching", actor=ACTOR, invoice_id=held)  # left pending
+    invoice(settings, "i.xml", "awaiting_approval", "I-1")
     twice = invoice(settings, "g.xml", "received", "G-1")
     record_posted(settings, twice, post(erp, twice, "G-1", "key-g1"))
     post(erp, twice, "G-1", "key-g2")  # a second voucher under another key
     gone = invoice(settings, "h.xml", "received", "H-1")
     record_posted(settings, gone, "V-NOWHERE")
 
-    names = ["a.xml", "b.xml", "c.xml", "d.xml", "e.xml", "f.xml", "g.xml", "h.xml"]
+    names = ["a.xml", "b.xml", "c.xml", "d.xml", "e.xml", "f.xml", "g.xml", "h.xml", "i.xml"]
     found = accounting_check.check(settings, names, erp)
 
     assert found.missing == ["b.xml"]
@@ -101,11 +107,23 @@ def test_every_way_of_going_wrong_is_counted(settings: Settings, demo: httpx.Cli
     assert len(found.unrecorded_in_erp) == 2  # D-1, and G-1's second voucher
     assert (found.lost, found.duplicates, found.mismatches) == (3, 2, 2)
     assert found.audit_intact and not found.ok
-    assert found.by_status == {"posted": 3, "rejected": 2, "controlled": 2}
-    assert found.exceptions_by_code == {"NOT-XML": 1, "PRICE-DEVIATION": 1}
+    assert found.by_status == {
+        "posted": 3,
+        "rejected": 2,
+        "controlled": 2,
+        "awaiting_approval": 1,
+    }
+    assert found.exceptions_by_code == {"NOT-XML": 1, "PRICE-DEVIATION": 1, "PO-CLOSED": 1}
+    assert (found.posted, found.awaiting_approval, found.exceptions) == (3, 1, 2)
+    assert found.exception_ends == {"NOT-XML": 1, "PRICE-DEVIATION": 1}
+    assert found.unfinished_items == 1
+    assert "missing: b.xml" in found.problem_lines()
+    assert len(found.problem_lines()) == 3 + 2 + 2
+    assert found.figures()["problems"]["not_in_erp"] == ["h.xml"]
 
-    clean = accounting_check.check(settings, ["a.xml", "e.xml", "f.xml"], erp)
+    clean = accounting_check.check(settings, ["a.xml", "e.xml", "f.xml", "i.xml"], erp)
     assert clean.ok and clean.figures()["lost"] == 0 and clean.erp_vouchers == 1
+    assert clean.problem_lines() == []
 
     with transaction(settings.database_url) as session:  # behind the application's back
         session.execute(text("UPDATE invoices SET status = 'posted' WHERE id = :id"), {"id": held})

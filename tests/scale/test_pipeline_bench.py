@@ -1,6 +1,8 @@
 """``kommunerpa bench pipeline`` as a correctness test: 10 generated invoices through the real
 pipeline with 2 runners, on SQLite and on PostgreSQL, every file accounted for exactly once
-and every voucher once in the ERP. Speed is the benchmark's output, never judged here.
+and every voucher once in the ERP (``orchestrator/accounting_check.py``, whose cases
+``tests/reliability/test_accounting_check.py`` tests one by one). Speed is the benchmark's
+output, never judged here.
 
 The two databases run at the same time (two benchmark processes) so that both fit the test's
 budget; each starts its own ERP stub and runners.
@@ -45,6 +47,7 @@ def test_every_invoice_ends_once_and_every_voucher_is_posted_once() -> None:
         assert (figures["invoices"], figures["runners"]) == (N, 2)
         assert figures["lost"] == 0 and figures["duplicates"] == 0, figures["problems"]
         assert figures["unfinished_items"] == 0
+        assert figures["erp_mismatches"] == 0 and figures["audit_intact"] and figures["ok"]
         expected = figures["expected"]
         # 10 files of the first block: 8 that post, 1 for the approver, 1 broken file.
         assert expected == {POSTED: 8, AWAITING: 1, "NOT-XML": 1}
