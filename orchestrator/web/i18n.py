@@ -71,6 +71,7 @@ EN: dict[str, str] = {
     "timer": "hours",
     "minutter per faktura for manuell behandling": "minutes per invoice for manual handling",
     "fakturaer rett gjennom": "invoices straight through",
+    "faktura rett gjennom": "invoice straight through",
     "Roboter": "Robots",
     "Robot": "Robot",
     "Siste kjøring": "Last run",
@@ -250,7 +251,56 @@ EN: dict[str, str] = {
     "Roboten er stoppet. Start den før du ber om en kjøring.": (
         "The robot is stopped. Start it before asking for a run."
     ),
+    # states and statuses (STATE_NAMES)
+    "mottatt": "received",
+    "kontrollert": "controlled",
+    "matchet": "matched",
+    "venter på godkjenning": "awaiting approval",
+    "bokført": "posted",
+    "avvik": "exception",
+    "avvist": "rejected",
+    "stanser": "stopping",
+    "fullført": "passed",
+    "feilet": "failed",
+    "tidsavbrutt": "timed out",
+    "døde": "died",
+    "mistet databasen": "database lost",
+    "åpen": "open",
+    "løst": "resolved",
 }
+
+#: The codes of invoice statuses, run, robot and exception states as the pages show them (in
+#: bokmål; ``EN`` has their English). A code not here shows as it is.
+STATE_NAMES: dict[str, str] = {
+    # invoices (orchestrator.steps)
+    "received": "mottatt",
+    "controlled": "kontrollert",
+    "matched": "matchet",
+    "awaiting_approval": "venter på godkjenning",
+    "posted": "bokført",
+    "exception": "avvik",
+    "rejected": "avvist",
+    # robot runs (orchestrator.runs)
+    "running": "kjører",
+    "stopping": "stanser",
+    "passed": "fullført",
+    "failed": "feilet",
+    "stopped": "stoppet",
+    "timed_out": "tidsavbrutt",
+    "died": "døde",
+    "db_lost": "mistet databasen",
+    # robots (orchestrator.robots)
+    "idle": "venter",
+    "paused": "pauset",
+    # exceptions
+    "open": "åpen",
+    "resolved": "løst",
+}
+
+
+def state_name(code: str, lang: str) -> str:
+    """A status or state code as a person reads it, in ``lang``."""
+    return translate(STATE_NAMES.get(code, code), lang)
 
 
 def language(request: Request) -> str:

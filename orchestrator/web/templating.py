@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from orchestrator.web.i18n import language, translate
+from orchestrator.web.i18n import language, state_name, translate
 
 OSLO = ZoneInfo("Europe/Oslo")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -65,6 +65,7 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     frame = {
         "lang": lang,
         "t": lambda text: translate(text, lang),
+        "state": lambda code: state_name(code, lang),
         "money": lambda value: money(value, lang),
         "user": user,
         "csrf": session.csrf if session else "",

@@ -287,7 +287,7 @@ def test_attestation_then_authorisation_then_posting(browser, control_room: Cont
 
     process_once(control_room.settings, robots=("posting",))
     per.goto(f"/fakturaer/{invoice['id']}")
-    assert per.locator("h1 .status").inner_text() == "posted"
+    assert per.locator("h1 .status").inner_text() == "bokført"  # posted
     assert "attestasjon: kari" in per.content() and "anvisning: per" in per.content()
     assert per.locator("text=Bilagsnr.").count() == 1
     per.context.close()

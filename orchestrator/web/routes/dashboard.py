@@ -13,7 +13,6 @@ from orchestrator.web.templating import render
 router = APIRouter()
 
 #: A robot's state and the staff actions, as the page names them (bokmål; i18n has English).
-STATE_LABELS = {"running": "kjører", "idle": "venter", "paused": "pauset", "stopped": "stoppet"}
 ACTION_LABELS = {
     "start": "Start",
     "stop": "Stopp",
@@ -42,7 +41,6 @@ def dashboard(request: Request, user: Reader) -> Response:
         "robots": robots.robot_states(settings),
         "daemon": robots.daemon_status(settings),
         "actions": [(action, ACTION_LABELS[action]) for action in robots.ACTIONS],
-        "state_labels": STATE_LABELS,
         "can_act": user.may("operator"),
     }
     return render(request, "dashboard.html", context)
