@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, exceptions
+from orchestrator import exceptions
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import ExceptionEntry, utcnow
@@ -51,6 +51,17 @@ def open_outage(session: Session) -> ExceptionEntry | None:
         ExceptionEntry.code == CODE, ExceptionEntry.state == "open"
     )
     return session.scalars(query.order_by(ExceptionEntry.id).limit(1)).first()
+
+
+def ended_since(settings: Settings, moment: datetime) -> bool:
+    """True when an outage was closed as recovered at or after ``moment``."""
+    query = select(ExceptionEntry.id).where(
+        ExceptionEntry.code == CODE,
+        ExceptionEntry.resolution == "recovered",
+        ExceptionEntry.resolved_at >= moment,
+    )
+    with transaction(settings.database_url) as session:
+        return session.scalars(query.limit(1)).first() is not None
 
 
 def since(entry: ExceptionEntry) -> datetime:
@@ -90,14 +101,12 @@ def end(session: Session, *, actor: str) -> ExceptionEntry | None:
         return None
     began = since(entry)
     now = utcnow()
-    comment = f"the ERP answers again (down since {shown(began)})"
-    exceptions.close(session, entry, user="system", resolution="recovered", comment=comment)
-    audit.append(
+    exceptions.recovered(
         session,
+        entry,
         actor=actor,
         action="erp.recovered",
-        object_type="exception",
-        object_id=entry.id,
+        comment=f"the ERP answers again (down since {shown(began)})",
         details={
             "url": entry.evidence.get("url"),
             "since": began.isoformat(),

@@ -174,6 +174,28 @@ def list_exceptions(session: Session, *, open_only: bool = False) -> list[Except
     return list(session.scalars(query))
 
 
+def recovered(
+    session: Session,
+    entry: ExceptionEntry,
+    *,
+    actor: str,
+    action: str,
+    comment: str,
+    details: dict[str, Any],
+) -> None:
+    """Close a system exception as the system because its cause went away by itself (the ERP
+    or the mailbox answers again), with the audit entry ``action`` saying so."""
+    close(session, entry, user="system", resolution="recovered", comment=comment)
+    audit.append(
+        session,
+        actor=actor,
+        action=action,
+        object_type="exception",
+        object_id=entry.id,
+        details=details,
+    )
+
+
 def close(
     session: Session, entry: ExceptionEntry, *, user: str, resolution: str, comment: str
 ) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from connectors.inbox.imap import FetchedMail, ImapSettings, MailboxUnavailable, fetch_new_mail
-from orchestrator import audit, exceptions, invoices
+from orchestrator import exceptions, invoices
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.runner import runner_name
@@ -198,13 +198,11 @@ def _recovered(settings: Settings, actor: str) -> None:
     """Close an open MAILBOX-UNAVAILABLE as the system: the mailbox was read."""
     with transaction(settings.database_url) as session:
         for entry in exceptions.open_matching(session, code=UNAVAILABLE, step=None):
-            comment = "the mailbox answers again"
-            exceptions.close(session, entry, user="system", resolution="recovered", comment=comment)
-            audit.append(
+            exceptions.recovered(
                 session,
+                entry,
                 actor=actor,
                 action="mailbox.recovered",
-                object_type="exception",
-                object_id=entry.id,
+                comment="the mailbox answers again",
                 details={"mailbox": entry.evidence.get("mailbox")},
             )
