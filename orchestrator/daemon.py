@@ -176,7 +176,7 @@ class Daemon:
         self._lease_until = 0.0  # monotonic time our lease surely holds until
         self._locks = {robot: threading.Lock() for robot in schedules.ROBOTS}
         self._last_tick_error: dict[str, str] = {}
-        self._erp_down = False  # an ERP outage was open at the last recheck
+        self._erp_rechecked_at = utcnow()  # outages ended after this are taken up
         self.scheduler = _Scheduler(
             timezone=OSLO,
             jobstores={INTERNAL: MemoryJobStore()},
@@ -372,53 +372,50 @@ class Daemon:
                 self._run_now(robot, requested_at)
 
     def _recheck_erp(self) -> None:
-        """During an ERP outage, ask the ERP; once it answers (the outage closed here or by a
-        robot's own check), run the ERP robots now, in step order, for the items that waited."""
+        """During an ERP outage, ask the ERP; once it answers (the outage closed here, or by a
+        robot's own check since the last tick), run the ERP robots now, in step order, for
+        the items that waited."""
         if not self.active or self.stopping.is_set():
             return
+        tick = utcnow()
         try:
             if erp_outage.is_open(self.settings):
-                still_down = erp_outage.check(
-                    self.settings, actor=f"scheduler:{self.name}", step="scheduler"
-                )
-                self._erp_down = still_down is not None
-                if self._erp_down:
+                actor = f"scheduler:{self.name}"
+                if erp_outage.check(self.settings, actor=actor, step="scheduler") is not None:
+                    self._erp_rechecked_at = tick
                     return  # still down
-            elif not self._erp_down:
-                return  # no outage
-            # else: closed since the last tick by a robot's own check; its items may wait too
+            elif not erp_outage.ended_since(self.settings, self._erp_rechecked_at):
+                self._erp_rechecked_at = tick
+                return  # no outage, and none ended since the last tick
         except Exception:  # noqa: BLE001  (the next tick asks again)
             log.exception("could not ask the ERP whether it answers again")
             return
-        self._erp_down = False
+        self._erp_rechecked_at = tick
         log.info("the ERP answers again: its robots take up the items that waited")
-        self.scheduler.add_job(
-            after_outage_job,
-            "date",
-            run_date=datetime.now(OSLO),
-            args=[settings_args(self.settings)],  # not forced: a paused robot stays paused
-            id="after-erp-outage",
-            jobstore=INTERNAL,
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        # Not forced: a paused robot stays paused.
+        self._fire_now("after-erp-outage", after_outage_job, settings_args(self.settings))
 
     def _run_now(self, robot: str, requested_at: datetime) -> None:
-        self.scheduler.add_job(
-            robot_job,
-            "date",
-            run_date=datetime.now(OSLO),
-            args=[robot, settings_args(self.settings), True],
-            id=f"run-now-{robot}",
-            jobstore=INTERNAL,
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+        self._fire_now(f"run-now-{robot}", robot_job, robot, settings_args(self.settings), True)
         with transaction(self.settings.database_url) as session:
             control = session.get(RobotControl, robot)
             if control is not None and control.run_requested_at == requested_at:
                 control.run_requested_at = None  # a newer request stays for the next poll
         log.info("%s: run requested by a person", robot)
+
+    def _fire_now(self, job_id: str, job: Callable[..., None], *args: object) -> None:
+        """``job(*args)`` once, at once, in the robots' pool (a newer request replaces one
+        not yet started)."""
+        self.scheduler.add_job(
+            job,
+            "date",
+            run_date=datetime.now(OSLO),
+            args=list(args),
+            id=job_id,
+            jobstore=INTERNAL,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
 
     def _reload_schedules(self) -> None:
         stamp = _stamp(self.settings)
