@@ -101,31 +101,49 @@ def count_ready(session: Session, step: str) -> int:
 def claim(
     session: Session, *, step: str, runner: str, lease_seconds: int, run_id: int | None = None
 ) -> WorkItem | None:
-    """Take the oldest ready item of ``step`` for ``runner``; ``None`` when there is none.
+    """Take the oldest ready item of ``step`` for ``runner``; ``None`` when there is none
+    (:func:`claim_batch` of one)."""
+    items = claim_batch(
+        session, step=step, runner=runner, lease_seconds=lease_seconds, run_id=run_id, limit=1
+    )
+    return items[0] if items else None
+
+
+def claim_batch(
+    session: Session,
+    *,
+    step: str,
+    runner: str,
+    lease_seconds: int,
+    run_id: int | None = None,
+    limit: int,
+) -> list[WorkItem]:
+    """Take up to ``limit`` of the oldest ready items of ``step`` for ``runner``, oldest first.
 
     Call in its own short transaction and commit right after, so the lock is held briefly.
-    While the ERP is out, an ERP step's robot gets nothing: its items wait uncharged; nor
-    does a robot whose run is being stopped.
+    On PostgreSQL the rows are locked ``SKIP LOCKED``: runners claiming at the same time each
+    get other items. While the ERP is out, an ERP step's robot gets nothing: its items wait
+    uncharged; nor does a robot whose run is being stopped.
     """
     if step in erp_outage.ERP_STEPS and erp_outage.open_outage(session) is not None:
-        return None
+        return []
     run = session.get(Run, run_id) if run_id is not None else None
     if run is not None and run.state != "running":
-        return None  # the runner is stopping this robot
-    query = _ready(step).limit(1)
+        return []  # the runner is stopping this robot
+    query = _ready(step).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    item = session.scalars(query).first()
-    if item is None:
-        return None
-    item.state = IN_PROGRESS
-    item.attempts += 1
-    item.claimed_by = runner
-    item.run_id = run_id
-    item.claimed_at = utcnow()
-    item.lease_expires_at = item.claimed_at + timedelta(seconds=lease_seconds)
+    items = list(session.scalars(query))
+    claimed_at = utcnow()
+    for item in items:
+        item.state = IN_PROGRESS
+        item.attempts += 1
+        item.claimed_by = runner
+        item.run_id = run_id
+        item.claimed_at = claimed_at
+        item.lease_expires_at = claimed_at + timedelta(seconds=lease_seconds)
     session.flush()
-    return item
+    return items
 
 
 def _set_invoice_status(session: Session, invoice_id: int | None, status: str) -> None:
@@ -301,7 +319,7 @@ def held_items():  # type: ignore[no-untyped-def]
 
 
 def held_by_run(session: Session, run_id: int) -> list[WorkItem]:
-    """The items run ``run_id`` holds right now (a robot holds one at a time)."""
+    """The items run ``run_id`` holds right now (the batch its robot is working on)."""
     return list(session.scalars(held_items().where(WorkItem.run_id == run_id)))
 
 

@@ -5,11 +5,13 @@ orchestrator. Each function says what a robot means to do ("register the invoice
 the prepared voucher", "hold it for approval"); the tables, transactions, queue and audit
 trail behind it stay the orchestrator's business. Each call is one transaction.
 
-Robot identity and the current work item::
+Robot identity and the batch of work items (``orchestrator.batch``)::
 
     ctx = robot_api.context()            # settings, step, run; ctx.actor signs audit entries
-    item = robot_api.current_item()      # queue id (None outside the queue) and payload
-    robot_api.remember(invoice_id=7)     # saved on the work item
+    robot_api.for_each(check_supplier)   # a keyword's pass over the batch's open items
+    item = robot_api.current_item()      # inside it: queue id (None off the queue), payload
+    robot_api.remember(invoice_id=7)     # saved on the work item with the batch
+    robot_api.settle(output={...})       # done; the next step gets an item (or not)
 
 Records, by step:
 
@@ -29,12 +31,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator import audit, exceptions, invoices, queue
+from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
 from orchestrator.models import Invoice
@@ -45,6 +47,8 @@ QUEUE_ADAPTER = "orchestrator.workitems.QueueAdapter"
 WORKITEMS_LIBRARY = "RPA.Robocorp.WorkItems"
 #: Payload key under which a failed keyword leaves its code and evidence.
 EXCEPTION_KEY = "exception"
+#: One work item of the batch a keyword goes over (``for_each`` hands it to the work).
+BatchItem = batch.BatchItem
 
 
 @dataclass(frozen=True)
@@ -102,29 +106,44 @@ def _workitems() -> Any:
 
 
 def current_item() -> WorkItemRef:
-    """The input work item the robot is processing."""
-    current = _workitems().active_input
-    queue_id = int(current.id) if queue_backed() else None
-    return WorkItemRef(queue_id, dict(current.payload or {}))
+    """The input work item the robot is working on (inside a keyword's pass over the batch)."""
+    item = batch.current_item()
+    return WorkItemRef(item.queue_id, dict(item.payload))
+
+
+def for_each(work: Callable[[batch.BatchItem], Any]) -> None:
+    """Run ``work`` for each open item of the batch; a coded exception (``tasks.errors``)
+    or any error ends that item only (see ``orchestrator.batch``)."""
+    batch.for_each(work)
+
+
+def open_items() -> list[batch.BatchItem]:
+    """The batch's items that are still open, e.g. to ask the ERP for all of them at once."""
+    return batch.current().open_items()
 
 
 def remember(**values: Any) -> None:
     """Store values on the current input work item (``invoice_id``, ``sha256`` …): the
-    orchestrator links exceptions to the invoice and the archived file through them."""
-    current = _workitems().active_input
+    orchestrator links exceptions to the invoice and the archived file through them. Saved
+    with the batch's release, or at once by :func:`save_remembered`."""
+    item = batch.current_item()
     for name, value in values.items():
-        current.payload[name] = json.loads(json.dumps(value, default=str))
-    current.save()
+        item.payload[name] = json.loads(json.dumps(value, default=str))
+        item.changed.add(name)
 
 
-def forget(name: str) -> Any:
-    """Remove ``name`` from the current input work item's payload; returns its value."""
-    current = _workitems().active_input
-    if name not in (current.payload or {}):
-        return None
-    value = current.payload.pop(name)
-    current.save()
-    return value
+def save_remembered() -> None:
+    """Save what :func:`remember` stored on the batch's items now, in one go: before an
+    outside effect a retry must know of (posting saves its idempotency keys first)."""
+    from orchestrator import workitems
+
+    workitems.save_payloads(_workitems().adapter, batch.current().items)
+
+
+def settle(output: dict[str, Any] | None = None) -> None:
+    """The current item is done: with ``output``, the next step gets an item with it;
+    without, it ends here (a re-delivery, an invoice waiting for its approver)."""
+    batch.current_item().finish(output)
 
 
 # ------------------------------------------------------------------ receipt
@@ -183,12 +202,21 @@ def record_stored_file(
 
 
 def record_redelivery(
-    ctx: RobotContext, *, sha256: str, item: WorkItemRef, file_name: str, path: str
+    ctx: RobotContext,
+    *,
+    sha256: str,
+    item: WorkItemRef,
+    file_name: str,
+    path: str,
+    earlier_in_batch: bool = False,
 ) -> bool:
     """True, with a ``file.redelivered`` audit entry, when these exact bytes were received
-    and dealt with by another work item; False for new bytes or a retry of the same item."""
+    and dealt with by another work item, or by an item earlier in the same batch
+    (``earlier_in_batch``: not recorded yet); False for new bytes or a retry of the same item."""
     with transaction(ctx.settings.database_url) as session:
-        again = invoices.received_before(session, sha256, work_item_id=item.queue_id or 0)
+        again = earlier_in_batch or invoices.received_before(
+            session, sha256, work_item_id=item.queue_id or 0
+        )
         if again:
             earlier = invoices.stored_file(session, sha256)
             audit.append(

@@ -149,15 +149,25 @@ def stop_requested(settings: Settings, name: str) -> bool:
         return bool(control and control.stop_requested)
 
 
-def claiming_stops(settings: Settings, step: str, run_id: int | None) -> str | None:
-    """Why a robot of ``step`` in run ``run_id`` must take no further item, or ``None``.
+@dataclass(frozen=True)
+class Allowance:
+    """What a robot may claim now: ``stop`` says why nothing (else ``None``); otherwise up
+    to ``items`` items."""
 
-    Staff stopped the robot; the daemon is shutting down (a stop file in the run's folder);
-    or the run has had its share (``max_items_per_run`` items or ``max_claim_seconds``, from
-    ``robots.toml``): the daemon starts another run for the rest, so each log stays readable.
+    stop: str | None
+    items: int = 0
+
+
+def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowance:
+    """How many items a robot of ``step`` in run ``run_id`` may claim as its next batch.
+
+    None when staff stopped the robot or the daemon is shutting down (a stop file in the
+    run's folder); at most what is left of the run's share (``max_items_per_run`` items or
+    ``max_claim_seconds``, from ``robots.toml``): the daemon starts another run for the rest,
+    so each log stays readable. Otherwise the robot's ``batch_size``.
     """
     if run_id is not None and (settings.runs / str(run_id) / STOP_FILE).exists():
-        return "the scheduler is shutting down"
+        return Allowance("the scheduler is shutting down")
     try:
         schedule = schedules.load(settings.home).get(step)
     except schedules.ScheduleError:
@@ -166,17 +176,17 @@ def claiming_stops(settings: Settings, step: str, run_id: int | None) -> str | N
     with transaction(settings.database_url) as session:
         control = session.get(RobotControl, step)
         if control is not None and control.stop_requested:
-            return f"robot {step} was stopped by {control.changed_by}"
+            return Allowance(f"robot {step} was stopped by {control.changed_by}")
         if run_id is None:
-            return None
+            return Allowance(None, schedule.batch_size)
         run = session.get(Run, run_id)
         taken = session.scalar(select(func.count()).where(WorkItem.run_id == run_id)) or 0
     if taken >= schedule.max_items_per_run:
-        return f"run {run_id} has taken {taken} items (max_items_per_run)"
+        return Allowance(f"run {run_id} has taken {taken} items (max_items_per_run)")
     limit = schedule.max_claim_seconds
     if run is not None and (utcnow() - run.started_at).total_seconds() >= limit:
-        return f"run {run_id} has taken items for {limit:g} s (max_claim_seconds)"
-    return None
+        return Allowance(f"run {run_id} has taken items for {limit:g} s (max_claim_seconds)")
+    return Allowance(None, min(schedule.batch_size, schedule.max_items_per_run - taken))
 
 
 def control_of(settings: Settings, name: str) -> tuple[bool, bool]:

@@ -3,13 +3,14 @@
 Robot Framework is not thread safe, and a separate process can be stopped whatever it does.
 The runner (this process) watches its robot a few times a second:
 
-- **Watchdog**: it reads which work item the robot holds (``claimed_at`` of the item with
-  this run's ``run_id``). An item held longer than ``KOMMUNERPA_ITEM_TIMEOUT`` stops the
-  robot and becomes ``ITEM-TIMEOUT`` (never retried automatically), and ``run_step`` starts
-  the robot again for the items left. A robot that holds no item for that long plus a
-  minute (hung while starting) is stopped too, and not started again in this pass. This
-  lives in the parent because a robot stuck in C code (a parser reading ``/dev/zero``)
-  never runs a Python signal handler.
+- **Watchdog**: it reads which work item the robot is working on: the robot writes the
+  item's id to its progress file as it moves through its batch (``orchestrator.batch``).
+  An item worked on longer than ``KOMMUNERPA_ITEM_TIMEOUT`` stops the robot and becomes
+  ``ITEM-TIMEOUT`` (never retried automatically), and ``run_step`` starts the robot again
+  for the items left. A robot that holds no item for that long plus a minute (hung while
+  starting) is stopped too, and not started again in this pass. This lives in the parent
+  because a robot stuck in C code (a parser reading ``/dev/zero``) never runs a Python
+  signal handler.
 - **Stop**: SIGTERM or Ctrl-C to the runner (``stop_on_signals``) or ``stop_all()`` (the
   daemon) stops the robots and starts no new one; the items they held go back to the queue
   uncharged.
@@ -46,7 +47,7 @@ from typing import TypeVar
 from orchestrator import db, db_outage, queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import transaction
-from orchestrator.models import Run, utcnow
+from orchestrator.models import Run
 from orchestrator.processes import owner_name
 
 ROBOTS_DIR = Path(__file__).resolve().parents[1] / "robots"
@@ -106,11 +107,13 @@ def runner_name() -> str:
 
 
 def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
-    """The environment a robot process gets: the adapter, its step and run, the same data."""
+    """The environment a robot process gets: the adapter, its step and run, the same data,
+    and where it notes the item it is working on."""
     env = dict(os.environ)
     project = str(ROBOTS_DIR.parent)
     env.update(
         RPA_WORKITEMS_ADAPTER=ADAPTER,
+        KOMMUNERPA_PROGRESS_FILE=str(progress_file(settings, run_id)),
         KOMMUNERPA_STEP=robot,
         KOMMUNERPA_RUN_ID=str(run_id),
         KOMMUNERPA_HOME=str(settings.home),
@@ -119,6 +122,11 @@ def robot_env(settings: Settings, robot: str, run_id: int) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [project, env.get("PYTHONPATH")])),
     )
     return env
+
+
+def progress_file(settings: Settings, run_id: int) -> Path:
+    """Where the robot of ``run_id`` writes the id of the item it is working on."""
+    return settings.runs / str(run_id) / "progress"
 
 
 @dataclass(frozen=True)
@@ -285,22 +293,29 @@ def _supervise(
         held = _unless_db_away(lambda: _held(settings, run_id))
         if held is None:
             continue  # the robot's own claims cannot move either while the database is away
-        current = held[0][0] if held else None
+        current = _working_on(progress_file(settings, run_id), held)
         if current != holding:
             holding, since = current, now
-        overdue = [i for i, claimed in held if claimed and _age(claimed) > limit]
-        if overdue or (holding is None and now - since > idle_limit):
-            late = overdue[0] if overdue else None
-            return _stop_robot(settings, run_id, process, runs.TIMED_OUT, late)
+        overdue = holding is not None and now - since > limit
+        if overdue or (not held and now - since > idle_limit):
+            return _stop_robot(settings, run_id, process, runs.TIMED_OUT, holding)
 
 
-def _held(settings: Settings, run_id: int) -> list[tuple[int, datetime | None]]:
+def _working_on(progress: Path, held: list[int]) -> int | None:
+    """The held item the robot is working on: the one its progress file names, else the
+    first of its batch (it has not begun, or is releasing); ``None`` when it holds none."""
+    try:
+        noted = int(progress.read_text())
+    except (OSError, ValueError):
+        noted = None
+    if noted in held:
+        return noted
+    return held[0] if held else None
+
+
+def _held(settings: Settings, run_id: int) -> list[int]:
     with transaction(settings.database_url) as session:
-        return [(i.id, i.claimed_at) for i in queue.held_by_run(session, run_id)]
-
-
-def _age(claimed_at: datetime) -> float:
-    return (utcnow() - claimed_at).total_seconds()
+        return sorted(i.id for i in queue.held_by_run(session, run_id))
 
 
 def _stop_robot(

@@ -49,6 +49,7 @@ DEFAULT_FILE = """\
 #   max_items_per_run      the robot takes no more items after this many in one run ...
 #   max_claim_seconds      ... or after this long; the daemon starts a new run for the rest,
 #                          so each Robot Framework log stays a readable size
+#   batch_size             items the robot claims and works through together (default 50)
 #   misfire_grace_seconds  a run that could not start on time (daemon down or busy) still
 #                          runs if it is at most this late; later, it is logged as missed
 # The nightly pass runs receipt, control, matching and posting in turn over what is left.
@@ -80,8 +81,11 @@ class Schedule:
     cron: str | None = None
     interval_seconds: float | None = None
     time_limit_seconds: float = 1800
-    max_items_per_run: int = 500
+    max_items_per_run: int = 5000
     max_claim_seconds: float = 600
+    # Items a robot claims, works and releases together: one claim, one release and one
+    # keyword call per step for the whole batch instead of per invoice (issue 15).
+    batch_size: int = 50
     # A run delayed by a restart, a standby taking over (under a minute) or a busy thread
     # pool still runs; one missed by more than this (the daemon was down) is logged as
     # SCHEDULER-MISSED-RUN and the next run takes the work. APScheduler's default of one

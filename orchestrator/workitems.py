@@ -1,11 +1,13 @@
-"""The rpaframework work-items adapter backed by the orchestrator's queue.
+"""The rpaframework work-items adapter backed by the orchestrator's queue, and batches of
+work items over any adapter.
 
 The runner sets ``RPA_WORKITEMS_ADAPTER=orchestrator.workitems.QueueAdapter`` for every robot,
-so suites use the standard keywords (``For Each Input Work Item``, ``Create Output Work
-Item``, ``Release Input Work Item    FAILED    exception_type=BUSINESS    code=…``) and no
-cloud service is involved. Input items are the robot's step (``KOMMUNERPA_STEP``); output
-items go to the next step of the same invoice. A failed item's evidence is what the keyword
-library left in its payload (``tasks.errors``), exactly as with rpaframework's ``FileAdapter``.
+so the suites' work items come from the orchestrator's database and no cloud service is
+involved. Input items are the robot's step (``KOMMUNERPA_STEP``); output items go to the next
+step of the same invoice. On the queue a batch (``orchestrator.batch``) is claimed in one
+transaction and released in one; any other adapter (rpaframework's ``FileAdapter`` for a step
+run alone) is used item by item through its standard methods. A failed item's evidence
+travels in its payload (key ``exception``), the same on both.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
 from sqlalchemy import select
 
 from orchestrator import queue, robots
+from orchestrator.batch import FAILED, BatchItem
 from orchestrator.db import transaction
 from orchestrator.models import WorkItem
 from orchestrator.robot_api import EXCEPTION_KEY, context
+from orchestrator.schedules import Schedule
 from orchestrator.steps import next_step
 
 
@@ -37,72 +41,114 @@ class QueueAdapter(BaseAdapter):
     def _files_dir(self, item_id: str) -> Path:
         return self.ctx.settings.home / "workitems" / str(item_id)
 
-    def reserve_input(self) -> str:
-        """Claim the next ready item of this robot's step; ``EmptyQueue`` when none is left."""
-        stops = robots.claiming_stops(self.ctx.settings, self.ctx.step, self.ctx.run_id)
-        if stops is not None:  # stopped by staff, shutdown, or this run has had its share
-            raise EmptyQueue(stops)
+    def reserve_batch(self, limit: int | None = None) -> list[BatchItem]:
+        """Claim the robot's next batch (``batch_size`` in ``robots.toml``, at most ``limit``,
+        fewer when the run's share is nearly used up) in one transaction; empty when none is
+        ready or claiming stops."""
+        allowance = robots.claim_allowance(self.ctx.settings, self.ctx.step, self.ctx.run_id)
+        if allowance.stop is not None:  # stopped by staff, shutdown, or the run had its share
+            return []
         with transaction(self.url) as session:
-            item = queue.claim(
+            claimed = queue.claim_batch(
                 session,
                 step=self.ctx.step,
                 runner=self.runner,
                 lease_seconds=self.ctx.settings.lease_seconds,
                 run_id=self.ctx.run_id,
+                limit=min(allowance.items, limit or allowance.items),
             )
-            if item is None:
-                raise EmptyQueue(f"no pending {self.ctx.step} work items")
-            return str(item.id)
+            return [BatchItem(str(i.id), i.id, dict(i.payload or {})) for i in claimed]
+
+    def release_batch(self, items: list[BatchItem]) -> None:
+        """Release every ended item in one transaction: done (with the next step's item when
+        it goes on), or failed as a business or system exception with its evidence."""
+        with transaction(self.url) as session:
+            for each in items:
+                item = session.get(WorkItem, int(each.id))
+                self._store_payload(item, each.payload)
+                if each.outcome == FAILED:
+                    self._fail(session, item, each.failure or {})
+                    continue
+                if each.output is not None:
+                    self._forward(session, item, each.output)
+                queue.complete(session, item, actor=self.ctx.actor)
+
+    def save_payloads(self, items: list[BatchItem]) -> None:
+        """Save the changed payloads of ``items`` in one transaction."""
+        with transaction(self.url) as session:
+            for each in items:
+                self._store_payload(session.get(WorkItem, int(each.id)), each.payload)
+
+    def reserve_input(self) -> str:
+        """Claim the next ready item of this robot's step; ``EmptyQueue`` when none is left."""
+        claimed = self.reserve_batch(1)
+        if not claimed:
+            raise EmptyQueue(f"no pending {self.ctx.step} work items")
+        return claimed[0].id
 
     def release_input(
         self, item_id: str, state: State, exception: dict[str, Any] | None = None
     ) -> None:
         """Complete the item, or fail it as a business or system exception, with the
-        evidence and further deviations the keyword library left in the payload."""
-        with transaction(self.url) as session:
-            item = session.get(WorkItem, int(item_id))
-            if state is State.DONE:
-                queue.complete(session, item, actor=self.ctx.actor)
-                return
+        evidence the keyword library left in the payload (``exception``)."""
+        each = BatchItem(item_id, int(item_id), self.load_payload(item_id))
+        if state is not State.DONE:
             exception = exception or {}
-            coded = (item.payload or {}).get(EXCEPTION_KEY) or {}
+            coded = each.payload.get(EXCEPTION_KEY) or {}
             if coded.get("code") != exception.get("code"):
                 coded = {}  # not the exception this release is about
-            queue.fail(
-                session,
-                item,
-                settings=self.ctx.settings,
-                actor=self.ctx.actor,
-                business=exception.get("type") == "BUSINESS",
-                code=exception.get("code") or "ROBOT-ERROR",
-                message=exception.get("message"),
-                evidence=coded.get("evidence"),
-                more=[(code, evidence) for code, evidence in coded.get("more", [])],
-            )
+            each.fail({**exception, **coded})
+        self.release_batch([each])
+
+    def _fail(self, session: Any, item: WorkItem, record: dict[str, Any]) -> None:
+        queue.fail(
+            session,
+            item,
+            settings=self.ctx.settings,
+            actor=self.ctx.actor,
+            business=record.get("type") == "BUSINESS",
+            code=record.get("code") or "ROBOT-ERROR",
+            message=record.get("message"),
+            evidence=record.get("evidence"),
+            more=[(code, evidence) for code, evidence in record.get("more") or []],
+        )
+
+    def _forward(self, session: Any, parent: WorkItem, payload: dict[str, Any]) -> None:
+        step = next_step(parent.step)
+        if step is None:
+            raise ValueError(f"step {parent.step!r} is the last one; it has no output")
+        existing = session.scalars(
+            select(WorkItem.id).where(WorkItem.parent_id == parent.id, WorkItem.step == step)
+        ).first()
+        if existing is not None:
+            return  # the parent is being retried after a crash that came after its output
+        queue.enqueue(
+            session,
+            step=step,
+            actor=self.ctx.actor,
+            payload=payload,
+            invoice_id=payload.get("invoice_id", parent.invoice_id),
+            parent_id=parent.id,
+        )
+
+    @staticmethod
+    def _store_payload(item: WorkItem, payload: Any) -> None:
+        item.payload = json.loads(json.dumps(payload, default=str))
+        if isinstance(payload, dict) and isinstance(payload.get("invoice_id"), int):
+            item.invoice_id = payload["invoice_id"]
 
     def create_output(self, parent_id: str, payload: Any = None) -> str:
         """A work item for the next step of the parent's invoice."""
         with transaction(self.url) as session:
             parent = session.get(WorkItem, int(parent_id))
-            step = next_step(parent.step)
-            if step is None:
-                raise ValueError(f"step {parent.step!r} is the last one; it has no output")
-            payload = payload if isinstance(payload, dict) else {}
-            existing = session.scalars(
-                select(WorkItem).where(WorkItem.parent_id == parent.id, WorkItem.step == step)
-            ).first()
-            if existing is not None:
-                # The parent is being retried after a crash that came after its output was made.
-                return str(existing.id)
-            item = queue.enqueue(
-                session,
-                step=step,
-                actor=self.ctx.actor,
-                payload=payload,
-                invoice_id=payload.get("invoice_id", parent.invoice_id),
-                parent_id=parent.id,
+            self._forward(session, parent, payload if isinstance(payload, dict) else {})
+            return str(
+                session.scalars(
+                    select(WorkItem.id)
+                    .where(WorkItem.parent_id == parent.id)
+                    .order_by(WorkItem.id.desc())
+                ).first()
             )
-            return str(item.id)
 
     def load_payload(self, item_id: str) -> Any:
         """The item's JSON payload."""
@@ -112,10 +158,7 @@ class QueueAdapter(BaseAdapter):
     def save_payload(self, item_id: str, payload: Any) -> None:
         """Save the payload; an ``invoice_id`` in it also links the item to that invoice."""
         with transaction(self.url) as session:
-            item = session.get(WorkItem, int(item_id))
-            item.payload = json.loads(json.dumps(payload, default=str))
-            if isinstance(payload, dict) and isinstance(payload.get("invoice_id"), int):
-                item.invoice_id = payload["invoice_id"]
+            self._store_payload(session.get(WorkItem, int(item_id)), payload)
 
     def list_files(self, item_id: str) -> list[str]:
         """Files attached to the item (kept under ``$KOMMUNERPA_HOME/workitems/<id>/``)."""
@@ -135,3 +178,54 @@ class QueueAdapter(BaseAdapter):
     def remove_file(self, item_id: str, name: str) -> None:
         """Detach a file (work-item scratch files only; archived originals are never touched)."""
         (self._files_dir(item_id) / Path(name).name).unlink(missing_ok=True)
+
+
+# ------------------------------------------------- batches over any rpaframework adapter
+
+
+def reserve_batch(adapter: BaseAdapter) -> list[BatchItem]:
+    """The next batch of input items from ``adapter``: one claim on the orchestrator's
+    queue, item by item from any other adapter (rpaframework's ``FileAdapter`` for a step run
+    alone, ``Schedule.batch_size`` items). An earlier attempt's exception is dropped from
+    each payload."""
+    if isinstance(adapter, QueueAdapter):
+        claimed = adapter.reserve_batch()
+    else:
+        claimed = []
+        for _ in range(Schedule.batch_size):
+            try:
+                item_id = adapter.reserve_input()
+            except EmptyQueue:
+                break
+            claimed.append(BatchItem(item_id, None, dict(adapter.load_payload(item_id) or {})))
+    for item in claimed:
+        item.payload.pop(EXCEPTION_KEY, None)
+    return claimed
+
+
+def release_batch(adapter: BaseAdapter, items: list[BatchItem]) -> None:
+    """Release the ended ``items``: in one transaction on the queue, else one by one (the
+    payload with its evidence saved first, then the next step's item, then the release)."""
+    if isinstance(adapter, QueueAdapter):
+        adapter.release_batch(items)
+        return
+    for item in items:
+        adapter.save_payload(item.id, item.payload)
+        if item.output is not None:
+            adapter.create_output(item.id, item.output)
+        if item.outcome == FAILED:
+            adapter.release_input(item.id, State.FAILED, exception=item.failure)
+        else:
+            adapter.release_input(item.id, State.DONE)
+
+
+def save_payloads(adapter: BaseAdapter, items: list[BatchItem]) -> None:
+    """Save the payloads of those ``items`` that changed since they were claimed."""
+    changed = [item for item in items if item.changed]
+    if isinstance(adapter, QueueAdapter):
+        adapter.save_payloads(changed)
+    else:
+        for item in changed:
+            adapter.save_payload(item.id, item.payload)
+    for item in changed:
+        item.changed.clear()

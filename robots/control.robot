@@ -6,6 +6,8 @@ Documentation       Fakturakontroll.
 ...                 mot kommunens egne krav (referanse, valuta, forfall, beløpsgrense).
 ...                 Alle avvik meldes samlet til avviksloggen; bare en faktura uten åpne
 ...                 avvik går videre til matching.
+...
+...                 Hvert nøkkelord gjør sin kontroll for alle fakturaene i partiet.
 Resource            common.resource
 Library             tasks.control.keywords.ControlKeywords
 Suite Setup         Kontroller innstillinger
@@ -13,13 +15,12 @@ Suite Setup         Kontroller innstillinger
 
 *** Tasks ***
 Kontroller fakturaer
-    Behandle alle arbeidsoppgaver    Kontroller faktura
+    Behandle alle partier    Kontroller fakturaene
 
 
 *** Keywords ***
-Kontroller faktura
-    ${faktura_id}=    Get Work Item Variable    invoice_id
-    Hent faktura    ${faktura_id}
+Kontroller fakturaene
+    Hent fakturaene
     Valider EHF
     Hent stamdata
     Kontroller kjøper
@@ -33,4 +34,4 @@ Kontroller faktura
     Kontroller beløpsgrense
     Kontroller rammeavtale
     Avslutt kontroll
-    Send til neste steg    ${faktura_id}
+    Send til neste steg

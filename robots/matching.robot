@@ -6,6 +6,8 @@ Documentation       Matching mot bestilling.
 ...                 mottatt (toveis og treveis matching). Det som stemmer, går til bokføring.
 ...                 En faktura uten bestilling går til attestanten for referansen. Avvik går
 ...                 til avviksloggen med tallene saksbehandleren trenger.
+...
+...                 Hvert nøkkelord gjør sitt for alle fakturaene i partiet.
 Resource            common.resource
 Library             tasks.matching.keywords.MatchingKeywords
 Suite Setup         Kontroller innstillinger
@@ -13,18 +15,13 @@ Suite Setup         Kontroller innstillinger
 
 *** Tasks ***
 Match fakturaer mot bestilling
-    Behandle alle arbeidsoppgaver    Match faktura
+    Behandle alle partier    Match fakturaene
 
 
 *** Keywords ***
-Match faktura
-    ${faktura_id}=    Get Work Item Variable    invoice_id
-    Hent faktura    ${faktura_id}
+Match fakturaene
+    Hent fakturaene
     Hent bestilling, varemottak og avtaler
-    ${rute}=    Match mot bestilling
-    IF    '${rute}' == 'attestering'
-        ${attestant}=    Send til attestering
-        Log    Fakturaen venter på attestasjon av ${attestant}.
-    ELSE
-        Send til neste steg    ${faktura_id}
-    END
+    Match mot bestilling
+    Send fakturaer uten bestilling til attestering
+    Send til neste steg

@@ -4,17 +4,18 @@ Documentation       Bokføring.
 ...                 En matchet eller attestert faktura bokføres som bilag i økonomisystemets
 ...                 inngående fakturajournal. Bokføringen kan gjentas trygt: samme faktura gir
 ...                 alltid det samme bilaget, aldri et nytt.
+...
+...                 Hvert nøkkelord gjør sitt for alle fakturaene i partiet.
 Resource            common.resource
 Library             tasks.posting.keywords.PostingKeywords
 
 
 *** Tasks ***
 Bokfør fakturaer
-    Behandle alle arbeidsoppgaver    Bokfør
+    Behandle alle partier    Bokfør fakturaene
 
 
 *** Keywords ***
-Bokfør
-    ${faktura_id}=    Get Work Item Variable    invoice_id
-    ${bilag}=    Bokfør faktura    ${faktura_id}
-    Log    Faktura ${faktura_id} er bokført som bilag ${bilag}.
+Bokfør fakturaene
+    Hent de klargjorte bilagene
+    Bokfør bilagene

@@ -7,29 +7,22 @@ Documentation       Mottak av EHF- og PDF-fakturaer.
 ...                 til en person har kontrollert og bekreftet feltene.
 ...                 Filer som ikke er fakturaer, og fakturaer som er mottatt før,
 ...                 går til avviksloggen for en saksbehandler.
+...
+...                 Hvert nøkkelord gjør sitt for alle filene i partiet.
 Resource            common.resource
 Library             tasks.receipt.keywords.ReceiptKeywords
 
 
 *** Tasks ***
 Motta fakturaer fra innboksen
-    Behandle alle arbeidsoppgaver    Motta faktura
+    Behandle alle partier    Motta fakturaene
 
 
 *** Keywords ***
-Motta faktura
-    ${fil}=    Get Work Item Variable    path
-    ${filnavn}=    Get Work Item Variable    file
-    ${original}=    Arkiver original    ${fil}    ${filnavn}
-    IF    ${original}[redelivered]
-        Log    ${filnavn} er mottatt før med nøyaktig samme innhold, og hoppes over.
-        RETURN
-    END
-    ${type}=    Dokumenttype    ${original}
-    IF    $type == 'pdf'
-        Registrer PDF-faktura til kontroll    ${original}    ${filnavn}
-    ELSE
-        ${faktura}=    Les faktura    ${original}    ${filnavn}
-        ${faktura_id}=    Registrer faktura    ${faktura}    ${original}    ${filnavn}
-        Send til neste steg    ${faktura_id}
-    END
+Motta fakturaene
+    Arkiver originalene
+    Hopp over gjentatte leveranser
+    Registrer PDF-fakturaer til kontroll
+    Les fakturaene
+    Registrer fakturaene
+    Send til neste steg

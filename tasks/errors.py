@@ -4,11 +4,10 @@ Each carries a catalogue code (``orchestrator/exception_codes.toml``), a short m
 the robot log, and the evidence (values compared, rule ids, locations) that fills the bokmål
 and English catalogue messages.
 
-Robot Framework passes only an exception's text up through nested keywords, so the code and
-the evidence travel in the work item instead: a keyword library marked ``@reports_failures``
-writes them into the current input work item's payload (key ``exception``) as the exception
-leaves the keyword. The ``Behandle arbeidsoppgave`` keyword (orchestrator.robotlib) reads
-them there and releases the work item with the matching ``exception_type``:
+A keyword goes over every invoice of a batch (``orchestrator.batch``): an exception raised
+for one invoice ends that invoice's work item only. Its code and evidence are written into the
+item's payload (key ``exception``), and the item is released with the matching
+``exception_type``:
 
 - ``BusinessException``: the document or master data is wrong; never retried, waits for a person.
 - ``SystemException``: a system is down or misbehaves (ERP-UNAVAILABLE …); retried with back-off.
@@ -16,13 +15,9 @@ them there and releases the work item with the matching ``exception_type``:
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from tasks.deviations import Deviation
-
-C = TypeVar("C", bound=type)
 
 
 class ProcessException(Exception):
@@ -86,37 +81,3 @@ class SystemException(ProcessException):
     """Another system failed; the work item is retried with back-off, then waits for a person."""
 
     exception_type = "APPLICATION"
-
-
-def reports_failures(library: C) -> C:
-    """Class decorator for a keyword library: a ``ProcessException`` leaving any of its
-    keywords is first written into the current work item (payload key ``exception``)."""
-    for name in dir(library):
-        member = getattr(library, name)
-        if hasattr(member, "robot_name") and not hasattr(member, "__reports_failures__"):
-            setattr(library, name, _reporting(member))
-    return library
-
-
-def _reporting(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def keyword(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except ProcessException as exc:
-            record_in_work_item(exc)
-            raise
-
-    keyword.__reports_failures__ = True  # type: ignore[attr-defined]
-    return keyword
-
-
-def record_in_work_item(exc: ProcessException) -> None:
-    """Write ``exc`` into the current input work item; noted on ``exc`` if that fails."""
-    # Imported here: the pure modules raising these exceptions need no orchestrator.
-    from orchestrator import robot_api
-
-    try:
-        robot_api.remember(**{robot_api.EXCEPTION_KEY: exc.as_record()})
-    except Exception as failure:  # noqa: BLE001  (never hide the exception being reported)
-        exc.add_note(f"not recorded in the work item: {failure}")

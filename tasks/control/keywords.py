@@ -1,13 +1,15 @@
 """Keyword library of the control robot: the invoice controls, one keyword each.
 
 The suite reads as the accountant's routine ("Kontroller leverandør", "Kontroller
-kontonummer" …). Each keyword runs one pure control from ``tasks.control.checks`` over the
-current invoice and collects what it finds; ``Avslutt kontroll`` then reports every failing
-control together, each as its own business exception, and only a clean invoice goes on.
+kontonummer" …). Each keyword runs one pure control from ``tasks.control.checks`` over every
+invoice of the batch (``orchestrator.batch``) and collects what it finds; ``Avslutt kontroll``
+then reports every failing control of an invoice together, each as its own business
+exception, and only a clean invoice goes on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from robot.api.deco import keyword, library
@@ -24,7 +26,7 @@ from tasks.ehf.findings import ValidationResult
 from tasks.ehf.model import Invoice
 from tasks.ehf.validate import validate_bytes
 from tasks.erp_access import erp_call
-from tasks.errors import BusinessException, reports_failures
+from tasks.errors import BusinessException
 from tasks.invoice_source import ReceivedInvoice
 
 
@@ -44,7 +46,6 @@ class _Case:
         return self.received.invoice
 
 
-@reports_failures
 @library(scope="GLOBAL", auto_keywords=False)
 class ControlKeywords(SettingsKeywords):
     """Fakturakontroll: EHF-reglene, stamdata i økonomisystemet og kommunens innstillinger.
@@ -53,7 +54,7 @@ class ControlKeywords(SettingsKeywords):
     som sitt eget forretningsavvik, og bare en faktura uten åpne avvik går videre.
 
     Eksempel:
-    | `Hent faktura` | ${faktura_id} |
+    | `Hent fakturaene` |
     | `Valider EHF` |
     | `Hent stamdata` |
     | `Kontroller leverandør` |
@@ -67,24 +68,26 @@ class ControlKeywords(SettingsKeywords):
         self.erp: Erp = MasterDataCache(
             connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
         )
-        self._case: _Case | None = None
 
-    @property
-    def case(self) -> _Case:
-        if self._case is None:
-            raise RuntimeError("no invoice under control: call 'Hent faktura' first")
-        return self._case
+    @staticmethod
+    def _each(control: Callable[[_Case], None]) -> None:
+        """Run ``control`` on the case of every invoice of the batch still under control."""
+        robot_api.for_each(lambda item: control(item.case))
 
-    @keyword("Hent faktura")
-    def load_invoice(self, invoice_id: int | str) -> None:
-        """Leser fakturaens arkiverte original og tolker den.
+    @keyword("Hent fakturaene")
+    def load_invoices(self) -> None:
+        """Leser hver fakturas arkiverte original og tolker den.
 
         Eksempel:
-        | ${faktura_id}= | `Get Work Item Variable` | invoice_id |
-        | Hent faktura | ${faktura_id} |
+        | `Hent neste parti` |
+        | Hent fakturaene |
         """
-        received = invoice_source.load(self.ctx, invoice_id)
-        self._case = _Case(received, self.book.default)
+
+        def load(item: robot_api.BatchItem) -> None:
+            received = invoice_source.load(self.ctx, item.payload["invoice_id"])
+            item.case = _Case(received, self.book.default)
+
+        robot_api.for_each(load)
 
     @keyword("Valider EHF")
     def validate_ehf(self) -> None:
@@ -93,10 +96,12 @@ class ControlKeywords(SettingsKeywords):
         aktuelt» (uten regelversjon), og feltene er bekreftet av en person.
 
         Eksempel:
-        | Hent faktura | ${faktura_id} |
+        | `Hent fakturaene` |
         | Valider EHF |
         """
-        case = self.case
+        self._each(self._validate)
+
+    def _validate(self, case: _Case) -> None:
         if case.received.is_pdf:
             robot_api.record_ehf_not_applicable(self.ctx, case.received.invoice_id)
             return
@@ -117,10 +122,12 @@ class ControlKeywords(SettingsKeywords):
         økonomisystemet ikke svarer.
 
         Eksempel:
-        | Hent faktura | ${faktura_id} |
+        | `Hent fakturaene` |
         | Hent stamdata |
         """
-        case = self.case
+        self._each(self._load_master_data)
+
+    def _load_master_data(self, case: _Case) -> None:
         buyer, supplier = case.invoice.buyer.orgnr, case.invoice.supplier.orgnr
         tenant = erp_call(lambda: self.erp.tenant(buyer)) if buyer else None
         found = erp_call(lambda: self.erp.supplier(supplier)) if supplier else None
@@ -136,7 +143,7 @@ class ControlKeywords(SettingsKeywords):
         | Hent stamdata |
         | Kontroller kjøper |
         """
-        self.case.found += checks.buyer_known(self.case.invoice, self.case.data.tenant)
+        self._each(lambda c: c.found.extend(checks.buyer_known(c.invoice, c.data.tenant)))
 
     @keyword("Kontroller leverandør")
     def check_supplier(self) -> None:
@@ -146,7 +153,7 @@ class ControlKeywords(SettingsKeywords):
         | Hent stamdata |
         | Kontroller leverandør |
         """
-        self.case.found += checks.supplier_known(self.case.invoice, self.case.data.supplier)
+        self._each(lambda c: c.found.extend(checks.supplier_known(c.invoice, c.data.supplier)))
 
     @keyword("Kontroller kontonummer")
     def check_bank_account(self) -> None:
@@ -157,7 +164,7 @@ class ControlKeywords(SettingsKeywords):
         | Hent stamdata |
         | Kontroller kontonummer |
         """
-        self.case.found += checks.bank_account(self.case.invoice, self.case.data.supplier)
+        self._each(lambda c: c.found.extend(checks.bank_account(c.invoice, c.data.supplier)))
 
     @keyword("Kontroller KID")
     def check_kid(self) -> None:
@@ -166,7 +173,7 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller KID |
         """
-        self.case.found += checks.kid(self.case.invoice)
+        self._each(lambda c: c.found.extend(checks.kid(c.invoice)))
 
     @keyword("Kontroller merverdiavgift")
     def check_vat(self) -> None:
@@ -176,7 +183,7 @@ class ControlKeywords(SettingsKeywords):
         | Hent stamdata |
         | Kontroller merverdiavgift |
         """
-        self.case.found += checks.vat_registration(self.case.invoice, self.case.data.supplier)
+        self._each(lambda c: c.found.extend(checks.vat_registration(c.invoice, c.data.supplier)))
 
     @keyword("Kontroller referanse")
     def check_reference(self) -> None:
@@ -186,7 +193,7 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller referanse |
         """
-        self.case.found += checks.reference(self.case.invoice, self.case.settings)
+        self._each(lambda c: c.found.extend(checks.reference(c.invoice, c.settings)))
 
     @keyword("Kontroller valuta")
     def check_currency(self) -> None:
@@ -195,7 +202,7 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller valuta |
         """
-        self.case.found += checks.currency(self.case.invoice, self.case.settings)
+        self._each(lambda c: c.found.extend(checks.currency(c.invoice, c.settings)))
 
     @keyword("Kontroller forfallsdato")
     def check_due_date(self) -> None:
@@ -205,7 +212,7 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller forfallsdato |
         """
-        self.case.found += checks.due_date(self.case.invoice, self.case.settings)
+        self._each(lambda c: c.found.extend(checks.due_date(c.invoice, c.settings)))
 
     @keyword("Kontroller beløpsgrense")
     def check_amount_limit(self) -> None:
@@ -214,7 +221,7 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller beløpsgrense |
         """
-        self.case.found += checks.amount_limit(self.case.invoice, self.case.settings)
+        self._each(lambda c: c.found.extend(checks.amount_limit(c.invoice, c.settings)))
 
     @keyword("Kontroller rammeavtale")
     def check_agreement(self) -> None:
@@ -224,8 +231,7 @@ class ControlKeywords(SettingsKeywords):
         | Hent stamdata |
         | Kontroller rammeavtale |
         """
-        case = self.case
-        case.found += checks.agreement(case.invoice, case.data, case.settings)
+        self._each(lambda c: c.found.extend(checks.agreement(c.invoice, c.data, c.settings)))
 
     @keyword("Avslutt kontroll")
     def finish_control(self) -> None:
@@ -238,9 +244,11 @@ class ControlKeywords(SettingsKeywords):
         Eksempel:
         | Kontroller leverandør |
         | Avslutt kontroll |
-        | Send til neste steg | ${faktura_id} |
+        | `Send til neste steg` |
         """
-        case, self._case = self.case, None
+        self._each(self._report)
+
+    def _report(self, case: _Case) -> None:
         accepted = robot_api.overridden_codes(self.ctx, case.received.invoice_id, "control")
         open_deviations = [d for d in case.found if d.code not in accepted]
         if open_deviations:

@@ -1,5 +1,7 @@
 """Keyword library of the receipt robot: thin glue from Robot Framework to tasks.receipt.
 
+Each keyword goes over every file of the batch (``orchestrator.batch``).
+
 The domain work is in pure functions (archive, classify, sbdh); this class records what it
 did through the orchestrator's robot API (archived files, the invoice, re-deliveries) and
 remembers on the work item what ties an exception to its file and invoice.
@@ -7,14 +9,16 @@ remembers on the work item what ties an exception to its file and invoice.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from robot.api import logger
 from robot.api.deco import keyword, library
 
 from orchestrator import robot_api
 from tasks.chaos import crash_point
 from tasks.ehf.model import Invoice, parse_invoice
-from tasks.errors import BusinessException, reports_failures
+from tasks.errors import BusinessException
 from tasks.pdf.extract import extract_pdf
 from tasks.pdf.to_invoice import to_invoice
 from tasks.receipt import archive
@@ -25,15 +29,31 @@ from tasks.receipt.pdf_review import review_exception
 CRASH_AFTER_REGISTER = "after-register"
 
 
-@reports_failures
+@dataclass
+class _File:
+    """A received file as receipt works on it: where it came from, its archived original,
+    whether it was received before, what kind of document it is, and the invoice read."""
+
+    path: str
+    name: str
+    stored: archive.Stored
+    redelivered: bool
+    kind: str
+    invoice: Invoice | None = None
+
+
 @library(scope="GLOBAL", auto_keywords=False)
 class ReceiptKeywords:
     """Mottak: arkiver, les og registrer EHF-fakturaer fra aksesspunktet.
 
+    Hvert nøkkelord går over alle filene i partiet.
+
     Eksempel:
-    | ${original}= | `Arkiver original` | ${fil} | ${filnavn} |
-    | ${faktura}= | `Les faktura` | ${original} | ${filnavn} |
-    | ${faktura_id}= | `Registrer faktura` | ${faktura} | ${original} | ${filnavn} |
+    | `Arkiver originalene` |
+    | `Hopp over gjentatte leveranser` |
+    | `Registrer PDF-fakturaer til kontroll` |
+    | `Les fakturaene` |
+    | `Registrer fakturaene` |
     """
 
     def __init__(self) -> None:
@@ -49,54 +69,83 @@ class ReceiptKeywords:
         )
         return stored
 
-    @keyword("Arkiver original")
-    def archive_original(self, path: str, file_name: str) -> dict[str, Any]:
-        """Lagrer den mottatte filen uendret under sin SHA-256.
+    @staticmethod
+    def _each(kind: str, work: Callable[[_File], None]) -> None:
+        """Run ``work`` on every open file of the batch that is a ``kind`` document."""
+        robot_api.for_each(lambda item: work(item.case) if item.case.kind == kind else None)
 
-        ``path`` er filens sti i hjemmemappen (``received/…``). Returnerer ``sha256``,
-        ``size`` og ``redelivered``: sann når nøyaktig de samme bytene er mottatt før; en slik
-        gjentatt levering føres i revisjonssporet og hoppes ellers over.
+    @keyword("Arkiver originalene")
+    def archive_originals(self) -> None:
+        """Lagrer hver mottatt fil uendret under sin SHA-256, og ser om nøyaktig de samme
+        bytene er mottatt før (også tidligere i partiet): en slik gjentatt levering føres i
+        revisjonssporet og hoppes ellers over.
 
-        Eksempel:
-        | ${original}= | Arkiver original | received/2026-05-04/faktura.xml | faktura.xml |
-        | IF | ${original}[redelivered] | RETURN |
-        """
-        # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not loaded.
-        # Content-addressed, so a re-delivery's copy is already there and nothing is added.
-        stored = archive.store_file(self.ctx.settings.archive, self.home / path)
-        item = robot_api.current_item()
-        redelivered = robot_api.record_redelivery(
-            self.ctx, sha256=stored.sha256, item=item, file_name=file_name, path=path
-        )
-        robot_api.remember(sha256=stored.sha256)
-        if not redelivered:
-            self._record(stored, file_name, "original")
-        return {"sha256": stored.sha256, "size": stored.size, "redelivered": redelivered}
-
-    @keyword("Dokumenttype")
-    def document_kind(self, original: dict[str, Any]) -> str:
-        """``pdf`` for a PDF (kjent på ``%PDF-`` i de første bytene, ikke på navnet), ellers
-        ``xml``.
+        Filens sti i hjemmemappen (``received/…``) og navn står i arbeidsoppgaven
+        (``path``, ``file``).
 
         Eksempel:
-        | ${type}= | Dokumenttype | ${original} |
+        | `Hent neste parti` |
+        | Arkiver originalene |
         """
-        with archive.path_for(self.ctx.settings.archive, original["sha256"]).open("rb") as f:
-            return "pdf" if is_pdf(f.read(PDF_HEADER_WINDOW)) else "xml"
+        seen: set[str] = set()
 
-    @keyword("Registrer PDF-faktura til kontroll")
-    def register_pdf_invoice(self, original: dict[str, Any], file_name: str) -> None:
-        """Leser feltene i PDF-fakturaen, oppretter fakturaen (kilde ``pdf``) og stopper den
-        med PDF-REVIEW, så en person kontrollerer og bekrefter feltene.
+        def store(item: robot_api.BatchItem) -> None:
+            path, name = item.payload["path"], item.payload["file"]
+            # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not
+            # loaded. Content-addressed: a re-delivery's copy is already there.
+            stored = archive.store_file(self.ctx.settings.archive, self.home / path)
+            redelivered = robot_api.record_redelivery(
+                self.ctx,
+                sha256=stored.sha256,
+                item=robot_api.current_item(),
+                file_name=name,
+                path=path,
+                earlier_in_batch=stored.sha256 in seen,
+            )
+            seen.add(stored.sha256)
+            robot_api.remember(sha256=stored.sha256)
+            if not redelivered:
+                self._record(stored, name, "original")
+            with stored.path.open("rb") as f:
+                kind = "pdf" if is_pdf(f.read(PDF_HEADER_WINDOW)) else "xml"
+            item.case = _File(path, name, stored, redelivered, kind)
+
+        robot_api.for_each(store)
+
+    @keyword("Hopp over gjentatte leveranser")
+    def skip_redeliveries(self) -> None:
+        """En fil med nøyaktig de samme bytene som en fil mottatt før, er ferdig her.
+
+        Eksempel:
+        | `Arkiver originalene` |
+        | Hopp over gjentatte leveranser |
+        """
+
+        def skip(item: robot_api.BatchItem) -> None:
+            if item.case.redelivered:
+                logger.info(f"{item.case.name} er mottatt før med nøyaktig samme innhold.")
+                robot_api.settle()
+
+        robot_api.for_each(skip)
+
+    @keyword("Registrer PDF-fakturaer til kontroll")
+    def register_pdf_invoices(self) -> None:
+        """Leser feltene i hver PDF-faktura (kjent på ``%PDF-`` i de første bytene, ikke på
+        navnet), oppretter fakturaen (kilde ``pdf``) og stopper den med PDF-REVIEW, så en
+        person kontrollerer og bekrefter feltene.
 
         En skannet, passordbeskyttet eller skadet PDF blir også en faktura, med det som
         kunne leses og en melding om hvorfor resten mangler.
 
         Eksempel:
-        | Registrer PDF-faktura til kontroll | ${original} | faktura.pdf |
+        | `Hopp over gjentatte leveranser` |
+        | Registrer PDF-fakturaer til kontroll |
         """
-        data = archive.read(self.ctx.settings.archive, original["sha256"])
-        extraction = extract_pdf(data, file_name)
+        self._each("pdf", self._register_pdf)
+
+    def _register_pdf(self, received: _File) -> None:
+        data = archive.read(self.ctx.settings.archive, received.stored.sha256)
+        extraction = extract_pdf(data, received.name)
         found = extraction.as_dict("en")
         item = robot_api.current_item()
         invoice_id = item.payload.get("invoice_id")
@@ -105,48 +154,59 @@ class ReceiptKeywords:
             registered = robot_api.register_pdf_invoice(
                 self.ctx,
                 item=item,
-                file_name=file_name,
-                sha256=original["sha256"],
+                file_name=received.name,
+                sha256=received.stored.sha256,
                 key_fields=to_invoice(fields, found["lines"]).key_fields(),
                 extraction=found,
             )
             crash_point(CRASH_AFTER_REGISTER)
             invoice_id = registered.invoice_id
             robot_api.remember(invoice_id=invoice_id)
-        raise review_exception(extraction, file_name, int(invoice_id))
+        raise review_exception(extraction, received.name, int(invoice_id))
 
-    @keyword("Les faktura")
-    def read_invoice(self, original: dict[str, Any], file_name: str) -> Invoice:
-        """Leser den arkiverte originalen trygt (SBDH-konvolutten pakkes ut) til fakturaens
-        nøkkelfelt.
+    @keyword("Les fakturaene")
+    def read_invoices(self) -> None:
+        """Leser hver arkiverte XML-original trygt (SBDH-konvolutten pakkes ut) til
+        fakturaens nøkkelfelt.
 
         Feiler med NOT-XML eller UNSUPPORTED-DOCUMENT når filen ikke er en faktura vi
         behandler.
 
         Eksempel:
-        | ${faktura}= | Les faktura | ${original} | faktura.xml |
+        | `Arkiver originalene` |
+        | Les fakturaene |
         """
-        refuse_oversize(original["size"], file_name)
-        data = archive.read(self.ctx.settings.archive, original["sha256"])
-        return parse_invoice(classify(data, file_name).root)
+        self._each("xml", self._read)
 
-    @keyword("Registrer faktura")
-    def register_invoice(self, invoice: Invoice, original: dict[str, Any], file_name: str) -> int:
-        """Oppretter fakturaen (status ``received``) med vedleggene pakket ut; returnerer id.
+    def _read(self, received: _File) -> None:
+        refuse_oversize(received.stored.size, received.name)
+        data = archive.read(self.ctx.settings.archive, received.stored.sha256)
+        received.invoice = parse_invoice(classify(data, received.name).root)
+
+    @keyword("Registrer fakturaene")
+    def register_invoices(self) -> None:
+        """Oppretter hver faktura (status ``received``) med vedleggene pakket ut.
 
         En annen fil med samme leverandør og fakturanummer som en tidligere faktura blir
         også registrert, og feiler så med DUPLICATE-INVOICE, så en saksbehandler avgjør.
 
         Eksempel:
-        | ${faktura_id}= | Registrer faktura | ${faktura} | ${original} | faktura.xml |
+        | `Les fakturaene` |
+        | Registrer fakturaene |
         """
+        self._each("xml", self._register)
+
+    def _register(self, received: _File) -> None:
+        invoice = received.invoice
+        if invoice is None:
+            raise RuntimeError(f"{received.name} was not read: call 'Les fakturaene' first")
         item = robot_api.current_item()
         if item.payload.get("invoice_id"):
             # A retry after a crash that came after the invoice was registered: go on with it.
             invoice_id = int(item.payload["invoice_id"])
             earlier = robot_api.earlier_invoice(self.ctx, invoice_id, invoice.number)
-            self._fail_if_duplicate(invoice, earlier, file_name)
-            return invoice_id
+            self._fail_if_duplicate(invoice, earlier, received.name)
+            return
         attachments = [
             robot_api.AttachmentRecord(
                 self._archive(a.content, a.filename or a.id or "attachment", "attachment").sha256,
@@ -159,15 +219,14 @@ class ReceiptKeywords:
         registered = robot_api.register_invoice(
             self.ctx,
             item=item,
-            file_name=file_name,
-            sha256=original["sha256"],
+            file_name=received.name,
+            sha256=received.stored.sha256,
             key_fields=invoice.key_fields(),
             attachments=attachments,
         )
         crash_point(CRASH_AFTER_REGISTER)
         robot_api.remember(invoice_id=registered.invoice_id)
-        self._fail_if_duplicate(invoice, registered.duplicate_of, file_name)
-        return registered.invoice_id
+        self._fail_if_duplicate(invoice, registered.duplicate_of, received.name)
 
     def _fail_if_duplicate(
         self, invoice: Invoice, earlier: robot_api.EarlierInvoice | None, file_name: str

@@ -126,16 +126,19 @@ def test_the_daemon_and_its_robots_ride_out_a_database_outage(
     daemons.env.update(KOMMUNERPA_DB_WAIT_SECONDS="1", KOMMUNERPA_LEASE_SECONDS="10")
     daemon = daemons.start()
     try:
-        wait_for(
-            lambda: any(i.state == "in_progress" for i in items(direct, "receipt")),
-            "the receipt robot holding an item",
+        wait_for(  # a batch is over quickly: cut as soon as the robot has started
+            lambda: any(run.state == "running" for run in all_runs(direct)),
+            "the receipt robot at work",
         )
         proxy.cut()
         time.sleep(CUT_SECONDS)
         proxy.restore()
         wait_for(
-            lambda: [i.state for i in items(direct, "receipt")] == ["done"] * len(numbers),
-            "every file received",
+            lambda: (
+                [i.state for i in items(direct, "receipt")] == ["done"] * len(numbers)
+                and all(run.state != "running" for run in all_runs(direct))
+            ),
+            "every file received and its run recorded",
         )
         assert daemon.poll() is None, "the daemon died"
     finally:

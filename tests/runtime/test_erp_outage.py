@@ -43,7 +43,7 @@ def open_exceptions(settings: Settings) -> list[ExceptionEntry]:
 
 
 def stop_after_first_control(settings: Settings, stub: stub_process.StubProcess) -> None:
-    """Stop the stub as soon as the control robot has finished one invoice (mid-pass)."""
+    """Stop the stub as soon as the control robot has finished one batch (mid-pass)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if any(item.state == "done" for item in items(settings, "control")):
@@ -62,6 +62,8 @@ def test_erp_stopped_mid_pass_holds_items_uncharged_and_resumes(
     stub.load_seed(DEMO_SEED, reset=True)
     port = urlparse(stub.url).port
     home = replace(settings, erp_url=stub.url)
+    # Batches of two, so the stop after the first batch leaves the others to wait.
+    (home.home / "robots.toml").write_text("[control]\nbatch_size = 2\n")
     for n in range(6):
         document = build_document(kontor_invoice(f"KN-2025-03{n:02d}", (PAPER,)))
         (home.inbox / f"kontor-{n}.xml").write_bytes(document)

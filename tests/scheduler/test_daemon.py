@@ -76,7 +76,9 @@ def test_robots_fire_on_their_schedules_and_the_daemon_stops_cleanly(
 def test_pause_run_resume_stop_and_start_take_effect_within_seconds(
     settings: Settings, daemons: Daemons, demo: httpx.Client
 ) -> None:
-    write_schedules(settings, receipt=EVERY_2S, control={**EVERY_2S, "max_items_per_run": 50})
+    # One item per batch: the stop must fall between two items of a run.
+    control = {**EVERY_2S, "max_items_per_run": 50, "batch_size": 1}
+    write_schedules(settings, receipt=EVERY_2S, control=control)
     daemon = daemons.start()
     active_daemon(settings, daemon)
     assert daemons.cli("robots", "pause", "receipt", "--user", "kari").returncode == 0
@@ -309,7 +311,8 @@ def test_a_runner_works_the_queue_without_a_schedule_and_skips_paused_robots(
 def test_sigterm_stops_running_robots_within_seconds_and_returns_the_rest(
     settings: Settings, daemons: Daemons, demo: httpx.Client
 ) -> None:
-    write_schedules(settings, receipt=EVERY_2S, control=EVERY_2S)
+    # One item per batch: the SIGTERM must fall between two items of a run.
+    write_schedules(settings, receipt=EVERY_2S, control={**EVERY_2S, "batch_size": 1})
     demo.put("/admin/faults", json={"latency_ms": 1500}).raise_for_status()
     drop_invoices(settings, *(f"G-{n:04}" for n in range(1, 7)))
     daemon = daemons.start()

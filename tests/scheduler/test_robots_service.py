@@ -73,22 +73,31 @@ def test_the_cli_speaks_for_a_person(cli_env: Settings) -> None:
     assert "posting   stopped" in status.output
 
 
-def test_a_run_stops_claiming_when_stopped_or_when_it_has_had_its_share(
+def test_a_run_claims_batches_up_to_its_share_and_stops_when_stopped(
     settings: Settings,
 ) -> None:
-    (settings.home / "robots.toml").write_text("[control]\nmax_items_per_run = 2\n")
+    (settings.home / "robots.toml").write_text("[control]\nmax_items_per_run = 5\nbatch_size = 3\n")
     with transaction(settings.database_url) as session:
-        for _ in range(3):
+        for _ in range(7):
             queue.enqueue(session, step="control", actor="test")
         run = runs.start(session, robot="control", runner="test:1", output_dir="")
         run_id = run.id
-    assert robots.claiming_stops(settings, "control", run_id) is None
-    for _ in range(2):
-        with transaction(settings.database_url) as session:
-            queue.claim(session, step="control", runner="test:1", lease_seconds=60, run_id=run_id)
-    assert "has taken 2 items" in robots.claiming_stops(settings, "control", run_id)
+    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 3)
+    with transaction(settings.database_url) as session:
+        first = queue.claim_batch(
+            session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=3
+        )
+        assert [i.id for i in first] == sorted(i.id for i in first)  # oldest first
+        assert {i.state for i in first} == {queue.IN_PROGRESS}
+    # Only what is left of the run's share: 2 of 5.
+    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 2)
+    with transaction(settings.database_url) as session:
+        queue.claim_batch(
+            session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=2
+        )
+    assert "has taken 5 items" in robots.claim_allowance(settings, "control", run_id).stop
     robots.control_robot(settings, "control", "stop", user="kari")
-    assert "stopped by kari" in robots.claiming_stops(settings, "control", None)
+    assert "stopped by kari" in robots.claim_allowance(settings, "control", None).stop
 
 
 def test_one_daemon_holds_the_lease_and_another_takes_over_when_it_expires(
