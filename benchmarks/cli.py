@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from benchmarks.erp_calls import erp_calls_bench
 from benchmarks.pipeline import pipeline_bench
 from benchmarks.validate import validate_bench
 
@@ -15,3 +16,4 @@ def bench() -> None:
 
 bench.add_command(validate_bench)
 bench.add_command(pipeline_bench)
+bench.add_command(erp_calls_bench)

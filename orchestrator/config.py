@@ -45,7 +45,9 @@ class Settings:
     imap_ca_file: Path | None = None
     # How long a database access waits for a locked (SQLite) or silent (PostgreSQL) database.
     db_wait_seconds: float = db.DEFAULT_WAIT_SECONDS
-    # How long a robot process keeps tenants, agreements and approvers (connectors.erp.cache).
+    # How long a robot process keeps tenants, agreements and approvers, and the longest a batch
+    # uses the suppliers, orders, receipts and register entries loaded for it
+    # (connectors.erp.cache).
     erp_cache_seconds: float = 60.0
 
     @property

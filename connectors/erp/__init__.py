@@ -9,7 +9,9 @@ in without editing this project. In the other package's ``pyproject.toml``::
     [project.entry-points."kommunerpa.erp"]
     visma = "kommunerpa_visma:connect"      # called with the URL, returns an Erp
 
-and ``KOMMUNERPA_ERP_URL=visma://tenant-42`` selects it.
+and ``KOMMUNERPA_ERP_URL=visma://tenant-42`` selects it. The factory may return a plain
+``Erp`` (one lookup per call): ``connect`` gives it the bulk methods of ``BulkErp`` as loops
+over those calls (``connectors.erp.bulk``), so batch keywords work with any ERP.
 """
 
 from __future__ import annotations
@@ -17,19 +19,20 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from urllib.parse import urlsplit
 
-from connectors.erp.base import Erp
+from connectors.erp.base import BulkErp, Erp
+from connectors.erp.bulk import with_bulk
 
 #: The entry point group other ERP connectors register under, by URL scheme.
 ENTRY_POINT_GROUP = "kommunerpa.erp"
 
-__all__ = ["ENTRY_POINT_GROUP", "Erp", "UnknownErp", "connect"]
+__all__ = ["ENTRY_POINT_GROUP", "BulkErp", "Erp", "UnknownErp", "connect"]
 
 
 class UnknownErp(LookupError):
     """No connector is installed for the ERP URL's scheme."""
 
 
-def connect(url: str) -> Erp:
+def connect(url: str) -> BulkErp:
     """The ERP at ``url`` (``KOMMUNERPA_ERP_URL``), through the connector for its scheme."""
     scheme = urlsplit(url).scheme.lower()
     if scheme in ("http", "https"):
@@ -43,4 +46,4 @@ def connect(url: str) -> Erp:
             f"install one registering the entry point group {ENTRY_POINT_GROUP!r}"
         )
     factory = next(iter(found)).load()
-    return factory(url)
+    return with_bulk(factory(url))

@@ -3,14 +3,29 @@
 The REST client (``connectors.erp.rest``) implements it against the ERP stub or a real ERP's
 integration layer; the control and matching functions only ever see these dataclasses.
 Money and quantities are ``Decimal``.
+
+``Erp`` is what every ERP must offer: one lookup per call. ``BulkErp`` adds the same lookups
+for many keys at once and the post of many vouchers, so a robot working through a batch of
+invoices asks once per kind instead of once per invoice; an ERP without them gets them as
+loops over its single calls (``connectors.erp.bulk``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
+
+#: The most keys (or vouchers) one bulk request carries: the stub refuses more, the REST
+#: client sends more in several requests. A batch of invoices (~50) fits in one.
+BULK_LIMIT = 100
+
+#: ``ErpError.code`` when the ERP cannot be reached (retried later: nothing is wrong with the
+#: invoice) and when it refused or failed a request.
+UNAVAILABLE = "ERP-UNAVAILABLE"
+ERROR = "ERP-ERROR"
 
 
 @dataclass(frozen=True)
@@ -149,12 +164,43 @@ class Voucher:
     voucher_id: str | None = None  # set by the ERP
 
 
+@dataclass(frozen=True)
+class RegisterQuery:
+    """One query of the incoming-invoice register: the vouchers matching every filter given
+    (``po_id``: a voucher with a line on that order; ``document_type``: ``Invoice`` or
+    ``CreditNote``). The keyword arguments of ``Erp.posted_invoices``, as a value."""
+
+    supplier_orgnr: str | None = None
+    invoice_number: str | None = None
+    po_id: str | None = None
+    document_type: str | None = None
+
+    def matches(self, voucher: Voucher) -> bool:
+        """True when ``voucher`` fits every filter of this query."""
+        return (
+            (self.supplier_orgnr is None or voucher.supplier_orgnr == self.supplier_orgnr)
+            and (self.invoice_number is None or voucher.invoice_number == self.invoice_number)
+            and (self.document_type is None or voucher.document_type == self.document_type)
+            and (self.po_id is None or any(x.po_id == self.po_id for x in voucher.lines))
+        )
+
+    def filters(self) -> dict[str, str]:
+        """The filters given, as ``Erp.posted_invoices`` takes them."""
+        values = {
+            "supplier_orgnr": self.supplier_orgnr,
+            "invoice_number": self.invoice_number,
+            "po_id": self.po_id,
+            "document_type": self.document_type,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
 class ErpError(Exception):
     """An ERP call that failed; ``code`` is the exception log's system code."""
 
     def __init__(self, code: str, message: str, *, details: dict[str, Any] | None = None):
         super().__init__(message)
-        self.code = code  # "ERP-UNAVAILABLE" | "ERP-ERROR"
+        self.code = code  # UNAVAILABLE | ERROR
         self.details = details or {}
 
 
@@ -185,3 +231,37 @@ class Erp(Protocol):
     ) -> list[Voucher]: ...
 
     def post_voucher(self, voucher: Voucher) -> Voucher: ...
+
+
+class BulkErp(Erp, Protocol):
+    """An ``Erp`` that also answers many keys in one call.
+
+    Every key asked is in the answer: ``None`` (or an empty list) when the ERP has nothing
+    for it. Keys asked twice are asked once. ``connectors.erp.connect`` always returns one
+    (``connectors.erp.bulk.with_bulk`` loops over the single calls of an ERP without them).
+    """
+
+    def find_tenants(self, orgnrs: Iterable[str]) -> dict[str, Tenant | None]: ...
+
+    def find_suppliers(self, orgnrs: Iterable[str]) -> dict[str, Supplier | None]: ...
+
+    def find_agreements(self, supplier_orgnrs: Iterable[str]) -> dict[str, list[Agreement]]: ...
+
+    def find_approvers(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Approver | None]: ...
+
+    def find_purchase_orders(self, po_ids: Iterable[str]) -> dict[str, PurchaseOrder | None]: ...
+
+    def find_goods_receipts(self, po_ids: Iterable[str]) -> dict[str, list[GoodsReceipt]]: ...
+
+    def find_posted_invoices(
+        self, queries: Iterable[RegisterQuery]
+    ) -> dict[RegisterQuery, list[Voucher]]: ...
+
+    def post_vouchers(self, vouchers: Sequence[Voucher]) -> list[Voucher | ErpError]:
+        """Post each voucher once per idempotency key (as ``post_voucher``), in the order
+        given. A voucher the ERP refuses is an ``ErpError`` in its place; an ERP that cannot
+        be reached raises ``ErpError`` (``UNAVAILABLE``) for the whole call, and posting the
+        same vouchers again is safe."""
+        ...

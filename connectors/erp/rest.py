@@ -1,5 +1,10 @@
-"""``RestErp``: the :class:`connectors.erp.base.Erp` protocol over HTTP (the ERP stub's REST
-API, or a real ERP's integration layer speaking the same API).
+"""``RestErp``: the :class:`connectors.erp.base.BulkErp` protocol over HTTP (the ERP stub's
+REST API, or a real ERP's integration layer speaking the same API).
+
+One ``httpx.Client`` per ``RestErp`` keeps its connections open between calls (HTTP
+keep-alive), so a robot process pays the TCP handshake once, not per call. The bulk methods
+ask for up to ``BULK_LIMIT`` keys per request (``GET /suppliers?orgnr=…&orgnr=…``,
+``POST /posted-invoices/search``, ``POST /posted-invoices/batch``; see docs/erp-stub.md).
 
 Transient faults (connection errors, timeouts, 500/502/503/504) are retried with exponential
 back-off; what still fails becomes an :class:`ErpError` with the exception log's system code:
@@ -18,6 +23,8 @@ in no error message or log line (httpx hides the header in its ``repr``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -31,11 +38,15 @@ from tenacity import (
 )
 
 from connectors.erp.base import (
+    BULK_LIMIT,
+    ERROR,
+    UNAVAILABLE,
     Agreement,
     Approver,
     ErpError,
     GoodsReceipt,
     PurchaseOrder,
+    RegisterQuery,
     Supplier,
     Tenant,
     Voucher,
@@ -45,14 +56,14 @@ from connectors.secret_files import secret_from
 
 URL_ENV = "KOMMUNERPA_ERP_URL"
 DEFAULT_URL = "http://127.0.0.1:8700"
-UNAVAILABLE = "ERP-UNAVAILABLE"
-ERROR = "ERP-ERROR"
 
 # 500 is retried too: an ERP's 500 is often a passing hiccup (a deadlock, a restart).
 TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
 T = TypeVar("T")
+#: Query parameters: a mapping, or pairs where a name repeats (``?orgnr=1&orgnr=2``).
+Params = dict[str, str] | list[tuple[str, str]]
 
 
 class _Transient(Exception):
@@ -64,7 +75,8 @@ class _Transient(Exception):
 
 
 class RestErp:
-    """The ERP over REST, with one pooled ``httpx.Client`` (close it, or use ``with``)."""
+    """The ERP over REST, with one pooled keep-alive ``httpx.Client`` (close it, or use
+    ``with``)."""
 
     def __init__(
         self,
@@ -156,15 +168,8 @@ class RestErp:
     ) -> list[Voucher]:
         """Posted vouchers matching every filter given, in posting order (``document_type``:
         ``Invoice`` or ``CreditNote``)."""
-        params = {
-            "supplier_orgnr": supplier_orgnr,
-            "invoice_number": invoice_number,
-            "po_id": po_id,
-            "document_type": document_type,
-        }
-        return self._get_list(
-            Voucher, "/posted-invoices", {k: v for k, v in params.items() if v is not None}
-        )
+        query = RegisterQuery(supplier_orgnr, invoice_number, po_id, document_type)
+        return self._get_list(Voucher, "/posted-invoices", query.filters())
 
     def post_voucher(self, voucher: Voucher) -> Voucher:
         """Post ``voucher``; returns it as registered, with ``voucher_id``. Posting the same
@@ -181,6 +186,114 @@ class RestErp:
             raise self._failed(response)
         return self._read(Voucher, _json(response))
 
+    # ------------------------------------------------------------ bulk (BulkErp)
+    # One request per kind and BULK_LIMIT keys; every key asked is in the answer.
+
+    def find_tenants(self, orgnrs: Iterable[str]) -> dict[str, Tenant | None]:
+        """The tenants with these organisation numbers (None: not a tenant)."""
+        return _first_each(self._find(Tenant, "/tenants", "orgnr", orgnrs, attrgetter("orgnr")))
+
+    def find_suppliers(self, orgnrs: Iterable[str]) -> dict[str, Supplier | None]:
+        """The suppliers registered under these organisation numbers (None: unknown)."""
+        found = self._find(Supplier, "/suppliers", "orgnr", orgnrs, attrgetter("orgnr"))
+        return _first_each(found)
+
+    def find_agreements(self, supplier_orgnrs: Iterable[str]) -> dict[str, list[Agreement]]:
+        """Each supplier's framework agreements, whatever their validity."""
+        by = attrgetter("supplier_orgnr")
+        return self._find(Agreement, "/agreements", "supplier_orgnr", supplier_orgnrs, by)
+
+    def find_approvers(
+        self, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], Approver | None]:
+        """Who approves each ``(tenant, buyer reference)`` (None: nobody registered)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], Approver] = {}
+        for chunk in _chunks(wanted):
+            # tenant IN (...) AND reference IN (...): a superset of the pairs, picked below.
+            params = [("tenant", t) for t in dict.fromkeys(t for t, _ in chunk)]
+            params += [("reference", r) for r in dict.fromkeys(r for _, r in chunk)]
+            for approver in self._get_list(Approver, "/approvers", params):
+                found[(approver.tenant, approver.reference)] = approver
+        return {key: found.get(key) for key in wanted}
+
+    def find_purchase_orders(self, po_ids: Iterable[str]) -> dict[str, PurchaseOrder | None]:
+        """These purchase orders with their lines (None: no such order)."""
+        found = self._find(PurchaseOrder, "/purchase-orders", "id", po_ids, attrgetter("id"))
+        return _first_each(found)
+
+    def find_goods_receipts(self, po_ids: Iterable[str]) -> dict[str, list[GoodsReceipt]]:
+        """Goods received against the lines of each order, in registration order."""
+        return self._find(GoodsReceipt, "/goods-receipts", "po_id", po_ids, attrgetter("po_id"))
+
+    def find_posted_invoices(
+        self, queries: Iterable[RegisterQuery]
+    ) -> dict[RegisterQuery, list[Voucher]]:
+        """The register's answer to each query (each must name an order or an invoice
+        number: the register is never scanned), in posting order."""
+        wanted = list(dict.fromkeys(queries))
+        answers: dict[RegisterQuery, list[Voucher]] = {}
+        for chunk in _chunks(wanted):
+            path = "/posted-invoices/search"
+            response = self._request("POST", path, json=[q.filters() for q in chunk])
+            if response.status_code != 200:
+                raise self._failed(response)
+            payload = _json(response)
+            if not isinstance(payload, list) or len(payload) != len(chunk):
+                raise ErpError(ERROR, f"POST {path}: expected one list per query")
+            for query, found in zip(chunk, payload, strict=True):
+                answers[query] = self._read_list(Voucher, found, path, "POST")
+        return answers
+
+    def post_vouchers(self, vouchers: Sequence[Voucher]) -> list[Voucher | ErpError]:
+        """Post each voucher once per idempotency key, one request per ``BULK_LIMIT``;
+        returns each as registered (with ``voucher_id``) or the ``ErpError`` refusing it.
+        A voucher already posted under its key comes back as first posted, nothing new."""
+        results: list[Voucher | ErpError] = []
+        for chunk in _chunks(list(vouchers)):
+            bodies = [to_json(v) for v in chunk]
+            for body in bodies:
+                body.pop("voucher_id")  # the ERP's to set
+            response = self._request("POST", "/posted-invoices/batch", json=bodies)
+            if response.status_code != 200:
+                raise self._failed(response)
+            payload = _json(response)
+            if not isinstance(payload, list) or len(payload) != len(chunk):
+                raise ErpError(ERROR, "POST /posted-invoices/batch: expected one answer each")
+            results += [self._posted(v, answer) for v, answer in zip(chunk, payload, strict=True)]
+        return results
+
+    def _posted(self, voucher: Voucher, answer: Any) -> Voucher | ErpError:
+        """One voucher's part of a batch post's answer."""
+        status = answer.get("status") if isinstance(answer, dict) else None
+        if status in (200, 201):
+            return self._read(Voucher, answer.get("voucher"))
+        error = answer.get("error") if isinstance(answer, dict) else None
+        detail = error.get("message") if isinstance(error, dict) else error
+        return ErpError(
+            ERROR,
+            f"ERP refused voucher {voucher.idempotency_key}: {status} {detail}",
+            details={"status": status, "detail": error},
+        )
+
+    def _find(
+        self,
+        cls: type[T],
+        path: str,
+        param: str,
+        keys: Iterable[str],
+        key_of: Callable[[T], str],
+    ) -> dict[str, list[T]]:
+        """``GET path?param=k1&param=k2…`` per ``BULK_LIMIT`` keys: what each key has."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, list[T]] = {key: [] for key in wanted}
+        for chunk in _chunks(wanted):
+            for value in self._get_list(cls, path, [(param, key) for key in chunk]):
+                # Only the keys asked: another ERP may answer more than it was asked for.
+                if key_of(value) in found:
+                    found[key_of(value)].append(value)
+        return found
+
     # ------------------------------------------------------------ plumbing
 
     def _get_one(self, cls: type[T], path: str) -> T | None:
@@ -191,13 +304,16 @@ class RestErp:
             raise self._failed(response)
         return self._read(cls, _json(response))
 
-    def _get_list(self, cls: type[T], path: str, params: dict[str, str]) -> list[T]:
+    def _get_list(self, cls: type[T], path: str, params: Params) -> list[T]:
         response = self._request("GET", path, params=params)
         if response.status_code != 200:
             raise self._failed(response)
-        payload = _json(response)
+        return self._read_list(cls, _json(response), path)
+
+    def _read_list(self, cls: type[T], payload: Any, path: str, method: str = "GET") -> list[T]:
         if not isinstance(payload, list):
-            raise ErpError(ERROR, f"GET {path}: expected a JSON array", details={"path": path})
+            message = f"{method} {path}: expected a JSON array"
+            raise ErpError(ERROR, message, details={"path": path})
         return [self._read(cls, item) for item in payload]
 
     def _read(self, cls: type[T], payload: Any) -> T:
@@ -260,6 +376,17 @@ def _json(response: httpx.Response) -> Any:
     except ValueError:
         path = response.request.url.path
         raise ErpError(ERROR, f"ERP answered {path} with something not JSON") from None
+
+
+def _chunks(items: list[T]) -> Iterator[list[T]]:
+    """``items`` in pieces of at most ``BULK_LIMIT``."""
+    for start in range(0, len(items), BULK_LIMIT):
+        yield items[start : start + BULK_LIMIT]
+
+
+def _first_each(found: dict[str, list[T]]) -> dict[str, T | None]:
+    """The one object found per key, or None (keys are unique in the ERP)."""
+    return {key: values[0] if values else None for key, values in found.items()}
 
 
 def _seg(value: str) -> str:

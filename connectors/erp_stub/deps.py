@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Body, Depends, HTTPException, Request
+from fastapi import Body, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from connectors.erp.base import BULK_LIMIT
 from connectors.erp.mapping import MappingError, from_json, to_json
 from connectors.erp_stub import rules
 from connectors.erp_stub.schemas import ErrorDetail, Problem
@@ -24,6 +25,17 @@ def session(request: Request) -> Iterator[Session]:
 
 DbSession = Annotated[Session, Depends(session)]
 JsonBody = Annotated[Any, Body()]  # parsed by the shared mapping, not by FastAPI
+#: A query parameter that may repeat (``?orgnr=1&orgnr=2``): any of these values.
+Keys = Annotated[list[str] | None, Query()]
+
+
+def bulk(name: str, values: list[Any] | None) -> list[Any] | None:
+    """``values`` of a bulk request, refused (422) when there are more than ``BULK_LIMIT``:
+    a request's cost stays bounded, and the client sends more in several requests."""
+    if values is not None and len(values) > BULK_LIMIT:
+        problem = [(name, f"{len(values)} values, at most {BULK_LIMIT} per request")]
+        raise invalid("TOO-MANY", problem[0][1], problem)
+    return values
 
 
 def invalid(code: str, message: str, problems: list[tuple[str, str]]) -> HTTPException:

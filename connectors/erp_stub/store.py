@@ -6,13 +6,13 @@ module is the one place that knows the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from connectors.erp.base import (
     Agreement,
@@ -21,6 +21,7 @@ from connectors.erp.base import (
     GoodsReceipt,
     OrderLine,
     PurchaseOrder,
+    RegisterQuery,
     Supplier,
     Tenant,
     Voucher,
@@ -212,6 +213,9 @@ def clear(session: Session) -> None:
 
 
 # ---------------------------------------------------------------- queries
+# A filter given as a collection is one indexed ``IN``: a bulk request costs one query per
+# kind, not one per key. Child rows come with ``selectinload`` (one more query in all),
+# not one lazy load per row.
 
 
 def order_line_exists(session: Session, po_id: str, line_id: str) -> bool:
@@ -220,58 +224,76 @@ def order_line_exists(session: Session, po_id: str, line_id: str) -> bool:
 
 
 def list_agreements(
-    session: Session, supplier_orgnr: str | None, tenant_orgnr: str | None
+    session: Session, supplier_orgnrs: Collection[str] | None, tenant_orgnr: str | None
 ) -> list[Agreement]:
-    """Agreements, optionally only a supplier's and/or those open to a tenant."""
-    query = select(AgreementRow).order_by(AgreementRow.id)
-    if supplier_orgnr is not None:
-        query = query.where(AgreementRow.supplier_orgnr == supplier_orgnr)
+    """Agreements, optionally only these suppliers' and/or those open to a tenant."""
+    query = (
+        select(AgreementRow)
+        .order_by(AgreementRow.id)
+        .options(selectinload(AgreementRow.tenants), selectinload(AgreementRow.prices))
+    )
+    if supplier_orgnrs is not None:
+        query = query.where(AgreementRow.supplier_orgnr.in_(supplier_orgnrs))
     if tenant_orgnr is not None:
         query = query.where(AgreementRow.tenants.any(AgreementTenantRow.tenant == tenant_orgnr))
     return [agreement(r) for r in session.scalars(query)]
 
 
 def list_purchase_orders(
-    session: Session, tenant_orgnr: str | None, supplier_orgnr: str | None
+    session: Session,
+    tenant_orgnr: str | None,
+    supplier_orgnr: str | None,
+    ids: Collection[str] | None = None,
 ) -> list[PurchaseOrder]:
-    """Purchase orders, optionally only a tenant's and/or a supplier's."""
-    query = select(PurchaseOrderRow).order_by(PurchaseOrderRow.id)
+    """Purchase orders, optionally only a tenant's and/or a supplier's and/or these ids."""
+    query = (
+        select(PurchaseOrderRow)
+        .order_by(PurchaseOrderRow.id)
+        .options(selectinload(PurchaseOrderRow.lines))
+    )
     if tenant_orgnr is not None:
         query = query.where(PurchaseOrderRow.tenant == tenant_orgnr)
     if supplier_orgnr is not None:
         query = query.where(PurchaseOrderRow.supplier_orgnr == supplier_orgnr)
+    if ids is not None:
+        query = query.where(PurchaseOrderRow.id.in_(ids))
     return [purchase_order(r) for r in session.scalars(query)]
 
 
-def list_goods_receipts(session: Session, po_id: str | None) -> list[GoodsReceipt]:
-    """Goods receipts in the order they were registered, optionally of one order."""
+def list_goods_receipts(session: Session, po_ids: Collection[str] | None) -> list[GoodsReceipt]:
+    """Goods receipts in the order they were registered, optionally of these orders."""
     query = select(GoodsReceiptRow).order_by(GoodsReceiptRow.id)
-    if po_id is not None:
-        query = query.where(GoodsReceiptRow.po_id == po_id)
+    if po_ids is not None:
+        query = query.where(GoodsReceiptRow.po_id.in_(po_ids))
     return [goods_receipt(r) for r in session.scalars(query)]
 
 
 def list_approvers(
-    session: Session, tenant_orgnr: str | None, reference: str | None
+    session: Session, tenant_orgnrs: Collection[str] | None, references: Collection[str] | None
 ) -> list[Approver]:
-    """Approvers, optionally of one tenant and/or one buyer reference."""
+    """Approvers, optionally of these tenants and/or these buyer references."""
     query = select(ApproverRow).order_by(ApproverRow.tenant, ApproverRow.reference)
-    if tenant_orgnr is not None:
-        query = query.where(ApproverRow.tenant == tenant_orgnr)
-    if reference is not None:
-        query = query.where(ApproverRow.reference == reference)
+    if tenant_orgnrs is not None:
+        query = query.where(ApproverRow.tenant.in_(tenant_orgnrs))
+    if references is not None:
+        query = query.where(ApproverRow.reference.in_(references))
     return [approver(r) for r in session.scalars(query)]
 
 
-def list_tenants(session: Session) -> list[Tenant]:
-    """All tenants by organisation number."""
-    return [tenant(r) for r in session.scalars(select(TenantRow).order_by(TenantRow.orgnr))]
+def list_tenants(session: Session, orgnrs: Collection[str] | None = None) -> list[Tenant]:
+    """All tenants by organisation number, or only these."""
+    query = select(TenantRow).order_by(TenantRow.orgnr)
+    if orgnrs is not None:
+        query = query.where(TenantRow.orgnr.in_(orgnrs))
+    return [tenant(r) for r in session.scalars(query)]
 
 
-def list_suppliers(session: Session) -> list[Supplier]:
-    """All suppliers by organisation number."""
-    rows = session.scalars(select(SupplierRow).order_by(SupplierRow.orgnr))
-    return [supplier(r) for r in rows]
+def list_suppliers(session: Session, orgnrs: Collection[str] | None = None) -> list[Supplier]:
+    """All suppliers by organisation number, or only these."""
+    query = select(SupplierRow).order_by(SupplierRow.orgnr)
+    if orgnrs is not None:
+        query = query.where(SupplierRow.orgnr.in_(orgnrs))
+    return [supplier(r) for r in session.scalars(query)]
 
 
 def list_vouchers(
@@ -282,7 +304,7 @@ def list_vouchers(
     document_type: str | None = None,
 ) -> list[Voucher]:
     """Posted vouchers in posting order; ``po_id`` keeps those with a line on that order."""
-    query = select(VoucherRow).order_by(VoucherRow.id)
+    query = select(VoucherRow).order_by(VoucherRow.id).options(selectinload(VoucherRow.lines))
     if document_type is not None:
         query = query.where(VoucherRow.document_type == document_type)
     if supplier_orgnr is not None:
@@ -297,32 +319,82 @@ def list_vouchers(
     return [voucher(r) for r in session.scalars(query)]
 
 
+def search_vouchers(session: Session, queries: Sequence[RegisterQuery]) -> list[list[Voucher]]:
+    """The register's answer to each query, in posting order, from two indexed queries in
+    all: the vouchers with any of the invoice numbers asked, and those with a line on any of
+    the orders asked. Every query must name ``invoice_number`` or ``po_id`` (``ValueError``
+    otherwise): a supplier's or a document type's vouchers alone would grow with the
+    register."""
+    if any(q.invoice_number is None and q.po_id is None for q in queries):
+        raise ValueError("every query needs invoice_number or po_id")
+    numbers = {q.invoice_number for q in queries if q.invoice_number is not None}
+    orders = {q.po_id for q in queries if q.po_id is not None}
+    wanted = []
+    if numbers:
+        wanted.append(VoucherRow.invoice_number.in_(numbers))
+    if orders:
+        on_orders = select(VoucherLineRow.voucher_pk).where(VoucherLineRow.po_id.in_(orders))
+        wanted.append(VoucherRow.id.in_(on_orders))
+    rows: dict[int, VoucherRow] = {}
+    for condition in wanted:  # one query each, so each goes through its own index
+        query = select(VoucherRow).where(condition).options(selectinload(VoucherRow.lines))
+        rows.update((row.id, row) for row in session.scalars(query))
+    found = [voucher(rows[pk]) for pk in sorted(rows)]
+    return [[v for v in found if q.matches(v)] for q in queries]
+
+
 # ---------------------------------------------------------------- posting
 
 
 def post_voucher(session: Session, value: Voucher) -> tuple[Voucher, bool]:
-    """Post ``value`` once per idempotency key; returns ``(voucher, created)``.
+    """Post ``value`` once per idempotency key; returns ``(voucher, created)`` (see
+    ``post_vouchers``)."""
+    return post_vouchers(session, [value])[0]
 
-    A second post with the same key returns the first voucher. Two posts racing past the
-    lookup both try to insert; the unique constraint lets one win and the loser reads it.
+
+def post_vouchers(session: Session, values: Sequence[Voucher]) -> list[tuple[Voucher, bool]]:
+    """Post each of ``values`` once per idempotency key, all in one transaction; returns
+    ``(voucher, created)`` for each, in order.
+
+    A key already in the register, or earlier in ``values``, gives that first voucher and
+    writes nothing. Posts racing past the lookup both try to insert; the unique constraint
+    lets one transaction win, and the loser, rolled back, looks again and finds the winner's
+    vouchers. Each round finds at least one more key posted, so this ends.
     """
-    existing = _voucher_by_key(session, value.idempotency_key)
-    if existing is not None:
-        return voucher(existing), False
-    lines = [_to_row(VoucherLineRow, x, position=i) for i, x in enumerate(value.lines)]
-    # The voucher id is the ERP's to give: it is derived from the row's key, not stored.
-    row = _to_row(VoucherRow, value, skip=("voucher_id",), lines=lines)
-    session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        existing = _voucher_by_key(session, value.idempotency_key)
-        if existing is None:  # the integrity error was something else: let it surface
-            raise
-        return voucher(existing), False
-    return voucher(row), True
+    while True:
+        chosen = _vouchers_by_key(session, {v.idempotency_key for v in values})
+        created: dict[str, VoucherRow] = {}
+        for value in values:
+            key = value.idempotency_key
+            if key not in chosen:
+                lines = [_to_row(VoucherLineRow, x, position=i) for i, x in enumerate(value.lines)]
+                # The voucher id is the ERP's to give: derived from the row's key, not stored.
+                chosen[key] = created[key] = _to_row(
+                    VoucherRow, value, skip=("voucher_id",), lines=lines
+                )
+                session.add(chosen[key])
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if not _vouchers_by_key(session, set(created)):  # not a lost race: let it surface
+                raise
+            continue
+        first = set()  # a key given twice: only its first place created the voucher
+        results = []
+        for value in values:
+            key = value.idempotency_key
+            results.append((voucher(chosen[key]), key in created and key not in first))
+            first.add(key)
+        return results
 
 
-def _voucher_by_key(session: Session, key: str) -> VoucherRow | None:
-    return session.scalars(select(VoucherRow).where(VoucherRow.idempotency_key == key)).first()
+def _vouchers_by_key(session: Session, keys: Collection[str]) -> dict[str, VoucherRow]:
+    if not keys:
+        return {}
+    query = (
+        select(VoucherRow)
+        .where(VoucherRow.idempotency_key.in_(keys))
+        .options(selectinload(VoucherRow.lines))
+    )
+    return {row.idempotency_key: row for row in session.scalars(query)}

@@ -1,5 +1,6 @@
 """The master-data cache keeps tenants, agreements and approvers for at most its age, and
-never a supplier or anything posting needs (``connectors/erp/cache.py``)."""
+outside a batch never a supplier or anything posting needs (``connectors/erp/cache.py``;
+batches: ``test_batch_freshness.py``)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_master_data_is_kept_for_its_age_and_asked_again_after() -> None:
     assert cache.agreements("921122330") == "agreements #2"
 
 
-def test_suppliers_orders_receipts_and_the_register_are_always_asked_fresh() -> None:
+def test_outside_a_batch_suppliers_orders_receipts_and_the_register_are_asked_fresh() -> None:
     erp = CountingErp()
     cache = MasterDataCache(erp, 3600)  # type: ignore[arg-type]
     for _ in range(2):

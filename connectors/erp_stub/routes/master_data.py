@@ -2,7 +2,9 @@
 
 GET answers the JSON form of the ``connectors.erp.base`` dataclasses; POST adds one object
 with the same checks as a seed file; PUT replaces a tenant's or supplier's data (as when an
-operator fixes master data before retrying an invoice).
+operator fixes master data before retrying an invoice). The list GETs take their key
+filters repeated for a whole batch at once (``GET /suppliers?orgnr=…&orgnr=…``, at most
+``BULK_LIMIT`` values), each answered by one indexed query.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,16 @@ from connectors.erp.base import (
     Tenant,
 )
 from connectors.erp_stub import store
-from connectors.erp_stub.deps import DbSession, JsonBody, answer, invalid, not_found, parse
+from connectors.erp_stub.deps import (
+    DbSession,
+    JsonBody,
+    Keys,
+    answer,
+    bulk,
+    invalid,
+    not_found,
+    parse,
+)
 from connectors.erp_stub.models import AgreementRow, PurchaseOrderRow, SupplierRow, TenantRow
 from connectors.erp_stub.seed import SeedError, load_seed
 
@@ -128,9 +139,9 @@ def _put_one(
 
 
 @tenants.get("", response_model=list[Tenant])
-def list_tenants(db: DbSession) -> JSONResponse:
-    """All tenants."""
-    return answer(store.list_tenants(db))
+def list_tenants(db: DbSession, orgnr: Keys = None) -> JSONResponse:
+    """All tenants, or those with these organisation numbers (``orgnr`` repeated)."""
+    return answer(store.list_tenants(db, bulk("orgnr", orgnr)))
 
 
 _get_one(
@@ -157,9 +168,10 @@ _put_one(
 
 
 @suppliers.get("", response_model=list[Supplier])
-def list_suppliers(db: DbSession) -> JSONResponse:
-    """All suppliers."""
-    return answer(store.list_suppliers(db))
+def list_suppliers(db: DbSession, orgnr: Keys = None) -> JSONResponse:
+    """All suppliers, or those registered under these organisation numbers (``orgnr``
+    repeated)."""
+    return answer(store.list_suppliers(db, bulk("orgnr", orgnr)))
 
 
 _get_one(
@@ -187,10 +199,11 @@ _put_one(
 
 @agreements.get("", response_model=list[Agreement])
 def list_agreements(
-    db: DbSession, supplier_orgnr: str | None = None, tenant: str | None = None
+    db: DbSession, supplier_orgnr: Keys = None, tenant: str | None = None
 ) -> JSONResponse:
-    """Framework agreements, optionally of one supplier and/or open to one tenant."""
-    return answer(store.list_agreements(db, supplier_orgnr, tenant))
+    """Framework agreements, optionally of these suppliers (``supplier_orgnr`` repeated)
+    and/or open to one tenant."""
+    return answer(store.list_agreements(db, bulk("supplier_orgnr", supplier_orgnr), tenant))
 
 
 _get_one(
@@ -211,10 +224,14 @@ _add_one(agreements, Agreement, "agreements", "add_agreement", "Add a framework 
 
 @purchase_orders.get("", response_model=list[PurchaseOrder])
 def list_purchase_orders(
-    db: DbSession, tenant: str | None = None, supplier_orgnr: str | None = None
+    db: DbSession,
+    tenant: str | None = None,
+    supplier_orgnr: str | None = None,
+    ids: Annotated[list[str] | None, Query(alias="id")] = None,
 ) -> JSONResponse:
-    """Purchase orders, optionally of one tenant and/or one supplier."""
-    return answer(store.list_purchase_orders(db, tenant, supplier_orgnr))
+    """Purchase orders with their lines, optionally of one tenant and/or one supplier
+    and/or with these ids (``id`` repeated)."""
+    return answer(store.list_purchase_orders(db, tenant, supplier_orgnr, bulk("id", ids)))
 
 
 _get_one(
@@ -255,9 +272,10 @@ def set_purchase_order_status(db: DbSession, po_id: str, payload: JsonBody) -> J
 
 
 @goods_receipts.get("", response_model=list[GoodsReceipt])
-def list_goods_receipts(db: DbSession, po_id: str | None = None) -> JSONResponse:
-    """Goods receipts in registration order, optionally of one purchase order."""
-    return answer(store.list_goods_receipts(db, po_id))
+def list_goods_receipts(db: DbSession, po_id: Keys = None) -> JSONResponse:
+    """Goods receipts in registration order, optionally of these purchase orders (``po_id``
+    repeated)."""
+    return answer(store.list_goods_receipts(db, bulk("po_id", po_id)))
 
 
 _add_one(
@@ -273,11 +291,10 @@ _add_one(
 
 
 @approvers.get("", response_model=list[Approver])
-def list_approvers(
-    db: DbSession, tenant: str | None = None, reference: str | None = None
-) -> JSONResponse:
-    """Approvers (attestanter), optionally of one tenant and/or buyer reference."""
-    return answer(store.list_approvers(db, tenant, reference))
+def list_approvers(db: DbSession, tenant: Keys = None, reference: Keys = None) -> JSONResponse:
+    """Approvers (attestanter), optionally of these tenants and/or buyer references (each
+    repeated: those with any of the tenants and any of the references)."""
+    return answer(store.list_approvers(db, bulk("tenant", tenant), bulk("reference", reference)))
 
 
 _add_one(
