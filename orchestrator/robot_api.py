@@ -416,10 +416,11 @@ def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:
 
 
 def vouchers_in_flight(
-    ctx: RobotContext, po_id: str, *, exclude_invoice: int
+    ctx: RobotContext, po_id: str, *, exclude_invoice: int | None = None
 ) -> list[dict[str, Any]]:
-    """Prepared vouchers (JSON) of other invoices on order ``po_id``, matched but not yet
-    posted: matching counts them, so two invoices cannot both take the same quantity."""
+    """Prepared vouchers (JSON) of the invoices on order ``po_id`` (but ``exclude_invoice``),
+    matched but not yet posted: matching counts them, so two invoices cannot both take the
+    same quantity."""
     with transaction(ctx.settings.database_url) as session:
         return invoices.vouchers_in_flight(session, po_id, exclude_invoice=exclude_invoice)
 

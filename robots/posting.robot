@@ -18,4 +18,5 @@ Bokfør fakturaer
 *** Keywords ***
 Bokfør fakturaene
     Hent de klargjorte bilagene
+    Kontroller mot bilagsregisteret
     Bokfør bilagene

@@ -18,14 +18,14 @@ from connectors.erp import Erp, connect
 from connectors.erp.cache import MasterDataCache
 from orchestrator import robot_api
 from tasks import invoice_source
-from tasks.control import checks
+from tasks.control import checks, erp_data
 from tasks.control.settings import ControlSettings, tenant_settings
 from tasks.control.settings_keywords import SettingsKeywords
 from tasks.deviations import Deviation
 from tasks.ehf.findings import ValidationResult
 from tasks.ehf.model import Invoice
 from tasks.ehf.validate import validate_bytes
-from tasks.erp_access import erp_call
+from tasks.erp_access import prefetched
 from tasks.errors import BusinessException
 from tasks.invoice_source import ReceivedInvoice
 
@@ -125,15 +125,13 @@ class ControlKeywords(SettingsKeywords):
         | `Hent fakturaene` |
         | Hent stamdata |
         """
-        self._each(self._load_master_data)
+        cases = [item.case for item in robot_api.open_items()]
+        with prefetched(self.erp, erp_data.needs(case.invoice for case in cases)):
+            self._each(self._load_master_data)
 
     def _load_master_data(self, case: _Case) -> None:
-        buyer, supplier = case.invoice.buyer.orgnr, case.invoice.supplier.orgnr
-        tenant = erp_call(lambda: self.erp.tenant(buyer)) if buyer else None
-        found = erp_call(lambda: self.erp.supplier(supplier)) if supplier else None
-        agreements = erp_call(lambda: self.erp.agreements(supplier)) if found else []
-        case.data = checks.MasterData(tenant, found, tuple(agreements))
-        case.settings = tenant_settings(self.book, buyer, tenant)
+        case.data = erp_data.master_data(self.erp, case.invoice)
+        case.settings = tenant_settings(self.book, case.invoice.buyer.orgnr, case.data.tenant)
 
     @keyword("Kontroller kjøper")
     def check_buyer(self) -> None:

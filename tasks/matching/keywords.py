@@ -17,9 +17,10 @@ from orchestrator import robot_api
 from tasks import invoice_source
 from tasks.control.settings import ControlSettings, tenant_settings
 from tasks.control.settings_keywords import SettingsKeywords
-from tasks.erp_access import erp_call
+from tasks.erp_access import prefetched
 from tasks.errors import BusinessException
 from tasks.invoice_source import ReceivedInvoice
+from tasks.matching import erp_data
 from tasks.matching.decide import Decision, MatchingData, decide
 from tasks.posting.keys import idempotency_key
 from tasks.posting.voucher import build_voucher
@@ -56,6 +57,7 @@ class MatchingKeywords(SettingsKeywords):
         self.erp: Erp = MasterDataCache(
             connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
         )
+        self._in_flight_before: dict[str, list[Voucher]] = {}
 
     @staticmethod
     def _each(work: Callable[[_Case], None]) -> None:
@@ -87,52 +89,42 @@ class MatchingKeywords(SettingsKeywords):
         | `Hent fakturaene` |
         | Hent bestilling, varemottak og avtaler |
         """
-        self._each(self._load_order)
+        cases = [item.case for item in robot_api.open_items()]
+        invoices = [case.received.invoice for case in cases]
+        # The register is read as the batch begins: what was in flight then and is posted
+        # meanwhile is in neither, so it is kept from before the register was read.
+        self._in_flight_before = {
+            po_id: self._prepared(po_id)
+            for po_id in {i.order_reference for i in invoices if i.order_reference}
+        }
+        with prefetched(self.erp, erp_data.needs(invoices)):
+            self._each(self._load_order)
 
     def _load_order(self, case: _Case) -> None:
-        invoice = case.received.invoice
-        supplier, tenant = invoice.supplier.orgnr, invoice.buyer.orgnr
-        known = erp_call(lambda: self.erp.tenant(tenant)) if tenant else None
-        case.settings = tenant_settings(self.book, tenant, known)
-        register = []
-        if invoice.is_credit_note:
-            for number in invoice.billing_references:
-                register += erp_call(
-                    lambda n=number: self.erp.posted_invoices(
-                        supplier_orgnr=supplier, invoice_number=n
-                    )
-                )
-        po_id = invoice.order_reference or next(
-            (line.po_id for v in register for line in v.lines if line.po_id), None
+        # Vouchers in flight are added when the invoice is decided (``_in_flight``).
+        tenant, case.data = erp_data.matching_data(
+            self.erp, case.received.invoice, lambda _po, _keys: []
         )
-        order = erp_call(lambda: self.erp.purchase_order(po_id)) if po_id else None
-        receipts, agreements = [], []
-        if order is not None:
-            receipts = erp_call(lambda: self.erp.goods_receipts(order.id))
-            register += erp_call(lambda: self.erp.posted_invoices(po_id=order.id))
-        if supplier:
-            agreements = erp_call(lambda: self.erp.agreements(supplier))
-        approver = None
-        if not invoice.order_reference and not invoice.is_credit_note and tenant:
-            reference = invoice.buyer_reference or ""
-            approver = erp_call(lambda: self.erp.approver(tenant, reference)) if reference else None
-        case.data = MatchingData(
-            order, tuple(receipts), tuple(agreements), tuple(register), approver
-        )
+        case.settings = tenant_settings(self.book, case.received.invoice.buyer.orgnr, tenant)
+
+    def _prepared(self, po_id: str) -> list[Voucher]:
+        """Vouchers matched here on order ``po_id`` and not posted yet (every invoice's)."""
+        return [from_json(Voucher, v) for v in robot_api.vouchers_in_flight(self.ctx, po_id)]
 
     def _in_flight(self, case: _Case) -> tuple[Voucher, ...]:
-        """Vouchers of other invoices on this order matched here but not yet posted to the
-        ERP, asked for when this invoice is decided: so an invoice earlier in the same batch
-        counts too."""
+        """Vouchers of other invoices on this order matched here but not in the register as
+        read: those in flight when the batch began, and those now, asked for as this invoice
+        is decided, so an invoice earlier in the same batch counts too."""
         order = case.data.purchase_order
         if order is None:
             return ()
-        prepared = robot_api.vouchers_in_flight(
-            self.ctx, order.id, exclude_invoice=case.received.invoice_id
-        )
-        posted_keys = {v.idempotency_key for v in case.data.register}
-        vouchers = [from_json(Voucher, data) for data in prepared]
-        return tuple(v for v in vouchers if v.idempotency_key not in posted_keys)
+        known = {v.idempotency_key for v in case.data.register}
+        own = str(case.received.invoice_id)
+        found: dict[str, Voucher] = {}
+        for voucher in self._in_flight_before.get(order.id, []) + self._prepared(order.id):
+            if voucher.idempotency_key not in known and voucher.source_invoice_id != own:
+                found.setdefault(voucher.idempotency_key, voucher)
+        return tuple(found.values())
 
     @keyword("Match mot bestilling")
     def match_orders(self) -> None:
