@@ -15,23 +15,50 @@ from orchestrator.config import Settings
 from orchestrator.daemon import configure_logging
 from orchestrator.pass_report import run_line
 
-#: After SIGTERM/Ctrl-C, how long running robots get to finish their current work item.
+#: While the step before is at work, a step looks for new items this often (seconds): the
+#: steps of one runner work side by side, each in its own robot process, not in turn.
+FOLLOW_SECONDS = 1.0
 
 
 def work_queue(settings: Settings, stopping: threading.Event) -> None:
-    """Run each robot that has ready items, in step order, every ``poll_seconds``, until
-    ``stopping`` is set. Paused and stopped robots are skipped."""
+    """Run each robot in a thread of its own until ``stopping`` is set: whenever its step
+    has ready items, and looked for every ``poll_seconds``, or every ``FOLLOW_SECONDS``
+    while the step before it is at work. Paused and stopped robots are skipped."""
+    at_work: set[str] = set()
+    threads = [
+        threading.Thread(
+            target=_work_step, args=(settings, robot, stopping, at_work), name=f"runner {robot}"
+        )
+        for robot in schedules.ROBOTS
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _work_step(
+    settings: Settings, robot: str, stopping: threading.Event, at_work: set[str]
+) -> None:
+    index = schedules.ROBOTS.index(robot)
+    before = schedules.ROBOTS[index - 1] if index else None
     while not stopping.is_set():
-        loaded = schedules.load(settings.home)
-        for robot in schedules.ROBOTS:
+        at_work.add(robot)
+        try:
             robot_work.work_robot(
                 settings,
                 robot,
-                loaded[robot],
+                schedules.load(settings.home)[robot],
                 stopping=stopping.is_set,
                 on_run=lambda run: click.echo(run_line(run)),
             )
-        stopping.wait(settings.poll_seconds)
+        finally:
+            at_work.discard(robot)
+        waited = 0.0
+        while waited < settings.poll_seconds and not stopping.wait(FOLLOW_SECONDS):
+            waited += FOLLOW_SECONDS
+            if before in at_work:
+                break
 
 
 @click.command()
