@@ -38,6 +38,7 @@ from orchestrator import audit, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
 from orchestrator.models import Invoice
+from tasks.ehf import snapshot
 
 #: The rpaframework adapter the runner gives every robot it starts.
 QUEUE_ADAPTER = "orchestrator.workitems.QueueAdapter"
@@ -219,11 +220,18 @@ def register_invoice(
     """Create the invoice record (with its attachments and audit entry) and tie the work
     item to it, in one transaction, so no crash leaves an invoice its item does not know.
 
+    ``key_fields`` is ``Invoice.key_fields()`` of the parsed EHF document and ``attachments``
+    its attachments in their order: the record keeps a snapshot of the parsed model made of
+    them (``tasks.ehf.snapshot``), so later steps do not parse the XML again.
+
     ``status`` is for a step run alone, which seeds its temporary home with the invoice of
     each sample work item as the step before would have left it.
     """
+    model = snapshot.take(key_fields, [a.sha256 for a in attachments])
     with transaction(ctx.settings.database_url) as session:
-        return _register(session, ctx, item, file_name, sha256, key_fields, attachments, status)
+        return _register(
+            session, ctx, item, file_name, sha256, key_fields, attachments, status, model
+        )
 
 
 def register_pdf_invoice(
@@ -268,6 +276,7 @@ def _register(
     key_fields: dict[str, Any],
     attachments: Sequence[AttachmentRecord],
     status: str,
+    model_snapshot: dict[str, Any] | None = None,
 ) -> Registration:
     supplier = key_fields.get("supplier") or {}
     duplicate = invoices.find_duplicate(
@@ -280,6 +289,7 @@ def _register(
         key_fields=key_fields,
         status=status,
         actor=ctx.actor,
+        model_snapshot=model_snapshot,
     )
     for attachment in attachments:
         invoices.add_attachment(
@@ -323,6 +333,9 @@ class InvoiceRecord:
     voucher_id: str | None
     source: str = "ehf"
     pdf_fields: dict[str, Any] | None = None
+    #: The parsed EHF model as receipt kept it (``tasks.ehf.snapshot``); None for a PDF
+    #: invoice and for one received before the snapshot was kept.
+    model_snapshot: dict[str, Any] | None = None
 
 
 def _invoice(session: Any, invoice_id: int | str) -> Invoice:
@@ -346,6 +359,7 @@ def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
             row.voucher_id,
             row.source,
             row.pdf_fields,
+            row.model_snapshot,
         )
 
 
