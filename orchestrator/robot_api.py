@@ -30,9 +30,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from orchestrator import audit, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
@@ -345,22 +347,18 @@ def _invoice(session: Any, invoice_id: int | str) -> Invoice:
     return row
 
 
+#: The invoice columns an ``InvoiceRecord`` holds, named alike.
+_RECORD_COLUMNS = [getattr(Invoice, f.name) for f in fields(InvoiceRecord)]
+
+
 def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
-    """The record of invoice ``invoice_id``; ``LookupError`` when there is none."""
+    """The record of invoice ``invoice_id``; ``LookupError`` when there is none. Only those
+    columns are read: not the key fields' JSON, which is as large as the parsed model."""
     with transaction(ctx.settings.database_url) as session:
-        row = _invoice(session, invoice_id)
-        return InvoiceRecord(
-            row.id,
-            row.file_name,
-            row.sha256,
-            row.status,
-            row.approver,
-            row.prepared_voucher,
-            row.voucher_id,
-            row.source,
-            row.pdf_fields,
-            row.model_snapshot,
-        )
+        row = session.execute(select(*_RECORD_COLUMNS).where(Invoice.id == int(invoice_id))).first()
+    if row is None:
+        raise LookupError(f"invoice {invoice_id} does not exist")
+    return InvoiceRecord(*row)
 
 
 def store_ehf_verdict(

@@ -47,10 +47,6 @@ VERSION = f"{FORMAT}.{hashlib.sha256(json.dumps(_layout()).encode()).hexdigest()
 Convert = Callable[[Any], Any]
 
 
-class _NotTheModel(ValueError):
-    """The key fields given are not ``Invoice.key_fields()`` of the current model."""
-
-
 def _decimal(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -65,7 +61,7 @@ def _same(text: str | None) -> str | None:
 
 def _text(value: Any) -> Any:
     if value is not None and not isinstance(value, str):
-        raise _NotTheModel(f"{value!r} is not a text")
+        raise ValueError(f"{value!r} is not a text")
     return value
 
 
@@ -88,7 +84,7 @@ def _packer(hint: Any) -> Convert:
 
         def pack(value: Any) -> list[Any]:
             if not isinstance(value, dict) or value.keys() != expected:
-                raise _NotTheModel(f"not the fields of {hint.__name__}")
+                raise ValueError(f"not the fields of {hint.__name__}")
             return [p(value[n]) for n, p in zip(names, packers, strict=True)]
 
         return pack
@@ -102,7 +98,19 @@ def _reader(hint: Any) -> Convert:
     """A function from the snapshot of a value of type ``hint`` to the value."""
     if is_dataclass(hint):
         readers = [_reader(h) for _, h in _hints(hint)]
-        return lambda values: hint(*[r(v) for r, v in zip(readers, values, strict=True)])
+        # Only the fields that are not text need converting (most of a line is text).
+        converted = [(at, read) for at, read in enumerate(readers) if read is not _same]
+        width = len(readers)
+
+        def read_record(values: list[Any]) -> Any:
+            if len(values) != width:
+                raise ValueError(f"{hint.__name__} has {width} fields, not {len(values)}")
+            values = list(values)
+            for at, read in converted:
+                values[at] = read(values[at])
+            return hint(*values)
+
+        return read_record
     if get_origin(hint) is tuple:
         item = _reader(get_args(hint)[0])
         return lambda values: tuple(item(v) for v in values)
@@ -112,7 +120,7 @@ def _reader(hint: Any) -> Convert:
 
 def _listed(value: Any) -> list[Any]:
     if not isinstance(value, list):
-        raise _NotTheModel(f"{value!r} is not a list")
+        raise ValueError(f"{value!r} is not a list")
     return value
 
 
@@ -131,7 +139,7 @@ def take(key_fields: dict[str, Any], attachment_sha256: Sequence[str]) -> dict[s
             [_text(a["id"]), _text(a["filename"]), _text(a["mime_code"]), sha256]
             for a, sha256 in zip(_listed(key_fields[_ATTACHMENTS]), attachment_sha256, strict=True)
         ]
-    except (_NotTheModel, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):  # not the key fields of this model
         return None
     return {"version": VERSION, "invoice": values, _ATTACHMENTS: attachments}
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from benchmarks import one_parse
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import Invoice as InvoiceRow
@@ -104,3 +105,16 @@ def test_without_a_snapshot_of_this_version_the_original_is_parsed(
     for name in ("vedlegg.xml", "konvolutt.xml", "kreditnota.xml"):
         assert invoice_source.load(ctx, received[name]).invoice == expected(name), name
     assert parsed == ["vedlegg.xml", "konvolutt.xml"]
+
+
+def test_the_benchmark_counts_the_parses_it_saves(capsys: pytest.CaptureFixture[str]) -> None:
+    one_parse.main([])  # without --callgrind: no valgrind needed
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    # invoice (several words), step, variant ("before: parsed"), calls, parses, best ms
+    assert len(rows) == 12
+    assert {(row[-6], row[-5], int(row[-2])) for row in rows} == {
+        ("control", "before:", 2),
+        ("matching", "before:", 1),
+        ("control", "after:", 1),
+        ("matching", "after:", 0),
+    }
