@@ -40,7 +40,6 @@ from orchestrator import audit, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
 from orchestrator.models import Invoice
-from tasks.ehf import snapshot
 
 #: The rpaframework adapter the runner gives every robot it starts.
 QUEUE_ADAPTER = "orchestrator.workitems.QueueAdapter"
@@ -229,6 +228,8 @@ def register_invoice(
     ``status`` is for a step run alone, which seeds its temporary home with the invoice of
     each sample work item as the step before would have left it.
     """
+    from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
+
     model = snapshot.take(key_fields, [a.sha256 for a in attachments])
     with transaction(ctx.settings.database_url) as session:
         return _register(
