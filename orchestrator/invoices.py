@@ -102,8 +102,10 @@ def create_invoice(
     key_fields: dict[str, Any],
     status: str,
     actor: str,
+    model_snapshot: dict[str, Any] | None = None,
 ) -> Invoice:
-    """Insert the invoice row from the parsed key fields (``Invoice.key_fields()``)."""
+    """Insert the invoice row from the parsed key fields (``Invoice.key_fields()``), with
+    the snapshot of the parsed model the later steps read instead of the XML, if any."""
     supplier = key_fields.get("supplier") or {}
     totals = key_fields.get("totals") or {}
     invoice = Invoice(
@@ -120,6 +122,7 @@ def create_invoice(
         payable=totals.get("payable"),
         key_fields=key_fields,
         status=status,
+        model_snapshot=model_snapshot,
     )
     session.add(invoice)
     session.flush()

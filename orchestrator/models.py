@@ -97,6 +97,10 @@ class Invoice(Base):
     # A PDF invoice: what extraction found ("extraction", as ``pdf extract --json``) and,
     # once a person confirmed them, the confirmed fields ("confirmed", JSON-safe strings).
     pdf_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An EHF invoice: its parsed model as receipt read it (``tasks.ehf.snapshot``), so that
+    # control and matching need not parse the XML again; NULL for a PDF invoice and for one
+    # received before migration 0010 (those are parsed from the archived original).
+    model_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class StoredFile(Base):

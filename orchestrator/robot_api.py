@@ -32,9 +32,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
@@ -247,11 +249,20 @@ def register_invoice(
     """Create the invoice record (with its attachments and audit entry) and tie the work
     item to it, in one transaction, so no crash leaves an invoice its item does not know.
 
+    ``key_fields`` is ``Invoice.key_fields()`` of the parsed EHF document and ``attachments``
+    its attachments in their order: the record keeps a snapshot of the parsed model made of
+    them (``tasks.ehf.snapshot``), so later steps do not parse the XML again.
+
     ``status`` is for a step run alone, which seeds its temporary home with the invoice of
     each sample work item as the step before would have left it.
     """
+    from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
+
+    model = snapshot.take(key_fields, [a.sha256 for a in attachments])
     with transaction(ctx.settings.database_url) as session:
-        return _register(session, ctx, item, file_name, sha256, key_fields, attachments, status)
+        return _register(
+            session, ctx, item, file_name, sha256, key_fields, attachments, status, model
+        )
 
 
 def register_pdf_invoice(
@@ -296,6 +307,7 @@ def _register(
     key_fields: dict[str, Any],
     attachments: Sequence[AttachmentRecord],
     status: str,
+    model_snapshot: dict[str, Any] | None = None,
 ) -> Registration:
     supplier = key_fields.get("supplier") or {}
     duplicate = invoices.find_duplicate(
@@ -308,6 +320,7 @@ def _register(
         key_fields=key_fields,
         status=status,
         actor=ctx.actor,
+        model_snapshot=model_snapshot,
     )
     for attachment in attachments:
         invoices.add_attachment(
@@ -351,6 +364,9 @@ class InvoiceRecord:
     voucher_id: str | None
     source: str = "ehf"
     pdf_fields: dict[str, Any] | None = None
+    #: The parsed EHF model as receipt kept it (``tasks.ehf.snapshot``); None for a PDF
+    #: invoice and for one received before the snapshot was kept.
+    model_snapshot: dict[str, Any] | None = None
 
 
 def _invoice(session: Any, invoice_id: int | str) -> Invoice:
@@ -360,21 +376,18 @@ def _invoice(session: Any, invoice_id: int | str) -> Invoice:
     return row
 
 
+#: The invoice columns an ``InvoiceRecord`` holds, named alike.
+_RECORD_COLUMNS = [getattr(Invoice, f.name) for f in fields(InvoiceRecord)]
+
+
 def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
-    """The record of invoice ``invoice_id``; ``LookupError`` when there is none."""
+    """The record of invoice ``invoice_id``; ``LookupError`` when there is none. Only those
+    columns are read: not the key fields' JSON, which is as large as the parsed model."""
     with transaction(ctx.settings.database_url) as session:
-        row = _invoice(session, invoice_id)
-        return InvoiceRecord(
-            row.id,
-            row.file_name,
-            row.sha256,
-            row.status,
-            row.approver,
-            row.prepared_voucher,
-            row.voucher_id,
-            row.source,
-            row.pdf_fields,
-        )
+        row = session.execute(select(*_RECORD_COLUMNS).where(Invoice.id == int(invoice_id))).first()
+    if row is None:
+        raise LookupError(f"invoice {invoice_id} does not exist")
+    return InvoiceRecord(*row)
 
 
 def store_ehf_verdict(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 
 from orchestrator import robot_api
+from tasks.ehf import snapshot
 from tasks.ehf.model import Invoice, parse_invoice
 from tasks.pdf.to_invoice import to_invoice
 from tasks.receipt import archive
@@ -13,18 +16,24 @@ from tasks.receipt.classify import classify
 
 @dataclass(frozen=True)
 class ReceivedInvoice:
-    """An invoice as the receipt step left it: id, original bytes and the parsed document."""
+    """An invoice as the receipt step left it: id, the parsed document and, on first use, the
+    original bytes from the archive (only the EHF validation reads them)."""
 
     invoice_id: int
     sha256: str
-    original: bytes
     invoice: Invoice
+    archive: Path
     source: str = "ehf"
 
     @property
     def is_pdf(self) -> bool:
         """True for an invoice read from a PDF: it has no EHF document to validate."""
         return self.source == "pdf"
+
+    @cached_property
+    def original(self) -> bytes:
+        """The unchanged original, checked against its SHA-256."""
+        return archive.read(self.archive, self.sha256)
 
 
 def _confirmed_pdf(record: robot_api.InvoiceRecord) -> Invoice:
@@ -39,12 +48,15 @@ def _confirmed_pdf(record: robot_api.InvoiceRecord) -> Invoice:
 
 
 def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:
-    """The invoice with this id, parsed from its unchanged original in the archive; a PDF
-    invoice built from the fields a person confirmed."""
+    """The invoice with this id: the model receipt parsed, kept with the record; parsed from
+    its unchanged original in the archive when there is no snapshot of the current version
+    (received before it was kept); a PDF invoice built from the fields a person confirmed."""
     record = robot_api.load_invoice(ctx, invoice_id)
-    original = archive.read(ctx.settings.archive, record.sha256)
+    store = ctx.settings.archive
     if record.source == "pdf":
-        return ReceivedInvoice(record.id, record.sha256, original, _confirmed_pdf(record), "pdf")
-    return ReceivedInvoice(
-        record.id, record.sha256, original, parse_invoice(classify(original, record.file_name).root)
-    )
+        return ReceivedInvoice(record.id, record.sha256, _confirmed_pdf(record), store, "pdf")
+    invoice = snapshot.restore(record.model_snapshot, lambda sha256: archive.read(store, sha256))
+    if invoice is None:
+        original = archive.read(store, record.sha256)
+        invoice = parse_invoice(classify(original, record.file_name).root)
+    return ReceivedInvoice(record.id, record.sha256, invoice, store)

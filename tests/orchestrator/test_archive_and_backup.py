@@ -109,6 +109,9 @@ def test_backup_and_restore_round_trip(
     assert restored.audit.ok and restored.archive.ok, (restored.audit, restored.archive)
     assert restored.rows == written.rows
     assert _snapshot(fresh) == _snapshot(received)
+    with transaction(fresh.database_url) as session:  # the parsed models came back too
+        kept = session.scalars(select(Invoice.model_snapshot)).all()
+    assert len(kept) == 2 and all(model and model["invoice"] for model in kept)
     for original in _originals(received):
         copy = fresh.home / original.relative_to(received.home)
         assert copy.read_bytes() == original.read_bytes()

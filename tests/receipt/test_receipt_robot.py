@@ -20,7 +20,9 @@ from orchestrator.db import transaction
 from orchestrator.invoices import supplier_key
 from orchestrator.models import Attachment, WorkItem
 from orchestrator.pipeline import process_once
+from orchestrator.robot_api import RobotContext
 from orchestrator.samples import broken_files
+from tasks import invoice_source
 from tasks.ehf.model import parse_invoice
 from tasks.ehf.safexml import MAX_DOCUMENT_BYTES
 from tasks.receipt import archive
@@ -44,6 +46,10 @@ def delivered(settings: Settings, conformance_dir: Path) -> dict[str, bytes]:
     for name, content in files.items():
         (settings.inbox / name).write_bytes(content)
     return files
+
+
+def _parsing_forbidden(data: bytes, file_name: str) -> None:
+    raise AssertionError(f"{file_name} was parsed again")
 
 
 def test_every_file_ends_as_an_invoice_or_an_exception(
@@ -122,6 +128,16 @@ def test_every_file_ends_as_an_invoice_or_an_exception(
     assert len(attachments) == expected
     for attachment in attachments:
         assert archive.read(settings.archive, attachment.sha256)
+
+    # Each invoice keeps the model receipt parsed; control and matching read it back, equal
+    # to parsing the original again (attachments included), and parse nothing.
+    ctx = RobotContext(settings, "control", None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(invoice_source, "classify", _parsing_forbidden)
+        kept = {row["file"]: invoice_source.load(ctx, row["id"]).invoice for row in rows}
+    for name, invoice in kept.items():
+        again = parse_invoice(classify(delivered[name], name).root)
+        assert (invoice, invoice.key_fields()) == (again, again.key_fields()), name
 
     assert services.verify_audit(settings).ok
     assert services.summary(settings)["redeliveries"] == 1
