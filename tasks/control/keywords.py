@@ -76,7 +76,7 @@ class ControlKeywords(SettingsKeywords):
 
     @keyword("Hent fakturaene")
     def load_invoices(self) -> None:
-        """Leser hver fakturas arkiverte original og tolker den.
+        """Henter hver faktura slik mottaket registrerte den (XML-en leses ikke på nytt).
 
         Eksempel:
         | `Hent neste parti` |
