@@ -40,7 +40,7 @@ from sqlalchemy import select
 
 from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
-from orchestrator.db import transaction
+from orchestrator.db import reading, transaction
 from orchestrator.models import Invoice
 
 #: The rpaframework adapter the runner gives every robot it starts.
@@ -190,6 +190,9 @@ def record_stored_file(
 ) -> None:
     """Record a blob archived at ``path`` (``original`` or ``attachment``) the first time
     it is stored, with its audit entry; a blob stored before is left as it is."""
+    with reading(ctx.settings.database_url) as session:
+        if invoices.stored_file(session, sha256) is not None:
+            return  # most files: no need to wait for the write lock
     with transaction(ctx.settings.database_url) as session:
         if invoices.stored_file(session, sha256) is None:
             invoices.record_stored_file(
@@ -215,11 +218,12 @@ def record_redelivery(
     """True, with a ``file.redelivered`` audit entry, when these exact bytes were received
     and dealt with by another work item, or by an item earlier in the same batch
     (``earlier_in_batch``: not recorded yet); False for new bytes or a retry of the same item."""
-    with transaction(ctx.settings.database_url) as session:
+    with reading(ctx.settings.database_url) as session:
         again = earlier_in_batch or invoices.received_before(
             session, sha256, work_item_id=item.queue_id or 0
         )
-        if again:
+    if again:  # the bytes never change: what was received once stays received
+        with transaction(ctx.settings.database_url) as session:
             earlier = invoices.stored_file(session, sha256)
             audit.append(
                 session,
@@ -340,7 +344,7 @@ def earlier_invoice(
     ctx: RobotContext, invoice_id: int, invoice_number: str | None
 ) -> EarlierInvoice | None:
     """The invoice registered before ``invoice_id`` with the same supplier and number."""
-    with transaction(ctx.settings.database_url) as session:
+    with reading(ctx.settings.database_url) as session:
         row = _invoice(session, invoice_id)
         earlier = invoices.find_duplicate(
             session, supplier=row.key_fields.get("supplier") or {}, invoice_number=invoice_number
@@ -383,7 +387,7 @@ _RECORD_COLUMNS = [getattr(Invoice, f.name) for f in fields(InvoiceRecord)]
 def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
     """The record of invoice ``invoice_id``; ``LookupError`` when there is none. Only those
     columns are read: not the key fields' JSON, which is as large as the parsed model."""
-    with transaction(ctx.settings.database_url) as session:
+    with reading(ctx.settings.database_url) as session:
         row = session.execute(select(*_RECORD_COLUMNS).where(Invoice.id == int(invoice_id))).first()
     if row is None:
         raise LookupError(f"invoice {invoice_id} does not exist")
@@ -424,7 +428,7 @@ def record_ehf_not_applicable(ctx: RobotContext, invoice_id: int) -> None:
 
 def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:
     """Codes a person has overridden for this invoice and step: accepted, not raised again."""
-    with transaction(ctx.settings.database_url) as session:
+    with reading(ctx.settings.database_url) as session:
         return exceptions.overridden_codes(session, invoice_id, step)
 
 
@@ -434,7 +438,7 @@ def vouchers_in_flight(
     """Prepared vouchers (JSON) of the invoices on order ``po_id`` (but ``exclude_invoice``),
     matched but not yet posted: matching counts them, so two invoices cannot both take the
     same quantity."""
-    with transaction(ctx.settings.database_url) as session:
+    with reading(ctx.settings.database_url) as session:
         return invoices.vouchers_in_flight(session, po_id, exclude_invoice=exclude_invoice)
 
 

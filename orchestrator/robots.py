@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator import audit, leadership, schedules
 from orchestrator.config import Settings
-from orchestrator.db import transaction
+from orchestrator.db import reading, transaction
 from orchestrator.models import RobotControl, Run, WorkItem, utcnow
 
 ROBOT_NAMES: tuple[str, ...] = schedules.ROBOTS
@@ -173,7 +173,7 @@ def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowa
     except schedules.ScheduleError:
         schedule = None  # the daemon reports the broken file; the robot keeps its defaults
     schedule = schedule or schedules.Schedule(name=step)
-    with transaction(settings.database_url) as session:
+    with reading(settings.database_url) as session:
         control = session.get(RobotControl, step)
         if control is not None and control.stop_requested:
             return Allowance(f"robot {step} was stopped by {control.changed_by}")

@@ -46,7 +46,7 @@ from typing import TypeVar
 
 from orchestrator import db, db_outage, queue, runs
 from orchestrator.config import Settings
-from orchestrator.db import transaction
+from orchestrator.db import reading, transaction
 from orchestrator.models import Run
 from orchestrator.processes import owner_name
 
@@ -314,7 +314,7 @@ def _working_on(progress: Path, held: list[int]) -> int | None:
 
 
 def _held(settings: Settings, run_id: int) -> list[int]:
-    with transaction(settings.database_url) as session:
+    with reading(settings.database_url) as session:
         return sorted(i.id for i in queue.held_by_run(session, run_id))
 
 
