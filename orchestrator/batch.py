@@ -52,6 +52,8 @@ class BatchItem:
     case: Any = None
     #: Payload keys changed since the batch was claimed (saved by ``save_payloads``).
     changed: set[str] = field(default_factory=set)
+    #: Records to write with the batch's release, in its transaction (each takes the session).
+    records: list[Callable[[Any], None]] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -107,6 +109,11 @@ def current() -> Batch:
     if _batch is None:
         raise RuntimeError("no batch of work items: the suite must call 'Hent neste parti' first")
     return _batch
+
+
+def item_at_work() -> BatchItem | None:
+    """The item a keyword is working on right now, or ``None`` outside a pass over a batch."""
+    return _batch.current if _batch is not None else None
 
 
 def current_item() -> BatchItem:

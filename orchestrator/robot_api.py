@@ -3,7 +3,9 @@
 Keyword libraries (``tasks/*/keywords.py``) import this module and nothing else of the
 orchestrator. Each function says what a robot means to do ("register the invoice", "store
 the prepared voucher", "hold it for approval"); the tables, transactions, queue and audit
-trail behind it stay the orchestrator's business. Each call is one transaction.
+trail behind it stay the orchestrator's business. Each call is one transaction, except the
+records nothing in the batch reads back (the EHF verdict, the posting): those are written with
+the batch's release, in its transaction.
 
 Robot identity and the batch of work items (``orchestrator.batch``)::
 
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
@@ -146,6 +149,18 @@ def settle(output: dict[str, Any] | None = None) -> None:
     """The current item is done: with ``output``, the next step gets an item with it;
     without, it ends here (a re-delivery, an invoice waiting for its approver)."""
     batch.current_item().finish(output)
+
+
+def _record_with_item(ctx: RobotContext, record: Callable[[Session], None]) -> None:
+    """Write ``record`` with the release of the item at work, in the batch's one release
+    transaction: for what nothing in the batch reads back, and what a retry after a crash
+    writes again anyway. Outside a batch, in a transaction of its own."""
+    item = batch.item_at_work()
+    if item is not None:
+        item.records.append(record)
+        return
+    with transaction(ctx.settings.database_url) as session:
+        record(session)
 
 
 # ------------------------------------------------------------------ receipt
@@ -399,10 +414,13 @@ def store_ehf_verdict(
 ) -> None:
     """Keep the EHF warnings (rule, location, message) on the invoice, which do not stop it,
     and the rule release the verdict was reached under (so an auditor can tell later)."""
-    with transaction(ctx.settings.database_url) as session:
+
+    def store(session: Session) -> None:
         row = _invoice(session, invoice_id)
         row.ehf_warnings = warnings
         row.ehf_release = release
+
+    _record_with_item(ctx, store)
 
 
 #: What the audit trail says of the EHF layer for an invoice that came as PDF.
@@ -412,7 +430,8 @@ EHF_NOT_APPLICABLE = "not applicable (pdf)"
 def record_ehf_not_applicable(ctx: RobotContext, invoice_id: int) -> None:
     """Record that the EHF rules were not applied: the invoice came as PDF, its fields were
     confirmed by a person (no rule release, an ``invoice.ehf_skipped`` audit entry)."""
-    with transaction(ctx.settings.database_url) as session:
+
+    def skip(session: Session) -> None:
         row = _invoice(session, invoice_id)
         row.ehf_warnings = []
         row.ehf_release = None
@@ -424,6 +443,8 @@ def record_ehf_not_applicable(ctx: RobotContext, invoice_id: int) -> None:
             object_id=invoice_id,
             details={"ehf": EHF_NOT_APPLICABLE, "source": row.source},
         )
+
+    _record_with_item(ctx, skip)
 
 
 def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:
@@ -477,8 +498,10 @@ def prepared_voucher(ctx: RobotContext, invoice_id: int | str) -> dict[str, Any]
 def record_posting(
     ctx: RobotContext, invoice_id: int, *, voucher_id: str | None, details: dict[str, Any]
 ) -> None:
-    """Store the ERP's voucher id on the invoice, with an ``invoice.posted`` audit entry."""
-    with transaction(ctx.settings.database_url) as session:
+    """Store the ERP's voucher id on the invoice, with an ``invoice.posted`` audit entry
+    (with the batch's release: a crash before it posts again, which gives the same voucher)."""
+
+    def record(session: Session) -> None:
         _invoice(session, invoice_id).voucher_id = voucher_id
         audit.append(
             session,
@@ -488,3 +511,5 @@ def record_posting(
             object_id=invoice_id,
             details={"voucher_id": voucher_id, **details},
         )
+
+    _record_with_item(ctx, record)

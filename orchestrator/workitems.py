@@ -65,6 +65,8 @@ class QueueAdapter(BaseAdapter):
         with transaction(self.url) as session:
             for each in items:
                 item = session.get(WorkItem, int(each.id))
+                for record in each.records:
+                    record(session)
                 self._store_payload(item, each.payload)
                 if each.outcome == FAILED:
                     self._fail(session, item, each.failure or {})
@@ -204,11 +206,16 @@ def reserve_batch(adapter: BaseAdapter) -> list[BatchItem]:
 
 
 def release_batch(adapter: BaseAdapter, items: list[BatchItem]) -> None:
-    """Release the ended ``items``: in one transaction on the queue, else one by one (the
+    """Release the ended ``items`` with the records they keep for their release: in one
+    transaction on the queue; else the records in one transaction, then item by item (the
     payload with its evidence saved first, then the next step's item, then the release)."""
     if isinstance(adapter, QueueAdapter):
         adapter.release_batch(items)
         return
+    with transaction(context().settings.database_url) as session:
+        for item in items:
+            for record in item.records:
+                record(session)
     for item in items:
         adapter.save_payload(item.id, item.payload)
         if item.output is not None:
