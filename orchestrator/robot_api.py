@@ -152,15 +152,25 @@ def settle(output: dict[str, Any] | None = None) -> None:
 
 
 def _record_with_item(ctx: RobotContext, record: Callable[[Session], None]) -> None:
-    """Write ``record`` with the release of the item at work, in the batch's one release
-    transaction: for what nothing in the batch reads back, and what a retry after a crash
-    writes again anyway. Outside a batch, in a transaction of its own."""
+    """Write ``record`` with the next transaction of the item at work that writes (its
+    registration, ``_write_pending``) or else with its release, in the batch's one release
+    transaction: for what nothing else in the batch reads back, and what a retry after a
+    crash writes again anyway. Outside a batch, in a transaction of its own."""
     item = batch.item_at_work()
     if item is not None:
         item.records.append(record)
         return
     with transaction(ctx.settings.database_url) as session:
         record(session)
+
+
+def _write_pending(session: Session) -> None:
+    """Write the records the item at work keeps for later (``_record_with_item``) now."""
+    item = batch.item_at_work()
+    if item is not None:
+        for record in item.records:
+            record(session)
+        item.records.clear()
 
 
 # ------------------------------------------------------------------ receipt
@@ -204,11 +214,10 @@ def record_stored_file(
     ctx: RobotContext, *, sha256: str, size: int, path: Path, name: str, kind: str
 ) -> None:
     """Record a blob archived at ``path`` (``original`` or ``attachment``) the first time
-    it is stored, with its audit entry; a blob stored before is left as it is."""
-    with reading(ctx.settings.database_url) as session:
-        if invoices.stored_file(session, sha256) is not None:
-            return  # most files: no need to wait for the write lock
-    with transaction(ctx.settings.database_url) as session:
+    it is stored, with its audit entry; a blob stored before is left as it is. Written with
+    the item's registration, or else with its release (``_record_with_item``)."""
+
+    def record(session: Session) -> None:
         if invoices.stored_file(session, sha256) is None:
             invoices.record_stored_file(
                 session,
@@ -220,6 +229,8 @@ def record_stored_file(
                 actor=ctx.actor,
             )
 
+    _record_with_item(ctx, record)
+
 
 def record_redelivery(
     ctx: RobotContext,
@@ -228,18 +239,19 @@ def record_redelivery(
     item: WorkItemRef,
     file_name: str,
     path: str,
-    earlier_in_batch: bool = False,
+    first_in_batch: str | None = None,
 ) -> bool:
     """True, with a ``file.redelivered`` audit entry, when these exact bytes were received
-    and dealt with by another work item, or by an item earlier in the same batch
-    (``earlier_in_batch``: not recorded yet); False for new bytes or a retry of the same item."""
+    and dealt with by another work item, or came earlier in the same batch (under the name
+    ``first_in_batch``; not recorded yet); False for new bytes or a retry of the same item."""
     with reading(ctx.settings.database_url) as session:
-        again = earlier_in_batch or invoices.received_before(
+        again = first_in_batch is not None or invoices.received_before(
             session, sha256, work_item_id=item.queue_id or 0
         )
     if again:  # the bytes never change: what was received once stays received
         with transaction(ctx.settings.database_url) as session:
             earlier = invoices.stored_file(session, sha256)
+            first_name = earlier.first_name if earlier else first_in_batch
             audit.append(
                 session,
                 actor=ctx.actor,
@@ -248,7 +260,7 @@ def record_redelivery(
                 object_id=sha256,
                 details={
                     "name": file_name,
-                    "first_name": earlier.first_name if earlier else None,
+                    "first_name": first_name,
                     "path": path,
                 },
             )
@@ -279,6 +291,7 @@ def register_invoice(
 
     model = snapshot.take(key_fields, [a.sha256 for a in attachments])
     with transaction(ctx.settings.database_url) as session:
+        _write_pending(session)  # the archived original and attachments it refers to
         return _register(
             session, ctx, item, file_name, sha256, key_fields, attachments, status, model
         )
@@ -297,6 +310,7 @@ def register_pdf_invoice(
     read (``extraction``: fields with confidence, page and text, lines, the problem if any),
     and tie the work item to it, in one transaction like :func:`register_invoice`."""
     with transaction(ctx.settings.database_url) as session:
+        _write_pending(session)  # the archived original it refers to
         registered = _register(session, ctx, item, file_name, sha256, key_fields, (), "received")
         row = _invoice(session, registered.invoice_id)
         row.source = "pdf"

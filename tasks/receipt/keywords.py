@@ -87,7 +87,7 @@ class ReceiptKeywords:
         | `Hent neste parti` |
         | Arkiver originalene |
         """
-        seen: set[str] = set()
+        seen: dict[str, str] = {}  # bytes earlier in this batch: the name they came under
 
         def store(item: robot_api.BatchItem) -> None:
             path, name = item.payload["path"], item.payload["file"]
@@ -100,9 +100,9 @@ class ReceiptKeywords:
                 item=robot_api.current_item(),
                 file_name=name,
                 path=path,
-                earlier_in_batch=stored.sha256 in seen,
+                first_in_batch=seen.get(stored.sha256),
             )
-            seen.add(stored.sha256)
+            seen.setdefault(stored.sha256, name)
             robot_api.remember(sha256=stored.sha256)
             if not redelivered:
                 self._record(stored, name, "original")
