@@ -19,6 +19,9 @@ that transaction already describes its new state, one ``<type>.changed`` entry i
 the commit. So the newest digest per row always matches the row, and ``verify`` reports a row
 edited behind the application's back, or deleted.
 
+A commit that added entries is made durable (``orchestrator.db.make_durable``) before its head
+is anchored, so no anchored head can be newer than what a power failure leaves of the chain.
+
 Cost: within a transaction the chain's head is read (and on PostgreSQL its lock taken) once;
 later entries continue from the head the transaction itself wrote, and are inserted with the
 transaction's next flush rather than one by one (``benchmarks/transactions.py``).
@@ -34,10 +37,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import Connection, Engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from orchestrator import audit_heads
+from orchestrator import audit_heads, db
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, utcnow
 from orchestrator.spreadsheet import safe_row
 
@@ -238,18 +241,29 @@ def _describe_changed_rows(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _anchor_head(session: Session) -> None:
-    """Write the head this transaction committed to the home's head file."""
+    """Make a commit that added entries durable and anchor its head in the home's head file."""
     head = session.info.pop("audit_head", None)
     _forget(session)
-    folder = audit_heads.folder_for(session.get_bind().url) if head else None
-    if head and folder is not None:
-        audit_heads.write(folder, *head)
+    if head:
+        bind = session.get_bind()
+        anchor(bind, audit_heads.folder_for(bind.engine.url), *head)
+        session.info[db.DURABLE] = True
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     for key in ("audit_head", "audit_actor", "audit_touched", "audit_digests", "audit_locked"):
         session.info.pop(key, None)
+    session.info.pop(db.DURABLE, None)
+
+
+def anchor(database: str | Engine | Connection, folder: Path | None, seq: int, digest: str) -> None:
+    """Anchor the committed head ``seq``/``digest`` of ``database``'s chain in ``folder`` (if
+    any), once the commit is durable: a head written before a power failure must not name
+    entries the failure took back (``db.make_durable``)."""
+    db.make_durable(database)
+    if folder is not None:
+        audit_heads.write(folder, seq, digest)
 
 
 @dataclass(frozen=True)
