@@ -47,6 +47,9 @@ from orchestrator.spreadsheet import safe_row
 GENESIS = "0" * 64
 #: Any constant: the PostgreSQL advisory lock that serialises appends across runners.
 _PG_AUDIT_LOCK = 0x4B524141
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+#: The newest entry's ``seq`` and hash.
+_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
 
 def canonical_json(value: Any) -> str:
@@ -139,7 +142,9 @@ def lock_chain(session: Session) -> None:
     if session.info.get("audit_locked"):
         return  # held since this transaction's first entry (or its own earlier call)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        # On the connection, without the session's autoflush: rows the caller changed but
+        # has not flushed yet are locked after the chain, not before it.
+        session.connection().execute(_LOCK, {"k": _PG_AUDIT_LOCK})
     session.info["audit_locked"] = True
 
 
@@ -183,10 +188,10 @@ def append(
 
 
 def _head(session: Session) -> tuple[int, str]:
-    """The committed head of the chain: ``seq`` and hash (0 and ``GENESIS`` when empty)."""
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    """The committed head of the chain: ``seq`` and hash (0 and ``GENESIS`` when empty).
+    Read on the connection: nothing the session holds unflushed can change it, so the
+    caller's changes wait for one flush with the entries instead of one of their own."""
+    head = session.connection().execute(_HEAD).first()
     return (head.seq, head.hash) if head else (0, GENESIS)
 
 
