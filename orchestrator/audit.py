@@ -14,10 +14,17 @@ anchored there.
 The tables an auditor relies on are covered too: an entry about an invoice or an exception
 carries ``row_digest``, the SHA-256 of that row's audited fields (an invoice's status, amount
 and voucher; an exception's state and resolution …) as they were when the entry was written.
-Whenever a transaction changes such a row and no entry of that transaction already describes
-its new state, one ``<type>.changed`` entry is added before the commit. So the newest digest
-per row always matches the row, and ``verify`` reports a row edited behind the application's
-back, or deleted.
+Whenever a transaction adds such a row or changes one of its audited fields, and no entry of
+that transaction already describes its new state, one ``<type>.changed`` entry is added before
+the commit. So the newest digest per row always matches the row, and ``verify`` reports a row
+edited behind the application's back, or deleted.
+
+A commit that added entries is made durable (``orchestrator.db.make_durable``) before its head
+is anchored, so no anchored head can be newer than what a power failure leaves of the chain.
+
+Cost: within a transaction the chain's head is read (and on PostgreSQL its lock taken) once;
+later entries continue from the head the transaction itself wrote, and are inserted with the
+transaction's next flush rather than one by one (``benchmarks/transactions.py``).
 """
 
 from __future__ import annotations
@@ -30,16 +37,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import Connection, Engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session
 
-from orchestrator import audit_heads
+from orchestrator import audit_heads, db
 from orchestrator.models import AuditEntry, ExceptionEntry, Invoice, utcnow
 from orchestrator.spreadsheet import safe_row
 
 GENESIS = "0" * 64
 #: Any constant: the PostgreSQL advisory lock that serialises appends across runners.
 _PG_AUDIT_LOCK = 0x4B524141
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+#: The newest entry's ``seq`` and hash.
+_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
 
 def canonical_json(value: Any) -> str:
@@ -129,8 +139,13 @@ def lock_chain(session: Session) -> None:
     lock already holds everything). Two runners appending at once would both read the same
     head; the lock orders them. A transaction that will lock rows *and* append takes it first,
     so it never holds a row another appender waits for while it waits for the chain."""
+    if session.info.get("audit_locked"):
+        return  # held since this transaction's first entry (or its own earlier call)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+        # On the connection, without the session's autoflush: rows the caller changed but
+        # has not flushed yet are locked after the chain, not before it.
+        session.connection().execute(_LOCK, {"k": _PG_AUDIT_LOCK})
+    session.info["audit_locked"] = True
 
 
 def append(
@@ -142,13 +157,14 @@ def append(
     object_id: object = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add one entry at the head of the chain, in the caller's transaction."""
+    """Add one entry at the head of the chain, in the caller's transaction (inserted with its
+    next flush, at the latest before the commit)."""
     lock_chain(session)
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    # The chain is locked until the commit (SQLite: the write lock), so after this
+    # transaction's first entry the head is the one it wrote itself.
+    seq, prev_hash = session.info.get("audit_head") or _head(session)
     entry = AuditEntry(
-        seq=(head.seq + 1) if head else 1,
+        seq=seq + 1,
         at=utcnow(),
         actor=actor,
         action=action,
@@ -156,7 +172,7 @@ def append(
         object_id=None if object_id is None else str(object_id),
         # Round-trip through canonical JSON so the stored value hashes the same when read back.
         details=json.loads(canonical_json(details or {})),
-        prev_hash=head.hash if head else GENESIS,
+        prev_hash=prev_hash,
     )
     row = _described_row(session, object_type, entry.object_id)
     if row is not None:
@@ -166,10 +182,17 @@ def append(
         )
     entry.hash = entry_hash(entry)
     session.add(entry)
-    session.flush()
     session.info["audit_head"] = (entry.seq, entry.hash)
     session.info["audit_actor"] = actor
     return entry
+
+
+def _head(session: Session) -> tuple[int, str]:
+    """The committed head of the chain: ``seq`` and hash (0 and ``GENESIS`` when empty).
+    Read on the connection: nothing the session holds unflushed can change it, so the
+    caller's changes wait for one flush with the entries instead of one of their own."""
+    head = session.connection().execute(_HEAD).first()
+    return (head.seq, head.hash) if head else (0, GENESIS)
 
 
 # ------------------------------------------------------------------ session hooks
@@ -177,26 +200,40 @@ def append(
 
 @event.listens_for(Session, "after_flush")
 def _note_tracked_rows(session: Session, _context: Any) -> None:
-    """Remember the invoices and exceptions this transaction wrote (pre-flush lists)."""
+    """Remember the invoices and exceptions this transaction added or changed in an audited
+    field (the pre-flush lists and attribute history, still there after the flush). A change
+    of other fields only leaves the row as its newest digest describes it."""
     touched = session.info.setdefault("audit_touched", {})
-    for row in (*session.new, *session.dirty):
+    for row in session.new:
         if type(row) in _TYPE_OF:
             touched[id(row)] = row
+    for row in session.dirty:
+        if type(row) in _TYPE_OF and _audited_change(row):
+            touched[id(row)] = row
+
+
+def _audited_change(row: Any) -> bool:
+    """True when the flush changes one of ``row``'s audited fields."""
+    attrs = inspect(row).attrs
+    _, fields = TRACKED[_TYPE_OF[type(row)]]
+    return any(attrs[name].history.has_changes() for name in fields)
 
 
 @event.listens_for(Session, "before_commit")
 def _describe_changed_rows(session: Session) -> None:
     """Add a ``<type>.changed`` entry for each tracked row whose new state no entry of this
-    transaction describes yet, so the newest digest per row always matches the row."""
+    transaction describes yet, so the newest digest per row always matches the row.
+
+    The newest digest before this transaction matched the row as it was then; a row this
+    transaction added or changed in an audited field no longer matches it, so only the
+    entries of this transaction need to be compared (no query)."""
     session.flush()
     touched = session.info.pop("audit_touched", {})
     digests = session.info.setdefault("audit_digests", {})
     for row in touched.values():
         object_type = _TYPE_OF[type(row)]
-        key = (object_type, str(row.id))
         current = row_digest(row)
-        last = digests.get(key) or _latest_digest(session, *key)
-        if last != current:
+        if digests.get((object_type, str(row.id))) != current:
             append(
                 session,
                 actor=session.info.get("audit_actor", "system"),
@@ -205,36 +242,33 @@ def _describe_changed_rows(session: Session) -> None:
                 object_id=row.id,
                 details=row_fields(row),
             )
-    session.info.pop("audit_touched", None)  # the entries just added touched no row
 
 
 @event.listens_for(Session, "after_commit")
 def _anchor_head(session: Session) -> None:
-    """Write the head this transaction committed to the home's head file."""
+    """Make a commit that added entries durable and anchor its head in the home's head file."""
     head = session.info.pop("audit_head", None)
     _forget(session)
-    folder = audit_heads.folder_for(session.get_bind().url) if head else None
-    if head and folder is not None:
-        audit_heads.write(folder, *head)
+    if head:
+        bind = session.get_bind()
+        anchor(bind, audit_heads.folder_for(bind.engine.url), *head)
+        session.info[db.DURABLE] = True
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in ("audit_head", "audit_actor", "audit_touched", "audit_digests"):
+    for key in ("audit_head", "audit_actor", "audit_touched", "audit_digests", "audit_locked"):
         session.info.pop(key, None)
+    session.info.pop(db.DURABLE, None)
 
 
-def _latest_digest(session: Session, object_type: str, object_id: str) -> str | None:
-    return session.scalar(
-        select(AuditEntry.row_digest)
-        .where(
-            AuditEntry.object_type == object_type,
-            AuditEntry.object_id == object_id,
-            AuditEntry.row_digest.is_not(None),
-        )
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    )
+def anchor(database: str | Engine | Connection, folder: Path | None, seq: int, digest: str) -> None:
+    """Anchor the committed head ``seq``/``digest`` of ``database``'s chain in ``folder`` (if
+    any), once the commit is durable: a head written before a power failure must not name
+    entries the failure took back (``db.make_durable``)."""
+    db.make_durable(database)
+    if folder is not None:
+        audit_heads.write(folder, seq, digest)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from orchestrator import migrate
 from orchestrator.archive_check import ArchiveReport, verify_archive
 from orchestrator.audit import Verdict
 from orchestrator.config import Settings
-from orchestrator.db import engine_for, transaction
+from orchestrator.db import engine_for, make_durable, transaction
 from orchestrator.models import Base, UTCDateTime, utcnow
 
 FORMAT = "kommunerpa-backup/1"
@@ -109,6 +109,9 @@ def restore(settings: Settings, source: Path) -> RestoreReport:
         _prepare_target(settings, revision)
         rows = _load_tables(settings, tar, manifest)
         migrate.upgrade(settings.database_url)
+        # The rows on disk before the archive and its anchored heads: a power failure must
+        # not leave heads of a chain the database lost (and the restore may then be repeated).
+        make_durable(settings.database_url)
         files = _restore_tree(tar, settings)
     from orchestrator import services  # services imports the pipeline; only needed here
 

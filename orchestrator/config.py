@@ -45,6 +45,8 @@ class Settings:
     imap_ca_file: Path | None = None
     # How long a database access waits for a locked (SQLite) or silent (PostgreSQL) database.
     db_wait_seconds: float = db.DEFAULT_WAIT_SECONDS
+    # SQLite's PRAGMA synchronous (FULL or NORMAL; see orchestrator.db and docs/reliability.md).
+    sqlite_synchronous: str = db.DEFAULT_SYNCHRONOUS
     # How long a robot process keeps tenants, agreements and approvers, and the longest a batch
     # uses the suppliers, orders, receipts and register entries loaded for it
     # (connectors.erp.cache).
@@ -74,6 +76,7 @@ class Settings:
         # Commits on this database anchor the audit chain's head in this home's archive.
         audit_heads.register(self.database_url, self.archive)
         db.register_wait(self.database_url, self.db_wait_seconds)
+        db.register_synchronous(self.database_url, self.sqlite_synchronous)
 
     @property
     def secret_key_file(self) -> Path:
@@ -113,6 +116,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         imap_processed_folder=env.get("KOMMUNERPA_IMAP_PROCESSED_FOLDER") or None,
         imap_ca_file=_path(env.get("KOMMUNERPA_IMAP_CA_FILE")),
         db_wait_seconds=float(env.get("KOMMUNERPA_DB_WAIT_SECONDS") or db.DEFAULT_WAIT_SECONDS),
+        sqlite_synchronous=(
+            env.get("KOMMUNERPA_SQLITE_SYNCHRONOUS") or db.DEFAULT_SYNCHRONOUS
+        ).upper(),
         erp_cache_seconds=float(env.get("KOMMUNERPA_ERP_CACHE_SECONDS") or 60),
     )
 

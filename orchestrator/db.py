@@ -9,13 +9,23 @@ lock another process holds (its busy timeout), PostgreSQL for a server that does
 (a new connection is tried again each second). The first failed connection of an outage is
 logged at once; the first transaction after it records the outage (``orchestrator.db_outage``),
 since nothing can be written while the database is away.
+
+SQLite syncs its write-ahead log at every commit (``synchronous=FULL``) or, with
+``KOMMUNERPA_SQLITE_SYNCHRONOUS=NORMAL`` (``register_synchronous``), only at checkpoints: a
+commit then survives any process being killed, but the newest commits may be lost on a power
+failure or an operating-system crash. Whatever acts outside the database on the strength of a
+commit (drops a claim's marker, publishes a response, anchors an audit head) first calls
+``make_durable``, which syncs the log in that mode and does nothing otherwise
+(docs/reliability.md, "Power loss"). PostgreSQL commits durably by itself.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,7 +33,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,9 +45,17 @@ DEFAULT_WAIT_SECONDS = 10.0
 RECONNECT_PAUSE_S = 1.0
 #: One attempt to connect may take this long (a server that drops packets never refuses).
 CONNECT_TIMEOUT_S = 5
+#: SQLite's ``PRAGMA synchronous`` values this project runs with (WAL mode).
+SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+#: The default: NORMAL, since every commit an effect outside the database relies on is made
+#: durable before the effect (``make_durable``); docs/reliability.md gives the reasoning.
+DEFAULT_SYNCHRONOUS = "NORMAL"
 
 log = logging.getLogger(__name__)
 _waits: dict[str, float] = {}
+_synchronous: dict[str, str] = {}
+#: The write-ahead log of each SQLite engine that runs with synchronous=NORMAL.
+_unsynced_logs: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -64,6 +82,43 @@ def register_wait(url: str, seconds: float) -> None:
 def wait_seconds(url: str) -> float:
     """How long an access to ``url`` waits for the database."""
     return _waits.get(_normalise_url(url), DEFAULT_WAIT_SECONDS)
+
+
+def register_synchronous(url: str, mode: str) -> None:
+    """SQLite's ``PRAGMA synchronous`` for ``url`` (``KOMMUNERPA_SQLITE_SYNCHRONOUS``: FULL or
+    NORMAL); applies to engines made afterwards. ValueError for another value."""
+    mode = mode.upper()
+    if mode not in SYNCHRONOUS_MODES:
+        raise ValueError(f"SQLite synchronous mode must be one of {SYNCHRONOUS_MODES}, not {mode}")
+    _synchronous[_normalise_url(url)] = mode
+
+
+def synchronous(url: str) -> str:
+    """SQLite's ``PRAGMA synchronous`` for ``url`` (FULL or NORMAL)."""
+    return _synchronous.get(_normalise_url(url), DEFAULT_SYNCHRONOUS)
+
+
+def make_durable(database: str | Engine | Connection) -> None:
+    """Return once every transaction committed to ``database`` so far (by any process) would
+    survive a power failure too. One ``fdatasync`` of the write-ahead log for SQLite with
+    synchronous=NORMAL; nothing to do for FULL (every commit synced it) or PostgreSQL."""
+    engine = engine_for(database) if isinstance(database, str) else database.engine
+    log_file = _unsynced_logs.get(engine)
+    if log_file is not None:
+        _sync(log_file)
+
+
+def _sync(path: str) -> None:
+    """Flush the file ``path`` to the disk (a log that is gone has nothing to flush: the last
+    connection checkpointed it into the database file, synced, and removed it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def unreachable(error: BaseException) -> bool:
@@ -118,6 +173,7 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+@lru_cache(maxsize=32)
 def _normalise_url(url: str) -> str:
     # psycopg 3 is the installed driver; a plain postgresql:// URL would pick psycopg2.
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -137,13 +193,21 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, connect_args={"timeout": wait})
     busy_timeout_ms = round(wait * 1000)
+    mode, log_file = synchronous(url), _write_ahead_log(engine)
+    if mode == "NORMAL" and log_file is not None:
+        _unsynced_logs[engine] = log_file
+    else:
+        mode = "FULL"  # a database in memory or named by a URI: nothing make_durable could sync
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        journal = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        # NORMAL is safe only with the write-ahead log (in rollback-journal mode a power
+        # failure could corrupt the file); where WAL is refused the database stays FULL.
+        cursor.execute(f"PRAGMA synchronous={mode if journal == 'wal' else 'FULL'}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
@@ -153,6 +217,14 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _write_ahead_log(engine: Engine) -> str | None:
+    """The path of a SQLite file database's write-ahead log (``None`` in memory or by URI)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or engine.url.query.get("uri"):
+        return None
+    return os.path.abspath(database) + "-wal"
 
 
 def _wait_for_server(engine: Engine, url: str, wait: float) -> None:
@@ -187,29 +259,44 @@ def _wait_for_server(engine: Engine, url: str, wait: float) -> None:
 
 
 def engine_for(url: str) -> Engine:
-    """One engine per database URL and process (and wait: settings loaded again with another
-    ``KOMMUNERPA_DB_WAIT_SECONDS`` get an engine that waits as they say)."""
-    return _engine_for(url, wait_seconds(url))
+    """One engine per database URL and process (and settings: settings loaded again with
+    another ``KOMMUNERPA_DB_WAIT_SECONDS`` or ``KOMMUNERPA_SQLITE_SYNCHRONOUS`` get an engine
+    that does as they say)."""
+    return _engine_for(url, wait_seconds(url), synchronous(url))
 
 
 @lru_cache(maxsize=8)
-def _engine_for(url: str, _wait: float) -> Engine:
+def _engine_for(url: str, _wait: float, _synchronous: str) -> Engine:
     return make_engine(url)
 
 
-@lru_cache(maxsize=8)
 def session_factory(url: str) -> sessionmaker[Session]:
-    """The session factory bound to the engine for ``url`` (one per URL and process: building
-    one per transaction cost more than many of the transactions themselves)."""
-    return sessionmaker(engine_for(url), expire_on_commit=False)
+    """The session factory bound to the engine for ``url`` (one per engine: building one per
+    transaction cost more than many of the transactions themselves)."""
+    return _session_factory(engine_for(url))
+
+
+@lru_cache(maxsize=8)
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+#: ``session.info`` key: this session's commit was made durable already (by its audit entries).
+DURABLE = "durable"
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Session]:
+def transaction(url: str, *, durable: bool = False) -> Iterator[Session]:
     """A session in one transaction: committed on success, rolled back on error. The first
-    transaction after the database was away records the outage (``db_outage.report``)."""
+    transaction after the database was away records the outage (``db_outage.report``).
+
+    ``durable``: before this returns, the commit (and every commit before it) would survive
+    a power failure too (``make_durable``; no second sync when the commit's audit entries had
+    it made durable already). For a caller that acts outside the database next."""
     with session_factory(url)() as session, session.begin():
         yield session
+    if durable and not session.info.pop(DURABLE, False):
+        make_durable(url)
     outage = _take_ended_outage(_normalise_url(url))
     if outage is not None:
         # Imported here: db_outage records through the exception log, which needs this module.

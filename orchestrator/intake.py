@@ -10,6 +10,10 @@ A runner killed between claiming an entry and committing its work item leaves th
 marker behind (``connectors.inbox.folder``); the next feed on any runner takes over such
 claims of dead claimers (on this host at once, another host's after ``lease_seconds``) and
 queues them, unless the claim is on record after all (killed after the commit).
+
+A marker goes only once the record of its claim is durable (``transaction(durable=True)``):
+with SQLite's synchronous=NORMAL a power failure may take back the newest commits, and a
+marker dropped for one of them would leave its file in ``received/`` unknown.
 """
 
 from __future__ import annotations
@@ -96,7 +100,8 @@ def recover_claims(settings: Settings) -> int:
             continue
         entry = InboxEntry(claimed.path, kind_of(claimed.path), claimed.path.lstat().st_size)
         since = utcnow() - timedelta(seconds=open_claim.age) - _RECORD_SLACK
-        with transaction(settings.database_url) as session:
+        # Durable: the record found may be the dead claimer's commit, not yet synced.
+        with transaction(settings.database_url, durable=True) as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             queued = not _on_record(session, settings, claimed, since)
@@ -113,8 +118,9 @@ def recover_claims(settings: Settings) -> int:
 
 
 def _put_on_record(settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str) -> None:
-    """Queue a claimed entry (in its own transaction); then the claim needs no recovery."""
-    with transaction(settings.database_url) as session:
+    """Queue a claimed entry (in its own, durable transaction); then the claim needs no
+    recovery."""
+    with transaction(settings.database_url, durable=True) as session:
         _record_entry(session, settings, entry, claimed, actor)
     claimed.recorded()
 

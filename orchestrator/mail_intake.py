@@ -6,10 +6,10 @@ first takes the mailbox's unseen mails (``connectors.inbox.imap``): each whole m
 archive, its PDF and XML attachments into the inbox, where the receipt step takes them like
 any dropped file.
 
-- **Once**: a taken mail is recorded in ``stored_files`` (kind ``mail``, by its SHA-256)
-  before it is marked seen on the server. A mail seen again (a crash after the record, a
-  mark the server lost, the same mail sent twice) is only marked: its attachments reach the
-  inbox once, across restarts.
+- **Once**: a taken mail is recorded in ``stored_files`` (kind ``mail``, by its SHA-256),
+  durably (``orchestrator.db.make_durable``), before it is marked seen on the server. A mail
+  seen again (a crash after the record, a mark the server lost, the same mail sent twice) is
+  only marked: its attachments reach the inbox once, across restarts.
 - **Nothing lost**: a mail without a PDF or XML attachment is the business exception
   ``MAIL-NO-INVOICE``, naming its subject, sender and where it is archived.
 - **A mailbox that cannot be read** (down, refused login, untrusted certificate, no
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from connectors.inbox.imap import FetchedMail, ImapSettings, MailboxUnavailable, fetch_new_mail
 from orchestrator import exceptions, invoices
 from orchestrator.config import Settings
-from orchestrator.db import transaction
+from orchestrator.db import make_durable, transaction
 from orchestrator.runner import runner_name
 
 UNAVAILABLE, NO_INVOICE = "MAILBOX-UNAVAILABLE", "MAIL-NO-INVOICE"
@@ -123,16 +123,22 @@ def _fetch(settings: Settings) -> list[FetchedMail]:
 
 
 def _taken_before(settings: Settings, sha256: str) -> bool:
+    """True when the mail is on record (it is then marked seen: the record must be durable,
+    as it may be the commit of a fetcher killed before it was synced)."""
     with transaction(settings.database_url) as session:
         row = invoices.stored_file(session, sha256)
-        return row is not None and row.kind == MAIL_KIND
+        taken = row is not None and row.kind == MAIL_KIND
+    if taken:
+        make_durable(settings.database_url)
+    return taken
 
 
 def _record(settings: Settings, mail: FetchedMail, mailbox: str, actor: str) -> None:
-    """The mail is taken: its archive record, and an exception when it brought no invoice."""
+    """The mail is taken: its archive record, and an exception when it brought no invoice
+    (durable before the mail is marked seen on the server)."""
     name = f"mail-{mail.sha256[:12]}.eml"
     kept = _relative(mail.archived, settings.home)
-    with transaction(settings.database_url) as session:
+    with transaction(settings.database_url, durable=True) as session:
         if invoices.stored_file(session, mail.sha256) is None:
             invoices.record_stored_file(
                 session,

@@ -238,7 +238,9 @@ def _record(
 def _finish(settings: Settings, row_id: int, actor: str) -> None:
     """Steps 2 and 3: publish the staged file (unless that happened already) and mark the
     record sent, with its audit entry, exactly once."""
-    with transaction(settings.database_url) as session:
+    # Durable before the rename: a record a power failure took back would be written and
+    # published a second time (it may be the commit of a pass killed before it was synced).
+    with transaction(settings.database_url, durable=True) as session:
         name = session.get_one(InvoiceResponse, row_id).file_name
     assert name is not None
     outbox.publish(settings, name)

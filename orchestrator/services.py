@@ -262,7 +262,7 @@ def export_audit(settings: Settings, out: Any) -> tuple[int, int, str]:
     with transaction(settings.database_url) as session:
         count, seq, digest = audit.export_csv(session, out)
     if count:
-        audit_heads.write(settings.archive / audit_heads.FOLDER, seq, digest)
+        audit.anchor(settings.database_url, settings.archive / audit_heads.FOLDER, seq, digest)
     return count, seq, digest
 
 

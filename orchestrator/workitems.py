@@ -76,8 +76,9 @@ class QueueAdapter(BaseAdapter):
                 queue.complete(session, item, actor=self.ctx.actor)
 
     def save_payloads(self, items: list[BatchItem]) -> None:
-        """Save the changed payloads of ``items`` in one transaction."""
-        with transaction(self.url) as session:
+        """Save the changed payloads of ``items`` in one transaction, durably: what is saved
+        now is what a retry must know after an outside effect (posting's keys)."""
+        with transaction(self.url, durable=True) as session:
             for each in items:
                 self._store_payload(session.get(WorkItem, int(each.id)), each.payload)
 

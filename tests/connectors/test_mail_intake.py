@@ -29,6 +29,7 @@ from tests.connectors.dovecot import (
     message_with,
     needs_dovecot,
 )
+from tests.reliability.power_loss import Disk
 
 
 def _with_mailbox(tmp_path: Path, server: MailServer, password: str = PASSWORD) -> Settings:
@@ -115,6 +116,28 @@ def test_a_mail_is_taken_once_even_when_the_server_shows_it_again(
     assert len(list(settings.inbox.iterdir())) == 1  # the PDF, delivered once
     assert [e.code for e in _rows(settings, ExceptionEntry)] == ["MAIL-NO-INVOICE"]
     assert _unseen(mail_server) == 0
+
+
+@needs_dovecot
+def test_a_mail_on_record_is_synced_before_it_is_marked(
+    mail_server: MailServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite in synchronous=NORMAL: a fetcher recorded the mail and was killed before it
+    # synced and marked it; the next fetch only marks it, then the power fails.
+    mail_server.deliver(message_with("Bare tekst"))
+    settings = _with_mailbox(tmp_path, mail_server)
+    disk = Disk(settings, monkeypatch)
+    with disk.killed_before_syncing():
+        assert len(fetch_mailbox(settings)) == 1
+    client = mail_server.imap()
+    client.select("INBOX")
+    client.store("1:*", "-FLAGS", "\\Seen")
+    client.logout()
+
+    assert fetch_mailbox(settings) == [] and _unseen(mail_server) == 0
+    disk.power_failure()
+
+    assert [e.code for e in _rows(settings, ExceptionEntry)] == ["MAIL-NO-INVOICE"]
 
 
 @needs_dovecot

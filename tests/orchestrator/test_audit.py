@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-from sqlalchemy import select, text
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 
-from orchestrator import audit
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import event, select, text
+
+from orchestrator import audit, invoices, queue
 from orchestrator.commands.audit import audit as audit_cli
 from orchestrator.config import Settings
-from orchestrator.db import transaction
-from orchestrator.models import AuditEntry
+from orchestrator.db import engine_for, transaction
+from orchestrator.models import AuditEntry, Invoice
+from tests.orchestrator.records import failed_invoice
 
 
 def _write(settings: Settings, n: int = 5) -> None:
@@ -148,3 +155,113 @@ def test_recorded_head_detects_deleted_newest_entries(cli_env: Settings) -> None
     assert truncated.exit_code == 1 and "deleted" in truncated.output
     bad = runner.invoke(audit_cli, ["verify", "--head", "5:abc"])
     assert bad.exit_code == 2 and "SEQ:HASH" in bad.output
+
+
+# ------------------------------------------------------------------ format and cost
+
+
+def _chain_of_three_transactions(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A received invoice and its work item; its status changed without an entry (the commit
+    hook's ``invoice.changed``); three entries in one transaction. Times fixed."""
+    ticks = iter(range(60))
+    monkeypatch.setattr(
+        audit, "utcnow", lambda: datetime(2026, 1, 5, 8, 0, next(ticks), tzinfo=UTC)
+    )
+    with transaction(settings.database_url) as session:
+        invoices.record_stored_file(
+            session, sha256="c" * 64, size=1, name="f.xml", path="p", kind="original", actor="r"
+        )
+        invoice = invoices.create_invoice(
+            session,
+            file_name="f.xml",
+            sha256="c" * 64,
+            key_fields={"document": "Invoice", "number": "7", "supplier": {"orgnr": "923609016"}},
+            status="received",
+            actor="robot:receipt",
+        )
+        queue.enqueue(session, step="control", actor="r", invoice_id=invoice.id)
+    with transaction(settings.database_url) as session:
+        session.get_one(Invoice, invoice.id).status = "controlled"
+    with transaction(settings.database_url) as session:
+        for k in range(3):
+            details = {"k": k, "amount": Decimal("1250.00"), "æ": {"b": 1, "a": [k]}}
+            audit.append(
+                session, actor="user:kari", action="test.note", object_type="work_item",
+                object_id=1, details=details,
+            )  # fmt: skip
+
+
+#: What ``_chain_of_three_transactions`` stored with the code before the audit trail was made
+#: cheaper (commit 36624ff): seq, action, the first 16 digits of the hash and of the row digest.
+#: Existing chains, anchored heads and backups verify only while new entries hash the same.
+STORED_BEFORE = [
+    (1, "file.archived", "cdc4f05e16f758c4", None),
+    (2, "invoice.received", "f542ee71bd756c83", "b9606e769059ec1c"),
+    (3, "workitem.created", "23ecc439e6b61bbc", None),
+    (4, "invoice.changed", "1dd2b56f11aa031b", "137a8288205b1820"),
+    (5, "test.note", "c1ddf17fd3b460a6", None),
+    (6, "test.note", "8c0e93a34e5c5c04", None),
+    (7, "test.note", "9ff799f367168c6f", None),
+]
+
+
+def test_entries_are_stored_exactly_as_before(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _chain_of_three_transactions(settings, monkeypatch)
+    with transaction(settings.database_url) as session:
+        stored = [
+            (e.seq, e.action, e.hash[:16], e.row_digest and e.row_digest[:16])
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+        ]
+    assert stored == STORED_BEFORE
+    assert _verify(settings).ok
+
+
+@contextmanager
+def _statements_on_the_chain(settings: Settings) -> Iterator[list[str]]:
+    """The statements sent to the database meanwhile that read the chain or lock it."""
+    seen: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("SELECT") and ("audit_entries" in statement or "lock" in statement):
+            seen.append(statement)
+
+    engine = engine_for(settings.database_url)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_transaction_reads_the_head_and_locks_the_chain_once(settings: Settings) -> None:
+    invoice_id, _ = failed_invoice(settings)
+    with _statements_on_the_chain(settings) as seen, transaction(settings.database_url) as session:
+        for k in range(3):
+            audit.append(session, actor="t", action="test.note", object_type="work_item",
+                         object_id=1, details={"k": k})  # fmt: skip
+        # Described by the commit hook's entry, without asking for its last digest.
+        session.get_one(Invoice, invoice_id).status = "controlled"
+    postgres = engine_for(settings.database_url).dialect.name == "postgresql"
+    assert len(seen) == (2 if postgres else 1), seen  # the head (and the advisory lock)
+    with transaction(settings.database_url) as session:
+        newest = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        assert newest is not None
+        assert (newest.action, newest.details["status"]) == ("invoice.changed", "controlled")
+    assert _verify(settings).ok
+
+
+def test_a_change_outside_the_audited_fields_adds_no_entry(settings: Settings) -> None:
+    invoice_id, _ = failed_invoice(settings)
+    with transaction(settings.database_url) as session:
+        entries = audit.count(session)
+        session.get_one(Invoice, invoice_id).prepared_voucher = {"lines": []}
+    with transaction(settings.database_url) as session:
+        assert audit.count(session) == entries
+    # An audited field edited behind the application's back stays reported when the
+    # application later changes only other fields of the row.
+    _sql(settings, "UPDATE invoices SET payable = '1.00' WHERE id = :i", i=invoice_id)
+    with transaction(settings.database_url) as session:
+        session.get_one(Invoice, invoice_id).prepared_voucher = {"lines": [1]}
+    assert any(f"invoice {invoice_id} differs" in p for p in _verify(settings).problems)

@@ -120,7 +120,9 @@ def test_the_daemon_and_its_robots_ride_out_a_database_outage(
     settings = through(proxy, postgres_url, tmp_path / "home")
     direct = replace(settings, database_url=postgres_url)  # the test's own view, never cut
     write_schedules(settings, receipt=EVERY_1S)
-    numbers = [f"D-{n:04}" for n in range(1, 6)]
+    # Enough files that the robot is still at work when the test looks (each takes tens of
+    # milliseconds; with five it could be done between two looks, and the test waited in vain).
+    numbers = [f"D-{n:04}" for n in range(1, 31)]
     drop_invoices(settings, *numbers)
     daemons = Daemons(settings, str(demo.base_url).rstrip("/"))
     daemons.env.update(KOMMUNERPA_DB_WAIT_SECONDS="1", KOMMUNERPA_LEASE_SECONDS="10")
