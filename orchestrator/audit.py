@@ -22,9 +22,20 @@ edited behind the application's back, or deleted.
 A commit that added entries is made durable (``orchestrator.db.make_durable``) before its head
 is anchored, so no anchored head can be newer than what a power failure leaves of the chain.
 
-Cost: within a transaction the chain's head is read (and on PostgreSQL its lock taken) once;
-later entries continue from the head the transaction itself wrote, and are inserted with the
-transaction's next flush rather than one by one (``benchmarks/transactions.py``).
+Appends are serialised at the commit. ``append`` writes an entry's content at once (its
+time, and the digest of the row it names as the row is then); the commit hook, after the
+``<type>.changed`` entries, takes the chain's lock (PostgreSQL: an advisory lock held until
+the commit; SQLite: the write lock the transaction holds since ``BEGIN IMMEDIATE``), reads
+the head once, gives the transaction's entries their ``seq``, ``prev_hash`` and ``hash`` in
+the order they were appended, and inserts them in one flush. So before its commit an entry
+has no place in the chain, and on PostgreSQL transactions that append run side by side,
+waiting for one another only for those last statements.
+
+The chain's lock is the last lock any transaction takes: every row change is flushed (its
+row locks taken) before it, and nothing after it takes a lock. A transaction holding rows
+that waits for the chain therefore waits only for a commit that needs no row of it; taking
+the chain early and rows after it could deadlock against such a transaction, which is why
+nothing else may take it.
 """
 
 from __future__ import annotations
@@ -134,20 +145,6 @@ def _described_row(session: Session, object_type: str, object_id: object) -> Any
     return session.get(tracked[0], int(str(object_id)))
 
 
-def lock_chain(session: Session) -> None:
-    """Hold the chain's append lock until the transaction ends (PostgreSQL; SQLite's write
-    lock already holds everything). Two runners appending at once would both read the same
-    head; the lock orders them. A transaction that will lock rows *and* append takes it first,
-    so it never holds a row another appender waits for while it waits for the chain."""
-    if session.info.get("audit_locked"):
-        return  # held since this transaction's first entry (or its own earlier call)
-    if session.get_bind().dialect.name == "postgresql":
-        # On the connection, without the session's autoflush: rows the caller changed but
-        # has not flushed yet are locked after the chain, not before it.
-        session.connection().execute(_LOCK, {"k": _PG_AUDIT_LOCK})
-    session.info["audit_locked"] = True
-
-
 def append(
     session: Session,
     *,
@@ -156,15 +153,12 @@ def append(
     object_type: str,
     object_id: object = None,
     details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Add one entry at the head of the chain, in the caller's transaction (inserted with its
-    next flush, at the latest before the commit)."""
-    lock_chain(session)
-    # The chain is locked until the commit (SQLite: the write lock), so after this
-    # transaction's first entry the head is the one it wrote itself.
-    seq, prev_hash = session.info.get("audit_head") or _head(session)
+) -> None:
+    """Add one entry to the chain in the caller's transaction. It is written now (its time,
+    and the row digest of the invoice or exception it names as the row is now); its place in
+    the chain (``seq``, ``prev_hash``, ``hash``) it gets at the commit, in the order of the
+    calls, so nothing of the chain is locked or read until then."""
     entry = AuditEntry(
-        seq=seq + 1,
         at=utcnow(),
         actor=actor,
         action=action,
@@ -172,7 +166,6 @@ def append(
         object_id=None if object_id is None else str(object_id),
         # Round-trip through canonical JSON so the stored value hashes the same when read back.
         details=json.loads(canonical_json(details or {})),
-        prev_hash=prev_hash,
     )
     row = _described_row(session, object_type, entry.object_id)
     if row is not None:
@@ -180,17 +173,29 @@ def append(
         session.info.setdefault("audit_digests", {})[(object_type, entry.object_id)] = (
             entry.row_digest
         )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    session.info["audit_head"] = (entry.seq, entry.hash)
+    session.info.setdefault("audit_pending", []).append(entry)
     session.info["audit_actor"] = actor
-    return entry
+
+
+def _chain(session: Session, entries: list[AuditEntry]) -> tuple[int, str]:
+    """Give ``entries`` their places at the head of the chain, in order, and insert them;
+    returns the new head. The chain stays locked until the commit (PostgreSQL: its advisory
+    lock, taken here; SQLite: the write lock the transaction holds since ``BEGIN IMMEDIATE``),
+    so it must be the transaction's last lock: the caller takes no row lock after this."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(_LOCK, {"k": _PG_AUDIT_LOCK})
+    seq, prev_hash = _head(session)
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.prev_hash = seq, prev_hash
+        entry.hash = prev_hash = entry_hash(entry)
+    session.add_all(entries)
+    session.flush()
+    return seq, prev_hash
 
 
 def _head(session: Session) -> tuple[int, str]:
-    """The committed head of the chain: ``seq`` and hash (0 and ``GENESIS`` when empty).
-    Read on the connection: nothing the session holds unflushed can change it, so the
-    caller's changes wait for one flush with the entries instead of one of their own."""
+    """The committed head of the chain: ``seq`` and hash (0 and ``GENESIS`` when empty)."""
     head = session.connection().execute(_HEAD).first()
     return (head.seq, head.hash) if head else (0, GENESIS)
 
@@ -220,13 +225,15 @@ def _audited_change(row: Any) -> bool:
 
 
 @event.listens_for(Session, "before_commit")
-def _describe_changed_rows(session: Session) -> None:
+def _chain_at_commit(session: Session) -> None:
     """Add a ``<type>.changed`` entry for each tracked row whose new state no entry of this
-    transaction describes yet, so the newest digest per row always matches the row.
+    transaction describes yet, so the newest digest per row always matches the row; then
+    give the transaction's entries their places in the chain.
 
     The newest digest before this transaction matched the row as it was then; a row this
     transaction added or changed in an audited field no longer matches it, so only the
-    entries of this transaction need to be compared (no query)."""
+    entries of this transaction need to be compared (no query). Every change of the
+    transaction is flushed first, so its rows are locked before the chain is."""
     session.flush()
     touched = session.info.pop("audit_touched", {})
     digests = session.info.setdefault("audit_digests", {})
@@ -242,6 +249,9 @@ def _describe_changed_rows(session: Session) -> None:
                 object_id=row.id,
                 details=row_fields(row),
             )
+    pending = session.info.pop("audit_pending", None)
+    if pending:
+        session.info["audit_head"] = _chain(session, pending)
 
 
 @event.listens_for(Session, "after_commit")
@@ -257,7 +267,7 @@ def _anchor_head(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in ("audit_head", "audit_actor", "audit_touched", "audit_digests", "audit_locked"):
+    for key in ("audit_pending", "audit_head", "audit_actor", "audit_touched", "audit_digests"):
         session.info.pop(key, None)
     session.info.pop(db.DURABLE, None)
 

@@ -346,7 +346,6 @@ def _still_held(session: Session, items: list[WorkItem]) -> list[WorkItem]:
     already serialises the whole transaction."""
     if not items or session.get_bind().dialect.name != "postgresql":
         return items
-    audit.lock_chain(session)  # before the rows: taking them back appends to the chain
     seen = {item.id: (item.claimed_by, item.attempts) for item in items}
     query = (
         held_items()

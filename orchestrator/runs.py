@@ -151,7 +151,6 @@ def still_unfinished(session: Session, runs: list[Run]) -> list[Run]:
     ``run.finished``. SQLite's write lock already serialises the whole transaction."""
     if not runs or session.get_bind().dialect.name != "postgresql":
         return runs
-    audit.lock_chain(session)  # before the rows: taking them back appends to the chain
     query = (
         select(Run)
         .where(Run.id.in_([run.id for run in runs]), Run.state.in_((RUNNING, STOPPING)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -10,12 +11,13 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session
 
-from orchestrator import audit, invoices, queue
+from orchestrator import audit, audit_heads, invoices, queue
 from orchestrator.commands.audit import audit as audit_cli
 from orchestrator.config import Settings
-from orchestrator.db import engine_for, transaction
-from orchestrator.models import AuditEntry, Invoice
+from orchestrator.db import engine_for, session_factory, transaction
+from orchestrator.models import AuditEntry, Invoice, WorkItem
 from tests.orchestrator.records import failed_invoice
 
 
@@ -265,3 +267,101 @@ def test_a_change_outside_the_audited_fields_adds_no_entry(settings: Settings) -
     with transaction(settings.database_url) as session:
         session.get_one(Invoice, invoice_id).prepared_voucher = {"lines": [1]}
     assert any(f"invoice {invoice_id} differs" in p for p in _verify(settings).problems)
+
+
+# ------------------------------------------------------------------ appenders side by side
+
+
+def _note(session: Session, item_id: int, who: str) -> None:
+    audit.append(
+        session,
+        actor=who, action="test.note", object_type="work_item", object_id=item_id, details={},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite serialises whole transactions
+def test_an_appender_holding_rows_does_not_hold_the_chain(settings: Settings) -> None:
+    """The first transaction locks item A and appends; the second locks item B, appends and
+    commits while the first is still open; then the first locks B too. With the chain locked
+    from the first entry on, the second waited for the chain while holding B and the first
+    for B: a deadlock. Now the chain is locked only at the commit, after every row."""
+    with transaction(settings.database_url) as session:
+        a, b = (queue.enqueue(session, step="control", actor="t").id for _ in range(2))
+    b_locked, failures = threading.Event(), []
+
+    def second() -> None:
+        try:
+            with transaction(settings.database_url) as session:
+                session.get_one(WorkItem, b, with_for_update=True)
+                b_locked.set()
+                _note(session, b, "second")
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+            b_locked.set()
+
+    with session_factory(settings.database_url)() as first, first.begin():
+        first.get_one(WorkItem, a, with_for_update=True)
+        _note(first, a, "first")
+        other = threading.Thread(target=second)
+        other.start()
+        assert b_locked.wait(timeout=30)
+        first.get_one(WorkItem, b, with_for_update=True)  # waits for the second's commit
+        _note(first, b, "first")
+    other.join(timeout=30)
+    assert not other.is_alive() and failures == []
+    with transaction(settings.database_url) as session:
+        chain = [
+            (e.seq, e.actor, e.object_id)
+            for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+            if e.action == "test.note"
+        ]
+    # Places in the chain in the order of the commits, not of the appends.
+    head = chain[0][0]
+    assert chain == [
+        (head, "second", str(b)),
+        (head + 1, "first", str(a)),
+        (head + 2, "first", str(b)),
+    ]
+    assert _verify(settings).ok
+
+
+def test_concurrent_appenders_form_one_chain(settings: Settings) -> None:
+    """Two threads, each 25 transactions of three entries, at once: one chain without gaps
+    whose links and anchored heads verify, each transaction's entries next to each other."""
+    start = threading.Barrier(2)
+    failures: list[Exception] = []
+
+    def appender(who: str) -> None:
+        try:
+            start.wait(timeout=30)
+            for n in range(25):
+                with transaction(settings.database_url) as session:
+                    for k in range(3):
+                        audit.append(
+                            session, actor=who, action="test.note", object_type="work_item",
+                            object_id=n, details={"k": k},
+                        )  # fmt: skip
+        except Exception as error:  # noqa: BLE001 - reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=appender, args=(who,)) for who in ("one", "two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    with transaction(settings.database_url) as session:
+        entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+        verdict = audit.verify(session, settings.archive / audit_heads.FOLDER)
+    assert [e.seq for e in entries] == list(range(1, 151))
+    assert [e.prev_hash for e in entries] == [audit.GENESIS] + [e.hash for e in entries[:-1]]
+    runs = [entries[i : i + 3] for i in range(0, 150, 3)]
+    assert all(
+        [(e.actor, e.object_id, e.details["k"]) for e in run]
+        == [(run[0].actor, run[0].object_id, k) for k in range(3)]
+        for run in runs
+    )
+    assert sorted((run[0].actor, int(run[0].object_id or 0)) for run in runs) == sorted(
+        (who, n) for who in ("one", "two") for n in range(25)
+    )
+    assert verdict.ok and verdict.anchored_heads == 50, verdict
