@@ -325,6 +325,31 @@ def test_an_appender_holding_rows_does_not_hold_the_chain(settings: Settings) ->
     assert _verify(settings).ok
 
 
+@pytest.mark.parametrize("backend", ["postgres"])  # SQLite serialises whole transactions
+def test_an_entry_naming_a_row_another_transaction_changed_meanwhile_describes_it_as_committed(
+    settings: Settings,
+) -> None:
+    """The first transaction appends an entry naming an invoice it does not change; before
+    it commits, a second one changes that invoice's status and commits. The first entry
+    comes later in the chain, so its digest must be of the row as the second left it, or
+    ``verify`` would report the invoice as changed outside the application."""
+    invoice_id, _ = failed_invoice(settings)
+    with session_factory(settings.database_url)() as first, first.begin():
+        audit.append(
+            first,
+            actor="user:kari",
+            action="invoice.looked_at",
+            object_type="invoice",
+            object_id=invoice_id,
+        )
+        with transaction(settings.database_url) as second:
+            second.get_one(Invoice, invoice_id).status = "rejected"
+    with transaction(settings.database_url) as session:
+        assert session.get_one(Invoice, invoice_id).status == "rejected"
+    verdict = _verify(settings)
+    assert verdict.ok, verdict
+
+
 def test_concurrent_appenders_form_one_chain(settings: Settings) -> None:
     """Two threads, each 25 transactions of three entries, at once: one chain without gaps
     whose links and anchored heads verify, each transaction's entries next to each other."""
