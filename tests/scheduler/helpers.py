@@ -156,8 +156,12 @@ def next_run_time(settings: Settings, job: str) -> float | None:
 
 
 def robot_pid(run: Run) -> int | None:
-    """The process id of the robot of ``run`` (its command line names the run)."""
-    needle = f"{run.robot} run {run.id}".encode()
+    """The process id of the robot of ``run``: its command line names the run's output
+    folder, which is this test's own (the run's name, ``control run 2``, is not: tests side by
+    side have their own run 2, and killing theirs made both tests flaky)."""
+    if not run.output_dir:
+        return None
+    needle = f"--outputdir\0{run.output_dir}\0".encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
