@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from orchestrator import robot_api
 from tasks.ehf import snapshot
@@ -60,3 +62,13 @@ def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:
         original = archive.read(store, record.sha256)
         invoice = parse_invoice(classify(original, record.file_name).root)
     return ReceivedInvoice(record.id, record.sha256, invoice, store)
+
+
+def load_each(ctx: robot_api.RobotContext, case: Callable[[ReceivedInvoice], Any]) -> None:
+    """Load the invoice of every open item of the batch (its ``invoice_id``) and keep
+    ``case(invoice)`` on the item, the state the keyword library works on."""
+
+    def load_one(item: robot_api.BatchItem) -> None:
+        item.case = case(load(ctx, item.payload["invoice_id"]))
+
+    robot_api.for_each(load_one)

@@ -82,12 +82,7 @@ class ControlKeywords(SettingsKeywords):
         | `Hent neste parti` |
         | Hent fakturaene |
         """
-
-        def load(item: robot_api.BatchItem) -> None:
-            received = invoice_source.load(self.ctx, item.payload["invoice_id"])
-            item.case = _Case(received, self.book.default)
-
-        robot_api.for_each(load)
+        invoice_source.load_each(self.ctx, lambda received: _Case(received, self.book.default))
 
     @keyword("Valider EHF")
     def validate_ehf(self) -> None:
