@@ -162,6 +162,8 @@ class WorkItem(Base):
         Index("ix_work_items_run", "run_id"),
         # Held items (state in_progress) for the watchdog and the release of dead runners.
         Index("ix_work_items_claims", "state", "lease_expires_at"),
+        # Whether an item already has its next step's item (each release asks, per item).
+        Index("ix_work_items_parent", "parent_id", "step"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

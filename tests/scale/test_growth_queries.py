@@ -81,6 +81,10 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
         "held": _plan(settings, queue.held_items()),
         "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
         "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
+        "next step's item": _plan(
+            settings,
+            select(WorkItem.id).where(WorkItem.parent_id == 1, WorkItem.step == "control"),
+        ),
     }
     assert "ix_invoices_sha256" in plans["redelivery"]
     # Walked in id order: no "USE TEMP B-TREE FOR ORDER BY" (a sort of every pending item).
@@ -89,4 +93,5 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
     assert "ix_work_items_claims (state=?)" in plans["held"]
     assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
     assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
+    assert "ix_work_items_parent (parent_id=? AND step=?)" in plans["next step's item"]
     assert session_factory(settings.database_url) is session_factory(settings.database_url)
