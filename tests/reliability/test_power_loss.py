@@ -9,13 +9,12 @@ these run on SQLite only.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from connectors.inbox.folder import claim, open_claims
+from connectors.inbox.folder import open_claims
 from orchestrator import queue, responses, services
 from orchestrator.backup import backup, restore
 from orchestrator.config import Settings
@@ -25,7 +24,7 @@ from orchestrator.models import AuditEntry, InvoiceResponse, WorkItem
 from tests.conftest import make_settings
 from tests.invoice_response.records import add_exception, add_invoice, outbox_files
 from tests.reliability.power_loss import Disk, PowerFailure, fail_at
-from tests.runtime.test_dead_runner import dead_pid
+from tests.runtime.test_dead_runner import claim_on_record_of_a_dead_claimer
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -73,13 +72,7 @@ def test_a_dead_claimers_unsynced_record_is_synced_before_its_marker_goes(
     settings: Settings, disk: Disk
 ) -> None:
     # The claimer committed the work item and was killed before the log was synced.
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    (settings.inbox / "b.xml").write_bytes(b"<x/>")
-    dead = f"{socket.gethostname()}:{dead_pid()}"
-    claimed = claim(settings.inbox / "b.xml", settings.received, dead)
-    kept = str(claimed.path.relative_to(settings.home))
-    with transaction(settings.database_url) as session:
-        session.add(WorkItem(step="receipt", state="pending", payload={"path": kept}))
+    kept = claim_on_record_of_a_dead_claimer(settings)
     assert feed_inbox(settings) == 0  # on record: the marker goes
     assert open_claims(settings.received) == []
 

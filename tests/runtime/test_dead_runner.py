@@ -14,6 +14,7 @@ import time
 import pytest
 from sqlalchemy import select, text
 
+from connectors.inbox.folder import claim
 from orchestrator import queue, runs
 from orchestrator.config import Settings
 from orchestrator.db import engine_for, session_factory, transaction
@@ -37,6 +38,19 @@ def dead_pid() -> int:
         text=True,
     )
     return int(gone.stdout)
+
+
+def claim_on_record_of_a_dead_claimer(settings: Settings, name: str = "b.xml") -> str:
+    """An inbox file claimed by a runner that committed its receipt work item and then
+    died (its pid is gone), leaving its claim marker behind; returns the kept path."""
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    (settings.inbox / name).write_bytes(b"<x/>")
+    dead = f"{socket.gethostname()}:{dead_pid()}"
+    claimed = claim(settings.inbox / name, settings.received, dead)
+    kept = str(claimed.path.relative_to(settings.home))
+    with transaction(settings.database_url) as session:
+        session.add(WorkItem(step="receipt", state="pending", payload={"path": kept}))
+    return kept
 
 
 def test_killed_runner_items_and_run_are_taken_back_at_once(home: Settings) -> None:

@@ -20,7 +20,7 @@ from orchestrator.models import WorkItem
 from orchestrator.samples import invoice
 from tasks.chaos import CRASH_AT
 from tests.runtime.conftest import kommunerpa
-from tests.runtime.test_dead_runner import dead_pid
+from tests.runtime.test_dead_runner import claim_on_record_of_a_dead_claimer, dead_pid
 
 
 def receipt_payloads(settings: Settings) -> list[dict]:
@@ -64,13 +64,7 @@ def test_a_live_claimers_claim_is_left_to_it(settings: Settings) -> None:
 def test_a_claim_on_record_before_its_claimer_died_is_not_queued_again(
     settings: Settings,
 ) -> None:
-    settings.inbox.mkdir(parents=True, exist_ok=True)
-    (settings.inbox / "b.xml").write_bytes(b"<x/>")
-    dead = f"{socket.gethostname()}:{dead_pid()}"
-    claimed = claim(settings.inbox / "b.xml", settings.received, dead)
-    kept = str(claimed.path.relative_to(settings.home))
-    with transaction(settings.database_url) as session:  # committed, then the claimer died
-        session.add(WorkItem(step="receipt", state="pending", payload={"path": kept}))
+    claim_on_record_of_a_dead_claimer(settings)
 
     assert feed_inbox(settings) == 0
 
