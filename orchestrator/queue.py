@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, db_outage, erp_outage, exceptions, processes
 from orchestrator.config import Settings
 from orchestrator.models import Invoice, Run, WorkItem, utcnow
-from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER
+from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER, STEPS
 
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
 #: ``last_error`` of an item returned because its robot was stopped (not a catalogue code).
@@ -37,6 +37,16 @@ STOPPED = "STOPPED"
 RETURNED = frozenset({STOPPED, erp_outage.CODE, db_outage.CODE})
 ERP_UNAVAILABLE = "ERP-UNAVAILABLE"
 ITEM_TIMEOUT = "ITEM-TIMEOUT"
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A work item to add: its step, payload, invoice and the item it follows from."""
+
+    step: str
+    payload: dict[str, Any] | None = None
+    invoice_id: int | None = None
+    parent_id: int | None = None
 
 
 def enqueue(
@@ -49,25 +59,34 @@ def enqueue(
     parent_id: int | None = None,
 ) -> WorkItem:
     """Add a pending work item for ``step``."""
-    item = WorkItem(
-        step=step,
-        state=PENDING,
-        payload=payload or {},
-        invoice_id=invoice_id,
-        parent_id=parent_id,
-        attempts=0,
-    )
-    session.add(item)
+    return enqueue_all(session, [NewItem(step, payload, invoice_id, parent_id)], actor=actor)[0]
+
+
+def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[WorkItem]:
+    """Add a pending work item for each of ``new``, inserted together, with its audit entry."""
+    items = [
+        WorkItem(
+            step=each.step,
+            state=PENDING,
+            payload=each.payload or {},
+            invoice_id=each.invoice_id,
+            parent_id=each.parent_id,
+            attempts=0,
+        )
+        for each in new
+    ]
+    session.add_all(items)
     session.flush()
-    audit.append(
-        session,
-        actor=actor,
-        action="workitem.created",
-        object_type="work_item",
-        object_id=item.id,
-        details={"step": step, "invoice_id": invoice_id, "parent_id": parent_id},
-    )
-    return item
+    for item in items:
+        audit.append(
+            session,
+            actor=actor,
+            action="workitem.created",
+            object_type="work_item",
+            object_id=item.id,
+            details={"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id},
+        )
+    return items
 
 
 def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
@@ -96,6 +115,24 @@ def count_ready(session: Session, step: str) -> int:
     """How many items of ``step`` could be claimed right now."""
     ready = _ready(step).order_by(None).subquery()
     return session.scalar(select(func.count()).select_from(ready)) or 0
+
+
+def earlier_step_busy(session: Session, step: str) -> bool:
+    """Whether a step before ``step`` holds an item or has one ready now: more work for
+    ``step`` may follow soon (an item waiting out a retry's back-off does not count)."""
+    earlier = STEPS[: STEPS.index(step)]
+    if not earlier:
+        return False
+    now = utcnow()
+    busy = select(WorkItem.id).where(
+        WorkItem.step.in_(earlier),
+        or_(
+            WorkItem.state == IN_PROGRESS,
+            (WorkItem.state == PENDING)
+            & or_(WorkItem.not_before.is_(None), WorkItem.not_before <= now),
+        ),
+    )
+    return session.scalar(busy.limit(1)) is not None
 
 
 def claim(

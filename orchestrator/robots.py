@@ -152,10 +152,12 @@ def stop_requested(settings: Settings, name: str) -> bool:
 @dataclass(frozen=True)
 class Allowance:
     """What a robot may claim now: ``stop`` says why nothing (else ``None``); otherwise up
-    to ``items`` items."""
+    to ``items`` items, and with none ready, how long to wait for an earlier step's
+    (``linger`` seconds, from ``robots.toml``)."""
 
     stop: str | None
     items: int = 0
+    linger: float = 0
 
 
 def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowance:
@@ -178,7 +180,7 @@ def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowa
         if control is not None and control.stop_requested:
             return Allowance(f"robot {step} was stopped by {control.changed_by}")
         if run_id is None:
-            return Allowance(None, schedule.batch_size)
+            return Allowance(None, schedule.batch_size, schedule.linger_seconds)
         run = session.get(Run, run_id)
         taken = session.scalar(select(func.count()).where(WorkItem.run_id == run_id)) or 0
     if taken >= schedule.max_items_per_run:
@@ -186,7 +188,8 @@ def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowa
     limit = schedule.max_claim_seconds
     if run is not None and (utcnow() - run.started_at).total_seconds() >= limit:
         return Allowance(f"run {run_id} has taken items for {limit:g} s (max_claim_seconds)")
-    return Allowance(None, min(schedule.batch_size, schedule.max_items_per_run - taken))
+    items = min(schedule.batch_size, schedule.max_items_per_run - taken)
+    return Allowance(None, items, schedule.linger_seconds)
 
 
 def control_of(settings: Settings, name: str) -> tuple[bool, bool]:

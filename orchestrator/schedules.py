@@ -50,6 +50,8 @@ DEFAULT_FILE = """\
 #   max_claim_seconds      ... or after this long; the daemon starts a new run for the rest,
 #                          so each Robot Framework log stays a readable size
 #   batch_size             items the robot claims and works through together (default 50)
+#   linger_seconds         with its queue empty while an earlier step still works, the
+#                          robot waits this long for more before its run ends (default 5)
 #   misfire_grace_seconds  a run that could not start on time (daemon down or busy) still
 #                          runs if it is at most this late; later, it is logged as missed
 # The nightly pass runs receipt, control, matching and posting in turn over what is left.
@@ -86,6 +88,10 @@ class Schedule:
     # Items a robot claims, works and releases together: one claim, one release and one
     # keyword call per step for the whole batch instead of per invoice (issue 15).
     batch_size: int = 50
+    # A robot that finds its queue empty while an earlier step is still at work waits this
+    # long for that step's next batch instead of ending its run: a run that ends pays
+    # Robot Framework's start-up (1-2 s of CPU) again for the next batch (issue 15).
+    linger_seconds: float = 5
     # A run delayed by a restart, a standby taking over (under a minute) or a busy thread
     # pool still runs; one missed by more than this (the daemon was down) is logged as
     # SCHEDULER-MISSED-RUN and the next run takes the work. APScheduler's default of one

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,14 @@ from sqlalchemy import select
 
 from orchestrator import queue, robots
 from orchestrator.batch import FAILED, BatchItem
-from orchestrator.db import transaction
-from orchestrator.models import WorkItem
+from orchestrator.db import reading, transaction
+from orchestrator.models import Invoice, WorkItem
 from orchestrator.robot_api import EXCEPTION_KEY, context
 from orchestrator.schedules import Schedule
 from orchestrator.steps import next_step
+
+#: How often a robot with nothing to do looks for an earlier step's next batch.
+LINGER_POLL_S = 0.2
 
 
 class QueueAdapter(BaseAdapter):
@@ -43,11 +47,22 @@ class QueueAdapter(BaseAdapter):
 
     def reserve_batch(self, limit: int | None = None) -> list[BatchItem]:
         """Claim the robot's next batch (``batch_size`` in ``robots.toml``, at most ``limit``,
-        fewer when the run's share is nearly used up) in one transaction; empty when none is
-        ready or claiming stops."""
-        allowance = robots.claim_allowance(self.ctx.settings, self.ctx.step, self.ctx.run_id)
-        if allowance.stop is not None:  # stopped by staff, shutdown, or the run had its share
-            return []
+        fewer when the run's share is nearly used up) in one transaction; empty when claiming
+        stops, or when none is ready and none came within ``linger_seconds`` while an earlier
+        step was still at work."""
+        deadline: float | None = None
+        while True:  # bounded by the deadline
+            allowance = robots.claim_allowance(self.ctx.settings, self.ctx.step, self.ctx.run_id)
+            if allowance.stop is not None:  # stopped by staff, shutdown, or the run had its share
+                return []
+            claimed = self._claim(min(allowance.items, limit or allowance.items))
+            if claimed:
+                return claimed
+            deadline = deadline or time.monotonic() + allowance.linger
+            if not self._more_coming(deadline):
+                return []
+
+    def _claim(self, limit: int) -> list[BatchItem]:
         with transaction(self.url) as session:
             claimed = queue.claim_batch(
                 session,
@@ -55,16 +70,32 @@ class QueueAdapter(BaseAdapter):
                 runner=self.runner,
                 lease_seconds=self.ctx.settings.lease_seconds,
                 run_id=self.ctx.run_id,
-                limit=min(allowance.items, limit or allowance.items),
+                limit=limit,
             )
             return [BatchItem(str(i.id), i.id, dict(i.payload or {})) for i in claimed]
+
+    def _more_coming(self, deadline: float) -> bool:
+        """Wait, reading only, until an item is ready (``True``), or until no earlier step is
+        at work any more or ``deadline`` has passed (``False``)."""
+        while time.monotonic() < deadline:
+            with reading(self.url) as session:
+                if not queue.earlier_step_busy(session, self.ctx.step):
+                    return False
+            time.sleep(LINGER_POLL_S)
+            with reading(self.url) as session:
+                if queue.count_ready(session, self.ctx.step):
+                    return True
+        return False
 
     def release_batch(self, items: list[BatchItem]) -> None:
         """Release every ended item in one transaction: done (with the next step's item when
         it goes on), or failed as a business or system exception with its evidence."""
         with transaction(self.url) as session:
+            held = _load(session, items)
+            _invoices = _load_invoices(session, items, held)  # kept referenced: see there
+            following: list[tuple[WorkItem, dict[str, Any]]] = []
             for each in items:
-                item = session.get(WorkItem, int(each.id))
+                item = held[int(each.id)]
                 for record in each.records:
                     record(session)
                 self._store_payload(item, each.payload)
@@ -72,15 +103,17 @@ class QueueAdapter(BaseAdapter):
                     self._fail(session, item, each.failure or {})
                     continue
                 if each.output is not None:
-                    self._forward(session, item, each.output)
+                    following.append((item, each.output))
                 queue.complete(session, item, actor=self.ctx.actor)
+            self._forward(session, following)
 
     def save_payloads(self, items: list[BatchItem]) -> None:
         """Save the changed payloads of ``items`` in one transaction, durably: what is saved
         now is what a retry must know after an outside effect (posting's keys)."""
         with transaction(self.url, durable=True) as session:
+            held = _load(session, items)
             for each in items:
-                self._store_payload(session.get(WorkItem, int(each.id)), each.payload)
+                self._store_payload(held[int(each.id)], each.payload)
 
     def reserve_input(self) -> str:
         """Claim the next ready item of this robot's step; ``EmptyQueue`` when none is left."""
@@ -116,23 +149,32 @@ class QueueAdapter(BaseAdapter):
             more=[(code, evidence) for code, evidence in record.get("more") or []],
         )
 
-    def _forward(self, session: Any, parent: WorkItem, payload: dict[str, Any]) -> None:
-        step = next_step(parent.step)
-        if step is None:
-            raise ValueError(f"step {parent.step!r} is the last one; it has no output")
-        existing = session.scalars(
-            select(WorkItem.id).where(WorkItem.parent_id == parent.id, WorkItem.step == step)
-        ).first()
-        if existing is not None:
-            return  # the parent is being retried after a crash that came after its output
-        queue.enqueue(
-            session,
-            step=step,
-            actor=self.ctx.actor,
-            payload=payload,
-            invoice_id=payload.get("invoice_id", parent.invoice_id),
-            parent_id=parent.id,
+    def _forward(self, session: Any, following: list[tuple[WorkItem, dict[str, Any]]]) -> None:
+        """Add the next step's item for each ``(parent, payload)``, unless the parent has it
+        already (it is being retried after a crash that came after its output)."""
+        if not following:
+            return
+        for parent, _ in following:
+            if next_step(parent.step) is None:
+                raise ValueError(f"step {parent.step!r} is the last one; it has no output")
+        parents = [parent.id for parent, _ in following]
+        have_next = set(
+            session.execute(
+                select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(parents))
+            ).tuples()
         )
+        new = [
+            queue.NewItem(
+                step=next_step(parent.step),
+                payload=payload,
+                invoice_id=payload.get("invoice_id", parent.invoice_id),
+                parent_id=parent.id,
+            )
+            for parent, payload in following
+            if (parent.id, next_step(parent.step)) not in have_next
+        ]
+        if new:
+            queue.enqueue_all(session, new, actor=self.ctx.actor)
 
     @staticmethod
     def _store_payload(item: WorkItem, payload: Any) -> None:
@@ -144,7 +186,7 @@ class QueueAdapter(BaseAdapter):
         """A work item for the next step of the parent's invoice."""
         with transaction(self.url) as session:
             parent = session.get(WorkItem, int(parent_id))
-            self._forward(session, parent, payload if isinstance(payload, dict) else {})
+            self._forward(session, [(parent, payload if isinstance(payload, dict) else {})])
             return str(
                 session.scalars(
                     select(WorkItem.id)
@@ -181,6 +223,22 @@ class QueueAdapter(BaseAdapter):
     def remove_file(self, item_id: str, name: str) -> None:
         """Detach a file (work-item scratch files only; archived originals are never touched)."""
         (self._files_dir(item_id) / Path(name).name).unlink(missing_ok=True)
+
+
+def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
+    """The work items of ``items`` by id, read in one query."""
+    ids = [int(each.id) for each in items]
+    return {item.id: item for item in session.scalars(select(WorkItem).where(WorkItem.id.in_(ids)))}
+
+
+def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, WorkItem]) -> list[Any]:
+    """The invoices the release of ``items`` moves on, read in one query. The caller keeps
+    the list: the session's identity map, where ``session.get`` then finds them, holds its
+    rows only weakly."""
+    ids = {item.invoice_id for item in held.values() if item.invoice_id is not None}
+    ids |= {each.payload.get("invoice_id") for each in items} - {None}
+    ids = {i for i in ids if isinstance(i, int)}
+    return list(session.scalars(select(Invoice).where(Invoice.id.in_(ids)))) if ids else []
 
 
 # ------------------------------------------------- batches over any rpaframework adapter

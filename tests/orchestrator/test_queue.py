@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from orchestrator import queue
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.models import ExceptionEntry, WorkItem, utcnow
+from orchestrator.workitems import QueueAdapter
 from tests.conftest import make_settings
 
 ACTOR = "test"
@@ -144,3 +147,66 @@ def test_retry_waits_for_its_back_off(settings: Settings) -> None:
     assert _claim_and_fail(slow, business=False, code="ERP-ERROR").state == "pending"
     with transaction(slow.database_url) as session:
         assert queue.count_ready(session, "control") == 0
+
+
+def test_an_earlier_step_is_busy_while_it_holds_an_item_or_has_one_ready(
+    settings: Settings,
+) -> None:
+    with transaction(settings.database_url) as session:
+        assert not queue.earlier_step_busy(session, "matching")
+        waiting = queue.enqueue(session, step="receipt", actor=ACTOR)
+        assert queue.earlier_step_busy(session, "matching")  # ready now
+        assert not queue.earlier_step_busy(session, "receipt")  # nothing comes before receipt
+        waiting.not_before = utcnow() + timedelta(hours=1)
+        assert not queue.earlier_step_busy(session, "matching")  # waits out a back-off
+        waiting.not_before = None
+        queue.claim(session, step="receipt", runner="r:1", lease_seconds=60)
+        assert queue.earlier_step_busy(session, "control")  # held
+        queue.complete(session, session.get(WorkItem, waiting.id), actor=ACTOR)
+        assert not queue.earlier_step_busy(session, "control")
+
+
+def _adapter(settings: Settings, monkeypatch: pytest.MonkeyPatch, step: str) -> QueueAdapter:
+    monkeypatch.setenv("RPA_WORKITEMS_ADAPTER", "orchestrator.workitems.QueueAdapter")
+    monkeypatch.setenv("KOMMUNERPA_STEP", step)
+    monkeypatch.setenv("KOMMUNERPA_HOME", str(settings.home))
+    monkeypatch.setenv("KOMMUNERPA_DATABASE_URL", settings.database_url)
+    monkeypatch.delenv("KOMMUNERPA_RUN_ID", raising=False)
+    return QueueAdapter()
+
+
+def test_a_robot_waits_for_the_earlier_steps_next_batch_instead_of_ending(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (settings.home / "robots.toml").write_text("[control]\nlinger_seconds = 30\n")
+    adapter = _adapter(settings, monkeypatch, "control")
+    receipt = _fill(settings, 1, step="receipt")[0]
+    with transaction(settings.database_url) as session:
+        queue.claim(session, step="receipt", runner="r:1", lease_seconds=60)
+
+    def hand_on() -> None:  # receipt finishes its item a moment later
+        time.sleep(0.5)
+        with transaction(settings.database_url) as session:
+            queue.complete(session, session.get(WorkItem, receipt), actor=ACTOR)
+            queue.enqueue(session, step="control", actor=ACTOR, parent_id=receipt)
+
+    handing = threading.Thread(target=hand_on)
+    handing.start()
+    claimed = adapter.reserve_batch()
+    handing.join()
+    assert len(claimed) == 1, "the control robot took the item receipt handed on"
+
+
+def test_a_robot_ends_at_once_when_no_earlier_step_is_at_work(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (settings.home / "robots.toml").write_text("[control]\nlinger_seconds = 30\n")
+    adapter = _adapter(settings, monkeypatch, "control")
+    started = time.monotonic()
+    assert adapter.reserve_batch() == []
+    assert time.monotonic() - started < 5, "no wait: nothing can come"
+    _fill(settings, 1, step="receipt")  # ready, but nobody takes it within the linger
+    (settings.home / "robots.toml").write_text("[control]\nlinger_seconds = 0.5\n")
+    started = time.monotonic()
+    assert adapter.reserve_batch() == []
+    assert 0.5 <= time.monotonic() - started < 5, "waited its linger_seconds, then ended"

@@ -76,13 +76,15 @@ def test_the_cli_speaks_for_a_person(cli_env: Settings) -> None:
 def test_a_run_claims_batches_up_to_its_share_and_stops_when_stopped(
     settings: Settings,
 ) -> None:
-    (settings.home / "robots.toml").write_text("[control]\nmax_items_per_run = 5\nbatch_size = 3\n")
+    (settings.home / "robots.toml").write_text(
+        "[control]\nmax_items_per_run = 5\nbatch_size = 3\nlinger_seconds = 2\n"
+    )
     with transaction(settings.database_url) as session:
         for _ in range(7):
             queue.enqueue(session, step="control", actor="test")
         run = runs.start(session, robot="control", runner="test:1", output_dir="")
         run_id = run.id
-    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 3)
+    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 3, 2)
     with transaction(settings.database_url) as session:
         first = queue.claim_batch(
             session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=3
@@ -90,7 +92,7 @@ def test_a_run_claims_batches_up_to_its_share_and_stops_when_stopped(
         assert [i.id for i in first] == sorted(i.id for i in first)  # oldest first
         assert {i.state for i in first} == {queue.IN_PROGRESS}
     # Only what is left of the run's share: 2 of 5.
-    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 2)
+    assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 2, 2)
     with transaction(settings.database_url) as session:
         queue.claim_batch(
             session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=2
