@@ -43,6 +43,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -200,6 +202,24 @@ def _head(session: Session) -> tuple[int, str]:
     return (head.seq, head.hash) if head else (0, GENESIS)
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A savepoint of ``session``'s transaction whose rollback also takes back the audit
+    entries appended in it and the rows it noted as changed: the commit chains only what
+    it commits."""
+    info = session.info
+    pending = len(info.get("audit_pending", []))
+    touched = dict(info.get("audit_touched", {}))
+    digests = dict(info.get("audit_digests", {}))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del info.setdefault("audit_pending", [])[pending:]
+        info["audit_touched"], info["audit_digests"] = touched, digests
+        raise
+
+
 # ------------------------------------------------------------------ session hooks
 
 
@@ -233,7 +253,10 @@ def _chain_at_commit(session: Session) -> None:
     The newest digest before this transaction matched the row as it was then; a row this
     transaction added or changed in an audited field no longer matches it, so only the
     entries of this transaction need to be compared (no query). Every change of the
-    transaction is flushed first, so its rows are locked before the chain is."""
+    transaction is flushed first, so its rows are locked before the chain is. A savepoint's
+    release is not the commit (``savepoint``)."""
+    if session.in_nested_transaction():
+        return
     session.flush()
     touched = session.info.pop("audit_touched", {})
     digests = session.info.setdefault("audit_digests", {})
@@ -286,6 +309,8 @@ def _describe_as_committed(
 @event.listens_for(Session, "after_commit")
 def _anchor_head(session: Session) -> None:
     """Make a commit that added entries durable and anchor its head in the home's head file."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on
     head = session.info.pop("audit_head", None)
     _forget(session)
     if head:
@@ -296,6 +321,8 @@ def _anchor_head(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint taken back: ``savepoint`` takes its part back
     for key in ("audit_pending", "audit_head", "audit_actor", "audit_touched", "audit_digests"):
         session.info.pop(key, None)
     session.info.pop(db.DURABLE, None)

@@ -5,7 +5,8 @@ orchestrator. Each function says what a robot means to do ("register the invoice
 the prepared voucher", "hold it for approval"); the tables, transactions, queue and audit
 trail behind it stay the orchestrator's business. Each call is one transaction, except the
 records nothing in the batch reads back (the EHF verdict, the posting): those are written with
-the batch's release, in its transaction.
+the batch's release, in its transaction; and the writes inside :func:`writing_together`,
+which share one transaction (receipt registers a batch's invoices with one commit).
 
 Robot identity and the batch of work items (``orchestrator.batch``)::
 
@@ -33,7 +34,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -164,6 +166,35 @@ def _record_with_item(ctx: RobotContext, record: Callable[[Session], None]) -> N
         record(session)
 
 
+_together: list[Session] = []
+
+
+@contextmanager
+def writing_together(ctx: RobotContext) -> Iterator[None]:
+    """The writes of this API inside the block share one transaction, committed when the
+    block ends: one commit, and one sync of the log, for a batch instead of one per invoice.
+    Each write is a savepoint of it, so one that fails takes back only its own part. What
+    the block writes is seen by its later writes, not by the reads (``reading``) until the
+    end; nothing in it may act outside the database on the strength of a write."""
+    with transaction(ctx.settings.database_url) as session:
+        _together.append(session)
+        try:
+            yield
+        finally:
+            _together.pop()
+
+
+@contextmanager
+def _writing(ctx: RobotContext) -> Iterator[Session]:
+    """A transaction of its own for one write, or a savepoint of ``writing_together``'s."""
+    if _together:
+        with audit.savepoint(_together[-1]):
+            yield _together[-1]
+        return
+    with transaction(ctx.settings.database_url) as session:
+        yield session
+
+
 def _write_pending(session: Session) -> None:
     """Write the records the item at work keeps for later (``_record_with_item``) now."""
     item = batch.item_at_work()
@@ -278,7 +309,8 @@ def register_invoice(
     status: str = "received",
 ) -> Registration:
     """Create the invoice record (with its attachments and audit entry) and tie the work
-    item to it, in one transaction, so no crash leaves an invoice its item does not know.
+    item to it, in one transaction (or savepoint of ``writing_together``'s), so no crash
+    leaves an invoice its item does not know.
 
     ``key_fields`` is ``Invoice.key_fields()`` of the parsed EHF document and ``attachments``
     its attachments in their order: the record keeps a snapshot of the parsed model made of
@@ -290,7 +322,7 @@ def register_invoice(
     from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
 
     model = snapshot.take(key_fields, [a.sha256 for a in attachments])
-    with transaction(ctx.settings.database_url) as session:
+    with _writing(ctx) as session:
         _write_pending(session)  # the archived original and attachments it refers to
         return _register(
             session, ctx, item, file_name, sha256, key_fields, attachments, status, model
@@ -309,7 +341,7 @@ def register_pdf_invoice(
     """Create the invoice record of a PDF invoice (``source = 'pdf'``) with what extraction
     read (``extraction``: fields with confidence, page and text, lines, the problem if any),
     and tie the work item to it, in one transaction like :func:`register_invoice`."""
-    with transaction(ctx.settings.database_url) as session:
+    with _writing(ctx) as session:
         _write_pending(session)  # the archived original it refers to
         registered = _register(session, ctx, item, file_name, sha256, key_fields, (), "received")
         row = _invoice(session, registered.invoice_id)

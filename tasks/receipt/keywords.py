@@ -40,6 +40,7 @@ class _File:
     redelivered: bool
     kind: str
     invoice: Invoice | None = None
+    registration: robot_api.Registration | None = None
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -185,7 +186,8 @@ class ReceiptKeywords:
 
     @keyword("Registrer fakturaene")
     def register_invoices(self) -> None:
-        """Oppretter hver faktura (status ``received``) med vedleggene pakket ut.
+        """Oppretter hver faktura (status ``received``) med vedleggene pakket ut, alle i
+        partiet i én transaksjon.
 
         En annen fil med samme leverandør og fakturanummer som en tidligere faktura blir
         også registrert, og feiler så med DUPLICATE-INVOICE, så en saksbehandler avgjør.
@@ -194,7 +196,9 @@ class ReceiptKeywords:
         | `Les fakturaene` |
         | Registrer fakturaene |
         """
-        self._each("xml", self._register)
+        with robot_api.writing_together(self.ctx):
+            self._each("xml", self._register)
+        self._each("xml", self._registered)
 
     def _register(self, received: _File) -> None:
         invoice = received.invoice
@@ -205,7 +209,7 @@ class ReceiptKeywords:
             # A retry after a crash that came after the invoice was registered: go on with it.
             invoice_id = int(item.payload["invoice_id"])
             earlier = robot_api.earlier_invoice(self.ctx, invoice_id, invoice.number)
-            self._fail_if_duplicate(invoice, earlier, received.name)
+            received.registration = robot_api.Registration(invoice_id, earlier)
             return
         attachments = [
             robot_api.AttachmentRecord(
@@ -216,7 +220,7 @@ class ReceiptKeywords:
             )
             for a in invoice.attachments
         ]
-        registered = robot_api.register_invoice(
+        received.registration = robot_api.register_invoice(
             self.ctx,
             item=item,
             file_name=received.name,
@@ -224,9 +228,16 @@ class ReceiptKeywords:
             key_fields=invoice.key_fields(),
             attachments=attachments,
         )
+
+    def _registered(self, received: _File) -> None:
+        """After the batch's registrations are committed: the invoice goes on, or is a
+        duplicate."""
+        registered = received.registration
+        if registered is None:
+            raise RuntimeError(f"{received.name} was not registered")
         crash_point(CRASH_AFTER_REGISTER)
         robot_api.remember(invoice_id=registered.invoice_id)
-        self._fail_if_duplicate(invoice, registered.duplicate_of, received.name)
+        self._fail_if_duplicate(received.invoice, registered.duplicate_of, received.name)
 
     def _fail_if_duplicate(
         self, invoice: Invoice, earlier: robot_api.EarlierInvoice | None, file_name: str

@@ -269,6 +269,27 @@ def test_a_change_outside_the_audited_fields_adds_no_entry(settings: Settings) -
     assert any(f"invoice {invoice_id} differs" in p for p in _verify(settings).problems)
 
 
+def test_a_savepoint_taken_back_takes_its_entries_and_changes_back_too(
+    settings: Settings,
+) -> None:
+    invoice_id, _ = failed_invoice(settings)
+    with transaction(settings.database_url) as session:
+        before = audit.count(session)
+        with audit.savepoint(session):
+            _note(session, 1, "kept")
+        with pytest.raises(RuntimeError), audit.savepoint(session):
+            _note(session, 2, "taken back")
+            session.get_one(Invoice, invoice_id).payable = "1.00"  # an audited field
+            session.flush()
+            raise RuntimeError("this part fails")
+    with transaction(settings.database_url) as session:
+        added = session.scalars(select(AuditEntry).where(AuditEntry.seq > before)).all()
+        assert [(e.action, e.actor) for e in added] == [("test.note", "kept")]
+        assert session.get_one(Invoice, invoice_id).payable != "1.00"
+    verdict = _verify(settings)
+    assert verdict.ok and not verdict.problems, verdict
+
+
 # ------------------------------------------------------------------ appenders side by side
 
 
