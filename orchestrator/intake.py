@@ -47,6 +47,9 @@ from tasks.ehf.safexml import PROBLEMS
 from tasks.receipt import archive
 
 log = logging.getLogger(__name__)
+#: Claimed entries put on record in one transaction: one commit and sync for them all. A
+#: crash before it leaves their claims open, and the next pass recovers them.
+RECORD_TOGETHER = 50
 #: Slack on the time of a claim's marker when looking for its work item (clocks, writes).
 _RECORD_SLACK = timedelta(minutes=5)
 #: Serialises the recovery of claims between runners on PostgreSQL (any fixed number).
@@ -72,14 +75,17 @@ def feed_inbox(settings: Settings) -> int:
     owner = runner_name()
     actor = f"runner:{owner}"
     count = recover_claims(settings)
+    claims: list[tuple[InboxEntry, Claimed]] = []
     for entry in ready_entries(settings.inbox):
         claimed = claim(entry.path, settings.received, owner)
         if claimed is None:
             continue  # another runner took it
         crash_point("after-claim")
-        _put_on_record(settings, entry, claimed, actor)
-        count += 1
-    return count
+        claims.append((entry, claimed))
+        if len(claims) == RECORD_TOGETHER:
+            count += _put_on_record(settings, claims, actor)
+            claims = []
+    return count + _put_on_record(settings, claims, actor)
 
 
 def recover_claims(settings: Settings) -> int:
@@ -117,12 +123,16 @@ def recover_claims(settings: Settings) -> int:
     return count
 
 
-def _put_on_record(settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str) -> None:
-    """Queue a claimed entry (in its own, durable transaction); then the claim needs no
-    recovery."""
-    with transaction(settings.database_url, durable=True) as session:
-        _record_entry(session, settings, entry, claimed, actor)
-    claimed.recorded()
+def _put_on_record(settings: Settings, claims: list[tuple[InboxEntry, Claimed]], actor: str) -> int:
+    """Queue the claimed entries (in one durable transaction); then their claims need no
+    recovery. Returns how many."""
+    if claims:
+        with transaction(settings.database_url, durable=True) as session:
+            for entry, claimed in claims:
+                _record_entry(session, settings, entry, claimed, actor)
+        for _, claimed in claims:
+            claimed.recorded()
+    return len(claims)
 
 
 def _record_entry(
