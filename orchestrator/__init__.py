@@ -16,6 +16,7 @@ from orchestrator.robot_api import (
     BatchItem,
     EarlierInvoice,
     InvoiceRecord,
+    ReceivedFile,
     Registration,
     RobotContext,
     WorkItemRef,
@@ -31,7 +32,7 @@ from orchestrator.robot_api import (
     queue_backed,
     record_ehf_not_applicable,
     record_posting,
-    record_redelivery,
+    record_redeliveries,
     record_stored_file,
     register_invoice,
     register_pdf_invoice,
@@ -41,6 +42,7 @@ from orchestrator.robot_api import (
     store_ehf_verdict,
     store_prepared_voucher,
     vouchers_in_flight,
+    writing_together,
 )
 
 __all__ = [
@@ -49,6 +51,7 @@ __all__ = [
     "EarlierInvoice",
     "InvoiceRecord",
     "Registration",
+    "ReceivedFile",
     "RobotContext",
     "WorkItemRef",
     "context",
@@ -63,7 +66,7 @@ __all__ = [
     "queue_backed",
     "record_ehf_not_applicable",
     "record_posting",
-    "record_redelivery",
+    "record_redeliveries",
     "record_stored_file",
     "register_invoice",
     "register_pdf_invoice",
@@ -73,4 +76,5 @@ __all__ = [
     "store_ehf_verdict",
     "store_prepared_voucher",
     "vouchers_in_flight",
+    "writing_together",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
@@ -49,30 +50,37 @@ def supplier_key(supplier: dict[str, Any]) -> str | None:
     return None
 
 
-def received_before(session: Session, sha256: str, *, work_item_id: int) -> bool:
-    """Whether these exact bytes were received and dealt with by another work item: an
-    invoice was made of them, or they ended as a file-level exception. A retry of the same
-    work item after a crash is not a re-delivery: it finishes what the crash interrupted."""
-    invoice = session.scalars(
-        select(Invoice.id).where(
-            Invoice.sha256 == sha256, Invoice.id != _own_invoice(session, work_item_id)
+def received_elsewhere(session: Session, files: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Of ``files`` (the work item id, 0 off the queue, and the SHA-256 of its file), those
+    whose exact bytes were received and dealt with by another work item: an invoice was made
+    of them, or they ended as a file-level exception. A retry of the same work item after a
+    crash is not a re-delivery: it finishes what the crash interrupted. Three queries for
+    any number of items."""
+    digests = {digest for _, digest in files}
+    own_invoice = {
+        item.id: int((item.payload or {}).get("invoice_id") or 0)
+        for item in session.scalars(select(WorkItem).where(WorkItem.id.in_(i for i, _ in files)))
+    }
+    invoices_of: dict[str, set[int]] = defaultdict(set)
+    for digest, invoice_id in session.execute(
+        select(Invoice.sha256, Invoice.id).where(Invoice.sha256.in_(digests))
+    ):
+        invoices_of[digest].add(invoice_id)
+    ended_as: dict[str, set[int | None]] = defaultdict(set)
+    # Only file-level exceptions (no invoice) count; filtered here, not in SQL, so the
+    # planner takes the SHA-256 index (the one on invoice_id would walk every such entry).
+    for digest, work_item_id, invoice_id in session.execute(
+        select(ExceptionEntry.sha256, ExceptionEntry.work_item_id, ExceptionEntry.invoice_id).where(
+            ExceptionEntry.sha256.in_(digests)
         )
-    ).first()
-    if invoice is not None:
-        return True
-    exception = session.scalars(
-        select(ExceptionEntry.id).where(
-            ExceptionEntry.sha256 == sha256,
-            ExceptionEntry.invoice_id.is_(None),
-            ExceptionEntry.work_item_id != work_item_id,
-        )
-    ).first()
-    return exception is not None
-
-
-def _own_invoice(session: Session, work_item_id: int) -> int:
-    item = session.get(WorkItem, work_item_id)
-    return int((item.payload or {}).get("invoice_id") or 0) if item is not None else 0
+    ):
+        if invoice_id is None:
+            ended_as[digest].add(work_item_id)
+    return {
+        (item, digest)
+        for item, digest in files
+        if invoices_of[digest] - {own_invoice.get(item, 0)} or ended_as[digest] - {item, None}
+    }
 
 
 def find_duplicate(

@@ -18,8 +18,8 @@ Robot identity and the batch of work items (``orchestrator.batch``)::
 
 Records, by step:
 
-- receipt: :func:`record_stored_file`, :func:`record_redelivery`, :func:`register_invoice`,
-  :func:`register_pdf_invoice`, :func:`earlier_invoice`
+- receipt: :func:`record_stored_file`, :func:`record_redeliveries`, :func:`register_invoice`,
+  :func:`register_pdf_invoice`, :func:`earlier_invoice`, :func:`writing_together`
 - control: :func:`load_invoice`, :func:`store_ehf_verdict`, :func:`record_ehf_not_applicable`,
   :func:`overridden_codes`
 - matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
@@ -263,39 +263,51 @@ def record_stored_file(
     _record_with_item(ctx, record)
 
 
-def record_redelivery(
-    ctx: RobotContext,
-    *,
-    sha256: str,
-    item: WorkItemRef,
-    file_name: str,
-    path: str,
-    first_in_batch: str | None = None,
-) -> bool:
-    """True, with a ``file.redelivered`` audit entry, when these exact bytes were received
-    and dealt with by another work item, or came earlier in the same batch (under the name
-    ``first_in_batch``; not recorded yet); False for new bytes or a retry of the same item."""
+@dataclass(frozen=True)
+class ReceivedFile:
+    """A file of the batch as receipt archived it: its work item (adapter id and queue id),
+    the SHA-256 of its bytes, its name and where it was received (``received/…``)."""
+
+    item_id: str
+    queue_id: int | None
+    sha256: str
+    file_name: str
+    path: str
+
+
+def record_redeliveries(ctx: RobotContext, files: Sequence[ReceivedFile]) -> set[str]:
+    """The ``item_id`` of each of ``files`` that is a re-delivery, each with a
+    ``file.redelivered`` audit entry: its exact bytes were received and dealt with by another
+    work item, or came earlier in ``files``. New bytes and the retry of the same item are
+    not. One query for the batch, one transaction for its re-deliveries."""
     with reading(ctx.settings.database_url) as session:
-        again = first_in_batch is not None or invoices.received_before(
-            session, sha256, work_item_id=item.queue_id or 0
-        )
+        keys = {(f.queue_id or 0, f.sha256) for f in files}
+        elsewhere = invoices.received_elsewhere(session, keys)
+    first_name: dict[str, str] = {}  # bytes earlier in ``files``: the name they came under
+    again = []
+    for received in files:
+        if (received.queue_id or 0, received.sha256) in elsewhere or received.sha256 in first_name:
+            again.append(received)
+        first_name.setdefault(received.sha256, received.file_name)
     if again:  # the bytes never change: what was received once stays received
         with transaction(ctx.settings.database_url) as session:
-            earlier = invoices.stored_file(session, sha256)
-            first_name = earlier.first_name if earlier else first_in_batch
-            audit.append(
-                session,
-                actor=ctx.actor,
-                action="file.redelivered",
-                object_type="file",
-                object_id=sha256,
-                details={
-                    "name": file_name,
-                    "first_name": first_name,
-                    "path": path,
-                },
-            )
-    return again
+            for received in again:
+                earlier = invoices.stored_file(session, received.sha256)
+                audit.append(
+                    session,
+                    actor=ctx.actor,
+                    action="file.redelivered",
+                    object_type="file",
+                    object_id=received.sha256,
+                    details={
+                        "name": received.file_name,
+                        "first_name": earlier.first_name
+                        if earlier
+                        else first_name[received.sha256],
+                        "path": received.path,
+                    },
+                )
+    return {received.item_id for received in again}
 
 
 def register_invoice(

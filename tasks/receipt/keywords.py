@@ -88,30 +88,34 @@ class ReceiptKeywords:
         | `Hent neste parti` |
         | Arkiver originalene |
         """
-        seen: dict[str, str] = {}  # bytes earlier in this batch: the name they came under
 
         def store(item: robot_api.BatchItem) -> None:
             path, name = item.payload["path"], item.payload["file"]
             # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not
             # loaded. Content-addressed: a re-delivery's copy is already there.
             stored = archive.store_file(self.ctx.settings.archive, self.home / path)
-            redelivered = robot_api.record_redelivery(
-                self.ctx,
-                sha256=stored.sha256,
-                item=robot_api.current_item(),
-                file_name=name,
-                path=path,
-                first_in_batch=seen.get(stored.sha256),
-            )
-            seen.setdefault(stored.sha256, name)
             robot_api.remember(sha256=stored.sha256)
-            if not redelivered:
-                self._record(stored, name, "original")
             with stored.path.open("rb") as f:
                 kind = "pdf" if is_pdf(f.read(PDF_HEADER_WINDOW)) else "xml"
-            item.case = _File(path, name, stored, redelivered, kind)
+            item.case = _File(path, name, stored, False, kind)
+
+        def note_original(item: robot_api.BatchItem) -> None:
+            received = item.case
+            received.redelivered = item.id in redelivered
+            if not received.redelivered:
+                self._record(received.stored, received.name, "original")
 
         robot_api.for_each(store)
+        redelivered = robot_api.record_redeliveries(
+            self.ctx,
+            [
+                robot_api.ReceivedFile(
+                    item.id, item.queue_id, item.case.stored.sha256, item.case.name, item.case.path
+                )
+                for item in robot_api.open_items()
+            ],
+        )
+        robot_api.for_each(note_original)
 
     @keyword("Hopp over gjentatte leveranser")
     def skip_redeliveries(self) -> None:

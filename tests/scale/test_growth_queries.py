@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from orchestrator import invoices, queue
 from orchestrator.config import Settings
 from orchestrator.db import engine_for, session_factory, transaction
-from orchestrator.models import Invoice, StoredFile, WorkItem
+from orchestrator.models import ExceptionEntry, Invoice, StoredFile, WorkItem
 from orchestrator.robot_api import RobotContext, store_prepared_voucher
 from tests.conftest import make_settings
 
@@ -70,7 +70,11 @@ def _plan(settings: Settings, query) -> str:  # type: ignore[no-untyped-def]
 def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "home")
     plans = {
-        "redelivery": _plan(settings, select(Invoice.id).where(Invoice.sha256 == "a")),
+        "redelivery": _plan(settings, select(Invoice.id).where(Invoice.sha256.in_(("a", "b")))),
+        "ended as an exception": _plan(
+            settings,
+            select(ExceptionEntry.work_item_id).where(ExceptionEntry.sha256.in_(("a", "b"))),
+        ),
         "claim": _plan(settings, queue._ready("control").limit(1)),
         "in flight": _plan(
             settings,
@@ -83,15 +87,16 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
         "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
         "next step's item": _plan(
             settings,
-            select(WorkItem.id).where(WorkItem.parent_id == 1, WorkItem.step == "control"),
+            select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_((1, 2))),
         ),
     }
     assert "ix_invoices_sha256" in plans["redelivery"]
+    assert "ix_exceptions_sha256" in plans["ended as an exception"]
     # Walked in id order: no "USE TEMP B-TREE FOR ORDER BY" (a sort of every pending item).
     assert "ix_work_items_claim_order" in plans["claim"] and "TEMP B-TREE" not in plans["claim"]
     assert "ix_invoices_in_flight (status=? AND voucher_order=?)" in plans["in flight"]
     assert "ix_work_items_claims (state=?)" in plans["held"]
     assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
     assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
-    assert "ix_work_items_parent (parent_id=? AND step=?)" in plans["next step's item"]
+    assert "ix_work_items_parent (parent_id=?)" in plans["next step's item"]
     assert session_factory(settings.database_url) is session_factory(settings.database_url)
