@@ -525,21 +525,28 @@ def store_prepared_voucher(
     ctx: RobotContext, invoice_id: int, voucher: dict[str, Any], *, approver: str | None = None
 ) -> None:
     """Keep the voucher matching prepared (JSON), and who approves it when it has no order:
-    posting sends exactly this voucher, also after a person overrides a deviation."""
-    with transaction(ctx.settings.database_url) as session:
+    posting sends exactly this voucher, also after a person overrides a deviation. Written
+    with the batch's release, also when the item fails (``_record_with_item``); until then
+    the matching robot counts it as in flight itself."""
+
+    def store(session: Session) -> None:
         row = _invoice(session, invoice_id)
         row.prepared_voucher = voucher
         row.voucher_order = invoices.voucher_order(voucher)
         if approver is not None:
             row.approver = approver
 
+    _record_with_item(ctx, store)
 
-def hold_for_approval(ctx: RobotContext, invoice_id: int) -> str:
-    """Leave the invoice waiting for its approver; returns the approver's name."""
-    with transaction(ctx.settings.database_url) as session:
-        row = _invoice(session, invoice_id)
-        row.status = "awaiting_approval"
-        return row.approver or ""
+
+def hold_for_approval(ctx: RobotContext, invoice_id: int) -> None:
+    """Leave the invoice waiting for its approver (stored with its prepared voucher);
+    written with the batch's release."""
+
+    def hold(session: Session) -> None:
+        _invoice(session, invoice_id).status = "awaiting_approval"
+
+    _record_with_item(ctx, hold)
 
 
 # ------------------------------------------------------------------ posting

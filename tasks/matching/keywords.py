@@ -34,6 +34,7 @@ class _Case:
     settings: ControlSettings
     data: MatchingData = field(default_factory=MatchingData)
     route: str | None = None
+    approver: str | None = None
 
 
 @library(scope="GLOBAL", auto_keywords=False)
@@ -58,6 +59,9 @@ class MatchingKeywords(SettingsKeywords):
             connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
         )
         self._in_flight_before: dict[str, list[Voucher]] = {}
+        # Vouchers of this batch's invoices decided for posting: in flight from then on,
+        # though their invoices are "matched" only when the batch is released.
+        self._in_batch: list[Voucher] = []
 
     @staticmethod
     def _each(work: Callable[[_Case], None]) -> None:
@@ -88,6 +92,7 @@ class MatchingKeywords(SettingsKeywords):
         invoices = [case.received.invoice for case in cases]
         # The register is read as the batch begins: what was in flight then and is posted
         # meanwhile is in neither, so it is kept from before the register was read.
+        self._in_batch = []
         self._in_flight_before = {
             po_id: self._prepared(po_id)
             for po_id in {i.order_reference for i in invoices if i.order_reference}
@@ -107,16 +112,18 @@ class MatchingKeywords(SettingsKeywords):
         return [from_json(Voucher, v) for v in robot_api.vouchers_in_flight(self.ctx, po_id)]
 
     def _in_flight(self, case: _Case) -> tuple[Voucher, ...]:
-        """Vouchers of other invoices on this order matched here but not in the register as
-        read: those in flight when the batch began, and those now, asked for as this invoice
-        is decided, so an invoice earlier in the same batch counts too."""
+        """Vouchers of other invoices on this order matched but not in the register as read:
+        those in flight when the batch began, those now (another robot's too), asked for as
+        this invoice is decided, and those of invoices earlier in this batch."""
         order = case.data.purchase_order
         if order is None:
             return ()
         known = {v.idempotency_key for v in case.data.register}
         own = str(case.received.invoice_id)
+        in_batch = [v for v in self._in_batch if any(li.po_id == order.id for li in v.lines)]
         found: dict[str, Voucher] = {}
-        for voucher in self._in_flight_before.get(order.id, []) + self._prepared(order.id):
+        earlier = self._in_flight_before.get(order.id, []) + self._prepared(order.id)
+        for voucher in earlier + in_batch:
             if voucher.idempotency_key not in known and voucher.source_invoice_id != own:
                 found.setdefault(voucher.idempotency_key, voucher)
         return tuple(found.values())
@@ -147,14 +154,18 @@ class MatchingKeywords(SettingsKeywords):
             supplier=invoice.supplier.orgnr,
             own_key=idempotency_key(received),
         )
-        self._store(received, decision)
+        voucher = self._store(received, decision)
         accepted = robot_api.overridden_codes(self.ctx, received.invoice_id, "matching")
         deviations = [d for d in decision.deviations if d.code not in accepted]
         if deviations:
             raise BusinessException.from_deviations(deviations)
         case.route = decision.route
+        if decision.route == "approval":
+            case.approver = decision.approver.name if decision.approver else None
+        else:
+            self._in_batch.append(voucher)
 
-    def _store(self, received: ReceivedInvoice, decision: Decision) -> None:
+    def _store(self, received: ReceivedInvoice, decision: Decision) -> Voucher:
         voucher = build_voucher(
             received.invoice,
             decision,
@@ -170,6 +181,7 @@ class MatchingKeywords(SettingsKeywords):
             to_json(voucher),
             approver=approver.name if approver is not None else None,
         )
+        return voucher
 
     @keyword("Send fakturaer uten bestilling til attestering")
     def send_for_approval(self) -> None:
@@ -184,8 +196,8 @@ class MatchingKeywords(SettingsKeywords):
         def hold(item: robot_api.BatchItem) -> None:
             if item.case.route != "approval":
                 return
-            approver = robot_api.hold_for_approval(self.ctx, item.case.received.invoice_id)
-            logger.info(f"Faktura {item.case.received.invoice_id} venter på {approver}.")
+            robot_api.hold_for_approval(self.ctx, item.case.received.invoice_id)
+            logger.info(f"Faktura {item.case.received.invoice_id} venter på {item.case.approver}.")
             robot_api.settle()
 
         robot_api.for_each(hold)

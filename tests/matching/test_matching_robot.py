@@ -98,3 +98,15 @@ def test_each_matching_rule_raises_exactly_its_codes(home: Settings) -> None:
         if e["code"] == "QUANTITY-EXCEEDS-RECEIPT" and e["evidence"]["invoiced_now"] == "15"
     )["evidence"]
     assert (received["received"], received["deviation"]) == ("12", "3")
+
+
+@SQLITE_ONLY
+def test_two_invoices_in_one_batch_cannot_both_take_what_was_received(home: Settings) -> None:
+    # 12 received on line 1: 8 + 8 in the same batch is 4 more than received.
+    files = {
+        "first.xml": invoice("B-0001", (paper("8"),)),
+        "second.xml": invoice("B-0002", (paper("8"),)),
+    }
+    rows = run_steps(home, files, STEPS)
+    outcome = sorted((row["status"], sorted(open_codes(row))) for row in rows.values())
+    assert outcome == [("exception", ["QUANTITY-EXCEEDS-RECEIPT"]), ("matched", [])]
