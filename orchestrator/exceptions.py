@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -144,16 +145,22 @@ def open_for(session: Session, invoice_id: int | None, step: str | None) -> list
     return list(session.scalars(query.order_by(ExceptionEntry.id)))
 
 
-def overridden_codes(session: Session, invoice_id: int, step: str) -> set[str]:
-    """Codes a person has overridden for this invoice and step: accepted, not raised again."""
-    rows = session.scalars(
-        select(ExceptionEntry.code).where(
-            ExceptionEntry.invoice_id == invoice_id,
+def overridden_codes(
+    session: Session, invoice_ids: Sequence[int], step: str
+) -> dict[int, set[str]]:
+    """For each of ``invoice_ids``, the codes a person has overridden for it and ``step``:
+    accepted, not raised again."""
+    accepted: dict[int, set[str]] = {int(i): set() for i in invoice_ids}
+    rows = session.execute(
+        select(ExceptionEntry.invoice_id, ExceptionEntry.code).where(
+            ExceptionEntry.invoice_id.in_(accepted),
             ExceptionEntry.step == step,
             ExceptionEntry.resolution == "override",
         )
     )
-    return set(rows)
+    for invoice_id, code in rows:
+        accepted[invoice_id].add(code)
+    return accepted
 
 
 def open_matching(session: Session, *, code: str, step: str | None) -> list[ExceptionEntry]:

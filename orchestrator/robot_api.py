@@ -20,8 +20,8 @@ Records, by step:
 
 - receipt: :func:`record_stored_file`, :func:`record_redeliveries`, :func:`register_invoice`,
   :func:`register_pdf_invoice`, :func:`earlier_invoice`, :func:`writing_together`
-- control: :func:`load_invoice`, :func:`store_ehf_verdict`, :func:`record_ehf_not_applicable`,
-  :func:`overridden_codes`
+- control: :func:`load_invoice`, :func:`load_invoices`, :func:`store_ehf_verdict`,
+  :func:`record_ehf_not_applicable`, :func:`overridden_codes`
 - matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
   :func:`hold_for_approval`
 - posting: :func:`prepared_voucher`, :func:`record_posting`
@@ -458,13 +458,20 @@ _RECORD_COLUMNS = [getattr(Invoice, f.name) for f in fields(InvoiceRecord)]
 
 
 def load_invoice(ctx: RobotContext, invoice_id: int | str) -> InvoiceRecord:
-    """The record of invoice ``invoice_id``; ``LookupError`` when there is none. Only those
-    columns are read: not the key fields' JSON, which is as large as the parsed model."""
-    with reading(ctx.settings.database_url) as session:
-        row = session.execute(select(*_RECORD_COLUMNS).where(Invoice.id == int(invoice_id))).first()
-    if row is None:
+    """The record of invoice ``invoice_id``; ``LookupError`` when there is none."""
+    found = load_invoices(ctx, [invoice_id])
+    if not found:
         raise LookupError(f"invoice {invoice_id} does not exist")
-    return InvoiceRecord(*row)
+    return found[int(invoice_id)]
+
+
+def load_invoices(ctx: RobotContext, invoice_ids: Sequence[int | str]) -> dict[int, InvoiceRecord]:
+    """The records of these invoices by id, in one query (an id that has none is left out).
+    Only the record's columns are read: not the key fields' JSON, as large as the model."""
+    ids = {int(i) for i in invoice_ids}
+    with reading(ctx.settings.database_url) as session:
+        rows = session.execute(select(*_RECORD_COLUMNS).where(Invoice.id.in_(ids))).all()
+    return {row.id: InvoiceRecord(*row) for row in rows}
 
 
 def store_ehf_verdict(
@@ -505,10 +512,13 @@ def record_ehf_not_applicable(ctx: RobotContext, invoice_id: int) -> None:
     _record_with_item(ctx, skip)
 
 
-def overridden_codes(ctx: RobotContext, invoice_id: int, step: str) -> set[str]:
-    """Codes a person has overridden for this invoice and step: accepted, not raised again."""
+def overridden_codes(
+    ctx: RobotContext, invoice_ids: Sequence[int], step: str
+) -> dict[int, set[str]]:
+    """For each of these invoices, the codes a person has overridden for it and ``step``:
+    accepted, not raised again (one query for the batch)."""
     with reading(ctx.settings.database_url) as session:
-        return exceptions.overridden_codes(session, invoice_id, step)
+        return exceptions.overridden_codes(session, invoice_ids, step)
 
 
 def vouchers_in_flight(

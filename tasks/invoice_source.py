@@ -50,10 +50,14 @@ def _confirmed_pdf(record: robot_api.InvoiceRecord) -> Invoice:
 
 
 def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:
-    """The invoice with this id: the model receipt parsed, kept with the record; parsed from
+    """The invoice with this id (see ``_received``)."""
+    return _received(ctx, robot_api.load_invoice(ctx, invoice_id))
+
+
+def _received(ctx: robot_api.RobotContext, record: robot_api.InvoiceRecord) -> ReceivedInvoice:
+    """The invoice of ``record``: the model receipt parsed, kept with the record; parsed from
     its unchanged original in the archive when there is no snapshot of the current version
     (received before it was kept); a PDF invoice built from the fields a person confirmed."""
-    record = robot_api.load_invoice(ctx, invoice_id)
     store = ctx.settings.archive
     if record.source == "pdf":
         return ReceivedInvoice(record.id, record.sha256, _confirmed_pdf(record), store, "pdf")
@@ -65,10 +69,16 @@ def load(ctx: robot_api.RobotContext, invoice_id: int | str) -> ReceivedInvoice:
 
 
 def load_each(ctx: robot_api.RobotContext, case: Callable[[ReceivedInvoice], Any]) -> None:
-    """Load the invoice of every open item of the batch (its ``invoice_id``) and keep
-    ``case(invoice)`` on the item, the state the keyword library works on."""
+    """Load the invoice of every open item of the batch (its ``invoice_id``; the records in
+    one query) and keep ``case(invoice)`` on the item, the state the keyword library works on."""
+    records = robot_api.load_invoices(
+        ctx, [item.payload["invoice_id"] for item in robot_api.open_items()]
+    )
 
     def load_one(item: robot_api.BatchItem) -> None:
-        item.case = case(load(ctx, item.payload["invoice_id"]))
+        invoice_id = int(item.payload["invoice_id"])
+        if invoice_id not in records:
+            raise LookupError(f"invoice {invoice_id} does not exist")
+        item.case = case(_received(ctx, records[invoice_id]))
 
     robot_api.for_each(load_one)

@@ -239,10 +239,13 @@ class ControlKeywords(SettingsKeywords):
         | Avslutt kontroll |
         | `Send til neste steg` |
         """
-        self._each(self._report)
+        cases = [item.case for item in robot_api.open_items()]
+        accepted = robot_api.overridden_codes(
+            self.ctx, [case.received.invoice_id for case in cases], "control"
+        )
+        self._each(lambda case: self._report(case, accepted[case.received.invoice_id]))
 
-    def _report(self, case: _Case) -> None:
-        accepted = robot_api.overridden_codes(self.ctx, case.received.invoice_id, "control")
+    def _report(self, case: _Case, accepted: set[str]) -> None:
         open_deviations = [d for d in case.found if d.code not in accepted]
         if open_deviations:
             raise BusinessException.from_deviations(open_deviations)

@@ -62,6 +62,7 @@ class MatchingKeywords(SettingsKeywords):
         # Vouchers of this batch's invoices decided for posting: in flight from then on,
         # though their invoices are "matched" only when the batch is released.
         self._in_batch: list[Voucher] = []
+        self._accepted: dict[int, set[str]] = {}  # codes a person overrode, per invoice
 
     @staticmethod
     def _each(work: Callable[[_Case], None]) -> None:
@@ -140,6 +141,10 @@ class MatchingKeywords(SettingsKeywords):
         | `Hent bestilling, varemottak og avtaler` |
         | Match mot bestilling |
         """
+        cases = [item.case for item in robot_api.open_items()]
+        self._accepted = robot_api.overridden_codes(
+            self.ctx, [case.received.invoice_id for case in cases], "matching"
+        )
         self._each(self._match)
 
     def _match(self, case: _Case) -> None:
@@ -155,7 +160,7 @@ class MatchingKeywords(SettingsKeywords):
             own_key=idempotency_key(received),
         )
         voucher = self._store(received, decision)
-        accepted = robot_api.overridden_codes(self.ctx, received.invoice_id, "matching")
+        accepted = self._accepted[received.invoice_id]
         deviations = [d for d in decision.deviations if d.code not in accepted]
         if deviations:
             raise BusinessException.from_deviations(deviations)
