@@ -24,7 +24,7 @@ Records, by step:
   :func:`record_ehf_not_applicable`, :func:`overridden_codes`
 - matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
   :func:`hold_for_approval`
-- posting: :func:`prepared_voucher`, :func:`record_posting`
+- posting: :func:`prepared_vouchers`, :func:`record_posting`
 
 Run alone (``python -m robot robots/<step>.robot`` with rpaframework's ``FileAdapter``), a
 step gets a temporary home with its own SQLite database, see ``orchestrator.standalone``.
@@ -562,12 +562,16 @@ def hold_for_approval(ctx: RobotContext, invoice_id: int) -> None:
 # ------------------------------------------------------------------ posting
 
 
-def prepared_voucher(ctx: RobotContext, invoice_id: int | str) -> dict[str, Any]:
-    """The voucher matching prepared for the invoice; ``LookupError`` when there is none."""
-    voucher = load_invoice(ctx, invoice_id).prepared_voucher
-    if voucher is None:
-        raise LookupError(f"invoice {invoice_id} has no prepared voucher")
-    return voucher
+def prepared_vouchers(ctx: RobotContext, invoice_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The vouchers matching prepared for these invoices, by invoice id (one query; an
+    invoice without one is left out)."""
+    with reading(ctx.settings.database_url) as session:
+        rows = session.execute(
+            select(Invoice.id, Invoice.prepared_voucher).where(
+                Invoice.id.in_(invoice_ids), Invoice.prepared_voucher.is_not(None)
+            )
+        )
+        return {invoice_id: voucher for invoice_id, voucher in rows}
 
 
 def record_posting(

@@ -61,9 +61,15 @@ class PostingKeywords:
         | Hent de klargjorte bilagene |
         """
 
+        prepared = robot_api.prepared_vouchers(
+            self.ctx, [int(item.payload["invoice_id"]) for item in robot_api.open_items()]
+        )
+
         def load(item: robot_api.BatchItem) -> None:
             invoice_id = int(item.payload["invoice_id"])
-            voucher = from_json(Voucher, robot_api.prepared_voucher(self.ctx, invoice_id))
+            if invoice_id not in prepared:
+                raise LookupError(f"invoice {invoice_id} has no prepared voucher")
+            voucher = from_json(Voucher, prepared[invoice_id])
             item.case = _Case(invoice_id, voucher, item.payload.get("posting_key"))
             robot_api.remember(posting_key=voucher.idempotency_key)
 
