@@ -50,7 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, event, func, inspect, select, text
+from sqlalchemy import Connection, Engine, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit_heads, db
@@ -60,7 +60,6 @@ from orchestrator.spreadsheet import safe_row
 GENESIS = "0" * 64
 #: Any constant: the PostgreSQL advisory lock that serialises appends across runners.
 _PG_AUDIT_LOCK = 0x4B524141
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
 #: The newest entry's ``seq`` and hash.
 _HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
 
@@ -184,8 +183,7 @@ def _chain(session: Session, entries: list[AuditEntry]) -> tuple[int, str]:
     returns the new head. The chain stays locked until the commit (PostgreSQL: its advisory
     lock, taken here; SQLite: the write lock the transaction holds since ``BEGIN IMMEDIATE``),
     so it must be the transaction's last lock: the caller takes no row lock after this."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(_LOCK, {"k": _PG_AUDIT_LOCK})
+    db.serialise(session, _PG_AUDIT_LOCK)
     seq, prev_hash = _head(session)
     for entry in entries:
         seq += 1

@@ -33,7 +33,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -283,6 +283,17 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 
 #: ``session.info`` key: this session's commit was made durable already (by its audit entries).
 DURABLE = "durable"
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def serialise(session: Session, key: int) -> None:
+    """Let one transaction at a time past this point for ``key`` (any constant), until it
+    ends: a PostgreSQL advisory lock. On SQLite, ``BEGIN IMMEDIATE`` already lets one writing
+    transaction at a time run at all."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_ADVISORY_LOCK, {"key": key})
 
 
 @contextmanager

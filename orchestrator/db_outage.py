@@ -18,11 +18,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, exceptions
-from orchestrator.db import Outage, transaction
+from orchestrator.db import Outage, serialise, transaction
 from orchestrator.erp_outage import shown
 from orchestrator.models import ExceptionEntry
 from orchestrator.processes import owner_name
@@ -49,8 +48,7 @@ def report(url: str, outage: Outage) -> None:
 
 def record(session: Session, outage: Outage, *, actor: str) -> ExceptionEntry:
     """The open entry for ``outage``: an overlapping one widened, or a new one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    serialise(session, _LOCK_KEY)
     until = outage.until or outage.since
     entry = _overlapping(session, outage.since, until)
     if entry is None:

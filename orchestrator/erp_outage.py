@@ -17,12 +17,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator import exceptions
 from orchestrator.config import Settings
-from orchestrator.db import transaction
+from orchestrator.db import serialise, transaction
 from orchestrator.models import ExceptionEntry, utcnow
 
 CODE = "ERP-OUTAGE"
@@ -78,8 +78,7 @@ def begin(
     session: Session, *, settings: Settings, actor: str, step: str, reason: str | None
 ) -> ExceptionEntry:
     """The open outage; opened now (one exception entry) unless one is already open."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    serialise(session, _LOCK_KEY)
     existing = open_outage(session)
     if existing is not None:
         return existing

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.inbox.folder import (
@@ -38,7 +38,7 @@ from connectors.inbox.folder import (
 )
 from orchestrator import exceptions, invoices, processes, queue
 from orchestrator.config import Settings
-from orchestrator.db import transaction
+from orchestrator.db import serialise, transaction
 from orchestrator.mail_intake import fetch_mailbox
 from orchestrator.models import ExceptionEntry, WorkItem, utcnow
 from orchestrator.runner import runner_name
@@ -108,8 +108,7 @@ def recover_claims(settings: Settings) -> int:
         since = utcnow() - timedelta(seconds=open_claim.age) - _RECORD_SLACK
         # Durable: the record found may be the dead claimer's commit, not yet synced.
         with transaction(settings.database_url, durable=True) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+            serialise(session, _LOCK_KEY)
             queued = not _on_record(session, settings, claimed, since)
             if queued:
                 _record_entry(session, settings, entry, claimed, actor)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit
+from orchestrator.db import serialise
 from orchestrator.models import Attachment, ExceptionEntry, Invoice, StoredFile, WorkItem
 
 
@@ -81,6 +82,18 @@ def received_elsewhere(session: Session, files: set[tuple[int, str]]) -> set[tup
         for item, digest in files
         if invoices_of[digest] - {own_invoice.get(item, 0)} or ended_as[digest] - {item, None}
     }
+
+
+#: Any constant: the PostgreSQL advisory lock that serialises registrations across runners.
+_REGISTRATION_LOCK = 0x4B52_5245_4749
+
+
+def registering(session: Session) -> None:
+    """Call first in a transaction that registers invoices: such transactions then run one
+    at a time until they commit (on PostgreSQL; SQLite's write lock does it already), so
+    two runners registering the same supplier's invoice number at once cannot both miss the
+    other in ``find_duplicate``."""
+    serialise(session, _REGISTRATION_LOCK)
 
 
 def find_duplicate(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -166,7 +167,13 @@ def _record_with_item(ctx: RobotContext, record: Callable[[Session], None]) -> N
         record(session)
 
 
-_together: list[Session] = []
+class _Shared(threading.local):
+    """The transaction ``writing_together`` opened in this thread, if any."""
+
+    session: Session | None = None
+
+
+_together = _Shared()
 
 
 @contextmanager
@@ -177,21 +184,28 @@ def writing_together(ctx: RobotContext) -> Iterator[None]:
     the block writes is seen by its later writes, not by the reads (``reading``) until the
     end; nothing in it may act outside the database on the strength of a write."""
     with transaction(ctx.settings.database_url) as session:
-        _together.append(session)
+        outer, _together.session = _together.session, session
         try:
             yield
         finally:
-            _together.pop()
+            _together.session = outer
 
 
 @contextmanager
-def _writing(ctx: RobotContext) -> Iterator[Session]:
-    """A transaction of its own for one write, or a savepoint of ``writing_together``'s."""
-    if _together:
-        with audit.savepoint(_together[-1]):
-            yield _together[-1]
+def _writing(ctx: RobotContext, *, registering: bool = False) -> Iterator[Session]:
+    """A transaction of its own for one write, or a savepoint of ``writing_together``'s.
+    ``registering``: the write registers an invoice (``invoices.registering``; the lock is
+    the whole transaction's, not the savepoint's, which would give it back on a rollback)."""
+    if _together.session is not None:
+        session = _together.session
+        if registering:
+            invoices.registering(session)
+        with audit.savepoint(session):
+            yield session
         return
     with transaction(ctx.settings.database_url) as session:
+        if registering:
+            invoices.registering(session)
         yield session
 
 
@@ -334,7 +348,7 @@ def register_invoice(
     from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
 
     model = snapshot.take(key_fields, [a.sha256 for a in attachments])
-    with _writing(ctx) as session:
+    with _writing(ctx, registering=True) as session:
         _write_pending(session)  # the archived original and attachments it refers to
         return _register(
             session, ctx, item, file_name, sha256, key_fields, attachments, status, model
@@ -353,7 +367,7 @@ def register_pdf_invoice(
     """Create the invoice record of a PDF invoice (``source = 'pdf'``) with what extraction
     read (``extraction``: fields with confidence, page and text, lines, the problem if any),
     and tie the work item to it, in one transaction like :func:`register_invoice`."""
-    with _writing(ctx) as session:
+    with _writing(ctx, registering=True) as session:
         _write_pending(session)  # the archived original it refers to
         registered = _register(session, ctx, item, file_name, sha256, key_fields, (), "received")
         row = _invoice(session, registered.invoice_id)
