@@ -92,8 +92,10 @@ def registering(session: Session) -> None:
     """Call first in a transaction that registers invoices: such transactions then run one
     at a time until they commit (on PostgreSQL; SQLite's write lock does it already), so
     two runners registering the same supplier's invoice number at once cannot both miss the
-    other in ``find_duplicate``."""
-    serialise(session, _REGISTRATION_LOCK)
+    other in ``find_duplicate``. Once per transaction: the lock is held to its end."""
+    if not session.info.get(_REGISTRATION_LOCK):
+        serialise(session, _REGISTRATION_LOCK)
+        session.info[_REGISTRATION_LOCK] = True
 
 
 def find_duplicate(
