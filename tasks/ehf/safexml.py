@@ -159,14 +159,15 @@ def _plain_utf8_prolog(data: bytes, at: int) -> bool:
     else (a BOM inside the prolog, an unclosed comment, ...): the text scan decides those."""
     while True:
         at = _XML_SPACE_RUN.match(data, at).end()  # type: ignore[union-attr]
-        if data.startswith(b"<?", at):
+        head = data[at : at + 4]  # compared by slices: bytes.startswith parses its arguments slowly
+        if head[:2] == b"<?":
             end = data.find(b"?>", at + 2)
             closing = 2
-        elif data.startswith(b"<!--", at):
+        elif head == b"<!--":
             end = data.find(b"-->", at + 2)
             closing = 3
         else:
-            return data.startswith(b"<", at) and data[at + 1 : at + 2].isalpha()
+            return head[:1] == b"<" and head[1:2].isalpha()
         if end < 0:
             return False
         at = end + closing
