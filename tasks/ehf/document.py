@@ -25,6 +25,9 @@ T = TypeVar("T")
 
 _WATCHED_ATTRIBUTES: set[str] = set()
 
+#: ``Document.memo`` key of the element texts already read (``Document.remember_text``).
+_KNOWN_TEXTS = "document.known_texts"
+
 
 def watch_attributes(names: frozenset[str]) -> None:
     """Have ``tree_scan`` report the elements carrying any of the attributes ``names`` (not
@@ -68,6 +71,7 @@ def _scan(doc: Document) -> TreeScan:
     add_empty = scan.empty.append
     add_attributed = scan.attributed.append
     watched = _WATCHED_ATTRIBUTES
+    known = doc.memo.get(_KNOWN_TEXTS)
     for el in doc.root.iter(etree.Element):
         keys = el.keys()
         if keys and not watched.isdisjoint(keys):
@@ -75,7 +79,7 @@ def _scan(doc: Document) -> TreeScan:
         # Read the text of leaves only: an aggregate's text is its indentation, and building
         # that string costs more than counting the children.
         if len(el) == 0:
-            text = el.text
+            text = known[el] if known is not None and el in known else el.text
             if not text or (text[0] in XML_SPACE and not text.strip(XML_SPACE)):
                 add_empty(el)
         elif not isinstance(el[0].tag, str) and _only_space_inside(el):  # a comment first
@@ -126,9 +130,10 @@ class Document:
             self.kind = None
         by_tag: dict[str, list[Element]] = {}
         for el in root.iter(etree.Element):
-            bucket = by_tag.get(el.tag)
+            tag = el.tag  # lxml builds a new string on every read: read it once
+            bucket = by_tag.get(tag)
             if bucket is None:
-                by_tag[el.tag] = [el]
+                by_tag[tag] = [el]
             else:
                 bucket.append(el)
         self._by_tag = by_tag
@@ -147,6 +152,15 @@ class Document:
         if found is None:
             found = self.memo[key] = {}
         return found  # type: ignore[return-value]
+
+    def remember_text(self, el: Element, text: str | None) -> None:
+        """Keep ``el.text``, already read, for the tree scan: lxml builds a new string on every
+        read, and a large attachment's is megabytes (the schema layer reads it first).
+
+        Speed: reading the 3.3 MB attachment of one official example costs ~3.9 M CPU
+        instructions, 140,000 a document over the 28 examples (callgrind,
+        benchmarks/README.md)."""
+        self.table(_KNOWN_TEXTS)[el] = text
 
     def kids(self, el: Element) -> Children:
         """``children_by_tag(el)``, built once per document and shared by every family that

@@ -11,26 +11,37 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from types import TracebackType
 
 _lock = threading.Lock()
 _active = 0
 _was_enabled = False
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run the block with the cyclic collector off; nested and concurrent uses are safe."""
-    global _active, _was_enabled
-    with _lock:
-        if _active == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _active += 1
-    try:
-        yield
-    finally:
+class collector_paused:  # noqa: N801  (used like the function it replaces: with collector_paused())
+    """Run the block with the cyclic collector off; nested and concurrent uses are safe.
+
+    A class rather than a ``@contextmanager`` generator: 9,100 CPU instructions a use
+    instead of 16,400, the rest being the generator machinery (callgrind,
+    benchmarks/README.md)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        global _active, _was_enabled
+        with _lock:
+            if _active == 0:
+                _was_enabled = gc.isenabled()
+                gc.disable()
+            _active += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        global _active
         with _lock:
             _active -= 1
             if _active == 0 and _was_enabled:

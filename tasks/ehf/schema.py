@@ -189,6 +189,7 @@ def _set_aside_large_binaries(doc: Document) -> list[tuple[Element, Element, str
         text = el.text
         if text is None or len(text) < LARGE_BINARY or len(el):
             continue
+        doc.remember_text(el, text)  # the tree scan of the rules reads it too
         stand_in = el.makeelement(el.tag, el.attrib)
         stand_in.sourceline = el.sourceline
         el.getparent().replace(el, stand_in)
