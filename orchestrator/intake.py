@@ -66,17 +66,19 @@ _NOT_A_FILE = {
 }
 
 
-def feed_inbox(settings: Settings) -> int:
+def feed_inbox(settings: Settings, limit: int | None = None) -> int:
     """Fetch the mailbox's attachments into the inbox (when a mailbox is configured), then
-    claim everything ready in the inbox (and what dead claimers left unqueued); queue each
-    file for receipt. Returns how many entries were claimed (files queued and entries
-    recorded as exceptions)."""
+    claim everything ready in the inbox, oldest first, or ``limit`` entries (and what dead
+    claimers left unqueued); queue each file for receipt. Returns how many entries were
+    claimed (files queued and entries recorded as exceptions)."""
     fetch_mailbox(settings)
     owner = runner_name()
     actor = f"runner:{owner}"
     count = recover_claims(settings)
     claims: list[tuple[InboxEntry, Claimed]] = []
     for entry in ready_entries(settings.inbox):
+        if limit is not None and count + len(claims) >= limit:
+            break
         claimed = claim(entry.path, settings.received, owner)
         if claimed is None:
             continue  # another runner took it

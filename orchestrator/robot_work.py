@@ -65,10 +65,12 @@ def work_robot(
         and erp_outage.check(settings, actor=actor, step=robot)
     ):
         return []
-    if robot == "receipt":
-        feed_inbox(settings)
     started: list[Run] = []
     for _ in range(MAX_RUNS_PER_FIRING):
+        if robot == "receipt":
+            # A run's share at a time: a full inbox (a year's backlog) is not all claimed
+            # before the first invoice is received.
+            feed_inbox(settings, limit=schedule.max_items_per_run)
         if stopping() or robots.stop_requested(settings, robot):
             break
         run = run_robot(settings, robot, time_limit=schedule.time_limit_seconds)
