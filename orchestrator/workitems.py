@@ -154,24 +154,21 @@ class QueueAdapter(BaseAdapter):
         already (it is being retried after a crash that came after its output)."""
         if not following:
             return
-        for parent, _ in following:
-            if next_step(parent.step) is None:
-                raise ValueError(f"step {parent.step!r} is the last one; it has no output")
-        parents = [parent.id for parent, _ in following]
+        steps = {parent.id: _next(parent) for parent, _ in following}
         have_next = set(
             session.execute(
-                select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(parents))
+                select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(steps))
             ).tuples()
         )
         new = [
             queue.NewItem(
-                step=next_step(parent.step),
+                step=steps[parent.id],
                 payload=payload,
                 invoice_id=payload.get("invoice_id", parent.invoice_id),
                 parent_id=parent.id,
             )
             for parent, payload in following
-            if (parent.id, next_step(parent.step)) not in have_next
+            if (parent.id, steps[parent.id]) not in have_next
         ]
         if new:
             queue.enqueue_all(session, new, actor=self.ctx.actor)
@@ -223,6 +220,14 @@ class QueueAdapter(BaseAdapter):
     def remove_file(self, item_id: str, name: str) -> None:
         """Detach a file (work-item scratch files only; archived originals are never touched)."""
         (self._files_dir(item_id) / Path(name).name).unlink(missing_ok=True)
+
+
+def _next(parent: WorkItem) -> str:
+    """The step after ``parent``'s; ``ValueError`` after the last one (it has no output)."""
+    step = next_step(parent.step)
+    if step is None:
+        raise ValueError(f"step {parent.step!r} is the last one; it has no output")
+    return step
 
 
 def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
