@@ -21,6 +21,7 @@ from typing import Any
 
 from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from orchestrator import queue, robots
 from orchestrator.batch import FAILED, BatchItem
@@ -79,12 +80,14 @@ class QueueAdapter(BaseAdapter):
         at work any more or ``deadline`` has passed (``False``)."""
         while time.monotonic() < deadline:
             with reading(self.url) as session:
-                if not queue.earlier_step_busy(session, self.ctx.step):
-                    return False
-            time.sleep(LINGER_POLL_S)
-            with reading(self.url) as session:
+                # Busy first, then ready: an earlier step hands its item on in the commit that
+                # ends its hold, so a count that follows the look at its holds sees the item.
+                busy = queue.earlier_step_busy(session, self.ctx.step)
                 if queue.count_ready(session, self.ctx.step):
                     return True
+            if not busy:
+                return False
+            time.sleep(LINGER_POLL_S)
         return False
 
     def release_batch(self, items: list[BatchItem]) -> None:
@@ -231,9 +234,11 @@ def _next(parent: WorkItem) -> str:
 
 
 def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
-    """The work items of ``items`` by id, read in one query."""
+    """The work items of ``items`` by id, read in one query; not their stored payloads, which
+    the release only replaces with the batch's."""
     ids = [int(each.id) for each in items]
-    return {item.id: item for item in session.scalars(select(WorkItem).where(WorkItem.id.in_(ids)))}
+    query = select(WorkItem).where(WorkItem.id.in_(ids)).options(defer(WorkItem.payload))
+    return {item.id: item for item in session.scalars(query)}
 
 
 def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, WorkItem]) -> list[Any]:
@@ -243,7 +248,13 @@ def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, WorkIte
     ids = {item.invoice_id for item in held.values() if item.invoice_id is not None}
     ids |= {each.payload.get("invoice_id") for each in items} - {None}
     ids = {i for i in ids if isinstance(i, int)}
-    return list(session.scalars(select(Invoice).where(Invoice.id.in_(ids)))) if ids else []
+    if not ids:
+        return []
+    # The release writes these JSON documents (or not at all); parsing them would only cost.
+    unread = (Invoice.key_fields, Invoice.model_snapshot, Invoice.prepared_voucher)
+    unread += (Invoice.pdf_fields, Invoice.ehf_warnings)
+    query = select(Invoice).where(Invoice.id.in_(ids)).options(*(defer(c) for c in unread))
+    return list(session.scalars(query))
 
 
 # ------------------------------------------------- batches over any rpaframework adapter
