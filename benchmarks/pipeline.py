@@ -140,6 +140,23 @@ def _rss_kib(pid: int, field: str = "VmHWM") -> int:
     return 0
 
 
+def _descendants(roots: set[int]) -> set[int]:
+    """The processes below ``roots`` (the robots, forked from each runner's fork server)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                # The parent's pid is the field after the ")" that ends the command's name.
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        except (OSError, ValueError):
+            continue
+    found: set[int] = set()
+    while more := {pid for pid, parent in parents.items() if parent in roots | found} - found:
+        found |= more
+    return found
+
+
 def _work_left(settings: Settings, n: int) -> bool:
     if any(not p.name.startswith(".") for p in settings.inbox.iterdir()):
         return True
@@ -157,18 +174,22 @@ def _work_left(settings: Settings, n: int) -> bool:
 
 def wait_until_done(
     settings: Settings, runners: list[subprocess.Popen[bytes]], n: int, timeout: float
-) -> tuple[float, dict[int, int]]:
-    """Wait until every file went through; returns the time it took and each runner's peak
-    RSS (KiB, read before it ends)."""
+) -> tuple[float, dict[int, int], int]:
+    """Wait until every file went through; returns the time it took, each runner's peak RSS
+    and the highest of the processes below the runners (KiB, read while they run: a robot is
+    forked from its runner's fork server, which the runner does not wait for, so its figures
+    do not come back with the resources of the children)."""
     start = time.monotonic()
     peaks = {p.pid: 0 for p in runners}
+    below = 0
     while True:
         for process in runners:
             peaks[process.pid] = max(peaks[process.pid], _rss_kib(process.pid))
             if process.poll() is not None:
                 raise click.ClickException(f"runner {process.pid} ended ({process.returncode})")
+        below = max([below, *map(_rss_kib, _descendants(set(peaks)))])
         if not _work_left(settings, n):
-            return time.monotonic() - start, peaks
+            return time.monotonic() - start, peaks, below
         if time.monotonic() - start > timeout:
             raise click.ClickException(f"not done after {timeout:g} s")
         time.sleep(POLL_S)
@@ -268,7 +289,7 @@ def run_pipeline(
             generated = time.monotonic() - generating
             processes = start_runners(env, runners, home)
             try:
-                seconds, peaks = wait_until_done(settings, processes, n, timeout)
+                seconds, peaks, robots_kib = wait_until_done(settings, processes, n, timeout)
             finally:
                 stop(processes)
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -298,7 +319,7 @@ def run_pipeline(
             "vouchers_in_erp": result.erp_vouchers,
             "problems": result.problem_lines()[:20],
             "stages_ms": stage_times(settings),
-            "peak_rss_mb": round(max([children_kib, *peaks.values()]) / 1024, 1),
+            "peak_rss_mb": round(max([children_kib, robots_kib, *peaks.values()]) / 1024, 1),
             "runner_peak_rss_mb": [round(kib / 1024, 1) for kib in peaks.values()],
             "database_mb": round(database_bytes(url, kind, home) / 2**20, 2),
         }

@@ -41,7 +41,14 @@ from sqlalchemy import func, select
 
 from connectors.erp_stub import process as stub_process
 from connectors.inbox.folder import open_claims, ready_entries
-from orchestrator import accounting_check, archive_check, chaos_invoices, erp_outage, queue
+from orchestrator import (
+    accounting_check,
+    archive_check,
+    chaos_invoices,
+    erp_outage,
+    queue,
+    robot_process,
+)
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import transaction
 from orchestrator.models import Run, WorkItem
@@ -452,22 +459,18 @@ def _write_schedules(home: Path) -> None:
     (home / "robots.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
-def _running_robots(settings: Settings) -> list[tuple[int, int]]:
-    """``(run id, pid)`` of the robot processes running now."""
+def _running_robots(settings: Settings) -> list[tuple[Path, int]]:
+    """``(run folder, pid)`` of the robot processes running now."""
     with transaction(settings.database_url) as session:
         rows = session.execute(
-            select(Run.id, Run.pid).where(Run.state == "running", Run.pid.is_not(None))
+            select(Run.output_dir, Run.pid).where(Run.state == "running", Run.pid.is_not(None))
         ).all()
-    return [(run_id, pid) for run_id, pid in rows]
+    return [(Path(folder), pid) for folder, pid in rows if folder]
 
 
-def _kill_robot(run_id: int, pid: int) -> bool:
-    """SIGKILL the robot of ``run_id`` if ``pid`` still is that robot (pids are reused)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    if f"run {run_id}\0".encode() not in command:
+def _kill_robot(run_folder: Path, pid: int) -> bool:
+    """SIGKILL the robot working in ``run_folder`` if ``pid`` still is it (pids are reused)."""
+    if not robot_process.is_robot_of(pid, run_folder):
         return False
     try:
         os.kill(pid, signal.SIGKILL)

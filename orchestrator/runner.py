@@ -1,4 +1,4 @@
-"""Start a robot as its own ``python -m robot`` process, supervise it, and record the run.
+"""Start a robot as its own Robot Framework process, supervise it, and record the run.
 
 Robot Framework is not thread safe, and a separate process can be stopped whatever it does.
 The runner (this process) watches its robot a few times a second:
@@ -22,19 +22,18 @@ The runner (this process) watches its robot a few times a second:
   not the items' fault (``orchestrator.db_outage``).
 
 Stopping is always the same: one SIGTERM (Robot Framework stops after the current keyword
-and writes its log), then SIGKILL after ``KOMMUNERPA_STOP_GRACE`` seconds. The robot runs in
-its own session, so a terminal's Ctrl-C reaches only the runner, which decides; on Linux it
-also dies with the runner (``PR_SET_PDEATHSIG``), so a killed runner leaves no robot behind
-and the next pass takes its items back at once (``queue.release_abandoned``).
+and writes its log), then SIGKILL after ``KOMMUNERPA_STOP_GRACE`` seconds. The robot is
+forked warm (``orchestrator.robot_process``) and runs in its own session, so a terminal's
+Ctrl-C reaches only the runner, which decides; it also dies with the runner (it watches a
+pidfd of it), so a killed runner leaves no robot behind and the next pass takes its items
+back at once (``queue.release_abandoned``).
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,11 +43,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from orchestrator import db, db_outage, queue, runs
+from orchestrator import db, db_outage, queue, robot_process, runs
 from orchestrator.config import Settings
 from orchestrator.db import reading, transaction
 from orchestrator.models import Run
 from orchestrator.processes import owner_name
+from orchestrator.robot_process import RobotProcess
 
 ROBOTS_DIR = Path(__file__).resolve().parents[1] / "robots"
 ADAPTER = "orchestrator.workitems.QueueAdapter"
@@ -59,11 +59,10 @@ WATCH_S = 1.0
 IDLE_ALLOWANCE_S = 60.0
 #: How often the runner asks again for a database that does not answer, to record its run.
 DB_RETRY_S = 1.0
-_PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
 
 # Robot processes this process started and that are still running.
-_live: set[subprocess.Popen[bytes]] = set()
+_live: set[RobotProcess] = set()
 _live_lock = threading.Lock()
 # Set once a stop was asked for: running robots are stopped, no new one starts.
 _stop = threading.Event()
@@ -175,10 +174,7 @@ def _run_once(
         output_dir = settings.runs / str(run.id)
         run.output_dir = str(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "robot",
+    arguments = [
         "--outputdir",
         str(output_dir),
         "--name",
@@ -187,16 +183,12 @@ def _run_once(
         "quiet",
         str(ROBOTS_DIR / f"{robot}.robot"),
     ]
-    with (output_dir / "console.txt").open("wb") as console:
-        process = subprocess.Popen(
-            command,
-            env=robot_env(settings, robot, run.id),
-            cwd=output_dir,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+    process = robot_process.start(
+        arguments,
+        env=robot_env(settings, robot, run.id),
+        cwd=output_dir,
+        console=output_dir / "console.txt",
+    )
     with _live_lock:
         _live.add(process)
     outages = db.outages_seen(settings.database_url)
@@ -264,7 +256,7 @@ def _record(settings: Settings, run_id: int, ending: Ending, *, db_lost: bool = 
 def _supervise(
     settings: Settings,
     run_id: int,
-    process: subprocess.Popen[bytes],
+    process: RobotProcess,
     time_limit: float | None = None,
 ) -> Ending:
     """Wait for the robot, stopping it on a stop request, when the watchdog fires, or when
@@ -321,7 +313,7 @@ def _held(settings: Settings, run_id: int) -> list[int]:
 def _stop_robot(
     settings: Settings,
     run_id: int,
-    process: subprocess.Popen[bytes],
+    process: RobotProcess,
     how: str,
     overdue: int | None = None,
 ) -> Ending:
@@ -332,7 +324,7 @@ def _stop_robot(
     return Ending(code, how, overdue, since)
 
 
-def _end(process: subprocess.Popen[bytes], grace: float) -> int:
+def _end(process: RobotProcess, grace: float) -> int:
     """Stop ``process`` unless it has ended: SIGTERM, then SIGKILL after ``grace`` seconds."""
     if process.poll() is not None:
         return process.returncode
@@ -342,13 +334,3 @@ def _end(process: subprocess.Popen[bytes], grace: float) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         return process.wait()
-
-
-def _die_with_parent() -> None:
-    # Runs in the child before exec: ask Linux to SIGKILL it when the runner dies. Only a
-    # ctypes call here (no locks), as a pre-exec function in a threaded parent must be.
-    if _prctl is not None:
-        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from orchestrator import robot_process
 from orchestrator.config import Settings
 from orchestrator.db import transaction
 from orchestrator.demo_scenarios import kontor_invoice
@@ -156,20 +157,15 @@ def next_run_time(settings: Settings, job: str) -> float | None:
 
 
 def robot_pid(run: Run) -> int | None:
-    """The process id of the robot of ``run``: its command line names the run's output
-    folder, which is this test's own (the run's name, ``control run 2``, is not: tests side by
-    side have their own run 2, and killing theirs made both tests flaky)."""
+    """The process id of the robot of ``run``: the process working in the run's output
+    folder, which is this test's own (the run's name, ``control run 2``, is not: tests side
+    by side have their own run 2, and killing theirs made both tests flaky)."""
     if not run.output_dir:
         return None
-    needle = f"--outputdir\0{run.output_dir}\0".encode()
+    folder = Path(run.output_dir)
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if needle in (entry / "cmdline").read_bytes():
-                return int(entry.name)
-        except OSError:
-            continue
+        if entry.name.isdigit() and robot_process.is_robot_of(int(entry.name), folder):
+            return int(entry.name)
     return None
 
 

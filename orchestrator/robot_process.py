@@ -1,0 +1,152 @@
+"""Robot processes started warm: forked from a server that has imported their libraries once.
+
+A robot is a process of its own (Robot Framework is not thread safe, and a process can be
+stopped whatever it does), but starting ``python -m robot`` cold costs 2–3 s of CPU on a
+small server before the first item: Python, Robot Framework, SQLAlchemy, lxml with the EHF
+schemas and the keyword libraries are imported again every time. Here each robot is forked
+from the standard library's fork server (``multiprocessing``'s ``forkserver``), which
+imported them once when the runner started (``warm_up``), so a run pays only for reading
+its suite. The robot process is otherwise what it was: its own session (a terminal's Ctrl-C
+reaches only the runner), SIGKILLed when its runner dies (``_die_with``), working in the
+run's folder with the environment it is given, its console output in a file. The server is
+single-threaded, so forking it is safe.
+
+How to find a run's robot from outside: it is the process whose working directory is the
+run's folder (``is_robot_of``); its command line is the fork server's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+#: What every robot imports; the fork server imports it once. ``orchestrator.workitems`` is
+#: the queue adapter, ``RPA.Robocorp.WorkItems`` the library the suites use for work items.
+PRELOAD = [
+    "robot",
+    "robot.running",
+    "RPA.Robocorp.WorkItems",
+    "orchestrator.robotlib",
+    "orchestrator.workitems",
+    "tasks.receipt.keywords",
+    "tasks.control.keywords",
+    "tasks.matching.keywords",
+    "tasks.posting.keywords",
+]
+
+
+def _server() -> multiprocessing.context.ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)  # read when the server starts, once
+    return context
+
+
+def warm_up() -> None:
+    """Start the fork server now, so its imports run beside the runner's own start-up rather
+    than before the first robot."""
+    from multiprocessing import forkserver
+
+    _server()
+    forkserver.ensure_running()
+
+
+class RobotProcess:
+    """A started robot, with the part of ``subprocess.Popen``'s interface the runner uses."""
+
+    def __init__(self, process: multiprocessing.process.BaseProcess) -> None:
+        self._process = process
+
+    @property
+    def pid(self) -> int:
+        """The robot's process id."""
+        return int(self._process.pid or 0)
+
+    @property
+    def returncode(self) -> int | None:
+        """Its exit status (negative: the signal that ended it); ``None`` while it runs."""
+        return self._process.exitcode
+
+    def poll(self) -> int | None:
+        """``returncode``, without waiting."""
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the robot to end; ``subprocess.TimeoutExpired`` after ``timeout``."""
+        self._process.join(timeout)
+        code = self.returncode
+        if code is None:
+            raise subprocess.TimeoutExpired(f"robot {self.pid}", timeout or 0)
+        return code
+
+    def send_signal(self, signum: int) -> None:
+        """Send ``signum`` unless the robot has ended."""
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # ended just now: ``wait`` sees it
+                os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL the robot."""
+        self.send_signal(signal.SIGKILL)
+
+
+def start(arguments: list[str], *, env: dict[str, str], cwd: Path, console: Path) -> RobotProcess:
+    """Start ``robot <arguments>`` in ``cwd`` with exactly ``env``, its output in ``console``."""
+    process = _server().Process(
+        target=_run_robot,
+        args=(arguments, env, str(cwd), str(console), os.getpid()),
+        name=f"robot:{cwd.name}",
+        daemon=True,
+    )
+    process.start()
+    return RobotProcess(process)
+
+
+def is_robot_of(pid: int, run_folder: Path) -> bool:
+    """True when process ``pid`` is the robot working in ``run_folder`` (pids are reused)."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/cwd")) == run_folder.resolve()
+    except OSError:
+        return False
+
+
+def _run_robot(
+    arguments: list[str], env: dict[str, str], cwd: str, console: str, runner: int
+) -> None:
+    """In the forked robot: become what ``python -m robot`` started by the runner was."""
+    os.setsid()
+    _die_with(runner)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    output = os.open(console, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    from robot import run_cli
+
+    sys.exit(run_cli(arguments, exit=False))
+
+
+def _die_with(runner: int) -> None:
+    """SIGKILL this robot when process ``runner`` ends, so a killed runner leaves no robot
+    holding items. ``PR_SET_PDEATHSIG`` would watch the fork server, which lives on while any
+    process it forked does; a pidfd names the runner itself, and no later process with its
+    number."""
+    try:
+        runner_fd = os.pidfd_open(runner)
+    except ProcessLookupError:  # it died while this robot was being forked
+        os.kill(os.getpid(), signal.SIGKILL)
+        return
+
+    def watch() -> None:
+        select.select([runner_fd], [], [])  # readable once the runner has ended
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-runner", daemon=True).start()
