@@ -89,6 +89,12 @@ class Whole:
     count: int | None = None  # no JSON mapping for int: only a value given is an error
 
 
+@dataclass(frozen=True)
+class Node:
+    name: str
+    children: tuple[Node, ...] = ()
+
+
 def test_to_json_of_containers_and_scalars() -> None:
     value = {1: (Decimal("1.50"), date(2024, 2, 29)), "x": [None, True, 3, 1.5, "s"]}
     assert to_json(value) == {"1": ["1.50", "2024-02-29"], "x": [None, True, 3, 1.5, "s"]}
@@ -257,3 +263,11 @@ def test_a_type_without_mapping_fails_only_when_a_value_comes() -> None:
     assert from_json(Whole, {"main": None, "count": None}) == Whole(None)
     with pytest.raises(TypeError, match="no JSON mapping for <class 'int'>"):
         from_json(Whole, {"main": None, "count": 3})
+
+
+def test_a_dataclass_may_contain_itself() -> None:
+    tree = Node("a", (Node("b", (Node("c"),)), Node("d")))
+    assert from_json(Node, to_json(tree)) == tree
+    with pytest.raises(MappingError) as caught:
+        from_json(Node, {"name": "a", "children": [{"name": "b", "children": [{"name": 1}]}]})
+    assert caught.value.errors == [("children[0].children[0].name", "expected str, got number 1")]
