@@ -254,6 +254,67 @@ def test_a_transaction_reads_the_head_and_locks_the_chain_once(settings: Setting
     assert _verify(settings).ok
 
 
+def test_details_of_every_kind_hash_the_same_once_read_back(settings: Settings) -> None:
+    """Details are normalised at the append (Decimal and dates as text, tuples as lists, keys
+    as text) and hashed as normalised, so the value read back from the database hashes the
+    same. Integer keys are the case canonical JSON alone gets wrong: sorted as numbers at
+    the append, as text once read back."""
+    details = {
+        "by_line": {10: "ten", 9: "nine"},
+        "amount": Decimal("1250.50"),
+        "due": datetime(2026, 1, 5, 8, 0, tzinfo=UTC).date(),
+        "lines": ({"net": Decimal("100.50"), "rate": 0.25}, None, True),
+        "name": "Leverandør AS «ﬁ» \u2028",
+    }
+    with transaction(settings.database_url) as session:
+        audit.append(
+            session, actor="t", action="test.note", object_type="invoice", object_id="x",
+            details=details,
+        )  # fmt: skip
+        audit.append(session, actor="t", action="test.empty", object_type="run")
+    with transaction(settings.database_url) as session:
+        stored = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        assert [e.details for e in stored] == [
+            {
+                "by_line": {"10": "ten", "9": "nine"},
+                "amount": "1250.50",
+                "due": "2026-01-05",
+                "lines": [{"net": "100.50", "rate": 0.25}, None, True],
+                "name": "Leverandør AS «ﬁ» \u2028",
+            },
+            {},
+        ]
+        assert all(audit.entry_hash(e) == e.hash for e in stored)
+    assert _verify(settings).ok
+
+
+def test_a_transaction_inserts_its_entries_in_one_statement(settings: Settings) -> None:
+    """The chained entries go to the database together, not one statement per entry."""
+    invoice_id, _ = failed_invoice(settings)
+    inserts: list[bool] = []
+
+    def note(_conn: object, _cursor: object, statement: str, _params: object, _context: object,
+             executemany: bool) -> None:  # fmt: skip
+        if statement.startswith("INSERT INTO audit_entries"):
+            inserts.append(executemany)
+
+    engine = engine_for(settings.database_url)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        with transaction(settings.database_url) as session:
+            for k in range(5):
+                audit.append(session, actor="t", action="test.note", object_type="invoice",
+                             object_id=invoice_id, details={"k": k})  # fmt: skip
+            session.get_one(Invoice, invoice_id).status = "controlled"  # and invoice.changed
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert len(inserts) == 1, inserts
+    with transaction(settings.database_url) as session:
+        newest = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(6))
+        assert [e.action for e in newest] == ["invoice.changed"] + ["test.note"] * 5
+    assert _verify(settings).ok
+
+
 def test_a_change_outside_the_audited_fields_adds_no_entry(settings: Settings) -> None:
     invoice_id, _ = failed_invoice(settings)
     with transaction(settings.database_url) as session:
