@@ -331,6 +331,14 @@ def _reader_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def reader_engine(url: str) -> Engine:
+    """The engine :func:`reading` reads with, for a caller that reads on a connection of its
+    own (no ORM session): on SQLite one whose transactions do not take the write lock."""
+    if not _normalise_url(url).startswith("sqlite"):
+        return engine_for(url)
+    return _reader_factory(url).kw["bind"]
+
+
 @contextmanager
 def reading(url: str) -> Iterator[Session]:
     """A session for reading only, in one transaction. On SQLite it does not take the write

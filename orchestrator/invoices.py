@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit
@@ -259,3 +260,23 @@ def vouchers_in_flight(
         for voucher in rows
         if any(line.get("po_id") == po_id for line in voucher.get("lines", []))
     ]
+
+
+#: Matching's vouchers in flight on the orders bound as ``orders``: the matched invoices whose
+#: prepared voucher names one of them or several (``ix_invoices_in_flight``, one index range
+#: per order), with the voucher as the text stored (``CAST``: no JSON parsed here, so the
+#: caller can tell a voucher it converted before without parsing it again). Built once: the
+#: statement is compiled once per process (SQLAlchemy's cache), not at each ask.
+_IN_FLIGHT = select(Invoice.id, Invoice.voucher_order, cast(Invoice.prepared_voucher, Text)).where(
+    Invoice.status == "matched",
+    Invoice.voucher_order.in_(bindparam("orders", expanding=True)),
+    Invoice.prepared_voucher.is_not(None),
+)
+
+
+def in_flight_on(connection: Connection, orders: Collection[str]) -> list[Row[Any]]:
+    """Rows ``(invoice id, voucher_order, prepared voucher as stored JSON text)`` of the
+    matched, not yet posted invoices whose prepared voucher is on one of ``orders`` (all its
+    lines), or names several orders (``SEVERAL_ORDERS``: the caller reads its lines to tell
+    which). One query for any number of orders, on a Core connection (no ORM session)."""
+    return list(connection.execute(_IN_FLIGHT, {"orders": [*set(orders), SEVERAL_ORDERS]}))

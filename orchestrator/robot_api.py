@@ -22,8 +22,8 @@ Records, by step:
   :func:`register_pdf_invoice`, :func:`earlier_invoice`, :func:`writing_together`
 - control: :func:`load_invoice`, :func:`load_invoices`, :func:`store_ehf_verdict`,
   :func:`record_ehf_not_applicable`, :func:`overridden_codes`
-- matching: :func:`vouchers_in_flight`, :func:`store_prepared_voucher`,
-  :func:`hold_for_approval`
+- matching: :class:`VouchersInFlight` (or :func:`vouchers_in_flight`),
+  :func:`store_prepared_voucher`, :func:`hold_for_approval`
 - posting: :func:`prepared_vouchers`, :func:`record_posting`
 
 Run alone (``python -m robot robots/<step>.robot`` with rpaframework's ``FileAdapter``), a
@@ -35,18 +35,18 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
-from orchestrator.db import reading, transaction
+from orchestrator.db import reader_engine, reading, transaction
 from orchestrator.models import Invoice
 
 #: The rpaframework adapter the runner gives every robot it starts.
@@ -543,6 +543,80 @@ def vouchers_in_flight(
     same quantity."""
     with reading(ctx.settings.database_url) as session:
         return invoices.vouchers_in_flight(session, po_id, exclude_invoice=exclude_invoice)
+
+
+T = TypeVar("T")
+
+
+class VouchersInFlight(Generic[T]):
+    """Matching's asks for the vouchers in flight during one batch: the prepared vouchers of
+    the invoices matched but not yet posted, each as ``convert`` makes it of its JSON (the
+    robot's voucher), by order. Make one per batch.
+
+    :meth:`on_orders` asks for all of the batch's orders in one query (when the batch
+    begins, before the ERP's register is read); :meth:`on_order` asks again for one order as
+    an invoice is decided, since another robot may have matched an invoice on it meanwhile.
+    Both are cheap: one statement built and compiled once, on one connection kept for the
+    batch (each ask in a read transaction of its own, ended at once, so each sees what was
+    committed before it, and never holds SQLite's write lock), and a voucher is converted
+    once per batch (see :meth:`_converted`). ``convert`` must give the same for the same JSON
+    and its result must not be changed: the same object is handed out again."""
+
+    def __init__(self, ctx: RobotContext, convert: Callable[[dict[str, Any]], T]) -> None:
+        self._url = ctx.settings.database_url
+        self._convert = convert
+        self._connection: Connection | None = None
+        #: invoice id -> (its prepared voucher as stored, the orders its lines name, converted)
+        self._seen: dict[int, tuple[str, frozenset[str | None], T]] = {}
+
+    def on_orders(self, po_ids: Collection[str]) -> dict[str, list[T]]:
+        """The vouchers in flight on each of ``po_ids`` (each order a key), in one query."""
+        found: dict[str, list[T]] = {po_id: [] for po_id in po_ids}
+        if not found:
+            return found
+        for invoice_id, _order, stored in self._ask(found):
+            _, orders, voucher = self._converted(invoice_id, stored)
+            for po_id in orders.intersection(found):
+                found[po_id].append(voucher)  # type: ignore[index]
+        return found
+
+    def on_order(self, po_id: str) -> list[T]:
+        """The vouchers in flight on order ``po_id`` now (those whose lines name it)."""
+        return self.on_orders((po_id,))[po_id]
+
+    def close(self) -> None:
+        """Give the connection back (the next ask takes one again); the vouchers converted
+        are kept for this object's asks."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _ask(self, orders: Collection[str]) -> list[Any]:
+        if self._connection is None:
+            self._connection = reader_engine(self._url).connect()
+        try:
+            rows = invoices.in_flight_on(self._connection, orders)
+            self._connection.rollback()  # ends the read: the next ask sees what is new
+            return rows
+        except Exception:
+            self._connection.invalidate()  # e.g. the database went away: a new one next time
+            self.close()
+            raise
+
+    def _converted(self, invoice_id: int, stored: str) -> tuple[str, frozenset[str | None], T]:
+        # Converted again only when the stored JSON differs from the one converted before.
+        # The invoice id alone would not do: a prepared voucher is rewritten whenever its
+        # invoice is matched again (``store_prepared_voucher``), and another robot can do that
+        # during this batch (after an override, a retry). Its text then differs, or it is the
+        # same JSON and converting it again would give the same voucher; so a hit is exactly
+        # what converting would give, and the comparison of two strings replaces parsing the
+        # JSON and ``convert``.
+        seen = self._seen.get(invoice_id)
+        if seen is None or seen[0] != stored:
+            data = json.loads(stored)
+            orders = frozenset(line.get("po_id") for line in data.get("lines", []))
+            seen = self._seen[invoice_id] = (stored, orders, self._convert(data))
+        return seen
 
 
 def store_prepared_voucher(

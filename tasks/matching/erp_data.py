@@ -19,7 +19,7 @@ from tasks.erp_access import erp_call
 from tasks.matching.decide import MatchingData
 
 #: Vouchers on an order prepared here but not in the register as read: ``(po_id, keys in
-#: the register) -> vouchers`` (``orchestrator.robot_api.vouchers_in_flight``, filtered). In
+#: the register) -> vouchers`` (``orchestrator.robot_api.VouchersInFlight``, filtered). In
 #: a batch the register was read when the batch began, so this must also hold the vouchers
 #: posted since then (see docs/performance.md, "Bulk ERP calls").
 InFlight = Callable[[str, set[str]], list[Voucher]]

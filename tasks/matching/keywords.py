@@ -58,6 +58,9 @@ class MatchingKeywords(SettingsKeywords):
         self.erp: Erp = MasterDataCache(
             connect(self.ctx.settings.erp_url), self.ctx.settings.erp_cache_seconds
         )
+        # This batch's asks for the vouchers in flight (one connection, each voucher
+        # converted once), and what they were when the batch began.
+        self._vouchers = self._new_asks()
         self._in_flight_before: dict[str, list[Voucher]] = {}
         # Vouchers of this batch's invoices decided for posting: in flight from then on,
         # though their invoices are "matched" only when the batch is released.
@@ -94,10 +97,11 @@ class MatchingKeywords(SettingsKeywords):
         # The register is read as the batch begins: what was in flight then and is posted
         # meanwhile is in neither, so it is kept from before the register was read.
         self._in_batch = []
-        self._in_flight_before = {
-            po_id: self._prepared(po_id)
-            for po_id in {i.order_reference for i in invoices if i.order_reference}
-        }
+        self._vouchers.close()
+        self._vouchers = self._new_asks()
+        self._in_flight_before = self._vouchers.on_orders(
+            {i.order_reference for i in invoices if i.order_reference}
+        )
         with prefetched(self.erp, erp_data.needs(invoices)):
             self._each(self._load_order)
 
@@ -108,9 +112,9 @@ class MatchingKeywords(SettingsKeywords):
         )
         case.settings = tenant_settings(self.book, case.received.invoice.buyer.orgnr, tenant)
 
-    def _prepared(self, po_id: str) -> list[Voucher]:
-        """Vouchers matched here on order ``po_id`` and not posted yet (every invoice's)."""
-        return [from_json(Voucher, v) for v in robot_api.vouchers_in_flight(self.ctx, po_id)]
+    def _new_asks(self) -> robot_api.VouchersInFlight[Voucher]:
+        """Asks for the vouchers matched here and not posted yet (every invoice's), by order."""
+        return robot_api.VouchersInFlight(self.ctx, lambda data: from_json(Voucher, data))
 
     def _in_flight(self, case: _Case) -> tuple[Voucher, ...]:
         """Vouchers of other invoices on this order matched but not in the register as read:
@@ -123,7 +127,7 @@ class MatchingKeywords(SettingsKeywords):
         own = str(case.received.invoice_id)
         in_batch = [v for v in self._in_batch if any(li.po_id == order.id for li in v.lines)]
         found: dict[str, Voucher] = {}
-        earlier = self._in_flight_before.get(order.id, []) + self._prepared(order.id)
+        earlier = self._in_flight_before.get(order.id, []) + self._vouchers.on_order(order.id)
         for voucher in earlier + in_batch:
             if voucher.idempotency_key not in known and voucher.source_invoice_id != own:
                 found.setdefault(voucher.idempotency_key, voucher)
@@ -145,7 +149,10 @@ class MatchingKeywords(SettingsKeywords):
         self._accepted = robot_api.overridden_codes(
             self.ctx, [case.received.invoice_id for case in cases], "matching"
         )
-        self._each(self._match)
+        try:
+            self._each(self._match)
+        finally:
+            self._vouchers.close()  # the connection; its vouchers stay for this batch
 
     def _match(self, case: _Case) -> None:
         received = case.received

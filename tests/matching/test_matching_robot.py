@@ -7,12 +7,17 @@ from __future__ import annotations
 import json
 from decimal import Decimal as D
 
+import pytest
 from click.testing import CliRunner
 
+from orchestrator import batch, robot_api
 from orchestrator.commands.exceptions import exceptions as exceptions_cli
 from orchestrator.config import Settings
+from orchestrator.db import transaction
 from orchestrator.demo_scenarios import BYGG, TESTDAL, kontor_invoice
+from orchestrator.models import Invoice
 from tasks.ehf.samples.generate import LineSpec, build_document
+from tasks.matching.keywords import MatchingKeywords
 from tests.conftest import SQLITE_ONLY
 from tests.pipeline_run import open_codes, run_steps
 
@@ -110,3 +115,54 @@ def test_two_invoices_in_one_batch_cannot_both_take_what_was_received(home: Sett
     rows = run_steps(home, files, STEPS)
     outcome = sorted((row["status"], sorted(open_codes(row))) for row in rows.values())
     assert outcome == [("exception", ["QUANTITY-EXCEEDS-RECEIPT"]), ("matched", [])]
+
+
+def _matched_by_another_robot(invoice_id: int) -> None:
+    """Another matching robot, in a batch of its own, matches invoice ``invoice_id``: its
+    voucher and status written as that batch's release writes them."""
+    item = batch.BatchItem("other", None, {"invoice_id": invoice_id})
+    batch.begin([item])
+    try:
+        other = MatchingKeywords()
+        other.load_invoices()
+        other.load_orders()
+        other.match_orders()
+    finally:
+        batch.end()
+    assert item.is_open, item.failure
+    with transaction(robot_api.context().settings.database_url) as session:
+        for record in item.records:
+            record(session)
+        session.get(Invoice, invoice_id).status = "matched"
+
+
+@SQLITE_ONLY
+def test_an_invoice_another_robot_matched_on_the_order_meanwhile_is_counted(
+    home: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 12 received on line 1. This robot reads the order, its receipts, the register and what
+    # is in flight for its batch (nothing yet); then another robot matches 8 on the same
+    # line; then this robot decides its 8: only asking again as it decides sees the other 8.
+    files = {
+        "first.xml": invoice("R-0001", (paper("8"),)),
+        "second.xml": invoice("R-0002", (paper("8"),)),
+    }
+    ids = {name: row["id"] for name, row in run_steps(home, files, STEPS[:2]).items()}
+    monkeypatch.setenv("RPA_WORKITEMS_ADAPTER", robot_api.QUEUE_ADAPTER)
+    monkeypatch.setenv("KOMMUNERPA_STEP", "matching")
+    mine = batch.BatchItem("mine", None, {"invoice_id": ids["first.xml"]})
+    robot = MatchingKeywords()
+    batch.begin([mine])
+    try:
+        robot.load_invoices()
+        robot.load_orders()
+    finally:
+        batch.end()
+    _matched_by_another_robot(ids["second.xml"])
+    batch.begin([mine])
+    try:
+        robot.match_orders()
+    finally:
+        batch.end()
+    assert mine.failure is not None and mine.failure["code"] == "QUANTITY-EXCEEDS-RECEIPT"
+    assert mine.failure["evidence"]["received"] == "12"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from orchestrator import invoices, queue
 from orchestrator.config import Settings
-from orchestrator.db import engine_for, session_factory, transaction
+from orchestrator.db import engine_for, reader_engine, session_factory, transaction
 from orchestrator.models import ExceptionEntry, Invoice, StoredFile, WorkItem
-from orchestrator.robot_api import RobotContext, store_prepared_voucher
+from orchestrator.robot_api import RobotContext, VouchersInFlight, store_prepared_voucher
 from tests.conftest import make_settings
 
 
@@ -60,6 +60,60 @@ def test_vouchers_in_flight_are_those_on_the_order_and_those_naming_several(
     assert [v["lines"][0]["po_id"] for v in found] == ["PO-B"]
 
 
+def test_in_flight_for_a_batch_is_one_query_and_each_voucher_is_converted_once(
+    settings: Settings,
+) -> None:
+    on_a = _matched_invoice(settings, 1, _voucher("PO-A", "PO-A"))
+    _matched_invoice(settings, 2, _voucher("PO-B"))
+    _matched_invoice(settings, 3, _voucher("PO-B", "PO-A"))
+    _matched_invoice(settings, 4, _voucher(None))
+    _matched_invoice(settings, 5, _voucher("PO-C"))
+    converted: list[dict] = []
+
+    def convert(data: dict) -> tuple[str | None, ...]:
+        converted.append(data)
+        return tuple(line["po_id"] for line in data["lines"])
+
+    ctx = RobotContext(settings, "matching", None)
+    asks = VouchersInFlight(ctx, convert)
+    queries: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_rest) -> None:  # type: ignore[no-untyped-def]
+        queries.append(statement)
+
+    reader = reader_engine(settings.database_url)
+    event.listen(reader, "before_cursor_execute", count)
+    try:
+        before = asks.on_orders({"PO-A", "PO-B", "PO-D"})
+    finally:
+        event.remove(reader, "before_cursor_execute", count)
+    assert len([q for q in queries if "FROM invoices" in q]) == 1
+    assert {po: sorted(found) for po, found in before.items()} == {
+        "PO-A": [("PO-A", "PO-A"), ("PO-B", "PO-A")],
+        "PO-B": [("PO-B",), ("PO-B", "PO-A")],
+        "PO-D": [],
+    }
+    assert len(converted) == 4  # 1, 2, 3 and 4 (read, naming no order asked): never twice
+    # Asked again as an invoice is decided: what changed meanwhile, nothing converted again.
+    assert sorted(asks.on_order("PO-A")) == [("PO-A", "PO-A"), ("PO-B", "PO-A")]
+    assert len(converted) == 4
+    # Another robot matched invoice 1 again (its voucher changed) and one more on PO-A.
+    store_prepared_voucher(ctx, on_a, _voucher("PO-A"))
+    _matched_invoice(settings, 6, _voucher("PO-A", "PO-A", "PO-A"))
+    assert sorted(asks.on_order("PO-A")) == [
+        ("PO-A",),
+        ("PO-A", "PO-A", "PO-A"),
+        ("PO-B", "PO-A"),
+    ]
+    assert len(converted) == 6
+    with transaction(settings.database_url) as session:  # posted: no longer in flight
+        session.get(Invoice, on_a).status = "posted"
+    assert sorted(asks.on_order("PO-A")) == [("PO-A", "PO-A", "PO-A"), ("PO-B", "PO-A")]
+    asks.close()
+    assert sorted(asks.on_order("PO-B")) == [("PO-B",), ("PO-B", "PO-A")]  # a new connection
+    asks.close()
+
+
 def _plan(settings: Settings, query) -> str:  # type: ignore[no-untyped-def]
     engine = engine_for(settings.database_url)
     sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
@@ -82,6 +136,9 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
                 Invoice.status == "matched", Invoice.voucher_order.in_(("PO-A", "*"))
             ),
         ),
+        "in flight, a batch's orders": _plan(
+            settings, invoices._IN_FLIGHT.params(orders=["PO-A", "PO-B", invoices.SEVERAL_ORDERS])
+        ),
         "held": _plan(settings, queue.held_items()),
         "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
         "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
@@ -95,6 +152,8 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
     # Walked in id order: no "USE TEMP B-TREE FOR ORDER BY" (a sort of every pending item).
     assert "ix_work_items_claim_order" in plans["claim"] and "TEMP B-TREE" not in plans["claim"]
     assert "ix_invoices_in_flight (status=? AND voucher_order=?)" in plans["in flight"]
+    batch_plan = plans["in flight, a batch's orders"]
+    assert "ix_invoices_in_flight (status=? AND voucher_order=?)" in batch_plan, batch_plan
     assert "ix_work_items_claims (state=?)" in plans["held"]
     assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
     assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
