@@ -125,9 +125,7 @@ def main(rows: int) -> None:
     timed = {
         "empty transaction": (in_one_transaction(url, lambda s: None), 200),
         "vouchers_in_flight": (
-            in_one_transaction(
-                url, lambda s: invoices.vouchers_in_flight(s, middle, exclude_invoice=0)
-            ),
+            in_one_transaction(url, lambda s: invoices.in_flight_on(s.connection(), [middle])),
             5,
         ),
         "received before (sha256)": (

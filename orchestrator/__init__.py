@@ -43,7 +43,6 @@ from orchestrator.robot_api import (
     settle,
     store_ehf_verdict,
     store_prepared_voucher,
-    vouchers_in_flight,
     writing_together,
 )
 
@@ -79,6 +78,5 @@ __all__ = [
     "settle",
     "store_ehf_verdict",
     "store_prepared_voucher",
-    "vouchers_in_flight",
     "writing_together",
 ]

@@ -238,30 +238,6 @@ def voucher_order(voucher: dict[str, Any]) -> str:
     return orders.pop() if len(orders) == 1 and None not in orders else SEVERAL_ORDERS
 
 
-def vouchers_in_flight(
-    session: Session, po_id: str, *, exclude_invoice: int | None = None
-) -> list[dict[str, Any]]:
-    """Prepared vouchers (JSON) of other invoices on order ``po_id`` that are matched but not
-    yet posted: matching counts them, so two invoices in one batch cannot both take the same
-    remaining quantity.
-
-    Only the vouchers on this order are read (``ix_invoices_in_flight``), and those whose
-    lines name several orders; never every matched invoice (that grew with the pass)."""
-    query = select(Invoice.prepared_voucher).where(
-        Invoice.status == "matched",
-        Invoice.voucher_order.in_((po_id, SEVERAL_ORDERS)),
-        Invoice.prepared_voucher.is_not(None),
-    )
-    if exclude_invoice is not None:
-        query = query.where(Invoice.id != exclude_invoice)
-    rows = session.scalars(query)
-    return [
-        voucher
-        for voucher in rows
-        if any(line.get("po_id") == po_id for line in voucher.get("lines", []))
-    ]
-
-
 #: Matching's vouchers in flight on the orders bound as ``orders``: the matched invoices whose
 #: prepared voucher names one of them or several (``ix_invoices_in_flight``, one index range
 #: per order), with the voucher as the text stored (``CAST``: no JSON parsed here, so the

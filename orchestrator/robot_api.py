@@ -22,8 +22,8 @@ Records, by step:
   :func:`register_pdf_invoice`, :func:`earlier_invoice`, :func:`writing_together`
 - control: :func:`load_invoice`, :func:`load_invoices`, :func:`store_ehf_verdict`,
   :func:`record_ehf_not_applicable`, :func:`overridden_codes`
-- matching: :class:`VouchersInFlight` (or :func:`vouchers_in_flight`),
-  :func:`store_prepared_voucher`, :func:`hold_for_approval`
+- matching: :class:`VouchersInFlight`, :func:`store_prepared_voucher`,
+  :func:`hold_for_approval`
 - posting: :func:`prepared_vouchers`, :func:`record_posting`
 
 Run alone (``python -m robot robots/<step>.robot`` with rpaframework's ``FileAdapter``), a
@@ -533,16 +533,6 @@ def overridden_codes(
     accepted, not raised again (one query for the batch)."""
     with reading(ctx.settings.database_url) as session:
         return exceptions.overridden_codes(session, invoice_ids, step)
-
-
-def vouchers_in_flight(
-    ctx: RobotContext, po_id: str, *, exclude_invoice: int | None = None
-) -> list[dict[str, Any]]:
-    """Prepared vouchers (JSON) of the invoices on order ``po_id`` (but ``exclude_invoice``),
-    matched but not yet posted: matching counts them, so two invoices cannot both take the
-    same quantity."""
-    with reading(ctx.settings.database_url) as session:
-        return invoices.vouchers_in_flight(session, po_id, exclude_invoice=exclude_invoice)
 
 
 T = TypeVar("T")
