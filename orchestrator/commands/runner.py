@@ -91,4 +91,6 @@ def runner() -> None:
     while worker.is_alive() and not stopping.is_set():
         worker.join(0.5)
     robot_work.end_robots(worker.is_alive, robot_work.SHUTDOWN_GRACE_SECONDS)
+    if not worker.is_alive():  # its robots have ended (the fork server waits for them)
+        robot_process.shut_down()
     click.echo("runner stopped")
