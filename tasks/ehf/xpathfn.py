@@ -77,15 +77,16 @@ def own_text(el: Element | None) -> str:
 # --- path steps ---
 
 
-class Children(dict[str, list[Element]]):
-    """The child elements of one node by tag (``children_by_tag``), in document order."""
+#: The child elements of one node by tag (``children_by_tag``), in document order. A plain
+#: dict, not a subclass: CPython 3.11 specialises ``get`` and ``[]`` only for the exact type,
+#: and the rules make thousands of these look-ups a document (benchmarks/README.md).
+Children = dict[str, list[Element]]
 
-    __slots__ = ()
 
-    def first(self, tag: str) -> Element | None:
-        """The first child with this tag, or None."""
-        found = self.get(tag)
-        return found[0] if found else None
+def first_in(kids: Children, tag: str) -> Element | None:
+    """The first child with this tag in a children index, or None."""
+    found = kids.get(tag)
+    return found[0] if found else None
 
 
 def child_nodes(el: Element) -> list[Element]:
@@ -97,7 +98,7 @@ def child_nodes(el: Element) -> list[Element]:
 def children_by_tag(el: Element) -> Children:
     """The children of ``el`` by tag, read in one pass: reading ``.tag`` of an lxml element
     builds a new string each time, so a node that several rules ask about is read once."""
-    kids = Children()
+    kids: Children = {}
     for c in el[:]:
         tag = c.tag
         bucket = kids.get(tag)
