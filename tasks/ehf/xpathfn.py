@@ -208,8 +208,14 @@ def scheme_is_vat(scheme: Element) -> bool:
 
 def is_vat_scheme(holder: Element) -> bool:
     """``[cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT']`` on a tax category or a
-    PartyTaxScheme: any of its schemes, each by its first ID (the EN 16931 rules' test)."""
-    return any(scheme_is_vat(scheme) for scheme in children(holder, TAX_SCHEME))
+    PartyTaxScheme: any of its schemes, each by its first ID (the EN 16931 rules' test).
+
+    One loop over the children: it runs for every category and party, and a list of the
+    schemes and a generator for ``any()`` cost more than the test."""
+    for c in holder[:]:  # noqa: SIM110
+        if c.tag == TAX_SCHEME and scheme_is_vat(c):
+            return True
+    return False
 
 
 def tax_scheme_id(holder: Element) -> str:
@@ -353,8 +359,17 @@ def xs_decimal(text: str) -> Decimal:
 
 
 def decimal(el: Element | None) -> Decimal | None:
-    """``xs:decimal(el)``: None for an absent element, CastError for a malformed value."""
-    return None if el is None else xs_decimal(string_value(el))
+    """``xs:decimal(el)``: None for an absent element, CastError for a malformed value.
+
+    ``xs_decimal`` written out: this is the rules' most used cast, and a call fewer on each
+    use pays (callgrind, benchmarks/README.md)."""
+    if el is None:
+        return None
+    text = string_value(el)
+    value = to_decimal(text)
+    if value is None:
+        raise CastError(text)
+    return value
 
 
 def date_minutes(el: Element) -> int:
