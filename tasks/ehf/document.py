@@ -116,7 +116,7 @@ def location(el: Element) -> str:
 class Document:
     """A UBL Invoice or CreditNote root with an index of its elements by tag."""
 
-    __slots__ = ("root", "kind", "memo", "_by_tag")
+    __slots__ = ("root", "kind", "memo", "_by_tag", "_kids")
 
     def __init__(self, root: Element) -> None:
         self.root = root
@@ -137,6 +137,7 @@ class Document:
             else:
                 bucket.append(el)
         self._by_tag = by_tag
+        self._kids: dict[Element, Children] = {}
 
     def derived(self, key: str, make: Callable[[Document], T]) -> T:
         """``make(self)``, computed on first use and kept in ``memo`` under ``key`` (named
@@ -165,10 +166,9 @@ class Document:
     def kids(self, el: Element) -> Children:
         """``children_by_tag(el)``, built once per document and shared by every family that
         reads the same node (the root, each line, its price). Callers must not change it."""
-        memo: dict[Element, Children] = self.table("children_by_tag")
-        found = memo.get(el)
+        found = self._kids.get(el)  # its own slot, not ``memo``: the rules call it most
         if found is None:
-            found = memo[el] = children_by_tag(el)
+            found = self._kids[el] = children_by_tag(el)
         return found
 
     def all(self, tag: str) -> list[Element]:

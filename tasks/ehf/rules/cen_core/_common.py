@@ -18,6 +18,7 @@ from tasks.ehf.xpathfn import (
     blank,
     charge_indicators,
     decimal_places,
+    first_in,
     string_value,
     xs_decimal,
 )
@@ -31,7 +32,7 @@ def filled(found: list[Element] | None) -> bool:
 
 def raw(kids: Children, tag: str) -> str | None:
     """The raw text of the first such child (None when absent), for a finding's values."""
-    el = kids.first(tag)
+    el = first_in(kids, tag)
     return None if el is None else string_value(el)
 
 

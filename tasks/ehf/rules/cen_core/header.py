@@ -43,6 +43,7 @@ from tasks.ehf.xpathfn import (
     child,
     decimal,
     decimal_places,
+    first_in,
     has_child,
     round2,
     string_value,
@@ -107,9 +108,9 @@ def check_parties(doc: Document, report: Report) -> None:
     if (k := _root(doc)) is None:
         return
     root = doc.root
-    if not _named(k.first(ACCOUNTING_SUPPLIER_PARTY)):
+    if not _named(first_in(k, ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-06", root)
-    if not _named(k.first(ACCOUNTING_CUSTOMER_PARTY)):
+    if not _named(first_in(k, ACCOUNTING_CUSTOMER_PARTY)):
         report("BR-07", root)
     if not _has_postal_address(doc, k.get(ACCOUNTING_SUPPLIER_PARTY)):
         report("BR-08", root)

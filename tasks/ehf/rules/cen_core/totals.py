@@ -50,6 +50,7 @@ from tasks.ehf.xpathfn import (
     child,
     decimal,
     decimal_places,
+    first_in,
     round2,
     string_value,
     xpath_round,
@@ -256,7 +257,7 @@ def check_vat_total(doc: Document, report: Report) -> None:
 
 
 def _vat_total_matches(doc: Document, k: Children) -> bool:
-    stated = decimal(k.first(TAX_AMOUNT))
+    stated = decimal(first_in(k, TAX_AMOUNT))
     subtotals = k.get(TAX_SUBTOTAL)
     if not subtotals:
         return True

@@ -33,6 +33,7 @@ from tasks.ehf.vocabulary import (
 from tasks.ehf.xpathfn import (
     child,
     children,
+    first_in,
     follow,
     normalize_space,
     own_text,
@@ -101,7 +102,7 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
         child(ref, ID) is not None for ref in groups.get(ORDER_REFERENCE, ())
     ):
         report("PEPPOL-EN16931-R003", el)
-    spec = _text_nodes(groups.first(CUSTOMIZATION_ID))
+    spec = _text_nodes(first_in(groups, CUSTOMIZATION_ID))
     if not spec.startswith(_CUSTOMIZATION_PREFIX) or "::" in spec:
         report("PEPPOL-EN16931-R004", el, value=spec)
     totals = groups.get(TAX_TOTAL, [])
@@ -112,13 +113,13 @@ def _document_root_rule(doc: Document, el: Element, report: Report) -> None:
             with_subtotals += 1
     if with_subtotals != 1:
         report("PEPPOL-EN16931-R053", el, count=with_subtotals)
-    tax_currency = groups.first(TAX_CURRENCY_CODE)
+    tax_currency = first_in(groups, TAX_CURRENCY_CODE)
     without = len(totals) - with_subtotals
     if without != (1 if tax_currency is not None else 0):
         report("PEPPOL-EN16931-R054", el, count=without)
     if tax_currency is not None:
         currency = normalize_space(string_value(tax_currency))
-        document_currency = normalize_space(string_value(groups.first(DOCUMENT_CURRENCY_CODE)))
+        document_currency = normalize_space(string_value(first_in(groups, DOCUMENT_CURRENCY_CODE)))
         if not _same_sign(totals, currency, document_currency):
             report("PEPPOL-EN16931-R055", el, tax_currency=currency)
 

@@ -42,6 +42,7 @@ from tasks.ehf.xpathfn import (
     child,
     children,
     decimal,
+    first_in,
     normalize_space,
     own_text,
     round2,
@@ -82,10 +83,10 @@ def _charge_amount_matches(charge: Children) -> bool:
     """R040: the amount is base amount × percentage / 100, give or take 0.02 (``charge``:
     the children of the allowance/charge by tag)."""
     try:
-        amount_el = charge.first(AMOUNT)
+        amount_el = first_in(charge, AMOUNT)
         amount = _dec(amount_el) if amount_el is not None else _ZERO
-        base = _dec(charge.first(BASE_AMOUNT))
-        factor = _dec(charge.first(MULTIPLIER_FACTOR_NUMERIC))
+        base = _dec(first_in(charge, BASE_AMOUNT))
+        factor = _dec(first_in(charge, MULTIPLIER_FACTOR_NUMERIC))
     except CastError:
         return False
     return slack(amount, xdiv(xmul(base, factor), _HUNDRED), _SLACK)
@@ -111,11 +112,11 @@ def allowances_and_charges(doc: Document, report: Report) -> None:
             report(
                 "PEPPOL-EN16931-R040",
                 el,
-                amount=string_value(charge.first(AMOUNT)),
-                base=string_value(charge.first(BASE_AMOUNT)),
-                percent=string_value(charge.first(MULTIPLIER_FACTOR_NUMERIC)),
+                amount=string_value(first_in(charge, AMOUNT)),
+                base=string_value(first_in(charge, BASE_AMOUNT)),
+                percent=string_value(first_in(charge, MULTIPLIER_FACTOR_NUMERIC)),
             )
-        indicator = normalize_space(own_text(charge.first(CHARGE_INDICATOR)))
+        indicator = normalize_space(own_text(first_in(charge, CHARGE_INDICATOR)))
         if indicator not in ("true", "false"):
             report("PEPPOL-EN16931-R043", el, indicator=indicator)
 
@@ -171,7 +172,7 @@ def _line_adjustments(doc: Document, line_charges: list[Element]) -> tuple[Decim
     charges: list[Element] = []
     for ac in line_charges:
         children = doc.kids(ac)
-        indicator = normalize_space(string_value(children.first(CHARGE_INDICATOR)))
+        indicator = normalize_space(string_value(first_in(children, CHARGE_INDICATOR)))
         if indicator == "false":
             allowances.extend(children.get(AMOUNT, ()))
         elif indicator == "true":
