@@ -73,6 +73,16 @@ def record(session: Session, outage: Outage, *, actor: str) -> ExceptionEntry:
     return entry
 
 
+def during(session: Session, since: datetime, until: datetime) -> bool:
+    """Whether a recorded outage (any process's view) overlaps ``since``–``until``: a robot
+    may notice an outage its runner did not look into, and record it as the database is back."""
+    for entry in exceptions.open_matching(session, code=CODE, step=STEP):
+        began, ended = _period(entry)
+        if began <= until and since <= ended:
+            return True
+    return False
+
+
 def _overlapping(session: Session, since: datetime, until: datetime) -> ExceptionEntry | None:
     for entry in exceptions.open_matching(session, code=CODE, step=STEP):
         began, ended = _period(entry)

@@ -46,7 +46,7 @@ from typing import TypeVar
 from orchestrator import db, db_outage, queue, robot_process, runs
 from orchestrator.config import Settings
 from orchestrator.db import reading, transaction
-from orchestrator.models import Run
+from orchestrator.models import Run, utcnow
 from orchestrator.processes import owner_name
 from orchestrator.robot_process import RobotProcess
 
@@ -231,10 +231,12 @@ def _settle(settings: Settings, run_id: int, ending: Ending, *, db_lost: bool) -
 
 
 def _record(settings: Settings, run_id: int, ending: Ending, *, db_lost: bool = False) -> Run:
-    """Settle the items the robot left held, then the run."""
+    """Settle the items the robot left held, then the run. The database was lost for the run
+    when this process noticed it (``db_lost``) or an outage recorded by anyone overlaps it."""
     with transaction(settings.database_url) as session:
         run = session.get(Run, run_id)
         actor = f"runner:{run.runner}"
+        db_lost = db_lost or db_outage.during(session, run.started_at, utcnow())
         if db_lost and ending.stopping_since is None:
             # The database went away under the robot: not the items' fault.
             why = db_outage.CODE
