@@ -38,14 +38,21 @@ def _matched_invoice(settings: Settings, number: int, voucher: dict) -> int:
     return invoice_id
 
 
-def test_vouchers_in_flight_are_those_on_the_order_and_those_naming_several(
-    settings: Settings,
-) -> None:
+def _five_matched(settings: Settings, *, fifth_order: str) -> int:
+    """Matched invoices on PO-A twice, PO-B, PO-B and PO-A, no order, ``fifth_order``; the id
+    of the first."""
     on_a = _matched_invoice(settings, 1, _voucher("PO-A", "PO-A"))
     _matched_invoice(settings, 2, _voucher("PO-B"))
     _matched_invoice(settings, 3, _voucher("PO-B", "PO-A"))
     _matched_invoice(settings, 4, _voucher(None))
-    _matched_invoice(settings, 5, _voucher("PO-A"))
+    _matched_invoice(settings, 5, _voucher(fifth_order))
+    return on_a
+
+
+def test_vouchers_in_flight_are_those_on_the_order_and_those_naming_several(
+    settings: Settings,
+) -> None:
+    on_a = _five_matched(settings, fifth_order="PO-A")
     in_flight = VouchersInFlight(RobotContext(settings, "matching", None), lambda data: data)
     with transaction(settings.database_url) as session:
         orders = dict(session.execute(select(Invoice.id, Invoice.voucher_order)).all())
@@ -66,11 +73,7 @@ def test_vouchers_in_flight_are_those_on_the_order_and_those_naming_several(
 def test_in_flight_for_a_batch_is_one_query_and_each_voucher_is_converted_once(
     settings: Settings,
 ) -> None:
-    on_a = _matched_invoice(settings, 1, _voucher("PO-A", "PO-A"))
-    _matched_invoice(settings, 2, _voucher("PO-B"))
-    _matched_invoice(settings, 3, _voucher("PO-B", "PO-A"))
-    _matched_invoice(settings, 4, _voucher(None))
-    _matched_invoice(settings, 5, _voucher("PO-C"))
+    on_a = _five_matched(settings, fifth_order="PO-C")
     converted: list[dict] = []
 
     def convert(data: dict) -> tuple[str | None, ...]:
