@@ -173,6 +173,9 @@ def _run_once(
         run = runs.start(session, robot=robot, runner=runner_name(), output_dir="")
         output_dir = settings.runs / str(run.id)
         run.output_dir = str(output_dir)
+    # Outages noticed from here on are the run's: starting the robot may take a moment (the
+    # first start waits for the fork server's imports), and one may begin meanwhile.
+    outages = db.outages_seen(settings.database_url)
     output_dir.mkdir(parents=True, exist_ok=True)
     arguments = [
         "--outputdir",
@@ -191,7 +194,6 @@ def _run_once(
     )
     with _live_lock:
         _live.add(process)
-    outages = db.outages_seen(settings.database_url)
     try:
         _unless_db_away(lambda: _note_pid(settings, run.id, process.pid))
         ending = _supervise(settings, run.id, process, time_limit)
