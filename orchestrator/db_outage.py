@@ -76,17 +76,17 @@ def record(session: Session, outage: Outage, *, actor: str) -> ExceptionEntry:
 def during(session: Session, since: datetime, until: datetime) -> bool:
     """Whether a recorded outage (any process's view) overlaps ``since``–``until``: a robot
     may notice an outage its runner did not look into, and record it as the database is back."""
-    for entry in exceptions.open_matching(session, code=CODE, step=STEP):
-        began, ended = _period(entry)
-        if began <= until and since <= ended:
-            return True
-    return False
+    return _overlapping(session, since, until, gap=timedelta(0)) is not None
 
 
-def _overlapping(session: Session, since: datetime, until: datetime) -> ExceptionEntry | None:
+def _overlapping(
+    session: Session, since: datetime, until: datetime, *, gap: timedelta = SAME_OUTAGE_GAP
+) -> ExceptionEntry | None:
+    """The open outage entry whose period, widened by ``gap`` on each side, meets
+    ``since``–``until``."""
     for entry in exceptions.open_matching(session, code=CODE, step=STEP):
         began, ended = _period(entry)
-        if began - SAME_OUTAGE_GAP <= until and since <= ended + SAME_OUTAGE_GAP:
+        if began - gap <= until and since <= ended + gap:
             return entry
     return None
 
