@@ -41,11 +41,13 @@ from urllib.parse import quote
 
 import click
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from benchmarks import corpus as corpus_module
 from benchmarks.measure import percentile
 from connectors.erp_stub import process as stub_process
+from connectors.inbox.folder import open_claims, ready_entries
+from orchestrator import queue
 from orchestrator.accounting_check import check
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import engine_for, transaction
@@ -157,23 +159,18 @@ def _descendants(roots: set[int]) -> set[int]:
     return found
 
 
-def _work_left(settings: Settings, n: int) -> bool:
-    if any(not p.name.startswith(".") for p in settings.inbox.iterdir()):
+def _work_left(settings: Settings) -> bool:
+    """Whether a file waits in the inbox, a claim is not yet on record or an item is open.
+    In this order: a claim's marker is written before its file leaves the inbox and removed
+    after its item is committed, so no file slips between the looks."""
+    if ready_entries(settings.inbox) or open_claims(settings.received):
         return True
     with transaction(settings.database_url) as session:
-        open_items = session.scalar(
-            select(func.count())
-            .select_from(WorkItem)
-            .where(WorkItem.state.in_(("pending", "in_progress")))
-        )
-        receipts = session.scalar(
-            select(func.count()).select_from(WorkItem).where(WorkItem.step == "receipt")
-        )
-    return bool(open_items) or receipts < n
+        return queue.any_open(session)
 
 
 def wait_until_done(
-    settings: Settings, runners: list[subprocess.Popen[bytes]], n: int, timeout: float
+    settings: Settings, runners: list[subprocess.Popen[bytes]], timeout: float
 ) -> tuple[float, dict[int, int], int]:
     """Wait until every file went through; returns the time it took, each runner's peak RSS
     and the highest of the processes below the runners (KiB, read while they run: a robot is
@@ -188,7 +185,7 @@ def wait_until_done(
             if process.poll() is not None:
                 raise click.ClickException(f"runner {process.pid} ended ({process.returncode})")
         below = max([below, *map(_rss_kib, _descendants(set(peaks)))])
-        if not _work_left(settings, n):
+        if not _work_left(settings):
             return time.monotonic() - start, peaks, below
         if time.monotonic() - start > timeout:
             raise click.ClickException(f"not done after {timeout:g} s")
@@ -289,7 +286,7 @@ def run_pipeline(
             generated = time.monotonic() - generating
             processes = start_runners(env, runners, home)
             try:
-                seconds, peaks, robots_kib = wait_until_done(settings, processes, n, timeout)
+                seconds, peaks, robots_kib = wait_until_done(settings, processes, timeout)
             finally:
                 stop(processes)
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

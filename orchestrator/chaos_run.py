@@ -485,7 +485,7 @@ def _settled(settings: Settings) -> bool:
     if ready_entries(settings.inbox) or open_claims(settings.received):
         return False
     with transaction(settings.database_url) as session:
-        return not queue.waiting(session) and erp_outage.open_outage(session) is None
+        return not queue.any_open(session) and erp_outage.open_outage(session) is None
 
 
 def run(config: ChaosConfig, log: Log = print) -> ChaosResult:

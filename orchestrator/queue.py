@@ -430,6 +430,16 @@ def _crash(
     return [item.id for item in items]
 
 
+def any_open(session: Session) -> bool:
+    """Whether any item is pending (ready or waiting out a back-off) or held.
+
+    One statement on purpose: on PostgreSQL each statement of a transaction sees the commits
+    made before it, so separate counts of pending and of held items can both miss an item a
+    robot completes (and whose next step it queues) between the two."""
+    open_item = select(WorkItem.id).where(WorkItem.state.in_((PENDING, IN_PROGRESS)))
+    return session.scalar(open_item.limit(1)) is not None
+
+
 @dataclass(frozen=True)
 class Waiting:
     """Items of one step that wait: ``ready`` now, ``retry`` after their back-off (the

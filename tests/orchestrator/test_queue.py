@@ -166,6 +166,20 @@ def test_an_earlier_step_is_busy_while_it_holds_an_item_or_has_one_ready(
         assert not queue.earlier_step_busy(session, "control")
 
 
+def test_an_item_is_open_while_pending_backing_off_or_held(settings: Settings) -> None:
+    with transaction(settings.database_url) as session:
+        assert not queue.any_open(session)
+        item = queue.enqueue(session, step="control", actor=ACTOR)
+        assert queue.any_open(session)  # ready
+        item.not_before = utcnow() + timedelta(hours=1)
+        assert queue.any_open(session)  # waits out a back-off
+        item.not_before = None
+        queue.claim(session, step="control", runner="r:1", lease_seconds=60)
+        assert queue.any_open(session)  # held
+        queue.complete(session, session.get(WorkItem, item.id), actor=ACTOR)
+        assert not queue.any_open(session)
+
+
 def _adapter(settings: Settings, monkeypatch: pytest.MonkeyPatch, step: str) -> QueueAdapter:
     monkeypatch.setenv("RPA_WORKITEMS_ADAPTER", "orchestrator.workitems.QueueAdapter")
     monkeypatch.setenv("KOMMUNERPA_STEP", step)
