@@ -33,7 +33,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -294,6 +295,18 @@ def serialise(session: Session, key: int) -> None:
     transaction at a time run at all."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_ADVISORY_LOCK, {"key": key})
+
+
+def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Insert one row into ``table`` unless a row with its primary key is there; returns
+    whether it was inserted. One statement (``ON CONFLICT DO NOTHING``), in the session's
+    transaction: no read before it, and a second writer of the same key waits for the first
+    and then inserts nothing instead of failing."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(values).on_conflict_do_nothing()
+    # RETURNING, not the row count: psycopg reports no count for this statement.
+    inserted = statement.returning(*table.primary_key.columns)
+    return session.connection().execute(inserted).first() is not None
 
 
 @contextmanager

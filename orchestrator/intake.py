@@ -172,16 +172,15 @@ def _on_record(session: Session, settings: Settings, claimed: Claimed, since: da
 def _archive_empty(session: Session, settings: Settings, name: str, actor: str) -> None:
     """Keep the empty original like any other (its SHA-256 is the empty file's)."""
     stored = archive.store(settings.archive, b"")
-    if invoices.stored_file(session, stored.sha256) is None:
-        invoices.record_stored_file(
-            session,
-            sha256=stored.sha256,
-            size=0,
-            name=name,
-            path=str(stored.path.relative_to(settings.home)),
-            kind="original",
-            actor=actor,
-        )
+    invoices.record_stored_file(
+        session,
+        sha256=stored.sha256,
+        size=0,
+        name=name,
+        path=str(stored.path.relative_to(settings.home)),
+        kind="original",
+        actor=actor,
+    )
 
 
 def _record_refused(

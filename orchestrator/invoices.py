@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Row, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit
-from orchestrator.db import serialise
+from orchestrator.db import insert_unless_present, serialise
 from orchestrator.models import Attachment, ExceptionEntry, Invoice, StoredFile, WorkItem
 
 
@@ -21,11 +21,12 @@ def stored_file(session: Session, sha256: str) -> StoredFile | None:
 
 def record_stored_file(
     session: Session, *, sha256: str, size: int, name: str, path: str, kind: str, actor: str
-) -> StoredFile:
-    """Record a newly archived file (and audit it)."""
-    row = StoredFile(sha256=sha256, size=size, first_name=name, path=path, kind=kind)
-    session.add(row)
-    session.flush()
+) -> bool:
+    """Record an archived file (and audit it) unless its content is on record already;
+    returns whether it was new."""
+    values = {"sha256": sha256, "size": size, "first_name": name, "path": path, "kind": kind}
+    if not insert_unless_present(session, StoredFile.__table__, values):
+        return False
     audit.append(
         session,
         actor=actor,
@@ -34,7 +35,7 @@ def record_stored_file(
         object_id=sha256,
         details={"name": name, "size": size, "kind": kind, "path": path},
     )
-    return row
+    return True
 
 
 def supplier_key(supplier: dict[str, Any]) -> str | None:
@@ -99,23 +100,29 @@ def registering(session: Session) -> None:
         session.info[_REGISTRATION_LOCK] = True
 
 
+#: The earliest not rejected invoice of a supplier (``key``) with an invoice number: what a
+#: duplicate is told about it. Built once (receipt asks it for every invoice).
+_EARLIER_WITH_NUMBER = (
+    select(Invoice.id, Invoice.file_name, Invoice.sha256, Invoice.supplier_key)
+    .where(
+        Invoice.supplier_key == bindparam("key"),
+        Invoice.invoice_number == bindparam("number"),
+        Invoice.status != "rejected",
+    )
+    .order_by(Invoice.id)
+    .limit(1)
+)
+
+
 def find_duplicate(
     session: Session, *, supplier: dict[str, Any], invoice_number: str | None
-) -> Invoice | None:
-    """An earlier, not rejected invoice with the same supplier and number."""
+) -> Row[Any] | None:
+    """An earlier, not rejected invoice with the same supplier and number: its ``id``,
+    ``file_name``, ``sha256`` and ``supplier_key``."""
     key = supplier_key(supplier)
     if not key or not invoice_number:
         return None
-    return session.scalars(
-        select(Invoice)
-        .where(
-            Invoice.supplier_key == key,
-            Invoice.invoice_number == invoice_number,
-            Invoice.status != "rejected",
-        )
-        .order_by(Invoice.id)
-        .limit(1)
-    ).first()
+    return session.execute(_EARLIER_WITH_NUMBER, {"key": key, "number": invoice_number}).first()
 
 
 def create_invoice(

@@ -139,16 +139,15 @@ def _record(settings: Settings, mail: FetchedMail, mailbox: str, actor: str) -> 
     name = f"mail-{mail.sha256[:12]}.eml"
     kept = _relative(mail.archived, settings.home)
     with transaction(settings.database_url, durable=True) as session:
-        if invoices.stored_file(session, mail.sha256) is None:
-            invoices.record_stored_file(
-                session,
-                sha256=mail.sha256,
-                size=mail.archived.stat().st_size,
-                name=name,
-                path=kept,
-                kind=MAIL_KIND,
-                actor=actor,
-            )
+        invoices.record_stored_file(
+            session,
+            sha256=mail.sha256,
+            size=mail.archived.stat().st_size,
+            name=name,
+            path=kept,
+            kind=MAIL_KIND,
+            actor=actor,
+        )
         if not mail.attachments:
             _no_invoice(session, mail, name, mailbox, kept, actor)
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, batch, exceptions, invoices, queue
@@ -249,7 +249,7 @@ class Registration:
     duplicate_of: EarlierInvoice | None
 
 
-def _earlier(row: Invoice | None) -> EarlierInvoice | None:
+def _earlier(row: Row[Any] | None) -> EarlierInvoice | None:
     if row is None:
         return None
     return EarlierInvoice(row.id, row.file_name, row.sha256, row.supplier_key)
@@ -263,16 +263,15 @@ def record_stored_file(
     the item's registration, or else with its release (``_record_with_item``)."""
 
     def record(session: Session) -> None:
-        if invoices.stored_file(session, sha256) is None:
-            invoices.record_stored_file(
-                session,
-                sha256=sha256,
-                size=size,
-                name=name,
-                path=str(path.relative_to(ctx.settings.home)),
-                kind=kind,
-                actor=ctx.actor,
-            )
+        invoices.record_stored_file(
+            session,
+            sha256=sha256,
+            size=size,
+            name=name,
+            path=str(path.relative_to(ctx.settings.home)),
+            kind=kind,
+            actor=ctx.actor,
+        )
 
     _record_with_item(ctx, record)
 
