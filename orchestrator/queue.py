@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, db_outage, erp_outage, exceptions, processes
@@ -89,16 +89,25 @@ def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[Wor
     return items
 
 
+_PAYLOAD_OF = select(WorkItem.payload).where(WorkItem.id == bindparam("id"))
+
+
 def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
     """Tie work item ``item_id`` to the invoice it made, in the caller's transaction.
 
     Done in the transaction that creates the invoice, so no crash can leave an invoice
-    whose work item does not know it (its retry would take the file for a re-delivery)."""
-    item = session.get(WorkItem, item_id)
-    if item is None:
+    whose work item does not know it (its retry would take the file for a re-delivery).
+    Two plain statements on the session's connection: receipt does this for every invoice,
+    and the item is not otherwise loaded in that transaction."""
+    connection = session.connection()
+    row = connection.execute(_PAYLOAD_OF, {"id": item_id}).first()
+    if row is None:
         raise LookupError(f"work item {item_id} does not exist")
-    item.invoice_id = invoice_id
-    item.payload = {**(item.payload or {}), "invoice_id": invoice_id}
+    connection.execute(
+        update(WorkItem)
+        .where(WorkItem.id == item_id)
+        .values(invoice_id=invoice_id, payload={**(row.payload or {}), "invoice_id": invoice_id})
+    )
 
 
 def _ready(step: str):  # type: ignore[no-untyped-def]
