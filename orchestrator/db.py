@@ -37,6 +37,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from orchestrator.models import utcnow
 
@@ -302,11 +303,16 @@ def insert_unless_present(session: Session, table: Table, values: dict[str, Any]
     whether it was inserted. One statement (``ON CONFLICT DO NOTHING``), in the session's
     transaction: no read before it, and a second writer of the same key waits for the first
     and then inserts nothing instead of failing."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(values).on_conflict_do_nothing()
+    statement = _insert_unless_present(session.get_bind().dialect.name, table)
+    return session.connection().execute(statement, values).first() is not None
+
+
+@lru_cache
+def _insert_unless_present(dialect_name: str, table: Table) -> Executable:
+    """The statement for ``insert_unless_present``, built once: rows come as parameters."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     # RETURNING, not the row count: psycopg reports no count for this statement.
-    inserted = statement.returning(*table.primary_key.columns)
-    return session.connection().execute(inserted).first() is not None
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 @contextmanager

@@ -89,7 +89,15 @@ def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[Wor
     return items
 
 
-_PAYLOAD_OF = select(WorkItem.payload).where(WorkItem.id == bindparam("id"))
+_PAYLOAD_OF = select(WorkItem.payload).where(WorkItem.id == bindparam("item"))
+_LINK = (
+    update(WorkItem)
+    .where(WorkItem.id == bindparam("item"))
+    .values(
+        invoice_id=bindparam("invoice"),
+        payload=bindparam("new_payload", type_=WorkItem.payload.type),
+    )
+)
 
 
 def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
@@ -97,17 +105,14 @@ def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
 
     Done in the transaction that creates the invoice, so no crash can leave an invoice
     whose work item does not know it (its retry would take the file for a re-delivery).
-    Two plain statements on the session's connection: receipt does this for every invoice,
-    and the item is not otherwise loaded in that transaction."""
+    Two prebuilt statements on the session's connection: receipt does this for every
+    invoice, and the item is not otherwise loaded in that transaction."""
     connection = session.connection()
-    row = connection.execute(_PAYLOAD_OF, {"id": item_id}).first()
+    row = connection.execute(_PAYLOAD_OF, {"item": item_id}).first()
     if row is None:
         raise LookupError(f"work item {item_id} does not exist")
-    connection.execute(
-        update(WorkItem)
-        .where(WorkItem.id == item_id)
-        .values(invoice_id=invoice_id, payload={**(row.payload or {}), "invoice_id": invoice_id})
-    )
+    payload = {**(row.payload or {}), "invoice_id": invoice_id}
+    connection.execute(_LINK, {"item": item_id, "invoice": invoice_id, "new_payload": payload})
 
 
 def _ready(step: str):  # type: ignore[no-untyped-def]
