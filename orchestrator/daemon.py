@@ -58,6 +58,7 @@ from orchestrator import (
     leadership,
     processes,
     queue,
+    robot_process,
     runner,
     runs,
     schedules,
@@ -564,6 +565,7 @@ def serve(settings: Settings, on_run: Callable[[Run], None] | None = None) -> No
     """Prepare the home (schema, folders, ``robots.toml``) and run the daemon until a signal."""
     prepare(settings)
     schedules.ensure_file(settings.home)
+    robot_process.warm_up()  # the robots' imports while the daemon starts, not in its first run
     Daemon(settings, on_run).serve()
 
 
