@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, db_outage, erp_outage, exceptions, processes
@@ -58,35 +58,63 @@ def enqueue(
     invoice_id: int | None = None,
     parent_id: int | None = None,
 ) -> WorkItem:
-    """Add a pending work item for ``step``."""
-    return enqueue_all(session, [NewItem(step, payload, invoice_id, parent_id)], actor=actor)[0]
-
-
-def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[WorkItem]:
-    """Add a pending work item for each of ``new``, inserted together, with its audit entry."""
-    items = [
-        WorkItem(
-            step=each.step,
-            state=PENDING,
-            payload=each.payload or {},
-            invoice_id=each.invoice_id,
-            parent_id=each.parent_id,
-            attempts=0,
-        )
-        for each in new
-    ]
-    session.add_all(items)
+    """Add a pending work item for ``step`` (in the session, as an ORM object)."""
+    item = WorkItem(
+        step=step,
+        state=PENDING,
+        payload=payload or {},
+        invoice_id=invoice_id,
+        parent_id=parent_id,
+        attempts=0,
+    )
+    session.add(item)
     session.flush()
-    for item in items:
-        audit.append(
-            session,
-            actor=actor,
-            action="workitem.created",
-            object_type="work_item",
-            object_id=item.id,
-            details={"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id},
-        )
-    return items
+    _note_created(session, actor, item)
+    return item
+
+
+_INSERT_ITEMS = insert(WorkItem).returning(
+    WorkItem.id, WorkItem.step, WorkItem.invoice_id, WorkItem.parent_id
+)
+
+
+def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[int]:
+    """Add a pending work item for each of ``new``, with its audit entry; returns their ids,
+    ascending. One multi-row ``INSERT … RETURNING``: the ORM inserts such rows one at a time
+    on SQLite, to read their ids back in the order given, which nothing here needs (the
+    entries follow the ids)."""
+    if not new:
+        return []
+    session.flush()  # the transaction's earlier changes first, as the ORM's insert did
+    rows = session.connection().execute(
+        _INSERT_ITEMS,
+        [
+            {
+                "step": each.step,
+                "state": PENDING,
+                "payload": each.payload or {},
+                "invoice_id": each.invoice_id,
+                "parent_id": each.parent_id,
+                "attempts": 0,
+            }
+            for each in new
+        ],
+    )
+    created = sorted(rows, key=lambda row: row.id)
+    for row in created:
+        _note_created(session, actor, row)
+    return [row.id for row in created]
+
+
+def _note_created(session: Session, actor: str, item: Any) -> None:
+    audit.append(
+        session,
+        actor=actor,
+        action="workitem.created",
+        object_type="work_item",
+        object_id=item.id,
+        details={"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id},
+    )
 
 
 _PAYLOAD_OF = select(WorkItem.payload).where(WorkItem.id == bindparam("item"))
