@@ -112,8 +112,9 @@ def recover_claims(settings: Settings) -> int:
         with transaction(settings.database_url, durable=True) as session:
             serialise(session, _LOCK_KEY)
             queued = not _on_record(session, settings, claimed, since)
-            if queued:
-                _record_entry(session, settings, entry, claimed, actor)
+            receipt = _record_entry(session, settings, entry, claimed, actor) if queued else None
+            if receipt is not None:
+                queue.enqueue_all(session, [receipt], actor=actor)
         claimed.recorded()
         if queued:
             log.warning(
@@ -129,8 +130,10 @@ def _put_on_record(settings: Settings, claims: list[tuple[InboxEntry, Claimed]],
     recovery. Returns how many."""
     if claims:
         with transaction(settings.database_url, durable=True) as session:
-            for entry, claimed in claims:
-                _record_entry(session, settings, entry, claimed, actor)
+            receipts = [
+                _record_entry(session, settings, entry, claimed, actor) for entry, claimed in claims
+            ]
+            queue.enqueue_all(session, [item for item in receipts if item is not None], actor=actor)
         for _, claimed in claims:
             claimed.recorded()
     return len(claims)
@@ -138,18 +141,20 @@ def _put_on_record(settings: Settings, claims: list[tuple[InboxEntry, Claimed]],
 
 def _record_entry(
     session: Session, settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str
-) -> None:
-    """Queue a claimed file for receipt, or record an entry no robot can read."""
+) -> queue.NewItem | None:
+    """The receipt work item of a claimed file, for the caller to queue (with the others of
+    its transaction, in one statement); an entry no robot can read is recorded here, as an
+    exception, and has none."""
     kept = str(claimed.path.relative_to(settings.home))
     if entry.kind == REGULAR:
         payload = {"file": claimed.name, "path": kept}
         if claimed.name_bytes:
             payload["name_bytes"] = claimed.name_bytes
-        queue.enqueue(session, step="receipt", actor=actor, payload=payload)
-    else:
-        if entry.kind == EMPTY:
-            _archive_empty(session, settings, claimed.name, actor)
-        _record_refused(session, entry, claimed, kept, actor)
+        return queue.NewItem(step="receipt", payload=payload)
+    if entry.kind == EMPTY:
+        _archive_empty(session, settings, claimed.name, actor)
+    _record_refused(session, entry, claimed, kept, actor)
+    return None
 
 
 def _on_record(session: Session, settings: Settings, claimed: Claimed, since: datetime) -> bool:
