@@ -29,6 +29,9 @@ from pathlib import Path
 
 #: What every robot imports; the fork server imports it once. ``orchestrator.workitems`` is
 #: the queue adapter, ``RPA.Robocorp.WorkItems`` the library the suites use for work items.
+#: ``httpcore`` (the ERP client's transport) and ``psycopg`` (the PostgreSQL driver) are
+#: imported by their users only when first used, which was in every robot run: 94 and 66 ms
+#: of CPU per run on the test machine.
 PRELOAD = [
     "robot",
     "robot.running",
@@ -39,6 +42,8 @@ PRELOAD = [
     "tasks.control.keywords",
     "tasks.matching.keywords",
     "tasks.posting.keywords",
+    "httpcore",
+    "psycopg",
 ]
 
 
