@@ -107,13 +107,19 @@ def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[int
 
 
 def _note_created(session: Session, actor: str, item: Any) -> None:
+    details = {"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id}
+    _note(session, actor, "workitem.created", item.id, details)
+
+
+def _note(session: Session, actor: str, action: str, item_id: int, details: dict[str, Any]) -> None:
+    """The audit entry of what happened to work item ``item_id``."""
     audit.append(
         session,
         actor=actor,
-        action="workitem.created",
+        action=action,
         object_type="work_item",
-        object_id=item.id,
-        details={"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id},
+        object_id=item_id,
+        details=details,
     )
 
 
@@ -240,14 +246,8 @@ def complete(session: Session, item: WorkItem, *, actor: str) -> None:
     invoice = session.get(Invoice, item.invoice_id) if item.invoice_id is not None else None
     if invoice is None or invoice.status not in HOLD_STATUSES:
         _set_invoice_status(session, item.invoice_id, STATUS_AFTER[item.step])
-    audit.append(
-        session,
-        actor=actor,
-        action="workitem.done",
-        object_type="work_item",
-        object_id=item.id,
-        details={"step": item.step, "invoice_id": item.invoice_id, "run_id": item.run_id},
-    )
+    details = {"step": item.step, "invoice_id": item.invoice_id, "run_id": item.run_id}
+    _note(session, actor, "workitem.done", item.id, details)
 
 
 def fail(
@@ -285,20 +285,14 @@ def fail(
         delay = settings.retry_backoff_seconds * 2 ** (item.attempts - 1)
         item.state = PENDING
         item.not_before = utcnow() + timedelta(seconds=delay)
-        audit.append(
-            session,
-            actor=actor,
-            action="workitem.retry_scheduled",
-            object_type="work_item",
-            object_id=item.id,
-            details={
-                "step": item.step,
-                "code": code,
-                "message": message,
-                "attempt": item.attempts,
-                "retry_in_seconds": delay,
-            },
-        )
+        details = {
+            "step": item.step,
+            "code": code,
+            "message": message,
+            "attempt": item.attempts,
+            "retry_in_seconds": delay,
+        }
+        _note(session, actor, "workitem.retry_scheduled", item.id, details)
         return
     item.state = FAILED
     payload = item.payload or {}
@@ -342,14 +336,8 @@ def give_back(
     item.lease_expires_at = None
     item.claimed_at = None
     item.last_error = why
-    audit.append(
-        session,
-        actor=actor,
-        action="workitem.returned",
-        object_type="work_item",
-        object_id=item.id,
-        details={"step": item.step, "why": why, "message": message, "run_id": item.run_id},
-    )
+    details = {"step": item.step, "why": why, "message": message, "run_id": item.run_id}
+    _note(session, actor, "workitem.returned", item.id, details)
 
 
 def time_out(
