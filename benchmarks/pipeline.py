@@ -46,8 +46,7 @@ from sqlalchemy import select, text
 from benchmarks import corpus as corpus_module
 from benchmarks.measure import percentile
 from connectors.erp_stub import process as stub_process
-from connectors.inbox.folder import open_claims, ready_entries
-from orchestrator import queue
+from orchestrator import intake
 from orchestrator.accounting_check import check
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import engine_for, transaction
@@ -159,16 +158,6 @@ def _descendants(roots: set[int]) -> set[int]:
     return found
 
 
-def _work_left(settings: Settings) -> bool:
-    """Whether a file waits in the inbox, a claim is not yet on record or an item is open.
-    In this order: a claim's marker is written before its file leaves the inbox and removed
-    after its item is committed, so no file slips between the looks."""
-    if ready_entries(settings.inbox) or open_claims(settings.received):
-        return True
-    with transaction(settings.database_url) as session:
-        return queue.any_open(session)
-
-
 def wait_until_done(
     settings: Settings, runners: list[subprocess.Popen[bytes]], timeout: float
 ) -> tuple[float, dict[int, int], int]:
@@ -185,7 +174,7 @@ def wait_until_done(
             if process.poll() is not None:
                 raise click.ClickException(f"runner {process.pid} ended ({process.returncode})")
         below = max([below, *map(_rss_kib, _descendants(set(peaks)))])
-        if not _work_left(settings):
+        if not intake.anything_waiting(settings):
             return time.monotonic() - start, peaks, below
         if time.monotonic() - start > timeout:
             raise click.ClickException(f"not done after {timeout:g} s")

@@ -40,13 +40,12 @@ import httpx
 from sqlalchemy import func, select
 
 from connectors.erp_stub import process as stub_process
-from connectors.inbox.folder import open_claims, ready_entries
 from orchestrator import (
     accounting_check,
     archive_check,
     chaos_invoices,
     erp_outage,
-    queue,
+    intake,
     robot_process,
 )
 from orchestrator.config import Settings, load_settings
@@ -482,10 +481,10 @@ def _kill_robot(run_folder: Path, pid: int) -> bool:
 def _settled(settings: Settings) -> bool:
     """Nothing left to do: the inbox is empty, no claim is off the record, no work item
     waits, the ERP is not out."""
-    if ready_entries(settings.inbox) or open_claims(settings.received):
+    if intake.anything_waiting(settings):
         return False
     with transaction(settings.database_url) as session:
-        return not queue.any_open(session) and erp_outage.open_outage(session) is None
+        return erp_outage.open_outage(session) is None
 
 
 def run(config: ChaosConfig, log: Log = print) -> ChaosResult:

@@ -90,6 +90,17 @@ def feed_inbox(settings: Settings, limit: int | None = None) -> int:
     return count + _put_on_record(settings, claims, actor)
 
 
+def anything_waiting(settings: Settings) -> bool:
+    """Whether a file waits in the inbox, a claim is not yet on record or a work item is
+    pending or held. Looked at in this order: a claim's marker is written before its file
+    leaves the inbox and removed after its item is committed, so no file slips between the
+    looks; the queue is asked in one statement (``queue.any_open``)."""
+    if ready_entries(settings.inbox) or open_claims(settings.received):
+        return True
+    with transaction(settings.database_url) as session:
+        return queue.any_open(session)
+
+
 def recover_claims(settings: Settings) -> int:
     """Queue the entries whose claimers died before putting them on record; returns how many.
 
@@ -112,9 +123,8 @@ def recover_claims(settings: Settings) -> int:
         with transaction(settings.database_url, durable=True) as session:
             serialise(session, _LOCK_KEY)
             queued = not _on_record(session, settings, claimed, since)
-            receipt = _record_entry(session, settings, entry, claimed, actor) if queued else None
-            if receipt is not None:
-                queue.enqueue_all(session, [receipt], actor=actor)
+            if queued:
+                _record_entries(session, settings, [(entry, claimed)], actor)
         claimed.recorded()
         if queued:
             log.warning(
@@ -130,21 +140,28 @@ def _put_on_record(settings: Settings, claims: list[tuple[InboxEntry, Claimed]],
     recovery. Returns how many."""
     if claims:
         with transaction(settings.database_url, durable=True) as session:
-            receipts = [
-                _record_entry(session, settings, entry, claimed, actor) for entry, claimed in claims
-            ]
-            queue.enqueue_all(session, [item for item in receipts if item is not None], actor=actor)
+            _record_entries(session, settings, claims, actor)
         for _, claimed in claims:
             claimed.recorded()
     return len(claims)
 
 
+def _record_entries(
+    session: Session, settings: Settings, claims: list[tuple[InboxEntry, Claimed]], actor: str
+) -> None:
+    """Queue each claimed file for receipt (their items in one statement), and record each
+    entry no robot can read."""
+    receipts = [
+        _record_entry(session, settings, entry, claimed, actor) for entry, claimed in claims
+    ]
+    queue.enqueue_all(session, [item for item in receipts if item is not None], actor=actor)
+
+
 def _record_entry(
     session: Session, settings: Settings, entry: InboxEntry, claimed: Claimed, actor: str
 ) -> queue.NewItem | None:
-    """The receipt work item of a claimed file, for the caller to queue (with the others of
-    its transaction, in one statement); an entry no robot can read is recorded here, as an
-    exception, and has none."""
+    """The receipt work item of a claimed file, for ``_record_entries`` to queue; an entry no
+    robot can read is recorded here, as an exception, and has none."""
     kept = str(claimed.path.relative_to(settings.home))
     if entry.kind == REGULAR:
         payload = {"file": claimed.name, "path": kept}

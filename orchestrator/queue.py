@@ -58,19 +58,9 @@ def enqueue(
     invoice_id: int | None = None,
     parent_id: int | None = None,
 ) -> WorkItem:
-    """Add a pending work item for ``step`` (in the session, as an ORM object)."""
-    item = WorkItem(
-        step=step,
-        state=PENDING,
-        payload=payload or {},
-        invoice_id=invoice_id,
-        parent_id=parent_id,
-        attempts=0,
-    )
-    session.add(item)
-    session.flush()
-    _note_created(session, actor, item)
-    return item
+    """Add a pending work item for ``step``; returns it as an object of the session."""
+    [item_id] = enqueue_all(session, [NewItem(step, payload, invoice_id, parent_id)], actor=actor)
+    return session.get_one(WorkItem, item_id)
 
 
 _INSERT_ITEMS = insert(WorkItem).returning(
@@ -102,13 +92,9 @@ def enqueue_all(session: Session, new: list[NewItem], *, actor: str) -> list[int
     )
     created = sorted(rows, key=lambda row: row.id)
     for row in created:
-        _note_created(session, actor, row)
+        details = {"step": row.step, "invoice_id": row.invoice_id, "parent_id": row.parent_id}
+        _note(session, actor, "workitem.created", row.id, details)
     return [row.id for row in created]
-
-
-def _note_created(session: Session, actor: str, item: Any) -> None:
-    details = {"step": item.step, "invoice_id": item.invoice_id, "parent_id": item.parent_id}
-    _note(session, actor, "workitem.created", item.id, details)
 
 
 def _note(session: Session, actor: str, action: str, item_id: int, details: dict[str, Any]) -> None:
