@@ -249,10 +249,15 @@ def _note_tracked_rows(session: Session, _context: Any) -> None:
 
 
 def _audited_change(row: Any) -> bool:
-    """True when the flush changes one of ``row``'s audited fields."""
-    attrs = inspect(row).attrs
+    """True when the flush changes one of ``row``'s audited fields. Only fields set since
+    the row was loaded (``committed_state``) are asked for their history: a release flushes
+    dozens of rows, most of them changed in fields the trail does not cover."""
+    state = inspect(row)
     _, fields = TRACKED[_TYPE_OF[type(row)]]
-    return any(attrs[name].history.has_changes() for name in fields)
+    attrs = state.attrs
+    return any(
+        attrs[name].history.has_changes() for name in fields if name in state.committed_state
+    )
 
 
 @event.listens_for(Session, "before_commit")

@@ -45,6 +45,12 @@ def erp_answers(url: str) -> bool:
     return answer.status_code not in DOWN_STATUSES
 
 
+def outage_open(session: Session) -> bool:
+    """Whether an outage is open (one indexed look, asked before every claim)."""
+    query = select(ExceptionEntry.id).where(ExceptionEntry.code == CODE)
+    return session.scalar(query.where(ExceptionEntry.state == "open").limit(1)) is not None
+
+
 def open_outage(session: Session) -> ExceptionEntry | None:
     """The open outage, if there is one."""
     query = select(ExceptionEntry).where(
@@ -131,4 +137,4 @@ def check(settings: Settings, *, actor: str, step: str) -> ExceptionEntry | None
 def is_open(settings: Settings) -> bool:
     """True while an outage is open."""
     with transaction(settings.database_url) as session:
-        return open_outage(session) is not None
+        return outage_open(session)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import defer
 
 from orchestrator import queue, robots
@@ -65,7 +65,7 @@ class QueueAdapter(BaseAdapter):
 
     def _claim(self, limit: int) -> list[BatchItem]:
         with transaction(self.url) as session:
-            claimed = queue.claim_batch(
+            claimed = queue.claim_ready(
                 session,
                 step=self.ctx.step,
                 runner=self.runner,
@@ -73,7 +73,7 @@ class QueueAdapter(BaseAdapter):
                 run_id=self.ctx.run_id,
                 limit=limit,
             )
-            return [BatchItem(str(i.id), i.id, dict(i.payload or {})) for i in claimed]
+            return [BatchItem(str(each.id), each.id, each.payload) for each in claimed]
 
     def _more_coming(self, deadline: float) -> bool:
         """Wait, reading only, until an item is ready (``True``), or until no earlier step is
@@ -92,22 +92,28 @@ class QueueAdapter(BaseAdapter):
 
     def release_batch(self, items: list[BatchItem]) -> None:
         """Release every ended item in one transaction: done (with the next step's item when
-        it goes on), or failed as a business or system exception with its evidence."""
+        it goes on), or failed as a business or system exception with its evidence. The
+        done items are written together (``queue.complete_all``); only a failed item is
+        loaded as an object, for ``queue.fail``."""
         with transaction(self.url) as session:
-            held = _load(session, items)
+            held = _held(session, items)
+            failing = _load(session, [each for each in items if each.outcome == FAILED])
             _invoices = _load_invoices(session, items, held)  # kept referenced: see there
-            following: list[tuple[WorkItem, dict[str, Any]]] = []
+            done: list[queue.Finished] = []
+            following: list[tuple[queue.Finished, dict[str, Any]]] = []
             for each in items:
-                item = held[int(each.id)]
                 for record in each.records:
                     record(session)
-                self._store_payload(item, each.payload)
                 if each.outcome == FAILED:
+                    item = failing[int(each.id)]
+                    self._store_payload(item, each.payload)
                     self._fail(session, item, each.failure or {})
                     continue
+                finished = _finished(held[int(each.id)], each.payload)
+                done.append(finished)
                 if each.output is not None:
-                    following.append((item, each.output))
-                queue.complete(session, item, actor=self.ctx.actor)
+                    following.append((finished, each.output))
+            queue.complete_all(session, done, actor=self.ctx.actor)
             self._forward(session, following)
 
     def save_payloads(self, items: list[BatchItem]) -> None:
@@ -152,7 +158,7 @@ class QueueAdapter(BaseAdapter):
             more=[(code, evidence) for code, evidence in record.get("more") or []],
         )
 
-    def _forward(self, session: Any, following: list[tuple[WorkItem, dict[str, Any]]]) -> None:
+    def _forward(self, session: Any, following: list[tuple[_Parent, dict[str, Any]]]) -> None:
         """Add the next step's item for each ``(parent, payload)``, unless the parent has it
         already (it is being retried after a crash that came after its output)."""
         if not following:
@@ -178,9 +184,8 @@ class QueueAdapter(BaseAdapter):
 
     @staticmethod
     def _store_payload(item: WorkItem, payload: Any) -> None:
-        item.payload = json.loads(json.dumps(payload, default=str))
-        if isinstance(payload, dict) and isinstance(payload.get("invoice_id"), int):
-            item.invoice_id = payload["invoice_id"]
+        item.payload = _as_stored(payload)
+        item.invoice_id = _invoice_of(payload, item.invoice_id)
 
     def create_output(self, parent_id: str, payload: Any = None) -> str:
         """A work item for the next step of the parent's invoice."""
@@ -225,7 +230,29 @@ class QueueAdapter(BaseAdapter):
         (self._files_dir(item_id) / Path(name).name).unlink(missing_ok=True)
 
 
-def _next(parent: WorkItem) -> str:
+#: What a next step's item is made from: a held item as an object or as ``queue.Finished``.
+_Parent = WorkItem | queue.Finished
+
+
+def _as_stored(payload: Any) -> Any:
+    """``payload`` as the JSON column gives it back (dates as text, tuples as lists)."""
+    return json.loads(json.dumps(payload, default=str))
+
+
+def _invoice_of(payload: Any, linked: int | None) -> int | None:
+    """The invoice an item is about: the ``invoice_id`` its payload names, else ``linked``."""
+    if isinstance(payload, dict) and isinstance(payload.get("invoice_id"), int):
+        return int(payload["invoice_id"])
+    return linked
+
+
+def _finished(row: Row[Any], payload: Any) -> queue.Finished:
+    """The held item ``row`` (``_held``) ended well with ``payload``."""
+    invoice_id = _invoice_of(payload, row.invoice_id)
+    return queue.Finished(row.id, row.step, invoice_id, row.run_id, _as_stored(payload))
+
+
+def _next(parent: _Parent) -> str:
     """The step after ``parent``'s; ``ValueError`` after the last one (it has no output)."""
     step = next_step(parent.step)
     if step is None:
@@ -233,15 +260,25 @@ def _next(parent: WorkItem) -> str:
     return step
 
 
+def _held(session: Any, items: list[BatchItem]) -> dict[int, Row[Any]]:
+    """The step, invoice and run of each of ``items`` by id, read in one query as plain
+    rows: the release writes the items' ends in one statement (``queue.complete_all``)."""
+    ids = [int(each.id) for each in items]
+    columns = (WorkItem.id, WorkItem.step, WorkItem.invoice_id, WorkItem.run_id)
+    return {row.id: row for row in session.execute(select(*columns).where(WorkItem.id.in_(ids)))}
+
+
 def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
     """The work items of ``items`` by id, read in one query; not their stored payloads, which
     the release only replaces with the batch's."""
     ids = [int(each.id) for each in items]
+    if not ids:
+        return {}
     query = select(WorkItem).where(WorkItem.id.in_(ids)).options(defer(WorkItem.payload))
     return {item.id: item for item in session.scalars(query)}
 
 
-def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, WorkItem]) -> list[Any]:
+def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, Any]) -> list[Any]:
     """The invoices the release of ``items`` moves on, read in one query. The caller keeps
     the list: the session's identity map, where ``session.get`` then finds them, holds its
     rows only weakly."""
