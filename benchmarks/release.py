@@ -8,7 +8,8 @@ Each round queues ``--batch`` control items, each with its invoice, claims them 
 robot does (``QueueAdapter.reserve_batch``) and releases them (``release_batch``): all go on
 to matching except ``--failed`` of them, which fail as business exceptions. It prints the
 process's CPU time per item for the claim and for the release (best and median round; the
-first rounds are a warm-up), and the SQL statements each sent. CPU time leaves out the waits
+first rounds are a warm-up), and the SQL statements each sent; it fails unless every item
+ended as planned (done and on to matching, or failed). CPU time leaves out the waits
 for the disk and the server; the best of many rounds is what this VM's changing speed
 disturbs least, so it is the figure to compare between checkouts run in the same minutes.
 
@@ -24,12 +25,13 @@ import os
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from benchmarks.corpus import corpus
 from benchmarks.pipeline import database
@@ -37,6 +39,7 @@ from orchestrator import invoices, migrate, queue
 from orchestrator.batch import BatchItem
 from orchestrator.config import load_settings
 from orchestrator.db import engine_for, transaction
+from orchestrator.models import WorkItem
 from tasks.ehf.model import parse_invoice
 from tasks.receipt.classify import classify
 
@@ -123,6 +126,17 @@ def main() -> None:
             _ended(items, args.failed)
             seconds, statements, _ = _timed(partial(adapter.release_batch, items), counter)
             releases.append((seconds, statements))
+        with transaction(url) as session:
+            rows = session.execute(select(WorkItem.step, WorkItem.state))
+            states = Counter((step, state) for step, state in rows)
+    went_on = args.rounds * (args.batch - args.failed)
+    expected = {
+        (STEP, "done"): went_on,
+        (STEP, "failed"): args.rounds * args.failed,
+        ("matching", "pending"): went_on,
+    }
+    if states != expected:
+        raise SystemExit(f"the queue ended as {dict(states)}, not as {expected}")
     print(f"{kind}, batches of {args.batch} ({args.failed} failed), {args.rounds} rounds "
           f"({WARM_UP} warm-up)")  # fmt: skip
     for name, rounds in (("claim", claims), ("release", releases)):
