@@ -146,15 +146,40 @@ def row_fields(row: Any) -> dict[str, Any]:
 
 def row_digest(row: Any) -> str:
     """SHA-256 of a tracked row's audited fields (and its id)."""
-    identity = {"type": _TYPE_OF[type(row)], "id": row.id, **row_fields(row)}
+    return _digest_of(_TYPE_OF[type(row)], row.id, row_fields(row))
+
+
+def _digest_of(object_type: str, row_id: int, fields: Mapping[str, Any]) -> str:
+    """``row_digest`` of row ``row_id`` of ``object_type`` given its audited ``fields``."""
+    identity = {"type": object_type, "id": row_id, **fields}
     return hashlib.sha256(canonical_json(identity).encode()).hexdigest()
 
 
-def _described_row(session: Session, object_type: str, object_id: object) -> Any:
+def row_written(session: Session, object_type: str, row_id: int, fields: Mapping[str, Any]) -> None:
+    """Tell the trail that the caller wrote tracked row ``row_id`` of ``object_type`` with a
+    plain statement, not through the session's objects, and that its audited fields are now
+    ``fields`` (every one of them, as ``row_fields`` gives them). Entries that name the row
+    take their digest from ``fields``, and the commit describes the row as it does a row
+    changed through the session, so no change goes unrecorded. Should the transaction then
+    change an audited field of the row through an object of the session, the commit
+    describes the object."""
+    _, audited = TRACKED[object_type]
+    if set(fields) != set(audited):
+        raise ValueError(f"{object_type} fields must be exactly {audited}, not {sorted(fields)}")
+    session.info.setdefault("audit_written", {})[(object_type, str(row_id))] = dict(fields)
+
+
+def _current_digest(session: Session, object_type: str, key: str | None) -> str | None:
+    """The digest of the tracked row an entry names, as the row is now; ``None`` when the
+    entry names no such row."""
+    written = session.info.get("audit_written", {}).get((object_type, key))
+    if written is not None:
+        return _digest_of(object_type, int(str(key)), written)
     tracked = TRACKED.get(object_type)
-    if tracked is None or object_id is None or not str(object_id).isdigit():
+    if tracked is None or key is None or not key.isdigit():
         return None
-    return session.get(tracked[0], int(str(object_id)))
+    row = session.get(tracked[0], int(key))
+    return None if row is None else row_digest(row)
 
 
 def append(
@@ -171,8 +196,20 @@ def append(
     the chain (``seq``, ``prev_hash``, ``hash``) it gets at the commit, in the order of the
     calls, so nothing of the chain is locked or read until then."""
     key = None if object_id is None else str(object_id)
-    row = _described_row(session, object_type, key)
-    digest = None if row is None else row_digest(row)
+    digest = _current_digest(session, object_type, key)
+    _pend(session, actor, action, object_type, key, details, digest)
+
+
+def _pend(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    key: str | None,
+    details: dict[str, Any] | None,
+    digest: str | None,
+) -> None:
+    """Keep the entry for the commit (``append``), with the digest of the row it names."""
     if digest is not None:
         session.info.setdefault("audit_digests", {})[(object_type, key)] = digest
     entry = {
@@ -213,6 +250,11 @@ def _head(session: Session) -> tuple[int, str]:
     return (head.seq, head.hash) if head else (0, GENESIS)
 
 
+#: What a transaction notes of its tracked rows: changed through the session, written
+#: with plain statements (``row_written``), and the digest its entries last gave each.
+_ROW_NOTES = ("audit_touched", "audit_written", "audit_digests")
+
+
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """A savepoint of ``session``'s transaction whose rollback also takes back the audit
@@ -220,14 +262,13 @@ def savepoint(session: Session) -> Iterator[None]:
     it commits."""
     info = session.info
     pending = len(info.get("audit_pending", []))
-    touched = dict(info.get("audit_touched", {}))
-    digests = dict(info.get("audit_digests", {}))
+    kept = {key: dict(info.get(key, {})) for key in _ROW_NOTES}
     try:
         with session.begin_nested():
             yield
     except BaseException:
         del info.setdefault("audit_pending", [])[pending:]
-        info["audit_touched"], info["audit_digests"] = touched, digests
+        info.update(kept)
         raise
 
 
@@ -275,23 +316,18 @@ def _chain_at_commit(session: Session) -> None:
         return
     session.flush()
     touched = session.info.pop("audit_touched", {})
+    written = session.info.pop("audit_written", {})
+    now = dict(written)  # an object's audited change, made after the statement, wins
+    now.update({(_TYPE_OF[type(row)], str(row.id)): row_fields(row) for row in touched.values()})
     digests = session.info.setdefault("audit_digests", {})
-    for row in touched.values():
-        object_type = _TYPE_OF[type(row)]
-        current = row_digest(row)
-        if digests.get((object_type, str(row.id))) != current:
-            append(
-                session,
-                actor=session.info.get("audit_actor", "system"),
-                action=f"{object_type}.changed",
-                object_type=object_type,
-                object_id=row.id,
-                details=row_fields(row),
-            )
+    actor = session.info.get("audit_actor", "system")
+    for (object_type, key), fields in now.items():
+        current = _digest_of(object_type, int(key), fields)
+        if digests.get((object_type, key)) != current:
+            _pend(session, actor, f"{object_type}.changed", object_type, key, fields, current)
     pending = session.info.pop("audit_pending", None)
     if pending:
-        changed = {(_TYPE_OF[type(row)], str(row.id)) for row in touched.values()}
-        _describe_as_committed(session, pending, changed)
+        _describe_as_committed(session, pending, set(now))
         session.info["audit_head"] = _chain(session, pending)
 
 
@@ -340,7 +376,7 @@ def _anchor_head(session: Session) -> None:
 def _forget(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint taken back: ``savepoint`` takes its part back
-    for key in ("audit_pending", "audit_head", "audit_actor", "audit_touched", "audit_digests"):
+    for key in ("audit_pending", "audit_head", "audit_actor", *_ROW_NOTES):
         session.info.pop(key, None)
     session.info.pop(db.DURABLE, None)
 

@@ -403,7 +403,7 @@ def _register(
     duplicate = invoices.find_duplicate(
         session, supplier=supplier, invoice_number=key_fields.get("number")
     )
-    row = invoices.create_invoice(
+    invoice_id = invoices.insert_invoice(
         session,
         file_name=file_name,
         sha256=sha256,
@@ -415,15 +415,15 @@ def _register(
     for attachment in attachments:
         invoices.add_attachment(
             session,
-            row.id,
+            invoice_id,
             sha256=attachment.sha256,
             document_id=attachment.document_id,
             filename=attachment.filename,
             mime_code=attachment.mime_code,
         )
     if item.queue_id is not None:
-        queue.link_invoice(session, item.queue_id, row.id)
-    return Registration(row.id, _earlier(duplicate))
+        queue.link_invoice(session, item.queue_id, invoice_id)
+    return Registration(invoice_id, _earlier(duplicate))
 
 
 def earlier_invoice(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -162,9 +163,12 @@ def test_recorded_head_detects_deleted_newest_entries(cli_env: Settings) -> None
 # ------------------------------------------------------------------ format and cost
 
 
-def _chain_of_three_transactions(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def _chain_of_three_transactions(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, *, by_statement: bool = False
+) -> None:
     """A received invoice and its work item; its status changed without an entry (the commit
-    hook's ``invoice.changed``); three entries in one transaction. Times fixed."""
+    hook's ``invoice.changed``); three entries in one transaction. Times fixed. The invoice
+    is inserted as an object of the session, or ``by_statement`` (``insert_invoice``)."""
     ticks = iter(range(60))
     monkeypatch.setattr(
         audit, "utcnow", lambda: datetime(2026, 1, 5, 8, 0, next(ticks), tzinfo=UTC)
@@ -173,7 +177,8 @@ def _chain_of_three_transactions(settings: Settings, monkeypatch: pytest.MonkeyP
         invoices.record_stored_file(
             session, sha256="c" * 64, size=1, name="f.xml", path="p", kind="original", actor="r"
         )
-        invoice = invoices.create_invoice(
+        insert = invoices.insert_invoice if by_statement else invoices.create_invoice
+        invoice = insert(
             session,
             file_name="f.xml",
             sha256="c" * 64,
@@ -181,9 +186,10 @@ def _chain_of_three_transactions(settings: Settings, monkeypatch: pytest.MonkeyP
             status="received",
             actor="robot:receipt",
         )
-        queue.enqueue(session, step="control", actor="r", invoice_id=invoice.id)
+        invoice_id = invoice if isinstance(invoice, int) else invoice.id
+        queue.enqueue(session, step="control", actor="r", invoice_id=invoice_id)
     with transaction(settings.database_url) as session:
-        session.get_one(Invoice, invoice.id).status = "controlled"
+        session.get_one(Invoice, invoice_id).status = "controlled"
     with transaction(settings.database_url) as session:
         for k in range(3):
             details = {"k": k, "amount": Decimal("1250.00"), "æ": {"b": 1, "a": [k]}}
@@ -207,10 +213,11 @@ STORED_BEFORE = [
 ]
 
 
+@pytest.mark.parametrize("by_statement", [False, True], ids=["object", "statement"])
 def test_entries_are_stored_exactly_as_before(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, by_statement: bool
 ) -> None:
-    _chain_of_three_transactions(settings, monkeypatch)
+    _chain_of_three_transactions(settings, monkeypatch, by_statement=by_statement)
     with transaction(settings.database_url) as session:
         stored = [
             (e.seq, e.action, e.hash[:16], e.row_digest and e.row_digest[:16])
@@ -472,3 +479,75 @@ def test_concurrent_appenders_form_one_chain(settings: Settings) -> None:
         (who, n) for who in ("one", "two") for n in range(25)
     )
     assert verdict.ok and verdict.anchored_heads == 50, verdict
+
+
+# ------------------------------------------------------------------ rows written by statement
+
+
+def _received(settings: Settings, session: Session, number: str) -> int:
+    """An invoice inserted by statement (``insert_invoice``), as receipt registers one."""
+    digest = hashlib.sha256(number.encode()).hexdigest()
+    invoices.record_stored_file(
+        session, sha256=digest, size=1, name=f"{number}.xml", path="p", kind="original",
+        actor="r",
+    )  # fmt: skip
+    return invoices.insert_invoice(
+        session,
+        file_name=f"{number}.xml",
+        sha256=digest,
+        key_fields={"document": "Invoice", "number": number, "supplier": {"orgnr": "923609016"},
+                    "currency": "NOK", "totals": {"payable": "1250.00"}},
+        status="received",
+        actor="robot:receipt",
+    )  # fmt: skip
+
+
+def _actions(settings: Settings, invoice_id: int) -> list[str]:
+    with transaction(settings.database_url) as session:
+        query = select(AuditEntry.action).where(
+            AuditEntry.object_type == "invoice", AuditEntry.object_id == str(invoice_id)
+        )
+        return list(session.scalars(query.order_by(AuditEntry.seq)))
+
+
+def test_a_change_written_by_statement_gets_its_entry_when_the_trail_is_told(
+    settings: Settings,
+) -> None:
+    with transaction(settings.database_url) as session:
+        told, untold = _received(settings, session, "1"), _received(settings, session, "2")
+    assert _verify(settings).ok
+    for invoice_id, tell in ((told, True), (untold, False)):
+        with transaction(settings.database_url) as session:
+            session.execute(
+                text("UPDATE invoices SET status = 'controlled' WHERE id = :id"), {"id": invoice_id}
+            )
+            if tell:
+                fields = audit.row_fields(session.get_one(Invoice, invoice_id))
+                session.expunge_all()  # the row is told, not an object of the session
+                audit.row_written(session, "invoice", invoice_id, fields)
+    assert _actions(settings, told) == ["invoice.received", "invoice.changed"]
+    # The untold change is what verify reports: the hook, not luck, keeps the told one right.
+    assert _actions(settings, untold) == ["invoice.received"]
+    problems = _verify(settings).problems
+    assert len(problems) == 1 and f"invoice {untold}" in problems[0], problems
+
+
+def test_a_statements_row_taken_back_with_its_savepoint_leaves_no_entry(
+    settings: Settings,
+) -> None:
+    with transaction(settings.database_url) as session:
+        kept = _received(settings, session, "1")
+        with pytest.raises(RuntimeError), audit.savepoint(session):
+            _received(settings, session, "2")
+            raise RuntimeError("the second registration fails")
+    with transaction(settings.database_url) as session:
+        assert session.scalars(select(Invoice.id)).all() == [kept]
+        entries = session.scalars(select(AuditEntry.object_id).where(
+            AuditEntry.object_type == "invoice")).all()  # fmt: skip
+    assert entries == [str(kept)]
+    assert _verify(settings).ok
+
+
+def test_the_trail_refuses_a_row_told_without_all_its_audited_fields(settings: Settings) -> None:
+    with transaction(settings.database_url) as session, pytest.raises(ValueError, match="status"):
+        audit.row_written(session, "invoice", 1, {"status": "controlled"})
