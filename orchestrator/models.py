@@ -59,6 +59,8 @@ class Invoice(Base):
     __table_args__ = (
         # Matching's vouchers in flight: matched invoices on one order, never all of them.
         Index("ix_invoices_in_flight", "status", "voucher_order"),
+        # The duplicate check: one supplier's invoice number, never all their invoices.
+        Index("ix_invoices_supplier_number", "supplier_key", "invoice_number"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -70,7 +72,7 @@ class Invoice(Base):
     supplier_orgnr: Mapped[str | None] = mapped_column(String(50), index=True)
     supplier_name: Mapped[str | None] = mapped_column(String(300))
     # Who the supplier is for duplicate detection: orgnr, else VAT number, else endpoint.
-    supplier_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    supplier_key: Mapped[str | None] = mapped_column(String(200))
     invoice_number: Mapped[str | None] = mapped_column(String(200))
     issue_date: Mapped[str | None] = mapped_column(String(10))
     currency: Mapped[str | None] = mapped_column(String(3))

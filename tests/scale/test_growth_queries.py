@@ -148,6 +148,9 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
         "held": _plan(settings, queue.held_items()),
         "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
         "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
+        "duplicate check": _plan(
+            settings, invoices._EARLIER_WITH_NUMBER.params(key="orgnr:1", number="7")
+        ),
         "next step's item": _plan(
             settings,
             select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_((1, 2))),
@@ -164,4 +167,7 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
     assert "ix_work_items_run (run_id=?)" in plans["held by a run"]
     assert "ix_work_items_run (run_id=?)" in plans["taken by a run"]
     assert "ix_work_items_parent (parent_id=?)" in plans["next step's item"]
+    # One supplier's invoice number, not a walk over every invoice the supplier sent.
+    duplicate = plans["duplicate check"]
+    assert "ix_invoices_supplier_number (supplier_key=? AND invoice_number=?)" in duplicate
     assert session_factory(settings.database_url) is session_factory(settings.database_url)
