@@ -172,36 +172,14 @@ def earlier_step_busy(session: Session, step: str) -> bool:
 def claim(
     session: Session, *, step: str, runner: str, lease_seconds: int, run_id: int | None = None
 ) -> WorkItem | None:
-    """Take the oldest ready item of ``step`` for ``runner``; ``None`` when there is none
-    (:func:`claim_batch` of one)."""
-    items = claim_batch(
+    """Take the oldest ready item of ``step`` for ``runner`` (:func:`claim_ready` of one), as
+    an object of the session; ``None`` when there is none."""
+    claimed = claim_ready(
         session, step=step, runner=runner, lease_seconds=lease_seconds, run_id=run_id, limit=1
     )
-    return items[0] if items else None
-
-
-def claim_batch(
-    session: Session,
-    *,
-    step: str,
-    runner: str,
-    lease_seconds: int,
-    run_id: int | None = None,
-    limit: int,
-) -> list[WorkItem]:
-    """:func:`claim_ready`, with the claimed items as objects of the session, oldest first."""
-    claimed = claim_ready(
-        session, step=step, runner=runner, lease_seconds=lease_seconds, run_id=run_id, limit=limit
-    )
     if not claimed:
-        return []
-    query = (
-        select(WorkItem)
-        .where(WorkItem.id.in_([each.id for each in claimed]))
-        .order_by(WorkItem.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(session.scalars(query))
+        return None
+    return session.get_one(WorkItem, claimed[0].id, populate_existing=True)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from orchestrator.commands.robots import robots as robots_cli
 from orchestrator.config import Settings
 from orchestrator.daemon import Daemon
 from orchestrator.db import transaction
-from orchestrator.models import AuditEntry, ExceptionEntry
+from orchestrator.models import AuditEntry, ExceptionEntry, WorkItem
 
 
 def audit_of(settings: Settings, action: str) -> list[AuditEntry]:
@@ -86,15 +86,16 @@ def test_a_run_claims_batches_up_to_its_share_and_stops_when_stopped(
         run_id = run.id
     assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 3, 2)
     with transaction(settings.database_url) as session:
-        first = queue.claim_batch(
+        first = queue.claim_ready(
             session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=3
         )
-        assert [i.id for i in first] == sorted(i.id for i in first)  # oldest first
-        assert {i.state for i in first} == {queue.IN_PROGRESS}
+        assert len(first) == 3 and [i.id for i in first] == sorted(i.id for i in first)
+        states = {session.get_one(WorkItem, i.id, populate_existing=True).state for i in first}
+        assert states == {queue.IN_PROGRESS}
     # Only what is left of the run's share: 2 of 5.
     assert robots.claim_allowance(settings, "control", run_id) == robots.Allowance(None, 2, 2)
     with transaction(settings.database_url) as session:
-        queue.claim_batch(
+        queue.claim_ready(
             session, step="control", runner="test:1", lease_seconds=60, run_id=run_id, limit=2
         )
     assert "has taken 5 items" in robots.claim_allowance(settings, "control", run_id).stop
