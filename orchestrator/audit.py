@@ -17,7 +17,9 @@ and voucher; an exception's state and resolution …) as they were when the entr
 Whenever a transaction adds such a row or changes one of its audited fields, and no entry of
 that transaction already describes its new state, one ``<type>.changed`` entry is added before
 the commit. So the newest digest per row always matches the row, and ``verify`` reports a row
-edited behind the application's back, or deleted.
+edited behind the application's back, or deleted. The trail finds such changes through the
+session's objects; code that writes a tracked row with a plain statement instead (receipt's
+insert of each invoice) tells it the row's audited fields (``row_written``).
 
 A commit that added entries is made durable (``orchestrator.db.make_durable``) before its head
 is anchored, so no anchored head can be newer than what a power failure leaves of the chain.

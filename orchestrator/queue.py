@@ -212,10 +212,8 @@ def claim_ready(
     """
     if step in erp_outage.ERP_STEPS and erp_outage.outage_open(session):
         return []
-    if run_id is not None and session.scalar(select(Run.state).where(Run.id == run_id)) not in (
-        None,
-        "running",
-    ):
+    run_state = session.scalar(select(Run.state).where(Run.id == run_id)) if run_id else None
+    if run_state not in (None, "running"):
         return []  # the runner is stopping this robot
     oldest = _ready(step).with_only_columns(WorkItem.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
@@ -269,8 +267,8 @@ class Finished:
 
 #: A finished item's row: done, with the payload (and invoice) it ended with.
 _FINISH = (
-    update(WorkItem.__table__)
-    .where(WorkItem.__table__.c.id == bindparam("item"))
+    update(_WORK_ITEMS)
+    .where(_WORK_ITEMS.c.id == bindparam("item"))
     .values(
         state=DONE,
         lease_expires_at=None,
