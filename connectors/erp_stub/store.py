@@ -7,10 +7,10 @@ module is the one place that knows the tables.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -362,31 +362,57 @@ def post_vouchers(session: Session, values: Sequence[Voucher]) -> list[tuple[Vou
     vouchers. Each round finds at least one more key posted, so this ends.
     """
     while True:
-        chosen = _vouchers_by_key(session, {v.idempotency_key for v in values})
-        created: dict[str, VoucherRow] = {}
+        chosen = {
+            key: voucher(row)
+            for key, row in _vouchers_by_key(session, {v.idempotency_key for v in values}).items()
+        }
+        new: dict[str, Voucher] = {}
         for value in values:
-            key = value.idempotency_key
-            if key not in chosen:
-                lines = [_to_row(VoucherLineRow, x, position=i) for i, x in enumerate(value.lines)]
-                # The voucher id is the ERP's to give: derived from the row's key, not stored.
-                chosen[key] = created[key] = _to_row(
-                    VoucherRow, value, skip=("voucher_id",), lines=lines
-                )
-                session.add(chosen[key])
+            if value.idempotency_key not in chosen:
+                new.setdefault(value.idempotency_key, value)
         try:
+            created = _insert_vouchers(session, list(new.values()))
             session.commit()
         except IntegrityError:
             session.rollback()
-            if not _vouchers_by_key(session, set(created)):  # not a lost race: let it surface
+            if not _vouchers_by_key(session, set(new)):  # not a lost race: let it surface
                 raise
             continue
+        chosen.update(created)
         first = set()  # a key given twice: only its first place created the voucher
         results = []
         for value in values:
             key = value.idempotency_key
-            results.append((voucher(chosen[key]), key in created and key not in first))
+            results.append((chosen[key], key in created and key not in first))
             first.add(key)
         return results
+
+
+#: New vouchers, their ids back in the order given; their lines.
+_INSERT_VOUCHERS = insert(VoucherRow).returning(VoucherRow.id, sort_by_parameter_order=True)
+_INSERT_LINES = insert(VoucherLineRow)
+
+
+def _insert_vouchers(session: Session, new: list[Voucher]) -> dict[str, Voucher]:
+    """Insert ``new`` (keys not in the register) with their lines, two statements for any
+    number; returns each as posted, with its voucher id, by key. Plain statements: the
+    ORM's unit of work, one voucher and its lines at a time, was most of a post."""
+    if not new:
+        return {}
+    connection = session.connection()
+    header = [_columns(value, skip=("voucher_id", "lines")) for value in new]
+    ids = connection.execute(_INSERT_VOUCHERS, header).scalars().all()
+    lines = [
+        {**_columns(line), "voucher_pk": pk, "position": position}
+        for pk, value in zip(ids, new, strict=True)
+        for position, line in enumerate(value.lines)
+    ]
+    if lines:
+        connection.execute(_INSERT_LINES, lines)
+    return {
+        value.idempotency_key: replace(value, voucher_id=voucher_number(pk))
+        for pk, value in zip(ids, new, strict=True)
+    }
 
 
 def _vouchers_by_key(session: Session, keys: Collection[str]) -> dict[str, VoucherRow]:
