@@ -300,6 +300,35 @@ def complete_all(session: Session, done: list[Finished], *, actor: str) -> None:
     )
 
 
+#: A held item's payload saved before its end, and the invoice the payload names, if any.
+_SAVE_PAYLOAD = (
+    update(_WORK_ITEMS)
+    .where(_WORK_ITEMS.c.id == bindparam("item"))
+    .values(
+        payload=bindparam("saved_payload", type_=WorkItem.payload.type),
+        invoice_id=func.coalesce(
+            bindparam("invoice", type_=WorkItem.invoice_id.type), _WORK_ITEMS.c.invoice_id
+        ),
+        updated_at=bindparam("now"),
+    )
+)
+
+
+def save_payloads(session: Session, payloads: dict[int, tuple[dict[str, Any], int | None]]) -> None:
+    """Save held items' payloads (by item id: the payload as stored, and the invoice it
+    names or ``None``) with one ``UPDATE`` for all; the items are not objects of the session."""
+    if not payloads:
+        return
+    now = utcnow()
+    session.connection().execute(
+        _SAVE_PAYLOAD,
+        [
+            {"item": item_id, "saved_payload": payload, "invoice": invoice_id, "now": now}
+            for item_id, (payload, invoice_id) in payloads.items()
+        ],
+    )
+
+
 def _completed(session: Session, item: WorkItem | Finished, actor: str) -> None:
     """What ``item``'s end means beyond its own row: its invoice moves to the status after
     the step (unless it waits for a person), and the audit entry."""

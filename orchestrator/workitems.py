@@ -119,10 +119,12 @@ class QueueAdapter(BaseAdapter):
     def save_payloads(self, items: list[BatchItem]) -> None:
         """Save the changed payloads of ``items`` in one transaction, durably: what is saved
         now is what a retry must know after an outside effect (posting's keys)."""
+        payloads = {
+            int(each.id): (_as_stored(each.payload), _invoice_of(each.payload, None))
+            for each in items
+        }
         with transaction(self.url, durable=True) as session:
-            held = _load(session, items)
-            for each in items:
-                self._store_payload(held[int(each.id)], each.payload)
+            queue.save_payloads(session, payloads)
 
     def reserve_input(self) -> str:
         """Claim the next ready item of this robot's step; ``EmptyQueue`` when none is left."""
@@ -269,8 +271,9 @@ def _held(session: Any, items: list[BatchItem]) -> dict[int, Row[Any]]:
 
 
 def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
-    """The work items of ``items`` by id, read in one query; not their stored payloads, which
-    the release only replaces with the batch's."""
+    """The work items of ``items`` (a release's failed ones, for ``queue.fail``) as objects
+    of the session by id, read in one query; not their stored payloads, which the release
+    only replaces with the batch's."""
     ids = [int(each.id) for each in items]
     if not ids:
         return {}

@@ -17,6 +17,7 @@ from orchestrator.db import transaction
 from orchestrator.models import ExceptionEntry, WorkItem, utcnow
 from orchestrator.workitems import QueueAdapter
 from tests.conftest import make_settings
+from tests.orchestrator.records import failed_invoice
 
 ACTOR = "test"
 
@@ -224,3 +225,21 @@ def test_a_robot_ends_at_once_when_no_earlier_step_is_at_work(
     started = time.monotonic()
     assert adapter.reserve_batch() == []
     assert 0.5 <= time.monotonic() - started < 5, "waited its linger_seconds, then ended"
+
+
+def test_saved_payloads_link_the_invoice_they_name_and_keep_the_link_otherwise(
+    settings: Settings,
+) -> None:
+    invoice_id, _ = failed_invoice(settings)
+    with transaction(settings.database_url) as session:
+        linked = queue.enqueue(session, step="posting", actor="t", invoice_id=invoice_id).id
+        unlinked = queue.enqueue(session, step="posting", actor="t").id
+    with transaction(settings.database_url) as session:
+        queue.save_payloads(
+            session,
+            {linked: ({"keys": ["k1"]}, None), unlinked: ({"invoice_id": invoice_id}, invoice_id)},
+        )
+    with transaction(settings.database_url) as session:
+        rows = {i.id: (i.payload, i.invoice_id) for i in session.scalars(select(WorkItem))}
+    assert rows[linked] == ({"keys": ["k1"]}, invoice_id)
+    assert rows[unlinked] == ({"invoice_id": invoice_id}, invoice_id)
