@@ -29,6 +29,7 @@ from connectors.inbox.folder import (
     REGULAR,
     Claimed,
     InboxEntry,
+    any_ready,
     claim,
     kind_of,
     open_claims,
@@ -95,7 +96,7 @@ def anything_waiting(settings: Settings) -> bool:
     pending or held. Looked at in this order: a claim's marker is written before its file
     leaves the inbox and removed after its item is committed, so no file slips between the
     looks; the queue is asked in one statement (``queue.any_open``)."""
-    if ready_entries(settings.inbox) or open_claims(settings.received):
+    if any_ready(settings.inbox) or open_claims(settings.received):
         return True
     with transaction(settings.database_url) as session:
         return queue.any_open(session)

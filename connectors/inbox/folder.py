@@ -103,13 +103,28 @@ def _kind(mode: int, size: int) -> str:
     return SPECIAL
 
 
+def _ready_name(name: str) -> bool:
+    """Whether an entry named ``name`` is finished (not hidden, not a partial upload)."""
+    return not (name.startswith(".") or name.lower().endswith(_NOT_READY_SUFFIXES))
+
+
+def any_ready(inbox: Path) -> bool:
+    """Whether ``inbox`` holds anything finished: stops at the first, without the look at
+    each entry and the sort of ``ready_entries`` (which costs about a second of CPU with
+    100,000 files waiting)."""
+    if not inbox.is_dir():
+        return False
+    with os.scandir(inbox) as entries:
+        return any(_ready_name(entry.name) for entry in entries)
+
+
 def ready_entries(inbox: Path) -> list[InboxEntry]:
     """Everything in ``inbox`` an access point has finished writing, oldest first."""
     if not inbox.is_dir():
         return []
     found: list[tuple[float, str, InboxEntry]] = []
     for path in inbox.iterdir():
-        if path.name.startswith(".") or path.name.lower().endswith(_NOT_READY_SUFFIXES):
+        if not _ready_name(path.name):
             continue
         try:
             info = path.lstat()  # never follows a link: it could point anywhere on the machine

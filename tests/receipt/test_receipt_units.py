@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.inbox.folder import REGULAR, claim, ready_entries
+from connectors.inbox.folder import REGULAR, any_ready, claim, ready_entries
 from orchestrator.samples import broken_files, invoice, wrap_in_sbdh
 from tasks.ehf.model import parse_invoice
 from tasks.ehf.safexml import MAX_DOCUMENT_BYTES
@@ -97,3 +97,14 @@ def test_inbox_skips_unfinished_files_and_claims_once(tmp_path: Path) -> None:
     claimed = claim(ready.path, received)
     assert claimed.name == "a.xml" and claimed.path.read_bytes() == b"<x/>"
     assert claim(ready.path, received) is None, "a second runner finds it gone"
+
+
+def test_any_ready_sees_only_finished_entries(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    assert not any_ready(inbox)  # no inbox yet
+    inbox.mkdir()
+    for name in (".hidden.xml", "b.xml.part", "c.TMP", "d.partial"):
+        (inbox / name).write_bytes(b"<x/>")
+    assert not any_ready(inbox)
+    (inbox / "e.xml").write_bytes(b"<x/>")
+    assert any_ready(inbox)
