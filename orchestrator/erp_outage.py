@@ -45,17 +45,18 @@ def erp_answers(url: str) -> bool:
     return answer.status_code not in DOWN_STATUSES
 
 
+#: Which exception entries are open outages.
+_OPEN = (ExceptionEntry.code == CODE, ExceptionEntry.state == "open")
+
+
 def outage_open(session: Session) -> bool:
     """Whether an outage is open (one indexed look, asked before every claim)."""
-    query = select(ExceptionEntry.id).where(ExceptionEntry.code == CODE)
-    return session.scalar(query.where(ExceptionEntry.state == "open").limit(1)) is not None
+    return session.scalar(select(ExceptionEntry.id).where(*_OPEN).limit(1)) is not None
 
 
 def open_outage(session: Session) -> ExceptionEntry | None:
     """The open outage, if there is one."""
-    query = select(ExceptionEntry).where(
-        ExceptionEntry.code == CODE, ExceptionEntry.state == "open"
-    )
+    query = select(ExceptionEntry).where(*_OPEN)
     return session.scalars(query.order_by(ExceptionEntry.id).limit(1)).first()
 
 
