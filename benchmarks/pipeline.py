@@ -12,7 +12,10 @@ What it does, in a fresh temporary home (kept with ``--keep``):
    until the inbox is empty and no work item is pending or held.
 5. Prints invoices per second (from the runners' start to the last item's end), per-stage
    time per invoice (p50, p95: an item's claim to its end inside the robot, and a run's wall
-   time per item with the robot's start-up), peak RSS per process, the database's size,
+   time per item with the robot's start-up), CPU time per invoice by part (each step's
+   robots, the runners, the ERP stub, a PostgreSQL server on this machine; read from
+   ``/proc`` while they run, ``benchmarks/processes.py``), peak RSS per process, the
+   database's size,
    posted and exception shares, and the accounting check (``orchestrator/accounting_check.py``,
    the chaos run's: every file ends once, the ERP agrees, the audit chain verifies).
 
@@ -45,6 +48,7 @@ from sqlalchemy import select, text
 
 from benchmarks import corpus as corpus_module
 from benchmarks.measure import percentile
+from benchmarks.processes import ProcessWatch, postgres_server_cpu
 from connectors.erp_stub import process as stub_process
 from orchestrator import intake
 from orchestrator.accounting_check import check
@@ -60,6 +64,8 @@ DEMO_SEED = Path(stub_process.__file__).with_name("demo_seed.json")
 SEED_CHUNK = 500
 #: How often the benchmark looks whether the work is done, and samples the runners' memory.
 POLL_S = 0.5
+#: The parts of the CPU figures besides the runners and their robots.
+ERP_STUB, DATABASE_SERVER = "ERP stub", "database server"
 #: ``kommunerpa runner`` as this interpreter runs it (no console script needed).
 RUNNER = "import sys; from orchestrator.cli import main; sys.argv[0] = 'kommunerpa'; main()"
 
@@ -131,51 +137,20 @@ def start_runners(env: dict[str, str], count: int, logs: Path) -> list[subproces
     return started
 
 
-def _rss_kib(pid: int, field: str = "VmHWM") -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(roots: set[int]) -> set[int]:
-    """The processes below ``roots`` (the robots, forked from each runner's fork server)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit():
-                # The parent's pid is the field after the ")" that ends the command's name.
-                stat = (entry / "stat").read_text()
-                parents[int(entry.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
-        except (OSError, ValueError):
-            continue
-    found: set[int] = set()
-    while more := {pid for pid, parent in parents.items() if parent in roots | found} - found:
-        found |= more
-    return found
-
-
 def wait_until_done(
-    settings: Settings, runners: list[subprocess.Popen[bytes]], timeout: float
-) -> tuple[float, dict[int, int], int]:
-    """Wait until every file went through; returns the time it took, each runner's peak RSS
-    and the highest of the processes below the runners (KiB, read while they run: a robot is
-    forked from its runner's fork server, which the runner does not wait for, so its figures
-    do not come back with the resources of the children)."""
+    settings: Settings, runners: list[subprocess.Popen[bytes]], watch: ProcessWatch, timeout: float
+) -> float:
+    """Wait until every file went through, looking at the processes (``watch``) meanwhile;
+    returns the time it took."""
     start = time.monotonic()
-    peaks = {p.pid: 0 for p in runners}
-    below = 0
     while True:
+        watch.look()
         for process in runners:
-            peaks[process.pid] = max(peaks[process.pid], _rss_kib(process.pid))
             if process.poll() is not None:
                 raise click.ClickException(f"runner {process.pid} ended ({process.returncode})")
-        below = max([below, *map(_rss_kib, _descendants(set(peaks)))])
         if not intake.anything_waiting(settings):
-            return time.monotonic() - start, peaks, below
+            watch.look()  # the robots are still there: what they spent up to the end counts
+            return time.monotonic() - start
         if time.monotonic() - start > timeout:
             raise click.ClickException(f"not done after {timeout:g} s")
         time.sleep(POLL_S)
@@ -273,11 +248,18 @@ def run_pipeline(
             generating = time.monotonic()
             names, expected = fill_inbox(settings, stub.url, n)
             generated = time.monotonic() - generating
+            server_before = postgres_server_cpu(url) if kind == "postgresql" else None
             processes = start_runners(env, runners, home)
+            watch = ProcessWatch(
+                settings.runs, [p.pid for p in processes], {stub.process.pid: ERP_STUB}
+            )
             try:
-                seconds, peaks, robots_kib = wait_until_done(settings, processes, timeout)
+                seconds = wait_until_done(settings, processes, watch, timeout)
             finally:
                 stop(processes)
+            spent = watch.cpu_by_part(url)
+            if server_before is not None and (server_after := postgres_server_cpu(url)):
+                spent[DATABASE_SERVER] = server_after - server_before
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             result = check(settings, names, stub.url)
         finally:
@@ -305,11 +287,21 @@ def run_pipeline(
             "vouchers_in_erp": result.erp_vouchers,
             "problems": result.problem_lines()[:20],
             "stages_ms": stage_times(settings),
-            "peak_rss_mb": round(max([children_kib, robots_kib, *peaks.values()]) / 1024, 1),
-            "runner_peak_rss_mb": [round(kib / 1024, 1) for kib in peaks.values()],
+            "cpu_ms_per_invoice": cpu_per_invoice(spent, n),
+            "peak_rss_mb": round(
+                max([children_kib, *(s.peak_kib for s in watch.seen.values())]) / 1024, 1
+            ),
+            "runner_peak_rss_mb": [round(kib / 1024, 1) for kib in watch.peak_kib("runner")],
             "database_mb": round(database_bytes(url, kind, home) / 2**20, 2),
         }
     return figures
+
+
+def cpu_per_invoice(spent: Counter[str], n: int) -> dict[str, float]:
+    """CPU milliseconds per invoice by part (each step's robots, the runners, their fork
+    servers, the ERP stub, a local PostgreSQL server) and ``total``, largest first."""
+    per = {part: round(seconds * 1000 / n, 2) for part, seconds in spent.most_common()}
+    return {**per, "total": round(sum(spent.values()) * 1000 / n, 2)}
 
 
 def as_planned(expected: Counter[str], result: Any) -> bool:
@@ -338,6 +330,12 @@ def _report(figures: dict[str, Any]) -> None:
             f"{stage['first_tenth']:>8} / {stage['last_tenth']:>8}   {stage['run']:>8} "
             f"({stage['items']} items, {stage['runs']} runs)"
         )
+    cpu = figures["cpu_ms_per_invoice"]
+    click.echo(
+        f"CPU per invoice: {cpu['total']} ms ("
+        + ", ".join(f"{part} {ms}" for part, ms in cpu.items() if part != "total")
+        + ")"
+    )
     click.echo(
         f"peak RSS: {figures['peak_rss_mb']} MB of any process (runners and robots); "
         f"runners {figures['runner_peak_rss_mb']} MB"

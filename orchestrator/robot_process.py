@@ -9,7 +9,9 @@ imported them once when the runner started (``warm_up``), so a run pays only for
 its suite. The robot process is otherwise what it was: its own session (a terminal's Ctrl-C
 reaches only the runner), SIGKILLed when its runner dies (``_die_with``), working in the
 run's folder with the environment it is given, its console output in a file. The server is
-single-threaded, so forking it is safe.
+single-threaded, so forking it is safe. A robot that ends (not one killed) leaves its CPU
+time and peak memory in the run's folder (``USAGE_FILE``): it is not the runner's child, so
+they do not come back with the runner's resources.
 
 How to find a run's robot from outside: it is the process whose working directory is the
 run's folder (``is_robot_of``); its command line is the fork server's.
@@ -18,14 +20,19 @@ run's folder (``is_robot_of``); its command line is the fork server's.
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
+import resource
 import select
 import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+
+#: In a run's folder: ``{"cpu_seconds": …, "peak_rss_kib": …}`` of its robot process.
+USAGE_FILE = "usage.json"
 
 #: What every robot imports; the fork server imports it once. ``orchestrator.workitems`` is
 #: the queue adapter, ``RPA.Robocorp.WorkItems`` the library the suites use for work items.
@@ -149,7 +156,23 @@ def _run_robot(
     os.close(output)
     from robot import run_cli
 
-    sys.exit(run_cli(arguments, exit=False))
+    code = run_cli(arguments, exit=False)
+    _write_usage(Path(USAGE_FILE))
+    sys.exit(code)
+
+
+def _write_usage(path: Path) -> None:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    figures = {"cpu_seconds": used.ru_utime + used.ru_stime, "peak_rss_kib": used.ru_maxrss}
+    path.write_text(json.dumps(figures), encoding="utf-8")
+
+
+def usage_of(run_folder: Path) -> dict[str, float] | None:
+    """What the robot of the run in ``run_folder`` spent, when it ended by itself."""
+    try:
+        return json.loads((run_folder / USAGE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _die_with(runner: int) -> None:

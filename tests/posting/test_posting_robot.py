@@ -5,11 +5,13 @@ appears in the ERP exactly once, even when the posting robot is killed mid-way."
 from __future__ import annotations
 
 from decimal import Decimal as D
+from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
+from orchestrator import robot_process
 from orchestrator.commands.invoices import invoices as invoices_cli
 from orchestrator.commands.process import process
 from orchestrator.config import Settings
@@ -101,6 +103,10 @@ def test_killed_after_the_erp_answered_posts_only_once(
     result = process_once(home)
     assert [run.robot for run in result.runs] == ["receipt", "control", "matching", "posting"]
     assert result.runs[-1].state == "failed"  # killed with SIGKILL after the ERP's answer
+    # The robots that ended by themselves left what they spent; the killed one could not.
+    usage = [robot_process.usage_of(Path(run.output_dir)) for run in result.runs]
+    assert all(u and u["cpu_seconds"] > 0 and u["peak_rss_kib"] > 0 for u in usage[:3])
+    assert usage[3] is None
     assert len(vouchers(demo, invoice_number="KN-2025-0100")) == 1
     assert listing()["kill.xml"]["voucher_id"] is None  # the local commit never happened
     monkeypatch.delenv(CRASH_AT)

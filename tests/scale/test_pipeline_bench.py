@@ -56,5 +56,11 @@ def test_every_invoice_ends_once_and_every_voucher_is_posted_once() -> None:
         assert figures["codes"] == {"NOT-XML": 1} and figures["as_planned"]
         assert figures["seconds"] > 0 and figures["peak_rss_mb"] > 0
         assert set(figures["stages_ms"]) == {"receipt", "control", "matching", "posting"}
+        # CPU per invoice by part: every step's robots and the runners did some of the work.
+        cpu = figures["cpu_ms_per_invoice"]
+        parts = {"receipt", "control", "matching", "posting", "runner", "ERP stub"}
+        assert all(cpu[part] > 0 for part in parts), cpu
+        parts_sum = sum(ms for part, ms in cpu.items() if part != "total")
+        assert cpu["total"] == pytest.approx(parts_sum, abs=0.1)
     if not postgres:
         pytest.skip(f"SQLite passed; the PostgreSQL half needs {PG_ENV}")
