@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from orchestrator import audit, db_outage, erp_outage, exceptions, processes
@@ -485,30 +485,43 @@ def release_abandoned(session: Session, *, settings: Settings, actor: str) -> li
     A holder on this host whose process no longer exists is gone at once; any other holder
     when its lease has passed. Only held items are read (``ix_work_items_claims``)."""
     now = utcnow()
-    held = session.scalars(held_items()).all()
-    expired = [i for i in held if i.lease_expires_at is not None and i.lease_expires_at < now]
-    dead = [i for i in held if i not in expired and processes.known_gone(i.claimed_by)]
-    expired, dead = _still_held(session, expired), _still_held(session, dead)
-    return _crash(session, expired, settings=settings, actor=actor, reason="lease expired") + (
-        _crash(session, dead, settings=settings, actor=actor, reason="the process is gone")
+    expired = _holders_of(session, _HELD.where(WorkItem.lease_expires_at < now))
+    leased = _HELD.where(or_(WorkItem.lease_expires_at.is_(None), WorkItem.lease_expires_at >= now))
+    holders = session.scalars(leased.with_only_columns(WorkItem.claimed_by).distinct())
+    gone = [holder for holder in holders if processes.known_gone(holder)]
+    dead = _holders_of(session, leased.where(WorkItem.claimed_by.in_(gone))) if gone else {}
+    # Every runner asks this each time a step of its looks for work, while robots hold some
+    # hundred items: the database finds the expired leases and the holders; only the few
+    # abandoned items are read, and loaded as objects.
+    taken = _abandoned(session, expired), _abandoned(session, dead)
+    return _crash(session, taken[0], settings=settings, actor=actor, reason="lease expired") + (
+        _crash(session, taken[1], settings=settings, actor=actor, reason="the process is gone")
     )
 
 
-def _still_held(session: Session, items: list[WorkItem]) -> list[WorkItem]:
-    """Of ``items`` (read without locks), those no other runner is taking back or took back
-    meanwhile, locked until this transaction ends. Only PostgreSQL needs it: there several
-    runners (a daemon's robot threads too) read the same abandoned item at once and each took
-    it back, one of them possibly after a live robot had claimed it again. SQLite's write lock
-    already serialises the whole transaction."""
-    if not items or session.get_bind().dialect.name != "postgresql":
-        return items
-    seen = {item.id: (item.claimed_by, item.attempts) for item in items}
-    query = (
-        held_items()
-        .where(WorkItem.id.in_(seen))
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
+#: The held items' ids, holders and attempts (``ix_work_items_claims``).
+_HELD = select(WorkItem.id, WorkItem.claimed_by, WorkItem.attempts).where(
+    WorkItem.state == IN_PROGRESS
+)
+
+
+def _holders_of(session: Session, query: Select[Any]) -> dict[int, tuple[str | None, int]]:
+    return {item_id: (holder, attempts) for item_id, holder, attempts in session.execute(query)}
+
+
+def _abandoned(session: Session, seen: dict[int, tuple[str | None, int]]) -> list[WorkItem]:
+    """The items found abandoned by a read without locks (id -> its holder and attempts
+    then), as objects, those still held as they were: on PostgreSQL only those no other
+    runner is taking back (locked until this transaction ends) or took back meanwhile. There
+    several runners (a daemon's robot threads too) read the same abandoned item at once and
+    each took it back, one of them possibly after a live robot had claimed it again. SQLite's
+    write lock already serialises the whole transaction, so what the read found is still so."""
+    if not seen:
+        return []
+    query = held_items().where(WorkItem.id.in_(seen)).order_by(WorkItem.id)
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.scalars(query))
+    query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
     return [i for i in session.scalars(query) if (i.claimed_by, i.attempts) == seen[i.id]]
 
 
