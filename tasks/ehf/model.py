@@ -7,9 +7,10 @@ well-formed UBL document.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from tasks.ehf.document import Element
@@ -115,22 +116,31 @@ class Invoice:
 
     def key_fields(self) -> dict[str, Any]:
         """A JSON-safe dict of everything but attachment contents, for the invoice record."""
-        data = asdict(self)
+        data = {name: _json_safe(getattr(self, name)) for name in _field_names(Invoice)}
         data["attachments"] = [
             {"id": a.id, "filename": a.filename, "mime_code": a.mime_code, "size": len(a.content)}
             for a in self.attachments
         ]
-        return _json_safe(data)
+        return data
 
 
 def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    """``value`` as JSON: dataclasses as dicts, tuples as lists, amounts and dates as text.
+    (``dataclasses.asdict`` deep-copies every value first: it was most of the cost.)"""
+    if isinstance(value, tuple):
         return [_json_safe(v) for v in value]
-    if isinstance(value, Decimal | date):
-        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(type(value), "__dataclass_fields__"):
+        return {name: _json_safe(getattr(value, name)) for name in _field_names(type(value))}
     return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def _opt(value: str) -> str | None:
