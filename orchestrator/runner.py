@@ -168,7 +168,7 @@ def _run_once(
     if _stop.is_set():
         return None
     with transaction(settings.database_url) as session:
-        if queue.count_ready(session, robot) == 0:
+        if not queue.any_ready(session, robot):
             return None
         run = runs.start(session, robot=robot, runner=runner_name(), output_dir="")
         output_dir = settings.runs / str(run.id)

@@ -80,11 +80,9 @@ class QueueAdapter(BaseAdapter):
         at work any more or ``deadline`` has passed (``False``)."""
         while time.monotonic() < deadline:
             with reading(self.url) as session:
-                # Busy first, then ready: an earlier step hands its item on in the commit that
-                # ends its hold, so a count that follows the look at its holds sees the item.
-                busy = queue.earlier_step_busy(session, self.ctx.step)
-                if queue.count_ready(session, self.ctx.step):
-                    return True
+                ready, busy = queue.ready_or_coming(session, self.ctx.step)
+            if ready:
+                return True
             if not busy:
                 return False
             time.sleep(LINGER_POLL_S)
