@@ -19,6 +19,7 @@ marker dropped for one of them would leave its file in ``received/`` unknown.
 from __future__ import annotations
 
 import logging
+import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -77,12 +78,21 @@ def feed_inbox(settings: Settings, limit: int | None = None) -> int:
     actor = f"runner:{owner}"
     count = recover_claims(settings)
     claims: list[tuple[InboxEntry, Claimed]] = []
-    for entry in ready_entries(settings.inbox):
+    entries = ready_entries(settings.inbox)
+    position = 0
+    while position < len(entries):
         if limit is not None and count + len(claims) >= limit:
             break
+        entry = entries[position]
+        position += 1
         claimed = claim(entry.path, settings.received, owner)
         if claimed is None:
-            continue  # another runner took it
+            # Another runner took it: it lists the same entries in the same order, so both
+            # would race for every next one (each lost race a marker written and removed).
+            # Jumping ahead gives each its own stretch; what is skipped, it takes, or the
+            # next feed does.
+            position += random.randrange(RECORD_TOGETHER)
+            continue
         crash_point("after-claim")
         claims.append((entry, claimed))
         if len(claims) == RECORD_TOGETHER:

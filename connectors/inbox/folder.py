@@ -139,6 +139,8 @@ def claim(path: Path, received: Path, owner: str = "") -> Claimed | None:
     """Move ``path`` into ``received`` under a generated name; ``None`` if another runner
     took it first. ``owner`` (``host:pid``) is the claimer, as the claim's marker names it;
     call ``Claimed.recorded()`` once the claim is on record."""
+    if not os.path.lexists(path):
+        return None  # taken since it was listed: no marker written and removed for nothing
     day = received / datetime.now(UTC).strftime("%Y-%m-%d")
     day.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix if _PLAIN_SUFFIX.fullmatch(path.suffix) else ""
