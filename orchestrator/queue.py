@@ -499,15 +499,15 @@ def release_abandoned(session: Session, *, settings: Settings, actor: str) -> li
 
     A holder on this host whose process no longer exists is gone at once; any other holder
     when its lease has passed. Only held items are read (``ix_work_items_claims``)."""
+    # Every runner asks this each time a step of its looks for work, while robots hold some
+    # hundred items: the database finds the expired leases and the holders; only the few
+    # abandoned items are read, and loaded as objects.
     now = utcnow()
     expired = _holders_of(session, _HELD.where(WorkItem.lease_expires_at < now))
     leased = _HELD.where(or_(WorkItem.lease_expires_at.is_(None), WorkItem.lease_expires_at >= now))
     holders = session.scalars(leased.with_only_columns(WorkItem.claimed_by).distinct())
     gone = [holder for holder in holders if processes.known_gone(holder)]
     dead = _holders_of(session, leased.where(WorkItem.claimed_by.in_(gone))) if gone else {}
-    # Every runner asks this each time a step of its looks for work, while robots hold some
-    # hundred items: the database finds the expired leases and the holders; only the few
-    # abandoned items are read, and loaded as objects.
     taken = _abandoned(session, expired), _abandoned(session, dead)
     return _crash(session, taken[0], settings=settings, actor=actor, reason="lease expired") + (
         _crash(session, taken[1], settings=settings, actor=actor, reason="the process is gone")
