@@ -40,7 +40,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import click
 import httpx
@@ -53,7 +52,7 @@ from connectors.erp_stub import process as stub_process
 from orchestrator import intake
 from orchestrator.accounting_check import check
 from orchestrator.config import Settings, load_settings
-from orchestrator.db import engine_for, transaction
+from orchestrator.db import engine_for, transaction, url_with_schema
 from orchestrator.models import Run, WorkItem
 from orchestrator.pipeline import prepare
 from orchestrator.steps import STEPS
@@ -70,11 +69,6 @@ ERP_STUB, DATABASE_SERVER = "ERP stub", "database server"
 RUNNER = "import sys; from orchestrator.cli import main; sys.argv[0] = 'kommunerpa'; main()"
 
 
-def _url_with_schema(base: str, schema: str) -> str:
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-
-
 @contextmanager
 def database(url: str | None, home: Path) -> Iterator[tuple[str, str]]:
     """``(url, kind)`` of an empty database for one run: a SQLite file in ``home``, or a
@@ -87,7 +81,7 @@ def database(url: str | None, home: Path) -> Iterator[tuple[str, str]]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _url_with_schema(url, schema), "postgresql"
+        yield url_with_schema(url, schema), "postgresql"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

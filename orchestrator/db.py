@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -181,6 +182,13 @@ def _normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def url_with_schema(base: str, schema: str) -> str:
+    """PostgreSQL URL ``base`` working in ``schema`` (its ``search_path``): one database
+    shared by separate sets of tables, e.g. a benchmark's or a test's own."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
 def make_engine(url: str) -> Engine:

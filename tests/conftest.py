@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import psycopg
@@ -26,7 +25,7 @@ import pytest
 
 from connectors.erp_stub import DEMO_SEED
 from orchestrator.config import Settings, load_settings
-from orchestrator.db import engine_for
+from orchestrator.db import engine_for, url_with_schema
 from orchestrator.pipeline import prepare
 from tests.erp_fixture import start_erp_stub, stop_erp_stub
 
@@ -85,8 +84,7 @@ def postgres_schemas() -> Iterator[Callable[[], str]]:
         schema = f"krpa_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
-        separator = "&" if "?" in base else "?"
-        url = f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+        url = url_with_schema(base, schema)
         made.append((schema, url))
         return url
 
