@@ -157,31 +157,27 @@ def any_ready(session: Session, step: str) -> bool:
     return bool(session.scalar(_looks(step)[0], {"now": utcnow()}))
 
 
-def earlier_step_busy(session: Session, step: str) -> bool:
-    """Whether a step before ``step`` holds an item or has one ready now: more work for
-    ``step`` may follow soon (an item waiting out a retry's back-off does not count)."""
-    return bool(session.scalar(_looks(step)[1], {"now": utcnow()}))
-
-
 def ready_or_coming(session: Session, step: str) -> tuple[bool, bool]:
-    """``(any_ready, earlier_step_busy)`` in one statement, so both see the same moment: an
+    """``(ready, coming)``: whether an item of ``step`` could be claimed now, and whether a
+    step before it holds an item or has one ready, so more may follow soon (an item waiting
+    out a retry's back-off does not count). One statement, so both see the same moment: an
     earlier step hands its item on in the commit that ends its hold, so the item is ready in
     any moment in which the hold is gone."""
-    ready, busy = session.execute(_looks(step)[2], {"now": utcnow()}).one()
+    ready, busy = session.execute(_looks(step)[1], {"now": utcnow()}).one()
     return bool(ready), bool(busy)
 
 
 @lru_cache
-def _looks(step: str) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """``EXISTS`` statements (``:now`` as a parameter): an item of ``step`` ready now; an item
-    of a step before it held or ready now; both. Built once per step: a robot waiting for
-    work asks five times a second, and building the statements cost more than running them."""
+def _looks(step: str) -> tuple[Select[Any], Select[Any]]:
+    """``EXISTS`` statements (``:now`` as a parameter): an item of ``step`` ready now; that
+    and an item of a step before it held or ready now. Built once per step: a robot waiting
+    for work asks five times a second, and building them cost more than running them."""
     due = or_(WorkItem.not_before.is_(None), WorkItem.not_before <= bindparam("now"))
     ready = exists().where(WorkItem.step == step, WorkItem.state == PENDING, due)
     earlier = STEPS[: STEPS.index(step)]
     held_or_ready = or_(WorkItem.state == IN_PROGRESS, (WorkItem.state == PENDING) & due)
     busy = exists().where(WorkItem.step.in_(earlier), held_or_ready) if earlier else false()
-    return select(ready), select(busy), select(ready, busy)
+    return select(ready), select(ready, busy)
 
 
 def claim(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from orchestrator import queue
 from orchestrator.config import Settings
@@ -154,17 +155,21 @@ def test_an_earlier_step_is_busy_while_it_holds_an_item_or_has_one_ready(
     settings: Settings,
 ) -> None:
     with transaction(settings.database_url) as session:
-        assert not queue.earlier_step_busy(session, "matching")
+        assert not _coming(session, "matching")
         waiting = queue.enqueue(session, step="receipt", actor=ACTOR)
-        assert queue.earlier_step_busy(session, "matching")  # ready now
-        assert not queue.earlier_step_busy(session, "receipt")  # nothing comes before receipt
+        assert _coming(session, "matching")  # ready now
+        assert not _coming(session, "receipt")  # nothing comes before receipt
         waiting.not_before = utcnow() + timedelta(hours=1)
-        assert not queue.earlier_step_busy(session, "matching")  # waits out a back-off
+        assert not _coming(session, "matching")  # waits out a back-off
         waiting.not_before = None
         queue.claim(session, step="receipt", runner="r:1", lease_seconds=60)
-        assert queue.earlier_step_busy(session, "control")  # held
+        assert _coming(session, "control")  # held
         queue.complete(session, session.get(WorkItem, waiting.id), actor=ACTOR)
-        assert not queue.earlier_step_busy(session, "control")
+        assert not _coming(session, "control")
+
+
+def _coming(session: Session, step: str) -> bool:
+    return queue.ready_or_coming(session, step)[1]
 
 
 def test_an_item_is_open_while_pending_backing_off_or_held(settings: Settings) -> None:
