@@ -142,11 +142,8 @@ class ProcessWatch:
             return "runner"
         if pid in self._named:
             return self._named[pid]
-        try:
-            folder = Path(os.readlink(f"/proc/{pid}/cwd"))
-        except OSError:
-            folder = Path()
-        if folder.parent == self._runs and folder.name.isdigit():
+        folder = robot_process.working_folder(pid)
+        if folder is not None and folder.parent == self._runs and folder.name.isdigit():
             return f"run {folder.name}"
         return FORK_SERVER
 

@@ -135,10 +135,15 @@ def start(arguments: list[str], *, env: dict[str, str], cwd: Path, console: Path
 
 def is_robot_of(pid: int, run_folder: Path) -> bool:
     """True when process ``pid`` is the robot working in ``run_folder`` (pids are reused)."""
+    return working_folder(pid) == run_folder.resolve()
+
+
+def working_folder(pid: int) -> Path | None:
+    """Process ``pid``'s working folder (a robot's is its run's), ``None`` if unreadable."""
     try:
-        return Path(os.readlink(f"/proc/{pid}/cwd")) == run_folder.resolve()
+        return Path(os.readlink(f"/proc/{pid}/cwd"))
     except OSError:
-        return False
+        return None
 
 
 def _run_robot(
