@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Text, bindparam, cast, insert, select
+from sqlalchemy import Connection, Row, Text, bindparam, cast, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from orchestrator import audit
@@ -125,6 +125,24 @@ def find_duplicate(
     return session.execute(_EARLIER_WITH_NUMBER, {"key": key, "number": invoice_number}).first()
 
 
+def find_duplicates(
+    session: Session, wanted: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], Row[Any]]:
+    """``find_duplicate`` for many (supplier key, invoice number) pairs in one query: the
+    earliest not rejected invoice of each pair that has one."""
+    if not wanted:
+        return {}
+    pairs = tuple_(Invoice.supplier_key, Invoice.invoice_number)
+    earliest: dict[tuple[str, str], Row[Any]] = {}
+    for row in session.execute(
+        select(*_EARLIER_WITH_NUMBER.selected_columns, Invoice.invoice_number)
+        .where(pairs.in_(list(wanted)), Invoice.status != "rejected")
+        .order_by(Invoice.id)
+    ):
+        earliest.setdefault((row.supplier_key, row.invoice_number), row)
+    return earliest
+
+
 def create_invoice(
     session: Session,
     *,
@@ -138,14 +156,15 @@ def create_invoice(
     """Insert the invoice row from the parsed key fields (``Invoice.key_fields()``), with
     the snapshot of the parsed model the later steps read instead of the XML, if any; returns
     it as an object of the session (``insert_invoice`` when only its id is needed)."""
-    invoice = Invoice(**_invoice_values(file_name, sha256, key_fields, status, model_snapshot))
+    invoice = Invoice(**invoice_values(file_name, sha256, key_fields, status, model_snapshot))
     session.add(invoice)
     session.flush()
     _note_received(session, actor, invoice.id, audit.row_fields(invoice), file_name)
     return invoice
 
 
-_INSERT_INVOICE = insert(Invoice).returning(Invoice.id)
+#: Rows come back in the order of the parameters, so each id pairs with its values.
+_INSERT_INVOICES = insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True)
 
 
 def insert_invoice(
@@ -158,26 +177,38 @@ def insert_invoice(
     actor: str,
     model_snapshot: dict[str, Any] | None = None,
 ) -> int:
-    """``create_invoice`` with one plain ``INSERT … RETURNING``, no object of the session:
-    receipt registers every invoice so, and the ORM's unit of work cost it more than the
-    statement. The audit trail is told the row's audited fields (``audit.row_written``), so
-    its entries describe the row as they would describe the object. Returns the id."""
-    values = _invoice_values(file_name, sha256, key_fields, status, model_snapshot)
-    invoice_id = session.connection().execute(_INSERT_INVOICE, values).scalar_one()
-    fields = {name: values.get(name) for name in audit.TRACKED["invoice"][1]}
-    audit.row_written(session, "invoice", invoice_id, fields)
-    _note_received(session, actor, invoice_id, fields, file_name)
-    return invoice_id
+    """``create_invoice`` with a plain ``INSERT … RETURNING`` (``insert_invoices``), no
+    object of the session. Returns the id."""
+    values = invoice_values(file_name, sha256, key_fields, status, model_snapshot)
+    return insert_invoices(session, [values], actor=actor)[0]
 
 
-def _invoice_values(
+def insert_invoices(session: Session, rows: Sequence[dict[str, Any]], *, actor: str) -> list[int]:
+    """Insert invoice rows (each ``invoice_values``) with one ``INSERT … RETURNING``, no
+    objects of the session: receipt registers its invoices so, a batch at a time, and the
+    ORM's unit of work cost it more than the statement. The audit trail is told each row's
+    audited fields (``audit.row_written``), so its entries describe the row as they would
+    describe the object. Returns the ids, in the order of ``rows``."""
+    if not rows:
+        return []
+    ids = list(session.connection().execute(_INSERT_INVOICES, list(rows)).scalars())
+    audited = audit.TRACKED["invoice"][1]
+    for invoice_id, values in zip(ids, rows, strict=True):
+        fields = {name: values.get(name) for name in audited}
+        audit.row_written(session, "invoice", invoice_id, fields)
+        _note_received(session, actor, invoice_id, fields, values["file_name"])
+    return ids
+
+
+def invoice_values(
     file_name: str,
     sha256: str,
     key_fields: dict[str, Any],
     status: str,
     model_snapshot: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """The columns of a new invoice row."""
+    """The columns of a new invoice row, from the parsed key fields
+    (``Invoice.key_fields()``) and the snapshot of the parsed model, if any."""
     supplier = key_fields.get("supplier") or {}
     totals = key_fields.get("totals") or {}
     return {

@@ -18,6 +18,7 @@ is never retried automatically (it would hang the next robot first) and waits fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -110,7 +111,9 @@ def _note(session: Session, actor: str, action: str, item_id: int, details: dict
     )
 
 
-_PAYLOAD_OF = select(WorkItem.payload).where(WorkItem.id == bindparam("item"))
+_PAYLOADS_OF = select(WorkItem.id, WorkItem.payload).where(
+    WorkItem.id.in_(bindparam("items", expanding=True))
+)
 _LINK = (
     update(WorkItem)
     .where(WorkItem.id == bindparam("item"))
@@ -122,18 +125,39 @@ _LINK = (
 
 
 def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
-    """Tie work item ``item_id`` to the invoice it made, in the caller's transaction.
+    """Tie work item ``item_id`` to the invoice it made, in the caller's transaction
+    (``link_invoices``)."""
+    link_invoices(session, {item_id: invoice_id})
 
-    Done in the transaction that creates the invoice, so no crash can leave an invoice
+
+def link_invoices(session: Session, links: Mapping[int, int]) -> None:
+    """Tie each work item (key of ``links``) to the invoice it made (its value), in the
+    caller's transaction.
+
+    Done in the transaction that creates the invoices, so no crash can leave an invoice
     whose work item does not know it (its retry would take the file for a re-delivery).
-    Two prebuilt statements on the session's connection: receipt does this for every
-    invoice, and the item is not otherwise loaded in that transaction."""
+    One read and one ``executemany`` on the session's connection, prebuilt: receipt does
+    this for every invoice, and the items are not otherwise loaded in that transaction."""
+    if not links:
+        return
     connection = session.connection()
-    row = connection.execute(_PAYLOAD_OF, {"item": item_id}).first()
-    if row is None:
-        raise LookupError(f"work item {item_id} does not exist")
-    payload = {**(row.payload or {}), "invoice_id": invoice_id}
-    connection.execute(_LINK, {"item": item_id, "invoice": invoice_id, "new_payload": payload})
+    payloads = {
+        row.id: row.payload for row in connection.execute(_PAYLOADS_OF, {"items": list(links)})
+    }
+    missing = links.keys() - payloads.keys()
+    if missing:
+        raise LookupError(f"work item {min(missing)} does not exist")
+    connection.execute(
+        _LINK,
+        [
+            {
+                "item": item_id,
+                "invoice": invoice_id,
+                "new_payload": {**(payloads[item_id] or {}), "invoice_id": invoice_id},
+            }
+            for item_id, invoice_id in links.items()
+        ],
+    )
 
 
 def _ready(step: str):  # type: ignore[no-untyped-def]

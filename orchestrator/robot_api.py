@@ -323,6 +323,19 @@ def record_redeliveries(ctx: RobotContext, files: Sequence[ReceivedFile]) -> set
     return {received.item_id for received in again}
 
 
+@dataclass(frozen=True)
+class NewInvoice:
+    """An EHF invoice receipt has read, to register: its work item, its file (name and
+    SHA-256), ``Invoice.key_fields()`` of the parsed document and its archived attachments
+    in their order."""
+
+    item: WorkItemRef
+    file_name: str
+    sha256: str
+    key_fields: dict[str, Any]
+    attachments: Sequence[AttachmentRecord] = ()
+
+
 def register_invoice(
     ctx: RobotContext,
     *,
@@ -344,14 +357,30 @@ def register_invoice(
     ``status`` is for a step run alone, which seeds its temporary home with the invoice of
     each sample work item as the step before would have left it.
     """
-    from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
-
-    model = snapshot.take(key_fields, [a.sha256 for a in attachments])
+    new = NewInvoice(item, file_name, sha256, key_fields, attachments)
     with _writing(ctx, registering=True) as session:
         _write_pending(session)  # the archived original and attachments it refers to
-        return _register(
-            session, ctx, item, file_name, sha256, key_fields, attachments, status, model
-        )
+        return _register_all(session, ctx, [new], status)[0]
+
+
+def register_invoices(
+    ctx: RobotContext, new: Sequence[tuple[batch.BatchItem, NewInvoice]]
+) -> list[Registration]:
+    """``register_invoice`` for each ``(batch item, invoice)`` of ``new`` together, in one
+    savepoint of ``writing_together``'s (or a transaction of its own), with each batch
+    item's pending records (``_record_with_item``): a few statements for the batch instead
+    of several per invoice. Every invoice is registered, or none: on an error nothing of
+    it is kept, the items keep their records, and the caller registers each on its own
+    (``register_invoice``), so the one at fault fails alone. Registrations in the order of
+    ``new``."""
+    with _writing(ctx, registering=True) as session:
+        for item, _ in new:
+            for record in item.records:
+                record(session)
+        registered = _register_all(session, ctx, [invoice for _, invoice in new], "received")
+    for item, _ in new:
+        item.records.clear()
+    return registered
 
 
 def register_pdf_invoice(
@@ -368,7 +397,8 @@ def register_pdf_invoice(
     and tie the work item to it, in one transaction like :func:`register_invoice`."""
     with _writing(ctx, registering=True) as session:
         _write_pending(session)  # the archived original it refers to
-        registered = _register(session, ctx, item, file_name, sha256, key_fields, (), "received")
+        new = NewInvoice(item, file_name, sha256, key_fields)
+        registered = _register_all(session, ctx, [new], "received", snapshots=False)[0]
         row = _invoice(session, registered.invoice_id)
         row.source = "pdf"
         row.pdf_fields = {"extraction": extraction}
@@ -388,42 +418,66 @@ def register_pdf_invoice(
         return registered
 
 
-def _register(
+def _register_all(
     session: Any,
     ctx: RobotContext,
-    item: WorkItemRef,
-    file_name: str,
-    sha256: str,
-    key_fields: dict[str, Any],
-    attachments: Sequence[AttachmentRecord],
+    new: Sequence[NewInvoice],
     status: str,
-    model_snapshot: dict[str, Any] | None = None,
-) -> Registration:
-    supplier = key_fields.get("supplier") or {}
-    duplicate = invoices.find_duplicate(
-        session, supplier=supplier, invoice_number=key_fields.get("number")
-    )
-    invoice_id = invoices.insert_invoice(
-        session,
-        file_name=file_name,
-        sha256=sha256,
-        key_fields=key_fields,
-        status=status,
-        actor=ctx.actor,
-        model_snapshot=model_snapshot,
-    )
-    for attachment in attachments:
-        invoices.add_attachment(
-            session,
-            invoice_id,
-            sha256=attachment.sha256,
-            document_id=attachment.document_id,
-            filename=attachment.filename,
-            mime_code=attachment.mime_code,
+    *,
+    snapshots: bool = True,
+) -> list[Registration]:
+    """Insert the invoices of ``new`` with their attachments (and the snapshots of their
+    parsed models, unless not ``snapshots``), find the duplicate of each (an earlier
+    invoice, or one before it in ``new``, with the same supplier and number) and link the
+    work items, with one statement of each kind."""
+    from tasks.ehf import snapshot  # here: the CLI imports this module, and needs no lxml
+
+    rows = [
+        invoices.invoice_values(
+            each.file_name,
+            each.sha256,
+            each.key_fields,
+            status,
+            snapshot.take(each.key_fields, [a.sha256 for a in each.attachments])
+            if snapshots
+            else None,
         )
-    if item.queue_id is not None:
-        queue.link_invoice(session, item.queue_id, invoice_id)
-    return Registration(invoice_id, _earlier(duplicate))
+        for each in new
+    ]
+    pairs = [
+        (row["supplier_key"], row["invoice_number"])
+        if row["supplier_key"] and row["invoice_number"]
+        else None
+        for row in rows
+    ]
+    earlier = {
+        pair: _earlier(row)
+        for pair, row in invoices.find_duplicates(session, {p for p in pairs if p}).items()
+    }
+    ids = invoices.insert_invoices(session, rows, actor=ctx.actor)
+    registered = []
+    for each, pair, invoice_id, row in zip(new, pairs, ids, rows, strict=True):
+        for attachment in each.attachments:
+            invoices.add_attachment(
+                session,
+                invoice_id,
+                sha256=attachment.sha256,
+                document_id=attachment.document_id,
+                filename=attachment.filename,
+                mime_code=attachment.mime_code,
+            )
+        registered.append(Registration(invoice_id, earlier.get(pair) if pair else None))
+        if pair and pair not in earlier:  # the later ones of ``new`` duplicate this one
+            earlier[pair] = EarlierInvoice(invoice_id, row["file_name"], row["sha256"], pair[0])
+    queue.link_invoices(
+        session,
+        {
+            each.item.queue_id: invoice_id
+            for each, invoice_id in zip(new, ids, strict=True)
+            if each.item.queue_id is not None
+        },
+    )
+    return registered
 
 
 def earlier_invoice(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from robot.api import logger
 from robot.api.deco import keyword, library
+from robot.errors import ExecutionFailed
 
 from orchestrator import robot_api
 from tasks.chaos import crash_point
@@ -40,6 +41,7 @@ class _File:
     redelivered: bool
     kind: str
     invoice: Invoice | None = None
+    new: robot_api.NewInvoice | None = None
     registration: robot_api.Registration | None = None
 
 
@@ -201,16 +203,18 @@ class ReceiptKeywords:
         | Registrer fakturaene |
         """
         with robot_api.writing_together(self.ctx):
-            self._each("xml", self._register)
+            self._each("xml", self._prepare)
+            self._register_together()
         self._each("xml", self._registered)
 
-    def _register(self, received: _File) -> None:
+    def _prepare(self, received: _File) -> None:
+        """Archive the invoice's attachments and make its registration ready; a retry after
+        a crash that came after the registration takes up that registration instead."""
         invoice = received.invoice
         if invoice is None:
             raise RuntimeError(f"{received.name} was not read: call 'Les fakturaene' first")
         item = robot_api.current_item()
         if item.payload.get("invoice_id"):
-            # A retry after a crash that came after the invoice was registered: go on with it.
             invoice_id = int(item.payload["invoice_id"])
             earlier = robot_api.earlier_invoice(self.ctx, invoice_id, invoice.number)
             received.registration = robot_api.Registration(invoice_id, earlier)
@@ -224,14 +228,40 @@ class ReceiptKeywords:
             )
             for a in invoice.attachments
         ]
-        received.registration = robot_api.register_invoice(
-            self.ctx,
-            item=item,
-            file_name=received.name,
-            sha256=received.stored.sha256,
-            key_fields=invoice.key_fields(),
-            attachments=attachments,
+        received.new = robot_api.NewInvoice(
+            item, received.name, received.stored.sha256, invoice.key_fields(), attachments
         )
+
+    def _register_together(self) -> None:
+        """Register the batch's ready invoices together. Should that fail, register each on
+        its own, so the invoice at fault fails alone and the others go on."""
+        ready = [
+            (item, item.case.new)
+            for item in robot_api.open_items()
+            if item.case.kind == "xml" and item.case.new is not None
+        ]
+        try:
+            registered = robot_api.register_invoices(self.ctx, ready)
+        except ExecutionFailed:
+            raise  # Robot Framework is stopping
+        except Exception as error:  # noqa: BLE001  (any error: one by one shows whose it is)
+            logger.warn(f"Partiet kunne ikke registreres samlet ({error}); hver for seg.")
+            self._each("xml", self._register_alone)
+            return
+        for (item, _), registration in zip(ready, registered, strict=True):
+            item.case.registration = registration
+
+    def _register_alone(self, received: _File) -> None:
+        new = received.new
+        if new is not None:
+            received.registration = robot_api.register_invoice(
+                self.ctx,
+                item=new.item,
+                file_name=new.file_name,
+                sha256=new.sha256,
+                key_fields=new.key_fields,
+                attachments=new.attachments,
+            )
 
     def _registered(self, received: _File) -> None:
         """After the batch's registrations are committed: the invoice goes on, or is a
