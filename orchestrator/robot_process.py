@@ -31,6 +31,8 @@ import sys
 import threading
 from pathlib import Path
 
+from orchestrator import collector
+
 #: In a run's folder: ``{"cpu_seconds": …, "peak_rss_kib": …}`` of its robot process.
 USAGE_FILE = "usage.json"
 
@@ -159,6 +161,7 @@ def _run_robot(
     os.dup2(output, 1)
     os.dup2(output, 2)
     os.close(output)
+    collector.collect_less_often()
     from robot import run_cli
 
     code = run_cli(arguments, exit=False)

@@ -8,7 +8,7 @@ import threading
 import click
 from sqlalchemy import make_url
 
-from orchestrator import robot_process, robot_work, schedules
+from orchestrator import collector, robot_process, robot_work, schedules
 from orchestrator import runner as robot_runner
 from orchestrator.commands import ready_settings
 from orchestrator.config import Settings
@@ -74,6 +74,7 @@ def runner() -> None:
     except schedules.ScheduleError as error:
         raise click.ClickException(str(error)) from None
     robot_process.warm_up()  # the robots' imports, beside this process's own start-up
+    collector.collect_less_often()
     stopping = threading.Event()
     me = robot_runner.runner_name()
 
