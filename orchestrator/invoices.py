@@ -155,7 +155,7 @@ def create_invoice(
 ) -> Invoice:
     """Insert the invoice row from the parsed key fields (``Invoice.key_fields()``), with
     the snapshot of the parsed model the later steps read instead of the XML, if any; returns
-    it as an object of the session (``insert_invoice`` when only its id is needed)."""
+    it as an object of the session (``insert_invoices`` when only the ids are needed)."""
     invoice = Invoice(**invoice_values(file_name, sha256, key_fields, status, model_snapshot))
     session.add(invoice)
     session.flush()
@@ -165,22 +165,6 @@ def create_invoice(
 
 #: Rows come back in the order of the parameters, so each id pairs with its values.
 _INSERT_INVOICES = insert(Invoice).returning(Invoice.id, sort_by_parameter_order=True)
-
-
-def insert_invoice(
-    session: Session,
-    *,
-    file_name: str,
-    sha256: str,
-    key_fields: dict[str, Any],
-    status: str,
-    actor: str,
-    model_snapshot: dict[str, Any] | None = None,
-) -> int:
-    """``create_invoice`` with a plain ``INSERT … RETURNING`` (``insert_invoices``), no
-    object of the session. Returns the id."""
-    values = invoice_values(file_name, sha256, key_fields, status, model_snapshot)
-    return insert_invoices(session, [values], actor=actor)[0]
 
 
 def insert_invoices(session: Session, rows: Sequence[dict[str, Any]], *, actor: str) -> list[int]:

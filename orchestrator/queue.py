@@ -124,12 +124,6 @@ _LINK = (
 )
 
 
-def link_invoice(session: Session, item_id: int, invoice_id: int) -> None:
-    """Tie work item ``item_id`` to the invoice it made, in the caller's transaction
-    (``link_invoices``)."""
-    link_invoices(session, {item_id: invoice_id})
-
-
 def link_invoices(session: Session, links: Mapping[int, int]) -> None:
     """Tie each work item (key of ``links``) to the invoice it made (its value), in the
     caller's transaction.

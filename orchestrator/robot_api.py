@@ -373,6 +373,8 @@ def register_invoices(
     it is kept, the items keep their records, and the caller registers each on its own
     (``register_invoice``), so the one at fault fails alone. Registrations in the order of
     ``new``."""
+    if not new:
+        return []
     with _writing(ctx, registering=True) as session:
         for item, _ in new:
             for record in item.records:

@@ -168,7 +168,7 @@ def _chain_of_three_transactions(
 ) -> None:
     """A received invoice and its work item; its status changed without an entry (the commit
     hook's ``invoice.changed``); three entries in one transaction. Times fixed. The invoice
-    is inserted as an object of the session, or ``by_statement`` (``insert_invoice``)."""
+    is inserted as an object of the session, or ``by_statement`` (``insert_invoices``)."""
     ticks = iter(range(60))
     monkeypatch.setattr(
         audit, "utcnow", lambda: datetime(2026, 1, 5, 8, 0, next(ticks), tzinfo=UTC)
@@ -177,16 +177,19 @@ def _chain_of_three_transactions(
         invoices.record_stored_file(
             session, sha256="c" * 64, size=1, name="f.xml", path="p", kind="original", actor="r"
         )
-        insert = invoices.insert_invoice if by_statement else invoices.create_invoice
-        invoice = insert(
-            session,
-            file_name="f.xml",
-            sha256="c" * 64,
-            key_fields={"document": "Invoice", "number": "7", "supplier": {"orgnr": "923609016"}},
-            status="received",
-            actor="robot:receipt",
-        )
-        invoice_id = invoice if isinstance(invoice, int) else invoice.id
+        key_fields = {"document": "Invoice", "number": "7", "supplier": {"orgnr": "923609016"}}
+        if by_statement:
+            row = invoices.invoice_values("f.xml", "c" * 64, key_fields, "received", None)
+            [invoice_id] = invoices.insert_invoices(session, [row], actor="robot:receipt")
+        else:
+            invoice_id = invoices.create_invoice(
+                session,
+                file_name="f.xml",
+                sha256="c" * 64,
+                key_fields=key_fields,
+                status="received",
+                actor="robot:receipt",
+            ).id
         queue.enqueue(session, step="control", actor="r", invoice_id=invoice_id)
     with transaction(settings.database_url) as session:
         session.get_one(Invoice, invoice_id).status = "controlled"
@@ -485,21 +488,17 @@ def test_concurrent_appenders_form_one_chain(settings: Settings) -> None:
 
 
 def _received(settings: Settings, session: Session, number: str) -> int:
-    """An invoice inserted by statement (``insert_invoice``), as receipt registers one."""
+    """An invoice inserted by statement (``insert_invoices``), as receipt registers one."""
     digest = hashlib.sha256(number.encode()).hexdigest()
     invoices.record_stored_file(
         session, sha256=digest, size=1, name=f"{number}.xml", path="p", kind="original",
         actor="r",
     )  # fmt: skip
-    return invoices.insert_invoice(
-        session,
-        file_name=f"{number}.xml",
-        sha256=digest,
-        key_fields={"document": "Invoice", "number": number, "supplier": {"orgnr": "923609016"},
-                    "currency": "NOK", "totals": {"payable": "1250.00"}},
-        status="received",
-        actor="robot:receipt",
-    )  # fmt: skip
+    key_fields = {"document": "Invoice", "number": number, "supplier": {"orgnr": "923609016"},
+                  "currency": "NOK", "totals": {"payable": "1250.00"}}  # fmt: skip
+    row = invoices.invoice_values(f"{number}.xml", digest, key_fields, "received", None)
+    [invoice_id] = invoices.insert_invoices(session, [row], actor="robot:receipt")
+    return invoice_id
 
 
 def _actions(settings: Settings, invoice_id: int) -> list[str]:

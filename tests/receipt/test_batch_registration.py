@@ -71,3 +71,32 @@ def test_an_invoice_the_database_refuses_fails_alone(settings: Settings) -> None
     assert (refused.state, refused.last_error) == ("pending", "ROBOT-ERROR")
     assert "refused by the test" in refused.payload["exception"]["message"]
     assert [items[name].state for name in ("0.xml", "2.xml", "3.xml")] == ["done", "done", "failed"]
+
+
+def test_duplicates_in_the_batch_and_before_it_are_found_together(settings: Settings) -> None:
+    earlier = invoice("EARLIER-1")
+    (settings.inbox / "0-earlier.xml").write_bytes(earlier)
+    process_once(settings, robots=("receipt",))
+    again = {
+        "1-new.xml": invoice("NEW-1"),
+        "2-earlier-again.xml": earlier + b"\n",
+        "3-new-again.xml": invoice("NEW-1") + b"\n",
+        "4-other.xml": invoice("NEW-2"),
+    }
+    for name, content in again.items():
+        (settings.inbox / name).write_bytes(content)
+
+    [run] = process_once(settings, robots=("receipt",)).runs
+
+    assert "kunne ikke registreres samlet" not in (Path(run.output_dir) / "console.txt").read_text()
+    with transaction(settings.database_url) as session:
+        ids = dict(session.execute(select(Invoice.file_name, Invoice.id)).tuples().all())
+        duplicates = {
+            entry.file_name: entry.evidence["existing_invoice_id"]
+            for entry in session.scalars(select(ExceptionEntry))
+        }
+    assert set(ids) == {"0-earlier.xml", *again}
+    assert duplicates == {
+        "2-earlier-again.xml": ids["0-earlier.xml"],
+        "3-new-again.xml": ids["1-new.xml"],
+    }
