@@ -245,7 +245,8 @@ class ReceiptKeywords:
         except ExecutionFailed:
             raise  # Robot Framework is stopping
         except Exception as error:  # noqa: BLE001  (any error: one by one shows whose it is)
-            logger.warn(f"Partiet kunne ikke registreres samlet ({error}); hver for seg.")
+            first_line = (str(error).splitlines() or [type(error).__name__])[0]
+            logger.warn(f"Partiet kunne ikke registreres samlet ({first_line}); hver for seg.")
             self._each("xml", self._register_alone)
             return
         for (item, _), registration in zip(ready, registered, strict=True):
