@@ -151,6 +151,12 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
         "duplicate check": _plan(
             settings, invoices._EARLIER_WITH_NUMBER.params(key="orgnr:1", number="7")
         ),
+        "a batch's duplicate check": _plan(
+            settings,
+            invoices._earliest_of_pairs(2).params(
+                key0="orgnr:1", number0="7", key1="orgnr:2", number1="8"
+            ),
+        ),
         "next step's item": _plan(
             settings,
             select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_((1, 2))),
@@ -170,4 +176,39 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
     # One supplier's invoice number, not a walk over every invoice the supplier sent.
     duplicate = plans["duplicate check"]
     assert "ix_invoices_supplier_number (supplier_key=? AND invoice_number=?)" in duplicate
+    # A lookup per pair of the batch, not a scan of every invoice (as a row-value IN was).
+    batch_duplicates = plans["a batch's duplicate check"]
+    assert "SCAN invoices" not in batch_duplicates, batch_duplicates
+    assert batch_duplicates.count("ix_invoices_supplier_number") == 2, batch_duplicates
     assert session_factory(settings.database_url) is session_factory(settings.database_url)
+
+
+def test_a_batch_duplicate_check_finds_each_pair_over_several_queries(settings: Settings) -> None:
+    """More pairs than one statement asks (and than SQLite would nest): each is found."""
+    rows = []
+    for number in range(150):
+        sha = hashlib.sha256(f"dup-{number}".encode()).hexdigest()
+        rows.append((sha, str(number)))
+    with transaction(settings.database_url) as session:
+        for sha, _ in rows:
+            session.add(StoredFile(sha256=sha, size=1, first_name="f", path="p", kind="original"))
+        session.flush()
+        key_fields = [
+            {"document": "Invoice", "number": number, "supplier": {"orgnr": "923609016"}}
+            for _, number in rows
+        ]
+        ids = invoices.insert_invoices(
+            session,
+            [
+                invoices.invoice_values(f"{number}.xml", sha, fields, "received", None)
+                for (sha, number), fields in zip(rows, key_fields, strict=True)
+            ],
+            actor="test",
+        )
+    wanted = {("orgnr:923609016", str(number)) for number in range(160)}
+    with transaction(settings.database_url) as session:
+        found = invoices.find_duplicates(session, wanted)
+    assert {pair: row.id for pair, row in found.items()} == {
+        ("orgnr:923609016", number): invoice_id
+        for (_, number), invoice_id in zip(rows, ids, strict=True)
+    }
