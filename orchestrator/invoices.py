@@ -112,29 +112,15 @@ def registering(session: Session) -> None:
         session.info[_REGISTRATION_LOCK] = True
 
 
-#: The earliest not rejected invoice of a supplier (``key``) with an invoice number: what a
-#: duplicate is told about it. Built once (receipt asks it for every invoice).
-_EARLIER_WITH_NUMBER = (
-    select(Invoice.id, Invoice.file_name, Invoice.sha256, Invoice.supplier_key)
-    .where(
-        Invoice.supplier_key == bindparam("key"),
-        Invoice.invoice_number == bindparam("number"),
-        Invoice.status != "rejected",
-    )
-    .order_by(Invoice.id)
-    .limit(1)
-)
-
-
 def find_duplicate(
     session: Session, *, supplier: dict[str, Any], invoice_number: str | None
 ) -> Row[Any] | None:
     """An earlier, not rejected invoice with the same supplier and number: its ``id``,
-    ``file_name``, ``sha256`` and ``supplier_key``."""
+    ``file_name``, ``sha256`` and ``supplier_key`` (``find_duplicates`` for one pair)."""
     key = supplier_key(supplier)
     if not key or not invoice_number:
         return None
-    return session.execute(_EARLIER_WITH_NUMBER, {"key": key, "number": invoice_number}).first()
+    return find_duplicates(session, [(key, invoice_number)]).get((key, invoice_number))
 
 
 #: Pairs asked in one statement of ``find_duplicates``; SQLite's parser nests each ``OR``
@@ -174,7 +160,13 @@ def _earliest_of_pairs(count: int) -> Select[Any]:
         )
     )
     return (
-        select(*_EARLIER_WITH_NUMBER.selected_columns, Invoice.invoice_number)
+        select(
+            Invoice.id,
+            Invoice.file_name,
+            Invoice.sha256,
+            Invoice.supplier_key,
+            Invoice.invoice_number,
+        )
         .where(pairs, Invoice.status != "rejected")
         .order_by(Invoice.id)
     )

@@ -149,7 +149,7 @@ def test_per_item_queries_use_an_index_on_sqlite(tmp_path: Path) -> None:
         "held by a run": _plan(settings, queue.held_items().where(WorkItem.run_id == 1)),
         "taken by a run": _plan(settings, select(func.count()).where(WorkItem.run_id == 1)),
         "duplicate check": _plan(
-            settings, invoices._EARLIER_WITH_NUMBER.params(key="orgnr:1", number="7")
+            settings, invoices._earliest_of_pairs(1).params(key0="orgnr:1", number0="7")
         ),
         "a batch's duplicate check": _plan(
             settings,
