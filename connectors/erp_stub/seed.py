@@ -118,19 +118,26 @@ def load_seed(session: Session, seed: Seed, *, reset: bool = False) -> dict[str,
         store.clear(session)
         session.flush()
     errors: list[tuple[str, str]] = []
+    # The rows added, kept referenced: the session holds flushed rows only weakly, and a later
+    # section's reference checks (``session.get``) should find them without a query.
+    added: list[Any] = []
     for section in SECTIONS:
         seen: set[Any] = set()
-        for i, value in enumerate(seed.get(section.name, [])):
-            place = f"{section.name}[{i}]"
-            found = _dangling(session, value, place)
-            if section.key is not None:
-                key = section.key(value)
-                if key in seen or session.get(section.row, key) is not None:
-                    found.append((f"{place}.{section.key_field}", f"{key!r} already exists"))
-                seen.add(key)
-            errors += found
-            if not found:
-                section.add(session, value)
+        # Checks read before this section's rows are flushed: else every ``session.get``
+        # would flush the rows added just before it, one statement each.
+        with session.no_autoflush:
+            for i, value in enumerate(seed.get(section.name, [])):
+                place = f"{section.name}[{i}]"
+                found = _dangling(session, value, place)
+                if section.key is not None:
+                    key = section.key(value)
+                    if key in seen or session.get(section.row, key) is not None:
+                        found.append((f"{place}.{section.key_field}", f"{key!r} already exists"))
+                    seen.add(key)
+                errors += found
+                if not found:
+                    section.add(session, value)
+        added += session.new
         # Later sections look their references up in the database: make this one visible.
         session.flush()
     if errors:
