@@ -37,6 +37,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,17 +97,24 @@ def fill_inbox(settings: Settings, stub_url: str, n: int) -> tuple[list[str], Co
     names: list[str] = []
     expected: Counter[str] = Counter()
     chunk: dict[str, list[dict[str, Any]]] = {"purchase_orders": [], "goods_receipts": []}
-    for number, made in enumerate(corpus_module.corpus(n), start=1):
-        partial = settings.inbox / f".{made.name}.part"
-        partial.write_bytes(made.content)
-        partial.rename(settings.inbox / made.name)
-        names.append(made.name)
-        expected[made.expected] += 1
-        chunk["purchase_orders"] += made.purchase_orders
-        chunk["goods_receipts"] += made.goods_receipts
-        if number % SEED_CHUNK == 0 or number == n:
-            _load(stub_url, chunk, reset=False)
-            chunk = {"purchase_orders": [], "goods_receipts": []}
+    # The stub loads one chunk while the next is generated (one in flight: memory stays flat).
+    with ThreadPoolExecutor(max_workers=1) as loader:
+        loading: Future[None] | None = None
+        for number, made in enumerate(corpus_module.corpus(n), start=1):
+            partial = settings.inbox / f".{made.name}.part"
+            partial.write_bytes(made.content)
+            partial.rename(settings.inbox / made.name)
+            names.append(made.name)
+            expected[made.expected] += 1
+            chunk["purchase_orders"] += made.purchase_orders
+            chunk["goods_receipts"] += made.goods_receipts
+            if number % SEED_CHUNK == 0 or number == n:
+                if loading is not None:
+                    loading.result()
+                loading = loader.submit(_load, stub_url, chunk, reset=False)
+                chunk = {"purchase_orders": [], "goods_receipts": []}
+        if loading is not None:
+            loading.result()
     return names, expected
 
 
