@@ -508,6 +508,20 @@ def held_by_run(session: Session, run_id: int) -> list[WorkItem]:
     return list(session.scalars(held_items().where(WorkItem.run_id == run_id)))
 
 
+#: The ids of the items a run holds, in order (``held_ids_of_run``).
+_HELD_BY_RUN = (
+    select(WorkItem.id)
+    .where(WorkItem.state == IN_PROGRESS, WorkItem.run_id == bindparam("run"))
+    .order_by(WorkItem.id)
+)
+
+
+def held_ids_of_run(session: Session, run_id: int) -> list[int]:
+    """The ids of the items run ``run_id`` holds right now, in order: what its runner's
+    watchdog asks every second, so no item is loaded as an object."""
+    return list(session.scalars(_HELD_BY_RUN, {"run": run_id}))
+
+
 def release_abandoned(session: Session, *, settings: Settings, actor: str) -> list[int]:
     """Take back items whose holder is gone, as a crashed attempt; returns their ids.
 

@@ -311,7 +311,7 @@ def _working_on(progress: Path, held: list[int]) -> int | None:
 
 def _held(settings: Settings, run_id: int) -> list[int]:
     with reading(settings.database_url) as session:
-        return sorted(i.id for i in queue.held_by_run(session, run_id))
+        return queue.held_ids_of_run(session, run_id)
 
 
 def _stop_robot(
