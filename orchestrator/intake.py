@@ -78,7 +78,7 @@ def feed_inbox(settings: Settings, limit: int | None = None) -> int:
     actor = f"runner:{owner}"
     count = recover_claims(settings)
     claims: list[tuple[InboxEntry, Claimed]] = []
-    entries = ready_entries(settings.inbox)
+    entries = ready_entries(settings.inbox, limit)
     position = 0
     while position < len(entries):
         if limit is not None and count + len(claims) >= limit:

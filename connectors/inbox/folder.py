@@ -20,11 +20,13 @@ runner finds it (``open_claims``), takes it over (``take_over``, one runner wins
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import re
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,21 +120,29 @@ def any_ready(inbox: Path) -> bool:
         return any(_ready_name(entry.name) for entry in entries)
 
 
-def ready_entries(inbox: Path) -> list[InboxEntry]:
-    """Everything in ``inbox`` an access point has finished writing, oldest first."""
+def ready_entries(inbox: Path, limit: int | None = None) -> list[InboxEntry]:
+    """Everything in ``inbox`` an access point has finished writing, oldest first; with
+    ``limit``, the oldest ``limit`` of it. The whole folder is looked at either way, but only
+    what is returned is kept: a year's backlog waiting costs no more memory than a run's share."""
     if not inbox.is_dir():
         return []
-    found: list[tuple[float, str, InboxEntry]] = []
-    for path in inbox.iterdir():
-        if not _ready_name(path.name):
-            continue
-        try:
-            info = path.lstat()  # never follows a link: it could point anywhere on the machine
-        except FileNotFoundError:
-            continue  # another runner took it meanwhile
-        entry = InboxEntry(path, _kind(info.st_mode, info.st_size), info.st_size)
-        found.append((info.st_mtime, path.name, entry))
-    return [entry for _, _, entry in sorted(found, key=lambda f: (f[0], f[1]))]
+    found = _finished(inbox)
+    oldest = sorted(found) if limit is None else heapq.nsmallest(limit, found)
+    return [InboxEntry(inbox / name, _kind(mode, size), size) for _, name, mode, size in oldest]
+
+
+def _finished(inbox: Path) -> Iterator[tuple[float, str, int, int]]:
+    """``(mtime, name, mode, size)`` of each finished entry of ``inbox``, in no order."""
+    with os.scandir(inbox) as entries:
+        for entry in entries:
+            if not _ready_name(entry.name):
+                continue
+            try:
+                # Never follows a link: it could point anywhere on the machine.
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # another runner took it meanwhile
+            yield info.st_mtime, entry.name, info.st_mode, info.st_size
 
 
 def claim(path: Path, received: Path, owner: str = "") -> Claimed | None:

@@ -99,6 +99,31 @@ def test_inbox_skips_unfinished_files_and_claims_once(tmp_path: Path) -> None:
     assert claim(ready.path, received) is None, "a second runner finds it gone"
 
 
+def test_inbox_gives_a_share_of_its_oldest_entries_without_keeping_the_rest(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    count = 2000
+    for n in range(count):
+        path = inbox / f"f{n:04}.xml"
+        path.write_bytes(b"<x/>")
+        age = (n * 7919) % count // 2  # arrival order unlike the names'; pairs tie on time
+        os.utime(path, (1_700_000_000 + age, 1_700_000_000 + age))
+    tracemalloc.start()
+    share = [entry.path.name for entry in ready_entries(inbox, limit=10)]
+    _, share_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    held, _ = tracemalloc.get_traced_memory()
+    everything = [entry.path.name for entry in ready_entries(inbox)]
+    whole_peak = tracemalloc.get_traced_memory()[1] - held
+    tracemalloc.stop()
+    arrival = sorted(everything, key=lambda name: ((inbox / name).stat().st_mtime, name))
+    assert everything == arrival and len(everything) == count  # oldest first, ties by name
+    assert share == everything[:10]
+    assert share_peak < whole_peak / 10, (share_peak, whole_peak)
+
+
 def test_any_ready_sees_only_finished_entries(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     assert not any_ready(inbox)  # no inbox yet
