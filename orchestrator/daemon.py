@@ -564,6 +564,7 @@ def configure_logging() -> None:
 def serve(settings: Settings, on_run: Callable[[Run], None] | None = None) -> None:
     """Prepare the home (schema, folders, ``robots.toml``) and run the daemon until a signal."""
     prepare(settings)
+    db.warn_if_autovacuum_off(settings.database_url)
     schedules.ensure_file(settings.home)
     robot_process.warm_up()  # the robots' imports while the daemon starts, not in its first run
     Daemon(settings, on_run).serve()

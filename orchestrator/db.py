@@ -280,6 +280,31 @@ def _engine_for(url: str, _wait: float, _synchronous: str) -> Engine:
     return make_engine(url)
 
 
+#: What a runner or the daemon logs when the PostgreSQL server's autovacuum is off.
+AUTOVACUUM_OFF = (
+    "PostgreSQL's autovacuum is off on this server: the work items', invoices' and audit "
+    "trail's tables are never analysed nor vacuumed, and their queries read whole tables as "
+    "they grow. Turn it on (PostgreSQL's default) or run VACUUM (ANALYZE) on them regularly "
+    "(docs/performance.md)."
+)
+
+
+def autovacuum_off(url: str) -> bool:
+    """True when ``url`` is a PostgreSQL database whose server has autovacuum off (the
+    planner then has no statistics for tables this project fills); never for SQLite."""
+    engine = engine_for(url)
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        return connection.execute(text("SHOW autovacuum")).scalar() == "off"
+
+
+def warn_if_autovacuum_off(url: str) -> None:
+    """Log ``AUTOVACUUM_OFF`` as a warning when the server's autovacuum is off."""
+    if autovacuum_off(url):
+        log.warning(AUTOVACUUM_OFF)
+
+
 def session_factory(url: str) -> sessionmaker[Session]:
     """The session factory bound to the engine for ``url`` (one per engine: building one per
     transaction cost more than many of the transactions themselves)."""

@@ -8,7 +8,7 @@ import threading
 import click
 from sqlalchemy import make_url
 
-from orchestrator import collector, robot_process, robot_work, schedules
+from orchestrator import collector, db, robot_process, robot_work, schedules
 from orchestrator import runner as robot_runner
 from orchestrator.commands import ready_settings
 from orchestrator.config import Settings
@@ -73,6 +73,7 @@ def runner() -> None:
         schedules.load(settings.home)
     except schedules.ScheduleError as error:
         raise click.ClickException(str(error)) from None
+    db.warn_if_autovacuum_off(settings.database_url)
     robot_process.warm_up()  # the robots' imports, beside this process's own start-up
     collector.collect_less_often()
     stopping = threading.Event()

@@ -76,3 +76,20 @@ def test_a_durable_transaction_syncs_once(settings: Settings, syncs: list[str]) 
     with transaction(settings.database_url, durable=True) as session:
         queue.enqueue(session, step="receipt", actor="t")  # audited: synced by the audit trail
     assert len(syncs) == 2
+
+
+def test_autovacuum_off_is_what_the_server_says_and_runners_warn_of_it(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without autovacuum the planner never gets statistics for the queue's tables, and their
+    # queries read whole tables as they grow (docs/performance.md, session 27).
+    if settings.database_url.startswith("sqlite"):
+        assert not db.autovacuum_off(settings.database_url)
+        return
+    with transaction(settings.database_url) as session:
+        setting = session.execute(text("SHOW autovacuum")).scalar_one()
+    assert db.autovacuum_off(settings.database_url) == (setting == "off")
+    with caplog.at_level("WARNING", logger="orchestrator.db"):
+        db.warn_if_autovacuum_off(settings.database_url)
+    warned = [r.getMessage() for r in caplog.records]
+    assert warned == ([db.AUTOVACUUM_OFF] if setting == "off" else [])
