@@ -164,11 +164,8 @@ class QueueAdapter(BaseAdapter):
         if not following:
             return
         steps = {parent.id: _next(parent) for parent, _ in following}
-        have_next = set(
-            session.execute(
-                select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(steps))
-            ).tuples()
-        )
+        existing = select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(steps))
+        have_next = {(row.parent_id, row.step) for row in session.execute(existing)}
         new = [
             queue.NewItem(
                 step=steps[parent.id],

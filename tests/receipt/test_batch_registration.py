@@ -92,7 +92,7 @@ def test_duplicates_in_the_batch_and_before_it_are_found_together(settings: Sett
 
     assert "kunne ikke registreres samlet" not in (Path(run.output_dir) / "console.txt").read_text()
     with transaction(settings.database_url) as session:
-        ids = dict(session.execute(select(Invoice.file_name, Invoice.id)).tuples().all())
+        ids = dict(session.execute(select(Invoice.file_name, Invoice.id)).all())
         duplicates = {
             entry.file_name: entry.evidence["existing_invoice_id"]
             for entry in session.scalars(select(ExceptionEntry))
