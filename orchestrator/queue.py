@@ -510,8 +510,9 @@ def held_by_run(session: Session, run_id: int) -> list[WorkItem]:
 
 #: The ids of the items a run holds, in order (``held_ids_of_run``).
 _HELD_BY_RUN = (
-    select(WorkItem.id)
-    .where(WorkItem.state == IN_PROGRESS, WorkItem.run_id == bindparam("run"))
+    held_items()
+    .with_only_columns(WorkItem.id)
+    .where(WorkItem.run_id == bindparam("run"))
     .order_by(WorkItem.id)
 )
 
@@ -543,9 +544,7 @@ def release_abandoned(session: Session, *, settings: Settings, actor: str) -> li
 
 
 #: The held items' ids, holders and attempts (``ix_work_items_claims``).
-_HELD = select(WorkItem.id, WorkItem.claimed_by, WorkItem.attempts).where(
-    WorkItem.state == IN_PROGRESS
-)
+_HELD = held_items().with_only_columns(WorkItem.id, WorkItem.claimed_by, WorkItem.attempts)
 
 
 def _holders_of(session: Session, query: Select[Any]) -> dict[int, tuple[str | None, int]]:
