@@ -15,7 +15,16 @@ from typing import Any
 
 from tasks.ehf.document import Element
 from tasks.ehf.vocabulary import cac, cbc
-from tasks.ehf.xpathfn import first, normalize_space, ntext, select, string_value, to_decimal
+from tasks.ehf.xpathfn import (
+    children_by_tag,
+    first,
+    first_of,
+    normalize_space,
+    ntext,
+    select,
+    string_value,
+    to_decimal,
+)
 
 PEPPOL_BIS3_INVOICE = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 
@@ -205,24 +214,31 @@ def _party(container: Element | None) -> Party:
 
 
 def _line(el: Element, quantity_tag: str) -> Line:
-    item = first(el, "cac:Item")
+    kids = children_by_tag(el)  # a line is asked for a dozen paths: its children once
+
+    def text(path: str) -> str | None:
+        return _opt(normalize_space(string_value(first_of(kids, path))))
+
+    def amount(node: Element | None) -> Decimal | None:
+        return to_decimal(string_value(node)) if node is not None else None
+
+    quantity = first_of(kids, quantity_tag)
+    item = first_of(kids, "cac:Item")
     category = first(item, "cac:ClassifiedTaxCategory") if item is not None else None
     return Line(
-        line_id=ntext(el, "cbc:ID"),
-        quantity=_amount(el, quantity_tag),
-        unit_code=(
-            first(el, quantity_tag).get("unitCode") if first(el, quantity_tag) is not None else None
-        ),
-        line_amount=_amount(el, "cbc:LineExtensionAmount"),
-        price_amount=_amount(el, "cac:Price/cbc:PriceAmount"),
-        base_quantity=_amount(el, "cac:Price/cbc:BaseQuantity"),
-        item_name=_opt(ntext(el, "cac:Item/cbc:Name")),
-        seller_item_id=_opt(ntext(el, "cac:Item/cac:SellersItemIdentification/cbc:ID")),
-        standard_item_id=_opt(ntext(el, "cac:Item/cac:StandardItemIdentification/cbc:ID")),
-        order_line_id=_opt(ntext(el, "cac:OrderLineReference/cbc:LineID")),
+        line_id=text("cbc:ID") or "",
+        quantity=amount(quantity),
+        unit_code=quantity.get("unitCode") if quantity is not None else None,
+        line_amount=amount(first_of(kids, "cbc:LineExtensionAmount")),
+        price_amount=amount(first_of(kids, "cac:Price/cbc:PriceAmount")),
+        base_quantity=amount(first_of(kids, "cac:Price/cbc:BaseQuantity")),
+        item_name=text("cac:Item/cbc:Name"),
+        seller_item_id=text("cac:Item/cac:SellersItemIdentification/cbc:ID"),
+        standard_item_id=text("cac:Item/cac:StandardItemIdentification/cbc:ID"),
+        order_line_id=text("cac:OrderLineReference/cbc:LineID"),
         vat_category=_opt(ntext(category, "cbc:ID")) if category is not None else None,
         vat_percent=_amount(category, "cbc:Percent") if category is not None else None,
-        accounting_cost=_opt(ntext(el, "cbc:AccountingCost")),
+        accounting_cost=text("cbc:AccountingCost"),
     )
 
 

@@ -164,8 +164,33 @@ def select(el: Element, path: str) -> list[Element]:
 
 def first(el: Element, path: str) -> Element | None:
     """``(path)[1]``: the first element reached by ``path`` (document order), or None."""
-    found = select(el, path)
-    return found[0] if found else None
+    return _first_below(el, compile_path(path), 0)
+
+
+def first_of(kids: Children, path: str) -> Element | None:
+    """``first`` from the children index (``children_by_tag``) of the context element, for
+    a reader that asks one element for many paths. ``path`` starts with a named step."""
+    steps = compile_path(path)
+    for c in kids.get(steps[0], ()):
+        found = c if len(steps) == 1 else _first_below(c, steps, 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_below(el: Element, steps: tuple[str, ...], depth: int) -> Element | None:
+    # Depth first in document order, stopping at the first hit: ``select`` would collect
+    # every match of every step first.
+    tag = steps[depth]
+    last = depth == len(steps) - 1
+    for c in el[:]:
+        if c.tag == tag or (tag == "*" and isinstance(c.tag, str)):
+            if last:
+                return c
+            found = _first_below(c, steps, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def exists(el: Element, path: str) -> bool:
