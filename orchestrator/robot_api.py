@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from orchestrator import audit, batch, exceptions, invoices, queue
 from orchestrator.config import Settings, load_settings
-from orchestrator.db import reader_engine, reading, transaction
+from orchestrator.db import asking_connection, reading, transaction
 from orchestrator.models import Invoice
 
 #: The rpaframework adapter the runner gives every robot it starts.
@@ -638,7 +638,7 @@ class VouchersInFlight(Generic[T]):
 
     def _ask(self, orders: Collection[str]) -> list[Any]:
         if self._connection is None:
-            self._connection = reader_engine(self._url).connect()
+            self._connection = asking_connection(self._url)
         try:
             rows = invoices.in_flight_on(self._connection, orders)
             self._connection.rollback()  # ends the read: the next ask sees what is new

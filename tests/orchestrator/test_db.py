@@ -7,8 +7,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from orchestrator import db, queue
 from orchestrator.config import Settings, load_settings
@@ -93,3 +94,24 @@ def test_autovacuum_off_is_what_the_server_says_and_runners_warn_of_it(
         db.warn_if_autovacuum_off(settings.database_url)
     warned = [r.getMessage() for r in caplog.records]
     assert warned == ([db.AUTOVACUUM_OFF] if setting == "off" else [])
+
+
+def test_an_asking_connection_sees_each_commit_and_keeps_no_transaction_open(
+    settings: Settings,
+) -> None:
+    # Matching asks for the vouchers in flight once per invoice, each ask seeing what other
+    # robots committed just before; on PostgreSQL without a transaction around each ask.
+    pending = select(func.count()).select_from(WorkItem).where(WorkItem.state == "pending")
+    connection = db.asking_connection(settings.database_url)
+    try:
+        assert connection.execute(pending).scalar_one() == 0
+        if not settings.database_url.startswith("sqlite"):
+            status = connection.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
+            assert status == psycopg.pq.TransactionStatus.IDLE  # no BEGIN was sent
+        connection.rollback()
+        with transaction(settings.database_url) as session:
+            queue.enqueue(session, step="receipt", actor="t")
+        assert connection.execute(pending).scalar_one() == 1
+        connection.rollback()
+    finally:
+        connection.close()
