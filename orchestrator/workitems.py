@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ class QueueAdapter(BaseAdapter):
                 if each.output is not None:
                     following.append((finished, each.output))
             queue.complete_all(session, done, actor=self.ctx.actor)
-            self._forward(session, following)
+            self._forward(session, following, ask={i for i, row in held.items() if _ended(row)})
 
     def save_payloads(self, items: list[BatchItem]) -> None:
         """Save the changed payloads of ``items`` in one transaction, durably: what is saved
@@ -158,14 +159,26 @@ class QueueAdapter(BaseAdapter):
             more=[(code, evidence) for code, evidence in record.get("more") or []],
         )
 
-    def _forward(self, session: Any, following: list[tuple[_Parent, dict[str, Any]]]) -> None:
+    def _forward(
+        self,
+        session: Any,
+        following: list[tuple[_Parent, dict[str, Any]]],
+        *,
+        ask: Collection[int] | None = None,
+    ) -> None:
         """Add the next step's item for each ``(parent, payload)``, unless the parent has it
-        already (it is being retried after a crash that came after its output)."""
+        already (it is being retried after a crash that came after its output). Only the
+        parents in ``ask`` (all when ``None``) are looked up: see ``_ended``."""
         if not following:
             return
         steps = {parent.id: _next(parent) for parent, _ in following}
-        existing = select(WorkItem.parent_id, WorkItem.step).where(WorkItem.parent_id.in_(steps))
-        have_next = {(row.parent_id, row.step) for row in session.execute(existing)}
+        asked = list(steps) if ask is None else [i for i in steps if i in ask]
+        have_next: set[tuple[int, str]] = set()
+        if asked:
+            existing = select(WorkItem.parent_id, WorkItem.step).where(
+                WorkItem.parent_id.in_(asked)
+            )
+            have_next = {(row.parent_id, row.step) for row in session.execute(existing)}
         new = [
             queue.NewItem(
                 step=steps[parent.id],
@@ -258,11 +271,23 @@ def _next(parent: _Parent) -> str:
 
 
 def _held(session: Any, items: list[BatchItem]) -> dict[int, Row[Any]]:
-    """The step, invoice and run of each of ``items`` by id, read in one query as plain
-    rows: the release writes the items' ends in one statement (``queue.complete_all``)."""
+    """The step, invoice, run, attempts and last error of each of ``items`` by id, read in
+    one query as plain rows: the release writes the items' ends in one statement
+    (``queue.complete_all``)."""
     ids = [int(each.id) for each in items]
     columns = (WorkItem.id, WorkItem.step, WorkItem.invoice_id, WorkItem.run_id)
+    columns += (WorkItem.attempts, WorkItem.last_error)
     return {row.id: row for row in session.execute(select(*columns).where(WorkItem.id.in_(ids)))}
+
+
+def _ended(row: Row[Any]) -> bool:
+    """Whether the held item ``row`` (``_held``) may have ended before, and so have its next
+    step's item already: it was claimed more than once, or given back uncharged
+    (``queue.give_back`` notes why in ``last_error``, as a failure notes its code). An item
+    on its first claim has not: its next item is added in the transaction that ends it.
+    Asking only for these spares each release a look-up, which, before PostgreSQL has
+    statistics for the queue, reads the whole table (docs/performance.md, session 28)."""
+    return row.attempts > 1 or row.last_error is not None
 
 
 def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
