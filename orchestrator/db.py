@@ -26,7 +26,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -331,13 +331,16 @@ def serialise(session: Session, key: int) -> None:
         session.execute(_ADVISORY_LOCK, {"key": key})
 
 
-def insert_unless_present(session: Session, table: Table, values: dict[str, Any]) -> bool:
-    """Insert one row into ``table`` unless a row with its primary key is there; returns
-    whether it was inserted. One statement (``ON CONFLICT DO NOTHING``), in the session's
-    transaction: no read before it, and a second writer of the same key waits for the first
-    and then inserts nothing instead of failing."""
+def insert_unless_present(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]]
+) -> list[Any]:
+    """Insert each of ``rows`` into ``table`` unless a row with its primary key is there (or
+    comes earlier in ``rows``); returns the keys (the first primary-key column) of those
+    inserted. One statement (``ON CONFLICT DO NOTHING``), in the session's transaction: no
+    read before it, and a second writer of the same key waits for the first and then
+    inserts nothing instead of failing."""
     statement = _insert_unless_present(session.get_bind().dialect.name, table)
-    return session.connection().execute(statement, values).first() is not None
+    return list(session.connection().execute(statement, list(rows)).scalars())
 
 
 @lru_cache

@@ -213,9 +213,20 @@ def _write_pending(session: Session) -> None:
     """Write the records the item at work keeps for later (``_record_with_item``) now."""
     item = batch.item_at_work()
     if item is not None:
-        for record in item.records:
-            record(session)
+        write_records(session, item.records)
         item.records.clear()
+
+
+def write_records(session: Session, records: Sequence[Callable[[Session], None]]) -> None:
+    """Write ``records`` kept by ``_record_with_item`` (a batch's, or an item's): the
+    archived files among them in one statement, then the others in their order."""
+    files = [record for record in records if isinstance(record, _StoredFileRecord)]
+    for actor in dict.fromkeys(record.actor for record in files):
+        mine = [record.file for record in files if record.actor == actor]
+        invoices.record_stored_files(session, mine, actor=actor)
+    for record in records:
+        if not isinstance(record, _StoredFileRecord):
+            record(session)
 
 
 # ------------------------------------------------------------------ receipt
@@ -260,20 +271,22 @@ def record_stored_file(
 ) -> None:
     """Record a blob archived at ``path`` (``original`` or ``attachment``) the first time
     it is stored, with its audit entry; a blob stored before is left as it is. Written with
-    the item's registration, or else with its release (``_record_with_item``)."""
+    the item's registration, or else with its release (``_record_with_item``), together
+    with the batch's other archived files (``write_records``)."""
+    relative = str(path.relative_to(ctx.settings.home))
+    file = invoices.StoredFileRow(sha256, size, name, relative, kind)
+    _record_with_item(ctx, _StoredFileRecord(file, ctx.actor))
 
-    def record(session: Session) -> None:
-        invoices.record_stored_file(
-            session,
-            sha256=sha256,
-            size=size,
-            name=name,
-            path=str(path.relative_to(ctx.settings.home)),
-            kind=kind,
-            actor=ctx.actor,
-        )
 
-    _record_with_item(ctx, record)
+@dataclass(frozen=True)
+class _StoredFileRecord:
+    """``record_stored_file``'s record: ``write_records`` writes a batch's together."""
+
+    file: invoices.StoredFileRow
+    actor: str
+
+    def __call__(self, session: Session) -> None:
+        invoices.record_stored_files(session, [self.file], actor=self.actor)
 
 
 @dataclass(frozen=True)
@@ -376,9 +389,7 @@ def register_invoices(
     if not new:
         return []
     with _writing(ctx, registering=True) as session:
-        for item, _ in new:
-            for record in item.records:
-                record(session)
+        write_records(session, [record for item, _ in new for record in item.records])
         registered = _register_all(session, ctx, [invoice for _, invoice in new], "received")
     for item, _ in new:
         item.records.clear()

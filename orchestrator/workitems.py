@@ -28,7 +28,7 @@ from orchestrator import queue, robots
 from orchestrator.batch import FAILED, BatchItem
 from orchestrator.db import reading, transaction
 from orchestrator.models import Invoice, WorkItem
-from orchestrator.robot_api import EXCEPTION_KEY, context
+from orchestrator.robot_api import EXCEPTION_KEY, context, write_records
 from orchestrator.schedules import Schedule
 from orchestrator.steps import next_step
 
@@ -100,9 +100,8 @@ class QueueAdapter(BaseAdapter):
             _invoices = _load_invoices(session, items, held)  # kept referenced: see there
             done: list[queue.Finished] = []
             following: list[tuple[queue.Finished, dict[str, Any]]] = []
+            write_records(session, [record for each in items for record in each.records])
             for each in items:
-                for record in each.records:
-                    record(session)
                 if each.outcome == FAILED:
                     item = failing[int(each.id)]
                     self._store_payload(item, each.payload)

@@ -18,7 +18,7 @@ from orchestrator import audit, audit_heads, invoices, queue
 from orchestrator.commands.audit import audit as audit_cli
 from orchestrator.config import Settings
 from orchestrator.db import engine_for, session_factory, transaction
-from orchestrator.models import AuditEntry, Invoice, WorkItem
+from orchestrator.models import AuditEntry, Invoice, StoredFile, WorkItem
 from tests.orchestrator.records import failed_invoice
 
 
@@ -550,3 +550,33 @@ def test_a_statements_row_taken_back_with_its_savepoint_leaves_no_entry(
 def test_the_trail_refuses_a_row_told_without_all_its_audited_fields(settings: Settings) -> None:
     with transaction(settings.database_url) as session, pytest.raises(ValueError, match="status"):
         audit.row_written(session, "invoice", 1, {"status": "controlled"})
+
+
+def test_a_batch_of_archived_files_is_recorded_once_each_and_audited_in_order(
+    settings: Settings,
+) -> None:
+    # Receipt records a batch's originals in one statement; the same content twice in the
+    # batch, or content on record before, is no new file and gets no second entry.
+    def file(letter: str, name: str) -> invoices.StoredFileRow:
+        return invoices.StoredFileRow(letter * 64, 8, name, f"archive/{letter}", "original")
+
+    with transaction(settings.database_url) as session:
+        invoices.record_stored_file(
+            session, sha256="a" * 64, size=8, name="a.xml", path="p", kind="original", actor="r"
+        )
+    batch = [file("c", "c.xml"), file("a", "a-again.xml"), file("b", "b.xml"), file("c", "c2.xml")]
+    with transaction(settings.database_url) as session:
+        new = invoices.record_stored_files(session, batch, actor="robot:receipt")
+    assert new == {"b" * 64, "c" * 64}
+    with transaction(settings.database_url) as session:
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "file.archived").order_by(AuditEntry.seq)
+        ).all()
+        names = {row.sha256[0]: row.first_name for row in session.scalars(select(StoredFile))}
+    assert [(e.object_id[0], e.details["name"]) for e in entries] == [
+        ("a", "a.xml"),
+        ("c", "c.xml"),
+        ("b", "b.xml"),
+    ]
+    assert names == {"a": "a.xml", "b": "b.xml", "c": "c.xml"}
+    assert _verify(settings).ok
