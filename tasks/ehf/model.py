@@ -164,7 +164,10 @@ def _date(value: str) -> date | None:
 
 
 def _amount(el: Element, path: str) -> Decimal | None:
-    node = first(el, path)
+    return _decimal_of(first(el, path))
+
+
+def _decimal_of(node: Element | None) -> Decimal | None:
     return to_decimal(string_value(node)) if node is not None else None
 
 
@@ -219,19 +222,16 @@ def _line(el: Element, quantity_tag: str) -> Line:
     def text(path: str) -> str | None:
         return _opt(normalize_space(string_value(first_of(kids, path))))
 
-    def amount(node: Element | None) -> Decimal | None:
-        return to_decimal(string_value(node)) if node is not None else None
-
     quantity = first_of(kids, quantity_tag)
     item = first_of(kids, "cac:Item")
     category = first(item, "cac:ClassifiedTaxCategory") if item is not None else None
     return Line(
         line_id=text("cbc:ID") or "",
-        quantity=amount(quantity),
+        quantity=_decimal_of(quantity),
         unit_code=quantity.get("unitCode") if quantity is not None else None,
-        line_amount=amount(first_of(kids, "cbc:LineExtensionAmount")),
-        price_amount=amount(first_of(kids, "cac:Price/cbc:PriceAmount")),
-        base_quantity=amount(first_of(kids, "cac:Price/cbc:BaseQuantity")),
+        line_amount=_decimal_of(first_of(kids, "cbc:LineExtensionAmount")),
+        price_amount=_decimal_of(first_of(kids, "cac:Price/cbc:PriceAmount")),
+        base_quantity=_decimal_of(first_of(kids, "cac:Price/cbc:BaseQuantity")),
         item_name=text("cac:Item/cbc:Name"),
         seller_item_id=text("cac:Item/cac:SellersItemIdentification/cbc:ID"),
         standard_item_id=text("cac:Item/cac:StandardItemIdentification/cbc:ID"),
