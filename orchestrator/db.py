@@ -402,7 +402,7 @@ def asking_connection(url: str) -> Connection:
     wall time, docs/performance.md); ``rollback()`` then sends nothing. On SQLite each ask
     is a read transaction of :func:`reader_engine`'s, which never takes the write lock."""
     connection = reader_engine(url).connect()
-    if _normalise_url(url).startswith("sqlite"):
+    if connection.dialect.name != "postgresql":
         return connection
     return connection.execution_options(isolation_level="AUTOCOMMIT")
 
