@@ -103,15 +103,19 @@ class QueueAdapter(BaseAdapter):
             write_records(session, [record for each in items for record in each.records])
             for each in items:
                 if each.outcome == FAILED:
-                    item = failing[int(each.id)]
-                    self._store_payload(item, each.payload)
-                    self._fail(session, item, each.failure or {})
                     continue
                 finished = _finished(held[int(each.id)], each.payload)
                 done.append(finished)
                 if each.output is not None:
                     following.append((finished, each.output))
+            # The ends before the failures: a failure's exception entry flushes the session,
+            # and the invoices' records and statuses should then go in one UPDATE each.
             queue.complete_all(session, done, actor=self.ctx.actor)
+            for each in items:
+                if each.outcome == FAILED:
+                    item = failing[int(each.id)]
+                    self._store_payload(item, each.payload)
+                    self._fail(session, item, each.failure or {})
             self._forward(session, following, ask={i for i, row in held.items() if _ended(row)})
 
     def save_payloads(self, items: list[BatchItem]) -> None:

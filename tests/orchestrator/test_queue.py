@@ -9,13 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from orchestrator import queue
+from orchestrator import batch, queue, robot_api
 from orchestrator.config import Settings
-from orchestrator.db import transaction
-from orchestrator.models import ExceptionEntry, WorkItem, utcnow
+from orchestrator.db import engine_for, transaction
+from orchestrator.models import ExceptionEntry, Invoice, WorkItem, utcnow
 from orchestrator.workitems import QueueAdapter
 from tests.conftest import make_settings
 from tests.orchestrator.records import failed_invoice
@@ -248,3 +248,44 @@ def test_saved_payloads_link_the_invoice_they_name_and_keep_the_link_otherwise(
         rows = {i.id: (i.payload, i.invoice_id) for i in session.scalars(select(WorkItem))}
     assert rows[linked] == ({"keys": ["k1"]}, invoice_id)
     assert rows[unlinked] == ({"invoice_id": invoice_id}, invoice_id)
+
+
+def test_a_release_writes_each_invoice_that_goes_on_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An invoice's record (here the EHF verdict) and its new status go in one ``UPDATE``,
+    also when another item of the batch fails first: each UPDATE of a row is a new version
+    of it in every index, on PostgreSQL."""
+    adapter = _adapter(settings, monkeypatch, "control")
+    ids = [failed_invoice(settings, number=str(n), step="receipt")[0] for n in (1, 2, 3)]
+    with transaction(settings.database_url) as session:
+        new = [queue.NewItem("control", {"invoice_id": i}, i) for i in ids]
+        queue.enqueue_all(session, new, actor=ACTOR)
+    items = adapter.reserve_batch(3)
+    ctx = robot_api.context()
+    batch.begin(items)
+    for each in batch.current().items:
+        batch.current().current = each
+        robot_api.store_ehf_verdict(ctx, each.payload["invoice_id"], [], release="2026.5")
+    batch.end()
+    items[0].fail({"type": "BUSINESS", "code": "PO-NOT-FOUND", "message": "no order"})
+    for each in items[1:]:
+        each.finish({"invoice_id": each.payload["invoice_id"]})
+    written: list[int] = []
+
+    def note(_conn, _cursor, statement, _parameters, context, _many) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE invoices"):
+            written.extend(row["invoices_id"] for row in context.compiled_parameters)
+
+    engine = engine_for(settings.database_url)
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        adapter.release_batch(items)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    went_on = [each.payload["invoice_id"] for each in items[1:]]
+    assert sorted(i for i in written if i in went_on) == sorted(went_on)
+    with transaction(settings.database_url) as session:
+        rows = session.execute(select(Invoice.id, Invoice.status, Invoice.ehf_release))
+        ended = {row.id: (row.status, row.ehf_release) for row in rows if row.id in went_on}
+    assert ended == {i: (queue.STATUS_AFTER["control"], "2026.5") for i in went_on}
