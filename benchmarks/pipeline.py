@@ -17,9 +17,11 @@ What it does, in a fresh temporary home (kept with ``--keep``):
    time per item with the robot's start-up), CPU time per invoice by part (each step's
    robots, the runners, the ERP stub, a PostgreSQL server on this machine; read from
    ``/proc`` while they run, ``benchmarks/processes.py``), peak RSS per process, the
-   database's size,
-   posted and exception shares, and the accounting check (``orchestrator/accounting_check.py``,
-   the chaos run's: every file ends once, the ERP agrees, the audit chain verifies).
+   database's size, on PostgreSQL the write-ahead log and the rows each table had inserted
+   and updated per invoice (``benchmarks/server_writes.py``: counts the VM's speed does not
+   move), posted and exception shares, and the accounting check
+   (``orchestrator/accounting_check.py``, the chaos run's: every file ends once, the ERP
+   agrees, the audit chain verifies).
 
 ``--json``: the last line printed is one JSON object with the figures.
 """
@@ -50,6 +52,7 @@ import httpx
 from sqlalchemy import select, text
 
 from benchmarks import corpus as corpus_module
+from benchmarks import server_writes
 from benchmarks.measure import percentile
 from benchmarks.processes import ProcessWatch, postgres_server_cpu
 from connectors.erp_stub import process as stub_process
@@ -289,6 +292,7 @@ def run_pipeline(
             names, expected = fill_inbox(settings, stub.url, n)
             generated = time.monotonic() - generating
             server_before = postgres_server_cpu(url) if kind == "postgresql" else None
+            written_before = server_writes.mark(url) if kind == "postgresql" else None
             upkeep = AutovacuumStandIn(url) if autovacuum_off(url) else None
             processes = start_runners(env, runners, home)
             watch = ProcessWatch(
@@ -303,6 +307,10 @@ def run_pipeline(
                     upkeep.stop()
                 stop(processes)
             spent = watch.cpu_by_part(url)
+            written = None
+            if written_before is not None:
+                written_after = server_writes.mark(url)
+                written = server_writes.per_invoice(url, written_before, written_after, n)
             if server_before is not None and (server_after := postgres_server_cpu(url)):
                 spent[DATABASE_SERVER] = server_after - server_before
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -338,6 +346,8 @@ def run_pipeline(
             ),
             "runner_peak_rss_mb": [round(kib / 1024, 1) for kib in watch.peak_kib("runner")],
             "database_mb": round(database_bytes(url, kind, home) / 2**20, 2),
+            # PostgreSQL: WAL and rows written per invoice, which the VM's speed does not move.
+            "server_writes_per_invoice": written,
             # Passes of the stand-in for a server's autovacuum that is off; None: not needed.
             "vacuum_passes": None if upkeep is None else upkeep.passes,
         }
@@ -388,6 +398,15 @@ def _report(figures: dict[str, Any]) -> None:
         f"runners {figures['runner_peak_rss_mb']} MB"
     )
     click.echo(f"database: {figures['database_mb']} MB")
+    if (written := figures["server_writes_per_invoice"]) is not None:
+        rows = ", ".join(
+            f"{table} +{r['inserted']} ~{r['updated']} ({r['hot']} HOT)"
+            for table, r in written["rows"].items()
+        )
+        click.echo(
+            f"the server wrote per invoice: {written['wal_kb']} KB of WAL; rows inserted (+) "
+            f"and updated (~): {rows}"
+        )
     if figures["vacuum_passes"] is not None:
         click.echo(
             f"the server's autovacuum is off: the benchmark vacuumed and analysed its tables "

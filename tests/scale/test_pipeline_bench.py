@@ -62,5 +62,14 @@ def test_every_invoice_ends_once_and_every_voucher_is_posted_once() -> None:
         assert all(cpu[part] > 0 for part in parts), cpu
         parts_sum = sum(ms for part, ms in cpu.items() if part != "total")
         assert cpu["total"] == pytest.approx(parts_sum, abs=0.1)
+        written = figures["server_writes_per_invoice"]
+        if kind == "sqlite":
+            assert written is None
+            continue
+        # PostgreSQL: 9 invoices of 10 files; an item for each file's receipt, and for each
+        # invoice's control and matching; posting for the 8 that post.
+        assert written["rows"]["invoices"]["inserted"] == 0.9
+        assert written["rows"]["work_items"]["inserted"] == (10 + 9 + 9 + 8) / N
+        assert written["rows"]["audit_entries"]["inserted"] > 0 and written["wal_kb"] > 0
     if not postgres:
         pytest.skip(f"SQLite passed; the PostgreSQL half needs {PG_ENV}")
