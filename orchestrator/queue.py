@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, exists, false, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, db_outage, erp_outage, exceptions, processes
+from orchestrator import audit, db_outage, erp_outage, exceptions, invoice_changes, processes
 from orchestrator.config import Settings
 from orchestrator.models import Invoice, Run, WorkItem, utcnow
 from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER, STEPS
@@ -313,12 +313,14 @@ def complete_all(session: Session, done: list[Finished], *, actor: str) -> None:
 
     The items are not loaded as objects of the session (none of them may be one): a release
     ends some fifty at a time, and the ORM's unit of work cost more than the rest of it.
-    Their invoices move on through the session as with ``complete``; the audit trail
-    describes invoices, not work items, so it misses nothing."""
+    Their invoices move on as with ``complete``, gathered with the batch's other changes to
+    them: the caller writes those (``invoice_changes.write``) before it commits."""
     if not done:
         return
     for item in done:
-        _completed(session, item, actor)
+        if item.invoice_id is not None:
+            invoice_changes.move_on(session, item.invoice_id, STATUS_AFTER[item.step])
+        _note_done(session, item, actor)
     now = utcnow()
     session.connection().execute(
         _FINISH,
@@ -358,12 +360,16 @@ def save_payloads(session: Session, payloads: dict[int, tuple[dict[str, Any], in
     )
 
 
-def _completed(session: Session, item: WorkItem | Finished, actor: str) -> None:
+def _completed(session: Session, item: WorkItem, actor: str) -> None:
     """What ``item``'s end means beyond its own row: its invoice moves to the status after
     the step (unless it waits for a person), and the audit entry."""
     invoice = session.get(Invoice, item.invoice_id) if item.invoice_id is not None else None
     if invoice is None or invoice.status not in HOLD_STATUSES:
         _set_invoice_status(session, item.invoice_id, STATUS_AFTER[item.step])
+    _note_done(session, item, actor)
+
+
+def _note_done(session: Session, item: WorkItem | Finished, actor: str) -> None:
     details = {"step": item.step, "invoice_id": item.invoice_id, "run_id": item.run_id}
     _note(session, actor, "workitem.done", item.id, details)
 

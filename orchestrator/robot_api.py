@@ -44,7 +44,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.orm import Session
 
-from orchestrator import audit, batch, exceptions, invoices, queue
+from orchestrator import audit, batch, exceptions, invoice_changes, invoices, queue
 from orchestrator.config import Settings, load_settings
 from orchestrator.db import asking_connection, reading, transaction
 from orchestrator.models import Invoice
@@ -164,7 +164,7 @@ def _record_with_item(ctx: RobotContext, record: Callable[[Session], None]) -> N
         item.records.append(record)
         return
     with transaction(ctx.settings.database_url) as session:
-        record(session)
+        write_records(session, [record])
 
 
 class _Shared(threading.local):
@@ -217,16 +217,30 @@ def _write_pending(session: Session) -> None:
         item.records.clear()
 
 
-def write_records(session: Session, records: Sequence[Callable[[Session], None]]) -> None:
+def write_records(
+    session: Session,
+    records: Sequence[Callable[[Session], None]],
+    *,
+    invoices_now: bool = True,
+) -> None:
     """Write ``records`` kept by ``_record_with_item`` (a batch's, or an item's): the
-    archived files among them in one statement, then the others in their order."""
-    files = [record for record in records if isinstance(record, _StoredFileRecord)]
-    for actor in dict.fromkeys(record.actor for record in files):
-        mine = [record.file for record in files if record.actor == actor]
-        invoices.record_stored_files(session, mine, actor=actor)
-    for record in records:
-        if not isinstance(record, _StoredFileRecord):
-            record(session)
+    archived files among them in one statement, then the others in their order, the
+    invoices' changes one UPDATE per invoice (``invoice_changes``). ``invoices_now=False``
+    leaves those for the caller to write with more of its own (a release, with the
+    statuses after the step)."""
+    try:
+        files = [record for record in records if isinstance(record, _StoredFileRecord)]
+        for actor in dict.fromkeys(record.actor for record in files):
+            mine = [record.file for record in files if record.actor == actor]
+            invoices.record_stored_files(session, mine, actor=actor)
+        for record in records:
+            if not isinstance(record, _StoredFileRecord):
+                record(session)
+        if invoices_now:
+            invoice_changes.write(session)
+    except BaseException:
+        invoice_changes.discard(session)  # none of a failed write may come with a later one
+        raise
 
 
 # ------------------------------------------------------------------ receipt
@@ -561,9 +575,8 @@ def store_ehf_verdict(
     and the rule release the verdict was reached under (so an auditor can tell later)."""
 
     def store(session: Session) -> None:
-        row = _invoice(session, invoice_id)
-        row.ehf_warnings = warnings
-        row.ehf_release = release
+        values = {"ehf_warnings": warnings, "ehf_release": release}
+        invoice_changes.change(session, invoice_id, values)
 
     _record_with_item(ctx, store)
 
@@ -684,11 +697,10 @@ def store_prepared_voucher(
     the matching robot counts it as in flight itself."""
 
     def store(session: Session) -> None:
-        row = _invoice(session, invoice_id)
-        row.prepared_voucher = voucher
-        row.voucher_order = invoices.voucher_order(voucher)
+        values = {"prepared_voucher": voucher, "voucher_order": invoices.voucher_order(voucher)}
         if approver is not None:
-            row.approver = approver
+            values["approver"] = approver
+        invoice_changes.change(session, invoice_id, values)
 
     _record_with_item(ctx, store)
 
@@ -698,7 +710,7 @@ def hold_for_approval(ctx: RobotContext, invoice_id: int) -> None:
     written with the batch's release."""
 
     def hold(session: Session) -> None:
-        _invoice(session, invoice_id).status = "awaiting_approval"
+        invoice_changes.change(session, invoice_id, {"status": "awaiting_approval"})
 
     _record_with_item(ctx, hold)
 
@@ -724,8 +736,7 @@ def record_posting(
     """Store the ERP's voucher id on the invoice, with an ``invoice.posted`` audit entry
     (with the batch's release: a crash before it posts again, which gives the same voucher)."""
 
-    def record(session: Session) -> None:
-        _invoice(session, invoice_id).voucher_id = voucher_id
+    def posted(session: Session) -> None:
         audit.append(
             session,
             actor=ctx.actor,
@@ -734,5 +745,8 @@ def record_posting(
             object_id=invoice_id,
             details={"voucher_id": voucher_id, **details},
         )
+
+    def record(session: Session) -> None:
+        invoice_changes.change(session, invoice_id, {"voucher_id": voucher_id}, then=posted)
 
     _record_with_item(ctx, record)

@@ -24,7 +24,7 @@ from RPA.Robocorp.WorkItems import BaseAdapter, EmptyQueue, State
 from sqlalchemy import Row, select
 from sqlalchemy.orm import defer
 
-from orchestrator import queue, robots
+from orchestrator import invoice_changes, queue, robots
 from orchestrator.batch import FAILED, BatchItem
 from orchestrator.db import reading, transaction
 from orchestrator.models import Invoice, WorkItem
@@ -96,11 +96,12 @@ class QueueAdapter(BaseAdapter):
         loaded as an object, for ``queue.fail``."""
         with transaction(self.url) as session:
             held = _held(session, items)
-            failing = _load(session, [each for each in items if each.outcome == FAILED])
-            _invoices = _load_invoices(session, items, held)  # kept referenced: see there
+            failed = [each for each in items if each.outcome == FAILED]
+            failing = _load(session, failed)
             done: list[queue.Finished] = []
             following: list[tuple[queue.Finished, dict[str, Any]]] = []
-            write_records(session, [record for each in items for record in each.records])
+            records = [record for each in items for record in each.records]
+            write_records(session, records, invoices_now=False)
             for each in items:
                 if each.outcome == FAILED:
                     continue
@@ -108,14 +109,15 @@ class QueueAdapter(BaseAdapter):
                 done.append(finished)
                 if each.output is not None:
                     following.append((finished, each.output))
-            # The ends before the failures: a failure's exception entry flushes the session,
-            # and the invoices' records and statuses should then go in one UPDATE each.
             queue.complete_all(session, done, actor=self.ctx.actor)
-            for each in items:
-                if each.outcome == FAILED:
-                    item = failing[int(each.id)]
-                    self._store_payload(item, each.payload)
-                    self._fail(session, item, each.failure or {})
+            # Each invoice's record and status after the step in one UPDATE; then the
+            # failures, through objects of the session read as written.
+            invoice_changes.write(session)
+            _invoices = _load_invoices(session, failed, held)  # kept referenced: see there
+            for each in failed:
+                item = failing[int(each.id)]
+                self._store_payload(item, each.payload)
+                self._fail(session, item, each.failure or {})
             self._forward(session, following, ask={i for i, row in held.items() if _ended(row)})
 
     def save_payloads(self, items: list[BatchItem]) -> None:
@@ -305,10 +307,10 @@ def _load(session: Any, items: list[BatchItem]) -> dict[int, WorkItem]:
 
 
 def _load_invoices(session: Any, items: list[BatchItem], held: dict[int, Any]) -> list[Any]:
-    """The invoices the release of ``items`` moves on, read in one query. The caller keeps
-    the list: the session's identity map, where ``session.get`` then finds them, holds its
-    rows only weakly."""
-    ids = {item.invoice_id for item in held.values() if item.invoice_id is not None}
+    """The invoices of ``items`` (a release's failed ones, for ``queue.fail``) as objects of
+    the session, read in one query. The caller keeps the list: the session's identity map,
+    where ``session.get`` then finds them, holds its rows only weakly."""
+    ids = {held[int(each.id)].invoice_id for each in items} - {None}
     ids |= {each.payload.get("invoice_id") for each in items} - {None}
     ids = {i for i in ids if isinstance(i, int)}
     if not ids:
@@ -351,9 +353,7 @@ def release_batch(adapter: BaseAdapter, items: list[BatchItem]) -> None:
         adapter.release_batch(items)
         return
     with transaction(context().settings.database_url) as session:
-        for item in items:
-            for record in item.records:
-                record(session)
+        write_records(session, [record for item in items for record in item.records])
     for item in items:
         adapter.save_payload(item.id, item.payload)
         if item.output is not None:

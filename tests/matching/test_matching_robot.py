@@ -131,8 +131,7 @@ def _matched_by_another_robot(invoice_id: int) -> None:
         batch.end()
     assert item.is_open, item.failure
     with transaction(robot_api.context().settings.database_url) as session:
-        for record in item.records:
-            record(session)
+        robot_api.write_records(session, item.records)
         session.get(Invoice, invoice_id).status = "matched"
 
 

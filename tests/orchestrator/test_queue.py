@@ -275,7 +275,10 @@ def test_a_release_writes_each_invoice_that_goes_on_once(
 
     def note(_conn, _cursor, statement, _parameters, context, _many) -> None:  # type: ignore[no-untyped-def]
         if statement.startswith("UPDATE invoices"):
-            written.extend(row["invoices_id"] for row in context.compiled_parameters)
+            # The invoice's id, as the ORM or ``invoice_changes`` names its parameter.
+            written.extend(
+                row.get("id_", row.get("invoices_id")) for row in context.compiled_parameters
+            )
 
     engine = engine_for(settings.database_url)
     event.listen(engine, "before_cursor_execute", note)
