@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -160,6 +161,26 @@ class Allowance:
     linger: float = 0
 
 
+def _of_robot(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+    return select(column).where(RobotControl.robot == sa.bindparam("robot")).scalar_subquery()
+
+
+#: Whether staff stopped the robot (and who), when its run started and how many items the
+#: run has taken (0 and None without a run).
+_ALLOWANCE = select(
+    _of_robot(RobotControl.stop_requested).label("stop_requested"),
+    _of_robot(RobotControl.changed_by).label("changed_by"),
+    select(Run.started_at)
+    .where(Run.id == sa.bindparam("run"))
+    .scalar_subquery()
+    .label("started_at"),
+    select(func.count())
+    .where(WorkItem.run_id == sa.bindparam("run"))
+    .scalar_subquery()
+    .label("taken"),
+)
+
+
 def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowance:
     """How many items a robot of ``step`` in run ``run_id`` may claim as its next batch.
 
@@ -176,17 +197,18 @@ def claim_allowance(settings: Settings, step: str, run_id: int | None) -> Allowa
         schedule = None  # the daemon reports the broken file; the robot keeps its defaults
     schedule = schedule or schedules.Schedule(name=step)
     with reading(settings.database_url) as session:
-        control = session.get(RobotControl, step)
-        if control is not None and control.stop_requested:
-            return Allowance(f"robot {step} was stopped by {control.changed_by}")
-        if run_id is None:
-            return Allowance(None, schedule.batch_size, schedule.linger_seconds)
-        run = session.get(Run, run_id)
-        taken = session.scalar(select(func.count()).where(WorkItem.run_id == run_id)) or 0
+        # One statement, no objects: asked before every batch of every robot.
+        found = session.execute(_ALLOWANCE, {"robot": step, "run": run_id}).one()
+    if found.stop_requested:
+        return Allowance(f"robot {step} was stopped by {found.changed_by}")
+    if run_id is None:
+        return Allowance(None, schedule.batch_size, schedule.linger_seconds)
+    taken = found.taken
     if taken >= schedule.max_items_per_run:
         return Allowance(f"run {run_id} has taken {taken} items (max_items_per_run)")
     limit = schedule.max_claim_seconds
-    if run is not None and (utcnow() - run.started_at).total_seconds() >= limit:
+    started = found.started_at
+    if started is not None and (utcnow() - started).total_seconds() >= limit:
         return Allowance(f"run {run_id} has taken items for {limit:g} s (max_claim_seconds)")
     items = min(schedule.batch_size, schedule.max_items_per_run - taken)
     return Allowance(None, items, schedule.linger_seconds)
