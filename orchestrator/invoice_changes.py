@@ -94,7 +94,8 @@ def write(session: Session) -> None:
             for append_entries in each.then:
                 append_entries(session)
         after = each.after_step
-        if after and "status" not in each.values and row.status not in _KEPT_STATUSES | {after}:
+        moves = after and after != row.status and row.status not in _KEPT_STATUSES
+        if moves and "status" not in each.values:
             values["status"] = fields["status"] = after
         if values:
             columns = tuple(sorted(values))
