@@ -3,6 +3,7 @@ fault listeners, in-process on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -113,7 +114,8 @@ def test_one_daemon_holds_the_lease_and_another_takes_over_when_it_expires(
     assert (status.alive, status.host_pid, status.role) == (True, "a:1", "active")
     brief = replace(settings, scheduler_lease_seconds=0.001)
     assert leadership.heartbeat(brief, "a:1").active  # renewing keeps it
-    beat = leadership.heartbeat(brief, "b:2")  # a's lease of 1 ms has run out
+    time.sleep(0.01)  # past a's lease of 1 ms, however quick a heartbeat is
+    beat = leadership.heartbeat(brief, "b:2")  # a's lease has run out
     assert (beat.active, beat.taken_over_from) == (True, "a:1")
     leadership.retire(settings, "b:2")
     assert robots.daemon_status(settings).role != "active"
