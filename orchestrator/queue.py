@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from orchestrator import audit, db_outage, erp_outage, exceptions, invoice_changes, processes
 from orchestrator.config import Settings
 from orchestrator.models import Invoice, Run, WorkItem, utcnow
-from orchestrator.steps import HOLD_STATUSES, STATUS_AFTER, STEPS
+from orchestrator.steps import STATUS_AFTER, STEPS
 
 PENDING, IN_PROGRESS, DONE, FAILED = "pending", "in_progress", "done", "failed"
 #: ``last_error`` of an item returned because its robot was stopped (not a catalogue code).
@@ -276,10 +276,14 @@ def _set_invoice_status(session: Session, invoice_id: int | None, status: str) -
 
 
 def complete(session: Session, item: WorkItem, *, actor: str) -> None:
-    """Mark ``item`` done and move its invoice to the status after the step."""
+    """Mark ``item`` done and move its invoice to the status after the step (by the rules
+    of ``invoice_changes.move_on``, as a release does)."""
     item.state = DONE
     item.lease_expires_at = None
-    _completed(session, item, actor)
+    if item.invoice_id is not None:
+        invoice_changes.move_on(session, item.invoice_id, STATUS_AFTER[item.step])
+        invoice_changes.write(session)
+    _note_done(session, item, actor)
 
 
 @dataclass(frozen=True)
@@ -358,15 +362,6 @@ def save_payloads(session: Session, payloads: dict[int, tuple[dict[str, Any], in
             for item_id, (payload, invoice_id) in payloads.items()
         ],
     )
-
-
-def _completed(session: Session, item: WorkItem, actor: str) -> None:
-    """What ``item``'s end means beyond its own row: its invoice moves to the status after
-    the step (unless it waits for a person), and the audit entry."""
-    invoice = session.get(Invoice, item.invoice_id) if item.invoice_id is not None else None
-    if invoice is None or invoice.status not in HOLD_STATUSES:
-        _set_invoice_status(session, item.invoice_id, STATUS_AFTER[item.step])
-    _note_done(session, item, actor)
 
 
 def _note_done(session: Session, item: WorkItem | Finished, actor: str) -> None:
