@@ -91,15 +91,23 @@ class ReceiptKeywords:
         | Arkiver originalene |
         """
 
-        def store(item: robot_api.BatchItem) -> None:
-            path, name = item.payload["path"], item.payload["file"]
+        incoming: dict[str, archive.Incoming] = {}
+
+        def take_in(item: robot_api.BatchItem) -> None:
             # Hashed while copied, in chunks: a hostile multi-gigabyte file is kept, not
-            # loaded. Content-addressed: a re-delivery's copy is already there.
-            stored = archive.store_file(self.ctx.settings.archive, self.home / path)
+            # loaded. Made durable with the batch's other files (``keep_all``).
+            incoming[item.id] = archive.take_in(
+                self.ctx.settings.archive, self.home / item.payload["path"]
+            )
+
+        def store(item: robot_api.BatchItem) -> None:
+            stored = kept[item.id]
+            if isinstance(stored, OSError):
+                raise stored
             robot_api.remember(sha256=stored.sha256)
             with stored.path.open("rb") as f:
                 kind = "pdf" if is_pdf(f.read(PDF_HEADER_WINDOW)) else "xml"
-            item.case = _File(path, name, stored, False, kind)
+            item.case = _File(item.payload["path"], item.payload["file"], stored, False, kind)
 
         def note_original(item: robot_api.BatchItem) -> None:
             received = item.case
@@ -107,6 +115,9 @@ class ReceiptKeywords:
             if not received.redelivered:
                 self._record(received.stored, received.name, "original")
 
+        robot_api.for_each(take_in)
+        # Content-addressed: a re-delivery's copy is already there, and is dropped.
+        kept = archive.keep_all(self.ctx.settings.archive, incoming)
         robot_api.for_each(store)
         redelivered = robot_api.record_redeliveries(
             self.ctx,

@@ -28,7 +28,13 @@ def test_archive_stores_once_read_only_and_byte_identical(tmp_path: Path) -> Non
     assert first.path.name == archive.sha256_of(data)
 
 
-def test_store_file_copies_in_chunks_without_loading_the_file(tmp_path: Path) -> None:
+def _store_file(store: Path, source: Path) -> archive.Stored:
+    kept = archive.keep_all(store, {"item": archive.take_in(store, source)})["item"]
+    assert isinstance(kept, archive.Stored), kept
+    return kept
+
+
+def test_a_file_is_taken_in_in_chunks_without_loading_it(tmp_path: Path) -> None:
     source = tmp_path / "stor.xml"
     size = 20 * archive.CHUNK_BYTES + 7
     expected = hashlib.sha256()
@@ -41,11 +47,11 @@ def test_store_file_copies_in_chunks_without_loading_the_file(tmp_path: Path) ->
 
     tracemalloc.start()
     try:
-        first = archive.store_file(store, source)
+        first = _store_file(store, source)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    again = archive.store_file(store, source)
+    again = _store_file(store, source)
 
     assert peak < 4 * archive.CHUNK_BYTES  # not the file's 20 MiB
     assert first.new and not again.new and first.path == again.path
@@ -53,6 +59,73 @@ def test_store_file_copies_in_chunks_without_loading_the_file(tmp_path: Path) ->
     assert first.path.read_bytes() == source.read_bytes()
     assert not os.access(first.path, os.W_OK) or os.geteuid() == 0
     assert [p.name for p in store.iterdir()] == [first.sha256[:2]]  # no temporary copy left
+
+
+def _three_sources(tmp_path: Path) -> dict[str, Path]:
+    sources = {name: tmp_path / f"{name}.xml" for name in ("a", "b", "a-again")}
+    sources["a"].write_bytes(invoice("A-1"))
+    sources["b"].write_bytes(invoice("B-1"))
+    sources["a-again"].write_bytes(invoice("A-1"))
+    return sources
+
+
+def test_a_batch_is_synced_before_and_after_it_gets_its_names_and_a_repeat_kept_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "arkiv"
+    sources = _three_sources(tmp_path)
+    incoming = {name: archive.take_in(store, source) for name, source in sources.items()}
+    targets = [archive.path_for(store, each.sha256) for each in incoming.values()]
+    real = archive._syncfs()
+    assert real is not None  # Linux: one sync of the file system, not one per file
+    named_at_sync: list[tuple[bool, bool]] = []  # (any named, all named) at each sync
+
+    def syncfs(fd: int) -> int:
+        named = [target.exists() for target in targets]
+        named_at_sync.append((any(named), all(named)))
+        return real(fd)
+
+    def no_fsync(fd: int) -> None:
+        raise AssertionError("synced file by file")
+
+    monkeypatch.setattr(archive, "_syncfs", lambda: syncfs)
+    monkeypatch.setattr(os, "fsync", no_fsync)
+    kept = archive.keep_all(store, incoming)
+
+    assert named_at_sync == [(False, False), (True, True)]  # durable, then named, then synced
+    assert kept["a"].new and kept["b"].new and not kept["a-again"].new
+    assert kept["a"].path == kept["a-again"].path
+    for name, source in sources.items():
+        assert archive.read(store, kept[name].sha256) == source.read_bytes()
+    assert not list(store.glob(".incoming-*"))
+
+
+def test_without_syncfs_each_file_is_synced_and_one_that_fails_is_kept_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "arkiv"
+    incoming = {
+        name: archive.take_in(store, source) for name, source in _three_sources(tmp_path).items()
+    }
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if name == str(incoming["b"].temp):
+            raise OSError(5, "Input/output error")
+        synced.append(name)
+        real_fsync(fd)
+
+    monkeypatch.setattr(archive, "_syncfs", lambda: None)  # not Linux, or no syncfs
+    monkeypatch.setattr(os, "fsync", fsync)
+    kept = archive.keep_all(store, incoming)
+
+    assert sorted(synced) == sorted(str(incoming[n].temp) for n in ("a", "a-again"))
+    assert isinstance(kept["b"], OSError) and kept["b"].errno == 5
+    assert not archive.path_for(store, incoming["b"].sha256).exists()
+    assert kept["a"].new and not kept["a-again"].new
+    assert not list(store.glob(".incoming-*"))  # the failed copy is gone too
 
 
 def test_oversize_file_is_refused_before_it_is_read() -> None:
