@@ -87,9 +87,9 @@ class Schedule:
     max_claim_seconds: float = 600
     # Items a robot claims, works and releases together: one claim, one release and one
     # keyword call per step for the whole batch instead of per invoice (issue 15). 200, not
-    # 50: what a batch costs whatever its size (some 15 ms of CPU per step: the claim, the
-    # release, Robot Framework's keyword calls) came to about 1 ms per invoice at 50, and
-    # to a quarter of that at 200 (docs/performance.md).
+    # 50: what a batch costs whatever its size (the claim, the release's fixed part, Robot
+    # Framework's keyword calls, the ERP's bulk requests) came to 1.45 ms of CPU per
+    # invoice more at 50 than at 200, in pairs over the four steps (docs/performance.md).
     batch_size: int = 200
     # A robot that finds its queue empty while an earlier step is still at work waits this
     # long for that step's next batch instead of ending its run: a run that ends pays
