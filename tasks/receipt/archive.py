@@ -1,7 +1,8 @@
 """Content-addressed archive: every original and attachment stored once under its SHA-256.
 
 Files are written to a temporary name and renamed into place, so a crash never leaves a
-half-written file under a valid hash, and are made read-only. Nothing here deletes.
+half-written file under a valid hash, and are made read-only. Nothing here deletes a stored
+file; only its own temporary copies (of a file already there, or one that failed).
 """
 
 from __future__ import annotations
