@@ -280,10 +280,8 @@ def complete(session: Session, item: WorkItem, *, actor: str) -> None:
     of ``invoice_changes.move_on``, as a release does)."""
     item.state = DONE
     item.lease_expires_at = None
-    if item.invoice_id is not None:
-        invoice_changes.move_on(session, item.invoice_id, STATUS_AFTER[item.step])
-        invoice_changes.write(session)
-    _note_done(session, item, actor)
+    _completed(session, item, actor)
+    invoice_changes.write(session)
 
 
 @dataclass(frozen=True)
@@ -316,15 +314,14 @@ def complete_all(session: Session, done: list[Finished], *, actor: str) -> None:
     """Mark every item of ``done`` done, as ``complete`` does, with one ``UPDATE`` for all.
 
     The items are not loaded as objects of the session (none of them may be one): a release
-    ends some fifty at a time, and the ORM's unit of work cost more than the rest of it.
-    Their invoices move on as with ``complete``, gathered with the batch's other changes to
-    them: the caller writes those (``invoice_changes.write``) before it commits."""
+    ends a batch (up to ``batch_size``, 200) at a time, and the ORM's unit of work cost more
+    than the rest of it. Their invoices move on as with ``complete``, gathered with the
+    batch's other changes to them: the caller writes those (``invoice_changes.write``)
+    before it commits."""
     if not done:
         return
     for item in done:
-        if item.invoice_id is not None:
-            invoice_changes.move_on(session, item.invoice_id, STATUS_AFTER[item.step])
-        _note_done(session, item, actor)
+        _completed(session, item, actor)
     now = utcnow()
     session.connection().execute(
         _FINISH,
@@ -364,7 +361,11 @@ def save_payloads(session: Session, payloads: dict[int, tuple[dict[str, Any], in
     )
 
 
-def _note_done(session: Session, item: WorkItem | Finished, actor: str) -> None:
+def _completed(session: Session, item: WorkItem | Finished, actor: str) -> None:
+    """What ``item``'s end means beyond its own row: its invoice moves on to the status after
+    the step (gathered; ``invoice_changes.write`` writes it), and the audit entry."""
+    if item.invoice_id is not None:
+        invoice_changes.move_on(session, item.invoice_id, STATUS_AFTER[item.step])
     details = {"step": item.step, "invoice_id": item.invoice_id, "run_id": item.run_id}
     _note(session, actor, "workitem.done", item.id, details)
 
